@@ -1,0 +1,5 @@
+import sys
+
+from relbook.cli import main
+
+sys.exit(main())

@@ -1,0 +1,62 @@
+"""One exception tree; turned into text only in cli.py."""
+
+from __future__ import annotations
+
+
+class RelbookError(Exception):
+    """Base of every error relbook reports to the user (exit status 2)."""
+
+    exit_code = 2
+
+    def __init__(self, msg: str, *, path: str = "", line: int = 0) -> None:
+        super().__init__(msg)
+        self.msg, self.path, self.line = msg, path, line
+
+    def __str__(self) -> str:
+        if self.path and self.line:
+            return f"{self.path}:{self.line}: {self.msg}"
+        if self.path:
+            return f"{self.path}: {self.msg}"
+        return self.msg
+
+
+class ParseError(RelbookError):
+    """The runbook cannot be read or parsed."""
+
+
+class ParamError(RelbookError):
+    """A parameter value (version, description, ...) is invalid."""
+
+
+class TemplateError(RelbookError):
+    """A Jinja2 template in a runbook or in templates/ is broken."""
+
+
+class RecordError(RelbookError):
+    """A record is corrupt, hand-edited, or cannot be written."""
+
+
+class LockedError(RelbookError):
+    """Another relbook process holds the release lock."""
+
+
+class StepFailed(RelbookError):
+    """A step failed; carries the return code like nox's CommandFailed."""
+
+    exit_code = 1
+
+    def __init__(self, msg: str, *, path: str = "", line: int = 0, returncode: int = 1) -> None:
+        super().__init__(msg, path=path, line=line)
+        self.returncode = returncode
+
+
+class Paused(RelbookError):
+    """The run stopped at a manual step that nobody could answer (exit 3)."""
+
+    exit_code = 3
+
+
+class Interrupted(RelbookError):
+    """The operator pressed Ctrl-C or quit (exit 130)."""
+
+    exit_code = 130

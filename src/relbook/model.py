@@ -1,0 +1,145 @@
+"""Plain, frozen data: the runbook as parsed, and what happened to each step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    MANUAL = "manual"
+    SIGNOFF = "signoff"
+    SHELL = "shell"
+
+
+class Status(str, Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    ALREADY_DONE = "already-done"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not-applicable"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        """True for outcomes that a resumed run does not repeat."""
+        return self in (Status.DONE, Status.ALREADY_DONE, Status.SKIPPED, Status.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a shell block: a command, or an instruction for a person."""
+
+    kind: str  # "command" | "instruction"
+    line: int
+    source: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the parser noticed that lint reports (never fatal)."""
+
+    line: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    level: int
+    line: int
+    path: tuple[str, ...]
+    contingency: bool = False
+    signoff: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: Kind
+    text: str
+    line: int
+    section: str
+    section_path: tuple[str, ...] = ()
+    body: str = ""
+    lang: str = ""
+    parts: tuple[Part, ...] = ()
+    task: bool = False
+    checked: bool = False
+    numbered: bool = False
+    optional: bool = False
+    contingency: bool = False
+    skip: bool = False
+    applies_to: str = ""
+    timeout: float | None = None
+    done_if: str = ""
+    confirm: bool = False
+    directives: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def commands(self) -> tuple[Part, ...]:
+        """The parts of a shell step that bash runs."""
+        return tuple(p for p in self.parts if p.kind == "command")
+
+    def location(self, path: str) -> str:
+        """`file:line` of the step's source."""
+        return f"{path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A parameter use: `{{ name }}` written, or an example literal inferred."""
+
+    name: str
+    line: int
+    literal: str  # the text in the guide ("1.2.3", "[Brief description]", "{{ version }}")
+
+
+@dataclass(frozen=True)
+class Runbook:
+    path: str
+    title: str
+    sha256: str
+    sections: tuple[Section, ...]
+    steps: tuple[Step, ...]
+    front_matter: dict[str, Any] = field(default_factory=dict, compare=False)
+    placeholders: tuple[Placeholder, ...] = ()
+    example_version: str = ""
+    findings: tuple[Finding, ...] = ()
+    source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        """Short name used for the records directory."""
+        from pathlib import PurePath
+
+        return PurePath(self.path).stem or "runbook"
+
+    def flow(self) -> tuple[Step, ...]:
+        """Steps of the normal release flow (no contingency, no skipped)."""
+        return tuple(s for s in self.steps if not s.contingency and not s.skip)
+
+    def section_steps(self, name: str) -> tuple[Step, ...]:
+        """Steps of the section titled `name` (and its subsections)."""
+        want = _norm(name)
+        return tuple(
+            s for s in self.steps if not s.skip and any(_norm(t) == want for t in s.section_path)
+        )
+
+    def step(self, step_id: str) -> Step | None:
+        """The step with this id, if any."""
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+def _norm(title: str) -> str:
+    import re
+
+    title = re.sub(r"^\s*\d+[.)]\s*", "", title)
+    return re.sub(r"\s+", " ", title).strip().casefold()

@@ -1,0 +1,351 @@
+"""Release parameters: version rules, derived values, inference, safe substitution.
+
+Ordering rule: SemVer puts `1.2.3-hotfix.1` before `1.2.3`, but release guides
+mean a hotfix *after* 1.2.3. relbook orders versions by (major, minor, patch)
+first, then: pre-releases (alpha, beta, rc, ...) < the release < hotfixes.
+So 1.2.3-rc.1 < 1.2.3 < 1.2.3-hotfix.1 < 1.2.3-hotfix.2 < 1.2.4-alpha.1.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from relbook.errors import ParamError, TemplateError
+from relbook.model import Kind, Placeholder
+from relbook.shell import env_reference, quote_context
+
+if TYPE_CHECKING:
+    from relbook.model import Runbook, Step
+
+EXAMPLE = "a version like 1.2.3, v1.2.3, 1.2.3-rc.1 or 1.2.3-hotfix.1"
+_CORE = re.compile(r"(?<![0-9.])(\d+)\.(\d+)\.(\d+)(?![0-9]|\.[0-9]|-[0-9A-Za-z])")
+_BRACKET = re.compile(r"\[([A-Za-z][^\[\]\n]{2,60})\](?![\[(:])")
+_DESCRIPTION_WORDS = re.compile(r"descr|summary|release notes? title|changes? summary", re.I)
+_JINJA_EXPR = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)?.*?-?\}\}", re.S)
+BUILTIN = (
+    "version",
+    "description",
+    "tag",
+    "previous_version",
+    "previous_tag",
+    "next_patch",
+    "release_type",
+    "bump",
+    "date",
+)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A parsed release version."""
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: str = ""
+    build: str = ""
+
+    def __str__(self) -> str:
+        s = f"{self.major}.{self.minor}.{self.patch}"
+        if self.prerelease:
+            s += f"-{self.prerelease}"
+        if self.build:
+            s += f"+{self.build}"
+        return s
+
+    @property
+    def is_hotfix(self) -> bool:
+        return self.prerelease.lower().startswith("hotfix")
+
+    @property
+    def release_type(self) -> str:
+        """operational, hotfix or prerelease, from the version's shape."""
+        if self.is_hotfix:
+            return "hotfix"
+        return "prerelease" if self.prerelease else "operational"
+
+    def key(self) -> tuple[Any, ...]:
+        """Sort key implementing the ordering rule in this module's docstring."""
+        rank = 2 if self.is_hotfix else (0 if self.prerelease else 1)
+        ids = tuple(
+            (0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.prerelease.split(".") if p
+        )
+        return (self.major, self.minor, self.patch, rank, ids)
+
+
+def parse_version(text: str) -> Version:
+    """Parse a SemVer version (a leading `v` is allowed); errors show a valid example."""
+    raw = text
+    text = (text or "").strip()
+    if text[:1] in ("v", "V"):
+        text = text[1:]
+    import semver
+
+    try:
+        v = semver.Version.parse(text)
+    except (ValueError, TypeError):
+        shown = repr(raw) if raw.strip() else "an empty value"
+        raise ParamError(f"invalid version {shown}: expected {EXAMPLE}") from None
+    return Version(v.major, v.minor, v.patch, v.prerelease or "", v.build or "")
+
+
+def tag_for(version: Version | str, prefix: str = "v") -> str:
+    """The git tag of a version."""
+    return f"{prefix}{version}"
+
+
+@dataclass(frozen=True)
+class Params:
+    """Bound parameter values. None marks a value that is not known."""
+
+    values: dict[str, str | None]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.values[name]
+
+    def env(self) -> dict[str, str]:
+        """Environment variables for shell steps (RELBOOK_VERSION, ...)."""
+        return {env_name(k): v for k, v in self.values.items() if v is not None}
+
+
+def env_name(name: str) -> str:
+    """RELBOOK_<NAME> for a parameter name."""
+    return "RELBOOK_" + re.sub(r"[^A-Za-z0-9]+", "_", name).upper()
+
+
+def bind(
+    version: str,
+    description: str = "",
+    *,
+    runbook: Runbook | None = None,
+    repo: str | None = None,
+    date: str | None = None,
+    check_tags: bool = True,
+    extra: dict[str, str] | None = None,
+) -> Params:
+    """Validate the version and derive every parameter; checks tags in `repo`."""
+    v = parse_version(version)
+    front = runbook.front_matter if runbook else {}
+    prefix = str(front.get("tag_prefix", "v"))
+    sources = {"version": "--version", "description": "--description" if description else "default"}
+    previous = None
+    if repo:
+        from relbook.gitfacts import release_tags
+
+        tags = release_tags(repo)
+        previous = _previous(v, tags, prefix, check_tags)
+        sources["previous_version"] = f"highest earlier tag in {repo}"
+    elif v.patch > 0 and not v.prerelease:
+        previous = Version(v.major, v.minor, v.patch - 1)
+        sources["previous_version"] = "patch - 1 (no --repo given)"
+    day = _date(date)
+    values: dict[str, str | None] = {
+        "version": str(v),
+        "description": description,
+        "tag": tag_for(v, prefix),
+        "previous_version": str(previous) if previous else None,
+        "previous_tag": tag_for(previous, prefix) if previous else None,
+        "next_patch": f"{v.major}.{v.minor}.{v.patch + 1}",
+        "release_type": v.release_type,
+        "bump": _bump(v, previous),
+        "date": day,
+    }
+    for name, default in (front.get("params") or {}).items():
+        values.setdefault(str(name), None if default is None else str(default))
+        sources.setdefault(str(name), "front matter")
+    for name, value in (extra or {}).items():
+        values[name] = value
+        sources[name] = "--param"
+    return Params(values, sources)
+
+
+def _date(date: str | None) -> str:
+    if not date:
+        return _dt.date.today().isoformat()
+    try:
+        return _dt.date.fromisoformat(date).isoformat()
+    except ValueError:
+        raise ParamError(f"invalid date {date!r}: expected YYYY-MM-DD, e.g. 2026-03-31") from None
+
+
+def _bump(v: Version, previous: Version | None) -> str:
+    if previous is None:
+        return "major" if (v.minor, v.patch) == (0, 0) else "minor" if v.patch == 0 else "patch"
+    if v.major != previous.major:
+        return "major"
+    return "minor" if v.minor != previous.minor else "patch"
+
+
+def _previous(v: Version, tags: dict[str, str], prefix: str, check: bool) -> Version | None:
+    """Highest release tag below v; with check, refuse existing or older versions."""
+    parsed: list[tuple[Version, str]] = []
+    for name in tags:
+        if not name.startswith(prefix) and prefix:
+            continue
+        try:
+            parsed.append((parse_version(name[len(prefix) :]), name))
+        except ParamError:
+            continue  # non-SemVer tags are ignored
+    own = tag_for(v, prefix)
+    if check and own in tags:
+        where = " on origin" if tags[own] == "origin" else ""
+        raise ParamError(f"tag {own} already exists{where}: version {v} was already released")
+    if check and parsed:
+        top, top_name = max(parsed, key=lambda p: p[0].key())
+        if v.key() <= top.key():
+            raise ParamError(
+                f"version {v} is not greater than the latest release {top_name}; "
+                f"next patch would be {top.major}.{top.minor}.{top.patch + 1}"
+            )
+    below = [p for p, _ in parsed if p.key() < v.key()]
+    return max(below, key=lambda p: p.key()) if below else None
+
+
+# -- inference for unmodified guides ---------------------------------------
+
+
+def infer_placeholders(
+    steps: tuple[Step, ...], front: dict[str, Any], path: str
+) -> tuple[str, tuple[Placeholder, ...]]:
+    """The guide's example version and every parameter use, with its line."""
+    example = str(front.get("example_version", "") or "")
+    if example:
+        example = str(parse_version(example))
+    else:
+        counts: Counter[str] = Counter()
+        for step in steps:
+            if step.kind is Kind.SHELL:
+                counts.update(m.group(0) for m in _CORE.finditer(step.body))
+        if counts:
+            best = max(counts.values())
+            example = next(k for k in counts if counts[k] == best)
+    literals = literal_map(example)
+    found: list[Placeholder] = []
+    for step in steps:
+        for line, text in _step_lines(step):
+            found.extend(_uses(text, line, literals))
+    return example, tuple(found)
+
+
+def literal_map(example: str) -> dict[str, str]:
+    """Example literal -> parameter name ("1.2.3" -> "version", ...)."""
+    m = _CORE.fullmatch(example) if example else None
+    if not m:
+        return {}
+    major, minor, patch = (int(g) for g in m.groups())
+    out = {example: "version", f"{major}.{minor}.{patch + 1}": "next_patch"}
+    if patch > 0:
+        out[f"{major}.{minor}.{patch - 1}"] = "previous_version"
+    return out
+
+
+def _step_lines(step: Step) -> list[tuple[int, str]]:
+    if step.kind is not Kind.SHELL:
+        return [(step.line, step.text)]
+    out = []
+    for part in step.parts:
+        for i, text in enumerate(part.source.split("\n")):
+            out.append((part.line + i, text))
+    return out
+
+
+def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
+    out = [Placeholder(literals[m.group(0)], line, m.group(0))
+           for m in _CORE.finditer(text) if m.group(0) in literals]
+    out += [Placeholder("description", line, m.group(0))
+            for m in _BRACKET.finditer(text) if _DESCRIPTION_WORDS.search(m.group(1))]
+    out += [Placeholder(m.group(1), line, m.group(0))
+            for m in _JINJA_EXPR.finditer(text) if m.group(1) in BUILTIN]
+    return out
+
+
+def explicit_form(text: str, example: str) -> str:
+    """Replace inferred literals with `{{ name }}` placeholders."""
+    literals = literal_map(example)
+    if literals:
+        text = _CORE.sub(
+            lambda m: "{{ %s }}" % literals[m.group(0)] if m.group(0) in literals else m.group(0),
+            text,
+        )
+    return _BRACKET.sub(
+        lambda m: "{{ description }}" if _DESCRIPTION_WORDS.search(m.group(1)) else m.group(0), text
+    )
+
+
+# -- rendering ---------------------------------------------------------------
+
+_SENTINEL = re.compile("\x01RB(\\d+)\x02")
+
+
+def render_text(text: str, params: Params, *, path: str = "", line: int = 0,
+                example: str = "") -> str:
+    """A step's text with values filled in (for people; never executed)."""
+    text = explicit_form(text, example)
+    if "{{" not in text and "{%" not in text:
+        return text
+    return _jinja(text, _values_or_fail(text, params, path, line), path, line)
+
+
+def render_shell(source: str, params: Params, *, path: str = "", line: int = 0,
+                 example: str = "") -> str:
+    """Bash source whose parameters expand from RELBOOK_* variables, safely quoted."""
+    text = explicit_form(source, example)
+    if "{{" not in text and "{%" not in text:
+        return text
+    names = list(params.values)
+    sentinels = {n: f"\x01RB{i}\x02" for i, n in enumerate(names)}
+    _values_or_fail(text, params, path, line)
+    rendered = _jinja(text, sentinels, path, line)
+    pieces: list[str] = []
+    last = 0
+    for m in _SENTINEL.finditer(rendered):
+        ctx = quote_context(rendered, m.start())
+        name = names[int(m.group(1))]
+        value = params.values[name] or ""
+        pieces.append(rendered[last : m.start()])
+        pieces.append(value if ctx == "heredoc-quoted" else env_reference(env_name(name), ctx))
+        last = m.end()
+    pieces.append(rendered[last:])
+    return "".join(pieces)
+
+
+def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str, Any]:
+    for m in _JINJA_EXPR.finditer(text):
+        name = m.group(1)
+        if name in params.values and params.values[name] is None:
+            why = {
+                "previous_version": "no earlier release tag (give --repo with release tags)",
+                "previous_tag": "no earlier release tag (give --repo with release tags)",
+            }.get(name, "no value given")
+            raise ParamError(f"uses {name}, which is unknown: {why}", path=path, line=line)
+    return dict(params.values)
+
+
+def _jinja(text: str, values: dict[str, Any], path: str, line: int) -> str:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        comment_start_string="{#relbook",
+        comment_end_string="relbook#}",
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    protected = _JINJA_EXPR.sub(
+        lambda m: m.group(0) if m.group(1) in values else "{% raw %}" + m.group(0) + "{% endraw %}",
+        text,
+    )
+    try:
+        return env.from_string(protected).render(values)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(f"template: {e.message}", path=path, line=line + (e.lineno or 1) - 1) from None
+    except jinja2.UndefinedError as e:
+        raise TemplateError(f"template: {e.message}", path=path, line=line) from None
+    except jinja2.TemplateError as e:
+        raise TemplateError(f"template: {e}", path=path, line=line) from None

@@ -1,0 +1,552 @@
+"""Markdown guide -> Runbook (pure; keeps exact source lines)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from relbook.errors import ParseError
+from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.shell import console_commands, split_commands
+from relbook.source import Fence, Item, Scan, normalize, scan
+
+SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
+CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
+_CONTINGENCY = re.compile(r"roll[- ]?back|incident|emergenc|disaster|recover|revert", re.I)
+_SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
+_SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
+_OPTIONAL = re.compile(
+    r"\((?:if needed|if applicable|optional|if necessary|if required|when needed)\)|^optional:",
+    re.I,
+)
+_APPLIES = re.compile(
+    r"\b(?:for|on|only for)\s+(major|minor|patch|hotfix|pre-?release)\s+(?:releases?|versions?)"
+    r"|\((major|minor|patch|hotfix|pre-?release)(?: releases?)? only\)",
+    re.I,
+)
+_HANDWORK = re.compile(
+    r"^(?:update|edit|apply|review|verify|check|confirm|ensure|make sure|wait|fix|write|fill|"
+    r"bump|change|modify|resolve|inspect|manually|todo|fixme|adjust|replace|set the|add (?:a|the)"
+    r"|remember|do not forget|don't forget|announce|notify)\b",
+    re.I,
+)
+_STOP = {"from", "with", "into", "that", "this", "then", "your", "their", "changes", "change"}
+DIRECTIVE_KEYS = {
+    "skip",
+    "skip-section",
+    "id",
+    "timeout",
+    "optional",
+    "contingency",
+    "normal",
+    "signoff",
+    "manual",
+    "confirm",
+    "done-if",
+    "applies-to",
+}
+_SECTION_KEYS = {"contingency", "normal", "skip-section"}
+
+
+def read_runbook(path: str | Path) -> Runbook:
+    """Read and parse a runbook file; bad files raise ParseError with file:line."""
+    path = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise ParseError("is a directory, not a Markdown file", path=path) from None
+    except OSError as e:
+        raise ParseError(f"cannot read: {e.strerror or e}", path=path) from None
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise ParseError("not a text file (it contains NUL bytes)", path=path, line=line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ParseError(
+            f"not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+    return parse_runbook(text, path)
+
+
+def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
+    """Parse Markdown text into a Runbook; every step keeps its source line."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    text = normalize_newlines(text)
+    front, body = split_front_matter(text, path)
+    try:
+        tokens = _markdown()(body)
+        sc = scan(body)
+        walker = _Walker(sc, path, front)
+        walker.walk(tokens)
+    except RecursionError:
+        raise ParseError("nesting too deep to parse (lists or quotes nested too far)", path=path)
+    from relbook.params import infer_placeholders
+
+    steps = tuple(walker.steps)
+    example, placeholders = infer_placeholders(steps, front, path)
+    findings = walker.findings + [
+        Finding(f.line, "RB005", f"unterminated code fence opened with {f.marker}")
+        for f in sc.fences
+        if not f.closed
+    ]
+    return Runbook(
+        path=path,
+        title=walker.title or Path(path).stem,
+        sha256=digest,
+        sections=tuple(walker.sections),
+        steps=steps,
+        front_matter=front,
+        placeholders=placeholders,
+        example_version=example,
+        findings=tuple(sorted(findings, key=lambda f: f.line)),
+        source=text,
+    )
+
+
+def normalize_newlines(text: str) -> str:
+    """Strip a BOM and turn CRLF / CR line ends into LF (line numbers kept)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter as a dict, and the body with those lines blanked."""
+    if not text.startswith("---\n"):
+        return {}, text
+    lines = text.split("\n")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        return {}, text
+    import yaml
+
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise ParseError(f"front matter: {problem}", path=path, line=line) from None
+    if not isinstance(data, dict):
+        raise ParseError("front matter must be a YAML mapping (key: value)", path=path, line=1)
+    return data, "\n" * (end + 1) + "\n".join(lines[end + 1 :])
+
+
+_MD = None
+
+
+def _markdown() -> Any:
+    global _MD
+    if _MD is None:
+        import mistune
+
+        _MD = mistune.create_markdown(renderer="ast", plugins=["task_lists", "table"])
+    return _MD
+
+
+def plain_text(tokens: list[dict[str, Any]]) -> str:
+    """Inline tokens as plain text (code spans and link texts kept)."""
+    out: list[str] = []
+    for tok in tokens:
+        kind = tok.get("type")
+        if kind in ("softbreak", "linebreak"):
+            out.append(" ")
+        elif kind == "inline_html":
+            continue
+        elif "raw" in tok:
+            out.append(tok["raw"])
+        elif "children" in tok:
+            out.append(plain_text(tok["children"]))
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+
+
+def slug(text: str) -> str:
+    """A lowercase, dash-separated id from a title (leading numbering dropped)."""
+    text = re.sub(r"^\s*\d+[.)]\s*", "", text)
+    s = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    return s[:48].strip("-") or "section"
+
+
+def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
+    """`<!-- relbook: skip id=x timeout=30 -->` -> {"skip": True, "id": "x", ...}."""
+    text = text.strip()
+    m = re.match(r"done-if\s*[:=]\s*(.+)$", text, re.S)
+    if m:
+        return {"done-if": m.group(1).strip()}
+    try:
+        words = shlex.split(text)
+    except ValueError as e:
+        raise ParseError(f"directive: {e}", path=path, line=line) from None
+    out: dict[str, Any] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep and key.endswith(":"):
+            key = key[:-1]
+        key = key.strip().lower()
+        if key not in DIRECTIVE_KEYS:
+            known = ", ".join(sorted(DIRECTIVE_KEYS))
+            raise ParseError(f"unknown directive {key!r} (known: {known})", path=path, line=line)
+        out[key] = _directive_value(key, value, path, line) if sep else True
+    return out
+
+
+def _directive_value(key: str, value: str, path: str, line: int) -> Any:
+    if key == "timeout":
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", value.strip())
+        if not m or float(m.group(1)) <= 0:
+            raise ParseError(f"timeout must be a positive number of seconds, not {value!r}",
+                             path=path, line=line)
+        return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+    if key == "id" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+        raise ParseError(f"step id {value!r} must be letters, digits, '.', '-', '_'",
+                         path=path, line=line)
+    return value
+
+
+class _Walker:
+    """Walks mistune's AST once, in document order, building sections and steps."""
+
+    def __init__(self, sc: Scan, path: str, front: dict[str, Any]) -> None:
+        self.sc, self.path = sc, path
+        self.title = str(front.get("title", "")) if front else ""
+        self.sections: list[Section] = []
+        self.steps: list[Step] = []
+        self.findings: list[Finding] = []
+        self.stack: list[Section] = []
+        self.section_ids: dict[str, int] = {}
+        self.counters: dict[str, int] = {}
+        self.used_ids: set[str] = set()
+        self.pending: dict[str, Any] = {}
+        self.pending_line = 0
+        self.cursor = {"item": 0, "fence": 0, "heading": 0, "directive": 0}
+        self.has_tasks = any(i.task for i in sc.items)
+        self.last_line = 1
+        self.doc_contingency = bool(front.get("contingency")) if front else False
+        self.skip_sections: set[tuple[str, ...]] = set()
+        self._fence_line = 1
+
+    # -- alignment -------------------------------------------------------
+    def _align(self, kind: str, candidates: list[Any], ok: Any) -> Any:
+        start = self.cursor[kind]
+        for i in range(start, len(candidates)):
+            if ok(candidates[i]):
+                self.cursor[kind] = i + 1
+                return candidates[i]
+        if start < len(candidates):
+            self.cursor[kind] = start + 1
+            return candidates[start]
+        return None
+
+    def _align_item(self, task: bool, ordered: bool, text: str) -> Item | None:
+        want = normalize(text)[:16]
+
+        def ok(c: Item) -> bool:
+            return c.task == task and normalize(c.text).startswith(want)
+
+        return self._align("item", self.sc.items, ok)
+
+    def _align_fence(self, info: str, raw: str) -> Fence | None:
+        want = normalize(raw)
+
+        def ok(f: Fence) -> bool:
+            return f.info == info and normalize("\n".join(t for _, t in f.body)) == want
+
+        return self._align("fence", self.sc.fences, ok)
+
+    # -- walking ---------------------------------------------------------
+    def walk(self, tokens: list[dict[str, Any]]) -> None:
+        for tok in tokens:
+            kind = tok.get("type")
+            if kind == "heading":
+                self._heading(tok)
+            elif kind == "list":
+                self._list(tok)
+            elif kind == "block_code":
+                self._code(tok, text="", task=False)
+            elif kind == "block_html":
+                self._html(tok.get("raw", ""))
+            elif kind == "block_quote":
+                self.walk(tok.get("children", []))
+            elif kind in ("paragraph", "block_text"):
+                for child in tok.get("children", []):
+                    if child.get("type") == "inline_html":
+                        self._html(child.get("raw", ""))
+        self._flush_pending()
+
+    def _heading(self, tok: dict[str, Any]) -> None:
+        self._flush_pending()
+        text = plain_text(tok.get("children", []))
+        level = tok.get("attrs", {}).get("level", 1)
+        want = normalize(text)
+        found = self._align("heading", self.sc.headings, lambda h: normalize(h.text) == want)
+        line = found.line if found else self.last_line
+        self.last_line = max(self.last_line, line)
+        while self.stack and self.stack[-1].level >= level:
+            self.stack.pop()
+        if not self.title and level == 1:
+            self.title = text
+        parent = self.stack[-1] if self.stack else None
+        base = slug(text)
+        n = self.section_ids.get(base, 0) + 1
+        self.section_ids[base] = n
+        section = Section(
+            id=base if n == 1 else f"{base}-{n}",
+            title=text,
+            level=level,
+            line=line,
+            path=(parent.path if parent else ()) + (text,),
+            contingency=bool(_CONTINGENCY.search(text))
+            or (parent.contingency if parent else self.doc_contingency),
+            signoff=bool(_SIGNOFF_SECTION.search(text)) or bool(parent and parent.signoff),
+        )
+        self.stack.append(section)
+        self.sections.append(section)
+
+    def _html(self, raw: str) -> None:
+        if "relbook:" not in raw:
+            return
+        from relbook.source import _DIRECTIVE
+
+        for m in _DIRECTIVE.finditer(raw):
+            d = self.sc.directives[self.cursor["directive"]] if self.cursor["directive"] < len(
+                self.sc.directives
+            ) else None
+            self.cursor["directive"] += 1
+            line = d.line if d else self.last_line
+            values = parse_directive(m.group(1), self.path, line)
+            section_keys = {k: v for k, v in values.items() if k in _SECTION_KEYS}
+            if section_keys:
+                self._mark_section(section_keys)
+            step_keys = {k: v for k, v in values.items() if k not in _SECTION_KEYS}
+            if step_keys:
+                self.pending.update(step_keys)
+                self.pending_line = line
+
+    def _mark_section(self, keys: dict[str, Any]) -> None:
+        if not self.stack:
+            self.doc_contingency = bool(keys.get("contingency")) and not keys.get("normal")
+            return
+        cur = self.stack[-1]
+        from dataclasses import replace
+
+        new = replace(
+            cur,
+            contingency=bool(keys.get("contingency")) or (cur.contingency and not keys.get("normal")),
+        )
+        if keys.get("skip-section"):
+            self.skip_sections.add(new.path)
+        self.stack[-1] = new
+        self.sections[self.sections.index(cur)] = new
+
+    def _flush_pending(self) -> None:
+        if self.pending:
+            self.findings.append(
+                Finding(self.pending_line, "RB006", "relbook directive applies to no step")
+            )
+            self.pending = {}
+
+    def _list(self, tok: dict[str, Any]) -> None:
+        ordered = bool(tok.get("attrs", {}).get("ordered"))
+        for item in tok.get("children", []):
+            self._item(item, ordered)
+
+    def _item(self, item: dict[str, Any], ordered: bool) -> None:
+        task = item.get("type") == "task_list_item"
+        children = item.get("children", [])
+        head = next((c for c in children if c.get("type") in ("block_text", "paragraph")), None)
+        text = plain_text(head.get("children", [])) if head else ""
+        found = self._align_item(task, ordered, text)
+        line = found.line if found else self.last_line
+        self.last_line = max(self.last_line, line)
+        if head:
+            for child in head.get("children", []):
+                if child.get("type") == "inline_html":
+                    self._html(child.get("raw", ""))
+        codes = [
+            c
+            for c in children
+            if c.get("type") == "block_code" and _lang(c) in SHELL_LANGS and c.get("style") == "fenced"
+        ]
+        if task:
+            checked = bool(item.get("attrs", {}).get("checked"))
+            self._task_step(text, line, checked, codes)
+        elif codes:
+            for code in codes:
+                self._code(code, text=text, task=False)
+        elif ordered and not self.has_tasks and text:
+            self._add(Kind.MANUAL, text, line, numbered=True)
+        for child in children:
+            kind = child.get("type")
+            if kind == "list":
+                self._list(child)
+            elif kind == "block_code" and child not in codes:
+                self._code(child, text="", task=False)
+            elif kind == "block_html":
+                self._html(child.get("raw", ""))
+            elif kind == "block_quote":
+                self.walk(child.get("children", []))
+
+    def _task_step(self, text: str, line: int, checked: bool, codes: list[dict[str, Any]]) -> None:
+        section = self.stack[-1] if self.stack else None
+        signoff = bool(section and section.signoff) or bool(_SIGNOFF_ITEM.search(text))
+        if self.pending.pop("signoff", False):
+            signoff = True
+        if codes:
+            parts: list[Part] = []
+            bodies: list[str] = []
+            lang = ""
+            for code in codes:
+                lang = lang or _lang(code)
+                body, code_parts = self._code_parts(code)
+                parts.extend(code_parts)
+                bodies.append(body)
+            if not self.pending.pop("manual", False):
+                self._add(Kind.SHELL, text, line, body="\n".join(bodies), lang=lang,
+                          parts=tuple(parts), task=True, checked=checked)
+                return
+        self._add(Kind.SIGNOFF if signoff else Kind.MANUAL, text, line, task=True, checked=checked)
+
+    def _code(self, tok: dict[str, Any], text: str, task: bool) -> None:
+        info = tok.get("attrs", {}).get("info", "") or ""
+        if tok.get("style") != "fenced":
+            return
+        lang = _lang(tok)
+        if lang not in SHELL_LANGS:
+            self._align_fence(info.strip(), tok.get("raw", ""))
+            return
+        body, parts = self._code_parts(tok)
+        if not parts:
+            return
+        if self.pending.pop("manual", False):
+            self._add(Kind.MANUAL, text or _describe(parts, lang), parts[0].line)
+            return
+        line = self._fence_line
+        self._add(Kind.SHELL, text or _describe(parts, lang), line, body=body, lang=lang,
+                  parts=tuple(parts), task=task)
+
+    def _code_parts(self, tok: dict[str, Any]) -> tuple[str, list[Part]]:
+        info = (tok.get("attrs", {}).get("info", "") or "").strip()
+        raw = tok.get("raw", "")
+        fence = self._align_fence(info, raw)
+        first = fence.line if fence else self.last_line
+        self._fence_line = first
+        self.last_line = max(self.last_line, first)
+        raw_lines = raw.split("\n")
+        if raw_lines and raw_lines[-1] == "":
+            raw_lines.pop()
+        numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
+        if _lang(tok) in CONSOLE_LANGS:
+            cmds = console_commands(numbered)
+            return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
+        return "\n".join(raw_lines), _shell_parts(numbered)
+
+    def _add(self, kind: Kind, text: str, line: int, **kw: Any) -> None:
+        section = self.stack[-1] if self.stack else None
+        sid = section.id if section else "top"
+        n = self.counters.get(sid, 0) + 1
+        self.counters[sid] = n
+        d, self.pending = self.pending, {}
+        step_id = d.get("id") or f"{sid}.{n}"
+        if step_id in self.used_ids:
+            raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
+        self.used_ids.add(step_id)
+        applies = d.get("applies-to") or _applies_to(text)
+        skip_paths = self.skip_sections
+        self.steps.append(
+            Step(
+                id=step_id,
+                kind=kind,
+                text=text,
+                line=line,
+                section=section.title if section else "",
+                section_path=section.path if section else (),
+                optional=bool(d.get("optional")) or bool(_OPTIONAL.search(text)),
+                contingency=bool(section.contingency if section else self.doc_contingency),
+                skip=bool(d.get("skip"))
+                or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
+                applies_to=str(applies).lower().replace("-", "") if applies else "",
+                timeout=d.get("timeout"),
+                done_if=str(d.get("done-if", "")),
+                confirm=bool(d.get("confirm")),
+                directives=d,
+                **kw,
+            )
+        )
+
+
+def _lang(tok: dict[str, Any]) -> str:
+    info = (tok.get("attrs", {}).get("info", "") or "").strip()
+    word = info.split()[0] if info else ""
+    return word.strip("{}.").lower()
+
+
+def _applies_to(text: str) -> str:
+    m = _APPLIES.search(text)
+    return (m.group(1) or m.group(2)) if m else ""
+
+
+def _describe(parts: list[Part], lang: str) -> str:
+    for p in parts:
+        if p.comment:
+            return p.comment.split("\n")[0]
+    first = next((p.source for p in parts if p.kind == "command"), "")
+    return first.split("\n")[0] if first else f"{lang} block"
+
+
+def _shell_parts(numbered: list[tuple[int, str]]) -> list[Part]:
+    """Commands of a bash block, with instruction comments split out as parts."""
+    parts: list[Part] = []
+    comments: list[tuple[int, str]] = []
+    for no, text, comment_lines in _commands_with_comment_lines(numbered):
+        comments = comment_lines
+        description: list[str] = []
+        for i, (cline, ctext) in enumerate(comments):
+            last = i == len(comments) - 1
+            if _is_instruction(ctext, text if last else ""):
+                parts.append(Part("instruction", cline, ctext))
+            else:
+                description.append(ctext)
+        if text:
+            parts.append(Part("command", no, text, "\n".join(description)))
+    return parts
+
+
+def _commands_with_comment_lines(
+    numbered: list[tuple[int, str]],
+) -> list[tuple[int, str, list[tuple[int, str]]]]:
+    out = []
+    pending: list[tuple[int, str]] = []
+    groups = split_commands(numbered)
+    comment_iter = iter([(n, t.strip().lstrip("#").strip()) for n, t in numbered
+                         if t.strip().startswith("#")])
+    comment_list = list(comment_iter)
+    ci = 0
+    for start, src, _ in groups:
+        pending = []
+        while ci < len(comment_list) and (start == 0 or comment_list[ci][0] < start):
+            if comment_list[ci][1] and not comment_list[ci][1].startswith("!"):
+                pending.append(comment_list[ci])
+            ci += 1
+        # comments inside a multi-line command belong to it, not to the next one
+        end = start + src.count("\n") if start else 0
+        while ci < len(comment_list) and start and comment_list[ci][0] <= end:
+            ci += 1
+        out.append((start, src, pending))
+    return out
+
+
+def _is_instruction(comment: str, next_command: str) -> bool:
+    """A comment that asks a person to do something, rather than naming the next command."""
+    if not _HANDWORK.match(comment):
+        return False
+    if not next_command:
+        return True
+    words = {w for w in re.findall(r"[a-z]{4,}", comment.lower()) if w not in _STOP}
+    return not words & set(re.findall(r"[a-z]{4,}", next_command.lower()))
