@@ -143,3 +143,46 @@ def _norm(title: str) -> str:
 
     title = re.sub(r"^\s*\d+[.)]\s*", "", title)
     return re.sub(r"\s+", " ", title).strip().casefold()
+
+
+@dataclass
+class Outcome:
+    """What happened to one step in a run (mutable while the step runs)."""
+
+    step_id: str
+    kind: str
+    status: Status
+    text: str = ""
+    section: str = ""
+    line: int = 0
+    source: str = ""  # the exact bash that ran (shell steps)
+    output: str = ""  # masked, capped output kept in the record
+    exit_code: int | None = None
+    started: str = ""
+    duration: float = 0.0
+    operator: str = ""
+    signer: str = ""
+    note: str = ""
+    reason: str = ""
+    failed_line: int = 0  # line of the command that was running when the step failed
+    log: str = ""  # full log on disk, relative to the record
+    source_hash: str = ""
+    simulated: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Record:
+    """A release record as read back from disk."""
+
+    path: str
+    meta: dict[str, Any]
+    outcomes: list[Outcome]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.meta.get("params", {}))
+
+    @property
+    def result(self) -> str:
+        return str(self.meta.get("result", ""))
