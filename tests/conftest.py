@@ -1,0 +1,92 @@
+"""Shared fixtures: real git repositories with a bare `origin`, fixed identities."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNBOOKS = ROOT / "runbooks"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Rel Tester",
+    "GIT_AUTHOR_EMAIL": "rel@example.com",
+    "GIT_COMMITTER_NAME": "Rel Tester",
+    "GIT_COMMITTER_EMAIL": "rel@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test gets a clean HOME, fixed git identity and no colour."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    for k, v in GIT_ENV.items():
+        monkeypatch.setenv(k, v)
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Rel Tester\n\temail = rel@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+    )
+    for k in list(os.environ):
+        if k.startswith("RELBOOK_") or k in ("GITHUB_TOKEN",):
+            monkeypatch.delenv(k, raising=False)
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> str:
+    """Run real git in `cwd` and return its stdout."""
+    out = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **GIT_ENV}
+    )
+    if check and out.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {out.stderr}")
+    return out.stdout.strip()
+
+
+@dataclass
+class Repo:
+    """A working clone at `path` whose `origin` is the bare repository `origin`."""
+
+    path: Path
+    origin: Path
+
+    def git(self, *args: str, check: bool = True) -> str:
+        return git(self.path, *args, check=check)
+
+    def origin_git(self, *args: str, check: bool = True) -> str:
+        return git(self.origin, *args, check=check)
+
+    def commit(self, message: str, files: dict[str, str] | None = None) -> str:
+        for name, text in (files or {"notes.txt": message + "\n"}).items():
+            f = self.path / name
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(text)
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+
+def make_repo(base: Path, tags: tuple[str, ...] = ("v1.2.2",), version: str = "1.2.2") -> Repo:
+    """A bare origin plus a clone with a VERSION file, the given tags pushed."""
+    origin = base / "origin.git"
+    work = base / "work"
+    git(base, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(base, "clone", "-q", str(origin), str(work))
+    repo = Repo(work, origin)
+    repo.commit("Initial commit", {"VERSION": version + "\n", "README.md": "# demo\n"})
+    for tag in tags:
+        repo.git("tag", "-a", tag, "-m", f"Release {tag}")
+    repo.git("push", "-q", "origin", "main", "--tags")
+    return repo
+
+
+@pytest.fixture
+def origin_repo(tmp_path: Path) -> Repo:
+    """A clone with a bare `origin`, tag v1.2.2 and VERSION holding 1.2.2."""
+    return make_repo(tmp_path)
