@@ -23,7 +23,9 @@ GIT_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Every test gets a clean HOME, fixed git identity and no colour."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))

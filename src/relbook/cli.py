@@ -54,8 +54,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _runbook_arg(p: argparse.ArgumentParser, name: str = "runbook") -> None:
-    p.add_argument(name, metavar=name.upper(), help="Markdown runbook (a path, or a shipped "
-                   "runbook's name such as release-management)")
+    p.add_argument(
+        name,
+        metavar=name.upper(),
+        help="Markdown runbook (a path, or a shipped runbook's name such as release-management)",
+    )
 
 
 def resolve_runbook(path: str) -> str:
@@ -83,8 +86,11 @@ def load(path: str) -> Any:
 
 
 def _add_parse(sub: Any) -> None:
-    p = sub.add_parser("parse", help="list a runbook's steps, sections and parameters",
-                       description="List the steps of RUNBOOK in order, each with its file:line.")
+    p = sub.add_parser(
+        "parse",
+        help="list a runbook's steps, sections and parameters",
+        description="List the steps of RUNBOOK in order, each with its file:line.",
+    )
     _runbook_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
 
@@ -105,16 +111,24 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _add_params(sub: Any) -> None:
-    p = sub.add_parser("params", help="show parameters, their values and where they are used",
-                       description="Show each parameter of RUNBOOK, its value, and every "
-                       "file:line that uses it; with --version, the commands filled in.")
+    p = sub.add_parser(
+        "params",
+        help="show parameters, their values and where they are used",
+        description="Show each parameter of RUNBOOK, its value, and every "
+        "file:line that uses it; with --version, the commands filled in.",
+    )
     _runbook_arg(p)
     _version_args(p, required=False)
 
 
 def _version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
-    p.add_argument("--version", dest="release", metavar="V", required=required,
-                   help="the version being released (SemVer; a leading v is fine)")
+    p.add_argument(
+        "--version",
+        dest="release",
+        metavar="V",
+        required=required,
+        help="the version being released (SemVer; a leading v is fine)",
+    )
     p.add_argument("--description", default="", metavar="D", help="one-line release description")
     p.add_argument("--repo", metavar="DIR", help="git repository (tags give previous_version)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today)")
@@ -138,9 +152,12 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def _add_parameterize(sub: Any) -> None:
-    p = sub.add_parser("parameterize", help="rewrite a guide's example literals as {{ placeholders }}",
-                       description="Write GUIDE with its example version, neighbours and "
-                       "bracketed placeholders turned into {{ version }}, {{ description }}, ...")
+    p = sub.add_parser(
+        "parameterize",
+        help="rewrite a guide's example literals as {{ placeholders }}",
+        description="Write GUIDE with its example version, neighbours and "
+        "bracketed placeholders turned into {{ version }}, {{ description }}, ...",
+    )
     _runbook_arg(p, "guide")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     MANUAL = "manual"
     SIGNOFF = "signoff"
     SHELL = "shell"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"

@@ -63,13 +63,21 @@ def runbook_json(rb: Runbook) -> dict[str, Any]:
         "example_version": rb.example_version,
         "front_matter": rb.front_matter,
         "sections": [
-            {"id": s.id, "title": s.title, "level": s.level, "line": s.line,
-             "path": list(s.path), "contingency": s.contingency, "signoff": s.signoff}
+            {
+                "id": s.id,
+                "title": s.title,
+                "level": s.level,
+                "line": s.line,
+                "path": list(s.path),
+                "contingency": s.contingency,
+                "signoff": s.signoff,
+            }
             for s in rb.sections
         ],
         "steps": [step_json(s) for s in rb.steps],
-        "placeholders": [{"name": p.name, "line": p.line, "literal": p.literal}
-                         for p in rb.placeholders],
+        "placeholders": [
+            {"name": p.name, "line": p.line, "literal": p.literal} for p in rb.placeholders
+        ],
         "findings": [{"line": f.line, "code": f.code, "message": f.message} for f in rb.findings],
     }
 
@@ -77,14 +85,28 @@ def runbook_json(rb: Runbook) -> dict[str, Any]:
 def step_json(s: Step) -> dict[str, Any]:
     """One step as JSON."""
     return {
-        "id": s.id, "kind": s.kind.value, "text": s.text, "line": s.line,
-        "section": s.section, "section_path": list(s.section_path),
-        "task": s.task, "checked": s.checked, "numbered": s.numbered,
-        "optional": s.optional, "contingency": s.contingency, "skip": s.skip,
-        "applies_to": s.applies_to, "timeout": s.timeout, "done_if": s.done_if,
-        "confirm": s.confirm, "lang": s.lang, "body": s.body,
-        "parts": [{"kind": p.kind, "line": p.line, "source": p.source, "comment": p.comment}
-                  for p in s.parts],
+        "id": s.id,
+        "kind": s.kind.value,
+        "text": s.text,
+        "line": s.line,
+        "section": s.section,
+        "section_path": list(s.section_path),
+        "task": s.task,
+        "checked": s.checked,
+        "numbered": s.numbered,
+        "optional": s.optional,
+        "contingency": s.contingency,
+        "skip": s.skip,
+        "applies_to": s.applies_to,
+        "timeout": s.timeout,
+        "done_if": s.done_if,
+        "confirm": s.confirm,
+        "lang": s.lang,
+        "body": s.body,
+        "parts": [
+            {"kind": p.kind, "line": p.line, "source": p.source, "comment": p.comment}
+            for p in s.parts
+        ],
     }
 
 

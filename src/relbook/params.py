@@ -255,12 +255,21 @@ def _step_lines(step: Step) -> list[tuple[int, str]]:
 
 
 def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
-    out = [Placeholder(literals[m.group(0)], line, m.group(0))
-           for m in _CORE.finditer(text) if m.group(0) in literals]
-    out += [Placeholder("description", line, m.group(0))
-            for m in _BRACKET.finditer(text) if _DESCRIPTION_WORDS.search(m.group(1))]
-    out += [Placeholder(m.group(1), line, m.group(0))
-            for m in _JINJA_EXPR.finditer(text) if m.group(1) in BUILTIN]
+    out = [
+        Placeholder(literals[m.group(0)], line, m.group(0))
+        for m in _CORE.finditer(text)
+        if m.group(0) in literals
+    ]
+    out += [
+        Placeholder("description", line, m.group(0))
+        for m in _BRACKET.finditer(text)
+        if _DESCRIPTION_WORDS.search(m.group(1))
+    ]
+    out += [
+        Placeholder(m.group(1), line, m.group(0))
+        for m in _JINJA_EXPR.finditer(text)
+        if m.group(1) in BUILTIN
+    ]
     return out
 
 
@@ -282,8 +291,9 @@ def explicit_form(text: str, example: str) -> str:
 _SENTINEL = re.compile("\x01RB(\\d+)\x02")
 
 
-def render_text(text: str, params: Params, *, path: str = "", line: int = 0,
-                example: str = "") -> str:
+def render_text(
+    text: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
+) -> str:
     """A step's text with values filled in (for people; never executed)."""
     text = explicit_form(text, example)
     if "{{" not in text and "{%" not in text:
@@ -291,8 +301,9 @@ def render_text(text: str, params: Params, *, path: str = "", line: int = 0,
     return _jinja(text, _values_or_fail(text, params, path, line), path, line)
 
 
-def render_shell(source: str, params: Params, *, path: str = "", line: int = 0,
-                 example: str = "") -> str:
+def render_shell(
+    source: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
+) -> str:
     """Bash source whose parameters expand from RELBOOK_* variables, safely quoted."""
     text = explicit_form(source, example)
     if "{{" not in text and "{%" not in text:
@@ -344,7 +355,9 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int) -> str:
     try:
         return env.from_string(protected).render(values)
     except jinja2.TemplateSyntaxError as e:
-        raise TemplateError(f"template: {e.message}", path=path, line=line + (e.lineno or 1) - 1) from None
+        raise TemplateError(
+            f"template: {e.message}", path=path, line=line + (e.lineno or 1) - 1
+        ) from None
     except jinja2.UndefinedError as e:
         raise TemplateError(f"template: {e.message}", path=path, line=line) from None
     except jinja2.TemplateError as e:

@@ -86,7 +86,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         walker = _Walker(sc, path, front)
         walker.walk(tokens)
     except RecursionError:
-        raise ParseError("nesting too deep to parse (lists or quotes nested too far)", path=path)
+        raise ParseError(
+            "nesting too deep to parse (lists or quotes nested too far)", path=path
+        ) from None
     from relbook.params import infer_placeholders
 
     steps = tuple(walker.steps)
@@ -201,12 +203,14 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
     if key == "timeout":
         m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", value.strip())
         if not m or float(m.group(1)) <= 0:
-            raise ParseError(f"timeout must be a positive number of seconds, not {value!r}",
-                             path=path, line=line)
+            raise ParseError(
+                f"timeout must be a positive number of seconds, not {value!r}", path=path, line=line
+            )
         return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
     if key == "id" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
-        raise ParseError(f"step id {value!r} must be letters, digits, '.', '-', '_'",
-                         path=path, line=line)
+        raise ParseError(
+            f"step id {value!r} must be letters, digits, '.', '-', '_'", path=path, line=line
+        )
     return value
 
 
@@ -315,9 +319,11 @@ class _Walker:
         from relbook.source import _DIRECTIVE
 
         for m in _DIRECTIVE.finditer(raw):
-            d = self.sc.directives[self.cursor["directive"]] if self.cursor["directive"] < len(
-                self.sc.directives
-            ) else None
+            d = (
+                self.sc.directives[self.cursor["directive"]]
+                if self.cursor["directive"] < len(self.sc.directives)
+                else None
+            )
             self.cursor["directive"] += 1
             line = d.line if d else self.last_line
             values = parse_directive(m.group(1), self.path, line)
@@ -338,7 +344,8 @@ class _Walker:
 
         new = replace(
             cur,
-            contingency=bool(keys.get("contingency")) or (cur.contingency and not keys.get("normal")),
+            contingency=bool(keys.get("contingency"))
+            or (cur.contingency and not keys.get("normal")),
         )
         if keys.get("skip-section"):
             self.skip_sections.add(new.path)
@@ -372,7 +379,9 @@ class _Walker:
         codes = [
             c
             for c in children
-            if c.get("type") == "block_code" and _lang(c) in SHELL_LANGS and c.get("style") == "fenced"
+            if c.get("type") == "block_code"
+            and _lang(c) in SHELL_LANGS
+            and c.get("style") == "fenced"
         ]
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
@@ -408,8 +417,16 @@ class _Walker:
                 parts.extend(code_parts)
                 bodies.append(body)
             if not self.pending.pop("manual", False):
-                self._add(Kind.SHELL, text, line, body="\n".join(bodies), lang=lang,
-                          parts=tuple(parts), task=True, checked=checked)
+                self._add(
+                    Kind.SHELL,
+                    text,
+                    line,
+                    body="\n".join(bodies),
+                    lang=lang,
+                    parts=tuple(parts),
+                    task=True,
+                    checked=checked,
+                )
                 return
         self._add(Kind.SIGNOFF if signoff else Kind.MANUAL, text, line, task=True, checked=checked)
 
@@ -428,8 +445,15 @@ class _Walker:
             self._add(Kind.MANUAL, text or _describe(parts, lang), parts[0].line)
             return
         line = self._fence_line
-        self._add(Kind.SHELL, text or _describe(parts, lang), line, body=body, lang=lang,
-                  parts=tuple(parts), task=task)
+        self._add(
+            Kind.SHELL,
+            text or _describe(parts, lang),
+            line,
+            body=body,
+            lang=lang,
+            parts=tuple(parts),
+            task=task,
+        )
 
     def _code_parts(self, tok: dict[str, Any]) -> tuple[str, list[Part]]:
         info = (tok.get("attrs", {}).get("info", "") or "").strip()
@@ -524,8 +548,9 @@ def _commands_with_comment_lines(
     out = []
     pending: list[tuple[int, str]] = []
     groups = split_commands(numbered)
-    comment_iter = iter([(n, t.strip().lstrip("#").strip()) for n, t in numbered
-                         if t.strip().startswith("#")])
+    comment_iter = iter(
+        [(n, t.strip().lstrip("#").strip()) for n, t in numbered if t.strip().startswith("#")]
+    )
     comment_list = list(comment_iter)
     ci = 0
     for start, src, _ in groups:
