@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import selectors
+import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from relbook.mask import Masker
 
@@ -92,37 +95,68 @@ class LocalEngine:
         masker: Masker,
         on_output: Callable[[str], None] = lambda s: None,
         on_line: Callable[[int], None] = lambda n: None,
+        on_started: Callable[[], None] = lambda: None,
+        token: str = "",
     ) -> Execution:
-        """Run `script` (a step's bash) and return what happened."""
-        token = uuid.uuid4().hex
+        """Run `script` (a step's bash) and return what happened. `token` marks every
+        process of the step (in its environment) so leftovers can be found later;
+        `on_started` runs while bash starts up (the runner fsyncs its journal there)."""
+        token = token or uuid.uuid4().hex
         trace_r, trace_w = os.pipe()
         env = {**env, TRACE_FD_VAR: str(trace_w), STEP_TOKEN_VAR: token}
         started = time.monotonic()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
+            proc = _spawn(script, env, cwd, trace_r, trace_w)
             try:
-                proc = subprocess.Popen(
-                    ["bash", "--noprofile", "--norc", "-c", HEADER + script],
-                    cwd=cwd,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=(trace_w,),
-                    start_new_session=True,
-                )
-            except OSError as e:
+                on_started()
+            except BaseException:
+                _kill_group(proc, signal.SIGKILL)
+                proc.wait()
                 os.close(trace_r)
-                os.close(trace_w)
-                from relbook.errors import RelbookError
-
-                raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
-            os.close(trace_w)
+                proc.stdout.close()
+                raise
             pump = _Pump(proc, trace_r, log, masker, on_output, on_line)
             result = pump.run(timeout, started)
         suspicious = pump.held_open or result.timed_out or result.interrupted
         result.stray = _kill_strays(proc.pid, token, scan=suspicious)
         return result
+
+
+def _bash() -> str:
+    """bash's full path, looked up once (exec would try every PATH entry each time)."""
+    global _BASH
+    if _BASH is None:
+        _BASH = shutil.which("bash") or "bash"
+    return _BASH
+
+
+_BASH: str | None = None
+
+
+def _spawn(script: str, env: dict[str, str], cwd: str, trace_r: int, trace_w: int) -> Any:
+    """Start bash in its own session (a process group the runner can kill whole)."""
+    _subreaper(True)
+    try:
+        proc = subprocess.Popen(
+            [_bash(), "--noprofile", "--norc", "-c", HEADER + script],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(trace_w,),
+            start_new_session=True,
+        )
+    except OSError as e:
+        _subreaper(False)
+        os.close(trace_r)
+        os.close(trace_w)
+        from relbook.errors import RelbookError
+
+        raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
+    os.close(trace_w)
+    return proc
 
 
 class _Pump:
@@ -142,27 +176,16 @@ class _Pump:
         out_fd = self.proc.stdout.fileno()
         os.set_blocking(out_fd, False)
         sel.register(out_fd, selectors.EVENT_READ, "out")
+        os.set_blocking(self.trace_r, False)  # a leftover child may hold it open
         sel.register(self.trace_r, selectors.EVENT_READ, "trace")
-        deadline = started + timeout if timeout else None
-        timed_out = interrupted = False
-        exited_at: float | None = None
+        self.pidfd = _pidfd(self.proc.pid)
+        if self.pidfd is not None:  # wakes the loop the moment bash exits
+            sel.register(self.pidfd, selectors.EVENT_READ, "exit")
+        self.deadline = started + timeout if timeout else None
+        self.timed_out = self.exited_at = None
+        interrupted = False
         try:
-            while sel.get_map():
-                now = time.monotonic()
-                if deadline and now > deadline and exited_at is None:
-                    timed_out = True
-                    _kill_group(self.proc)
-                    deadline = None
-                if exited_at is None and self.proc.poll() is not None:
-                    exited_at = now
-                if exited_at is not None and now - exited_at > DRAIN_SECONDS:
-                    self.held_open = True  # something outlived the step and holds the pipe
-                    break
-                wait = 0.05 if exited_at is not None else 0.2
-                if deadline:
-                    wait = min(wait, max(0.0, deadline - now))
-                for key, _ in sel.select(wait):
-                    self._read(sel, key.fd, key.data)
+            self._loop(sel)
         except KeyboardInterrupt:
             interrupted = True
             _kill_group(self.proc)
@@ -170,6 +193,8 @@ class _Pump:
             self._drain_rest(sel)
             sel.close()
             os.close(self.trace_r)
+            if self.pidfd is not None:
+                os.close(self.pidfd)
             self.proc.stdout.close()
         code = self._wait()
         self._flush()
@@ -177,13 +202,43 @@ class _Pump:
             exit_code=code,
             output=self.keep.text(),
             duration=time.monotonic() - started,
-            timed_out=timed_out,
+            timed_out=bool(self.timed_out),
             interrupted=interrupted,
             last_line=self.last_line,
             done_lines=self.done_lines,
         )
 
+    def _loop(self, sel: selectors.BaseSelector) -> None:
+        """Pump output until bash has exited and its pipes are closed (or held open
+        by something it left behind for longer than DRAIN_SECONDS)."""
+        while True:
+            now = time.monotonic()
+            if self.exited_at is None and self.pidfd is None and self.proc.poll() is not None:
+                self.exited_at = now
+            pipes = sum(1 for k in sel.get_map().values() if k.data != "exit")
+            if not pipes and (self.exited_at is not None or self.pidfd is None):
+                return
+            if self.deadline and now > self.deadline and self.exited_at is None:
+                self.timed_out = True
+                _kill_group(self.proc)
+                self.deadline = None
+            if self.exited_at is not None and now - self.exited_at > DRAIN_SECONDS:
+                self.held_open = True  # something outlived the step and holds the pipe
+                return
+            wait = 0.05 if self.exited_at is not None or self.pidfd is None else 1.0
+            if self.deadline:
+                wait = min(wait, max(0.0, self.deadline - now))
+            for key, _ in sel.select(wait):
+                if key.data == "exit":
+                    sel.unregister(key.fd)
+                    self.exited_at = time.monotonic()
+                else:
+                    self._read(sel, key.fd, key.data)
+
     def _wait(self) -> int:
+        code = self.proc.poll()  # usually gone already; wait(timeout) would poll with sleeps
+        if code is not None:
+            return code
         try:
             return self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -207,6 +262,8 @@ class _Pump:
 
     def _drain_rest(self, sel: selectors.BaseSelector) -> None:
         for key in list(sel.get_map().values()):
+            if key.data == "exit":
+                continue
             try:
                 while True:
                     data = os.read(key.fd, 65536)
@@ -244,6 +301,14 @@ class _Pump:
         self.log.flush()
 
 
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when `pid` exits (Linux 5.3+), or None."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
 def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     try:
         os.killpg(proc.pid, sig)
@@ -261,9 +326,10 @@ def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def _kill_strays(pgid: int, token: str, *, scan: bool) -> list[str]:
-    """Kill what the step left running: its process group, and (when something
-    looks wrong) any process that escaped it with setsid but still carries the
-    step's token in its environment."""
+    """Kill what the step left running: its process group, and any process that
+    escaped the group (setsid) but carries the step's token in its environment.
+    Escapees whose parents exited were re-parented to relbook (a child subreaper),
+    so a glance at relbook's own children finds them without scanning /proc."""
     found: list[str] = []
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -272,21 +338,77 @@ def _kill_strays(pgid: int, token: str, *, scan: bool) -> list[str]:
     else:
         found.append(f"process group {pgid}")
         scan = True
-    if not scan:
-        return found
-    needle = f"{STEP_TOKEN_VAR}={token}".encode()
-    me = os.getpid()
-    for entry in os.scandir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            with open(f"/proc/{entry.name}/environ", "rb") as f:
-                if needle not in f.read():
-                    continue
-            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-            os.kill(int(entry.name), signal.SIGKILL)
-            found.append(f"pid {entry.name} ({cmd})")
-        except (OSError, ValueError):
-            continue
+    if scan or _marked(_children(), token):
+        found += kill_marked(token)
+    _subreaper(False)
     return found
+
+
+def kill_marked(token: str) -> list[str]:
+    """Kill every process whose environment carries this step token; describe them."""
+    pids = _marked(_all_pids(), token) if token else []
+    found = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+        found.append(f"pid {pid} ({cmd})")
+    for pid in pids:  # reap the ones re-parented to us
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    return found
+
+
+def _all_pids() -> list[int]:
+    if not os.path.isdir("/proc"):
+        return []
+    me = os.getpid()
+    return [int(e.name) for e in os.scandir("/proc") if e.name.isdigit() and int(e.name) != me]
+
+
+def _children() -> list[int]:
+    """This process's children (Linux /proc/self/task/*/children)."""
+    pids: list[int] = []
+    try:
+        for task in os.scandir("/proc/self/task"):
+            with open(f"{task.path}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+    return pids
+
+
+def _marked(pids: list[int], token: str) -> list[int]:
+    needle = f"{STEP_TOKEN_VAR}={token}".encode()
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle in f.read():
+                    out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _subreaper(on: bool) -> None:
+    """Become (or stop being) the reaper of orphaned descendants (Linux prctl)."""
+    global _LIBC
+    if not sys.platform.startswith("linux"):
+        return
+    if _LIBC is None:
+        import ctypes
+
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+
+
+_LIBC: Any = None

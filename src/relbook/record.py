@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,28 +79,93 @@ class Journal:
         self.path = path
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
+        self.unsynced = False
+        self._syncer: threading.Thread | None = None
+        self._sync_error: OSError | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as e:
             raise RecordError(f"cannot open journal: {e.strerror}", path=str(path)) from None
+        self.size = os.fstat(self.fd).st_size
+
+    def _cut(self) -> None:
+        """Remove a half-written event (the journal stays a sequence of whole events)."""
+        try:
+            os.ftruncate(self.fd, self.size)
+        except OSError:
+            pass  # read_journal drops a torn last line
 
     def append(self, event: dict[str, Any], *, sync: bool = False) -> None:
         """Write one event; with sync, fsync so it survives a power cut."""
         body = json.dumps(event, sort_keys=True, ensure_ascii=False)
         h = _chain(self.last_hash, body)
-        line = json.dumps({**event, "h": h}, sort_keys=True, ensure_ascii=False) + "\n"
+        data = f'{body[:-1]}, "h": "{h}"}}\n'.encode()  # read_journal re-sorts the keys
         try:
-            os.write(self.fd, line.encode("utf-8"))
-            if sync:
-                os.fsync(self.fd)
+            _write_all(self.fd, data)
         except OSError as e:
+            self._cut()
             raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path)) from None
+        self.size += len(data)
+        self.unsynced = True
         self.last_hash = h
         self.events.append({**event, "h": h})
+        if sync:
+            self.sync()
+
+    def sync(self) -> None:
+        """fsync what was appended since the last sync (cheap when nothing was)."""
+        self.wait_synced()
+        if not self.unsynced:
+            return
+        try:
+            os.fsync(self.fd)
+        except OSError as e:
+            raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path)) from None
+        self.unsynced = False
+
+    def sync_soon(self) -> None:
+        """Start the fsync in the background; wait_synced() waits for it (a step's
+        bash runs meanwhile, so the per-step fsync costs no time of its own)."""
+        if not self.unsynced or self._syncer is not None:
+            return
+        self.unsynced = False
+        self._sync_error = None
+
+        def work() -> None:
+            try:
+                os.fsync(self.fd)
+            except OSError as e:
+                self._sync_error = e
+
+        self._syncer = threading.Thread(target=work, name="journal-fsync", daemon=True)
+        self._syncer.start()
+
+    def wait_synced(self) -> None:
+        """Wait for a background fsync; raise if it failed."""
+        syncer, self._syncer = self._syncer, None
+        if syncer is not None:
+            syncer.join()
+        error, self._sync_error = self._sync_error, None
+        if error is not None:
+            self.unsynced = True
+            raise RecordError(f"cannot write journal: {error.strerror}", path=str(self.path))
 
     def close(self) -> None:
-        os.close(self.fd)
+        """Close the journal (after any background fsync ends)."""
+        try:
+            self.wait_synced()
+        finally:
+            os.close(self.fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until all of `data` is written: a filling disk gives short writes
+    first, and only the next write reports the error."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
@@ -142,6 +208,8 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
 
 
 # -- state from events ---------------------------------------------------------
+
+_OUTCOME_FIELDS = dataclasses.fields(Outcome)
 
 
 @dataclass
@@ -196,14 +264,16 @@ def replay(events: list[dict[str, Any]]) -> State:
 
 def outcome_to_dict(o: Outcome) -> dict[str, Any]:
     """An Outcome as plain JSON data."""
-    d = dataclasses.asdict(o)
+    d = {f.name: getattr(o, f.name) for f in _OUTCOME_FIELDS}
     d["status"] = o.status.value
+    d["simulated"] = list(o.simulated)
+    d["extra"] = json.loads(json.dumps(o.extra))  # a copy, as JSON will store it
     return d
 
 
 def outcome_from_dict(d: dict[str, Any]) -> Outcome:
     """Inverse of outcome_to_dict (unknown keys are ignored)."""
-    names = {f.name for f in dataclasses.fields(Outcome)}
+    names = {f.name for f in _OUTCOME_FIELDS}
     kw = {k: v for k, v in d.items() if k in names}
     kw["status"] = Status(kw.get("status", "pending"))
     return Outcome(**kw)
@@ -218,19 +288,12 @@ def now_iso() -> str:
 
 
 def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The record notebook (nbformat v4 dict) for a state."""
-    import nbformat
+    """The record notebook (an nbformat v4.5 dict) for a state.
 
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
-    nb.metadata["language_info"] = {
-        "name": "bash",
-        "codemirror_mode": "shell",
-        "file_extension": ".sh",
-        "mimetype": "text/x-sh",
-    }
+    Built as plain JSON data: nbformat's constructors validate every cell against
+    the schema, which costs more than running a trivial step."""
     meta = {**state.meta, "result": state.result, "schema": SCHEMA}
-    cells = [nbformat.v4.new_markdown_cell(_summary(meta, state))]
+    cells = [_markdown_cell("summary", _summary(meta, state), {})]
     for n, step_id in enumerate(state.plan, 1):
         info = steps_info.get(step_id, {})
         outcome = state.outcomes.get(step_id) or Outcome(
@@ -243,9 +306,25 @@ def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[
             source=info.get("source", ""),
         )
         cells.append(_cell(n, outcome, meta))
-    nb.cells = cells
-    nb.metadata["relbook"] = {**meta, "digest": ""}
-    return nb
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "bash", "display_name": "Bash", "language": "bash"},
+            "language_info": {
+                "name": "bash",
+                "codemirror_mode": "shell",
+                "file_extension": ".sh",
+                "mimetype": "text/x-sh",
+            },
+            "relbook": {**meta, "digest": ""},
+        },
+        "cells": cells,
+    }
+
+
+def _markdown_cell(cell_id: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": metadata, "source": text}
 
 
 _EMPTY_DIGEST = '"digest": ""'
@@ -331,41 +410,49 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
     return " · ".join(bits)
 
 
-def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> Any:
-    import nbformat
-
+def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> dict[str, Any]:
     md = {"relbook": {**outcome_to_dict(o), "file": meta.get("runbook", {}).get("path", "")}}
+    cell_id = f"step-{n}"
     line = status_line(o, meta)
     if o.kind != "shell":
         box = "x" if o.status in (Status.DONE, Status.ALREADY_DONE) else " "
-        text = f"- [{box}] **{o.text}** — {line}"
-        return nbformat.v4.new_markdown_cell(text, metadata=md)
-    cell = nbformat.v4.new_code_cell(o.source, metadata=md)
-    cell.execution_count = n if o.status is not Status.PENDING else None
-    outputs = []
+        return _markdown_cell(cell_id, f"- [{box}] **{o.text}** — {line}", md)
+    outputs: list[dict[str, Any]] = []
     if o.output:
-        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=o.output))
+        outputs.append({"output_type": "stream", "name": "stdout", "text": o.output})
     if o.status in (Status.FAILED, Status.TIMEOUT, Status.INTERRUPTED):
         outputs.append(
-            nbformat.v4.new_output("error", ename=o.status.value, evalue=line, traceback=[line])
+            {"output_type": "error", "ename": o.status.value, "evalue": line, "traceback": [line]}
         )
     else:
-        outputs.append(
-            nbformat.v4.new_output(
-                "display_data", data={"text/plain": line, "text/markdown": f"**{line}**"}
-            )
-        )
-    cell.outputs = outputs
-    cell.metadata["tags"] = [f"relbook-{o.status.value}"]
-    return cell
+        data = {"text/plain": line, "text/markdown": f"**{line}**"}
+        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    md["tags"] = [f"relbook-{o.status.value}"]
+    return {
+        "cell_type": "code",
+        "id": cell_id,
+        "metadata": md,
+        "execution_count": n if o.status is not Status.PENDING else None,
+        "source": o.source,
+        "outputs": outputs,
+    }
 
 
 def write_notebook(path: Path, nb: dict[str, Any]) -> None:
-    """Validate and write the notebook atomically."""
-    import nbformat
+    """Write the notebook atomically, sealed with its digest."""
+    write_atomic(path, seal(notebook_json(nb)).encode("utf-8"))
 
-    nbformat.validate(nb)
-    write_atomic(path, seal(nbformat.writes(nb) + "\n").encode("utf-8"))
+
+def notebook_json(nb: dict[str, Any]) -> str:
+    """Notebook JSON with one line per cell: diffs stay readable, and it is written
+    by the C encoder (an indented dump costs more than running a trivial step)."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    cells = ",\n  ".join(dump(c) for c in nb["cells"])
+    rest = [f" {dump(k)}: {dump(v)}" for k, v in sorted(nb.items()) if k != "cells"]
+    return '{\n "cells": [\n  ' + cells + "\n ],\n" + ",\n".join(rest) + "\n}\n"
 
 
 def check_notebook(path: Path) -> None:

@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -322,7 +323,26 @@ class Runner:
         self.state = replay(self.journal.events)
         for step_id in self.state.running:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
+            self._kill_leftovers(step_id)
         self._write(force=True)
+
+    def _kill_leftovers(self, step_id: str) -> None:
+        """Processes of an interrupted step may still run (relbook was killed, not the
+        step): find them by the step's token, stop them, and say so."""
+        from relbook.engines import kill_marked
+
+        token = next(
+            (
+                e.get("token", "")
+                for e in reversed(self.journal.events)
+                if e.get("event") == "start" and e.get("step") == step_id
+            ),
+            "",
+        )
+        killed = kill_marked(token) if token else []
+        if killed:
+            self.ui.info(f"  stopped what it left running: {', '.join(killed)}")
+            self.journal.append({"event": "leftovers", "step": step_id, "killed": killed})
 
     def _meta(self, params: Params) -> dict[str, Any]:
         repo: dict[str, str] = {"path": self.repo}
@@ -379,7 +399,8 @@ class Runner:
 
     def _record(self, outcome: Outcome) -> None:
         self._mask_outcome(outcome)
-        self.journal.append({"event": "outcome", "outcome": outcome_to_dict(outcome)}, sync=True)
+        # fsynced when the next step's bash starts, before anyone is asked, or at the end
+        self.journal.append({"event": "outcome", "outcome": outcome_to_dict(outcome)})
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
             self.state.running.remove(outcome.step_id)
@@ -437,7 +458,10 @@ class Runner:
                 f"step {step.id} ({self.rb.path}:{step.line}) was interrupted; re-run it "
                 "with --rerun-interrupted once you have checked its effects"
             )
-        self.journal.append({"event": "start", "step": step.id, "time": outcome.started})
+        self.token = uuid.uuid4().hex  # marks the step's processes (found after a crash)
+        self.journal.append(
+            {"event": "start", "step": step.id, "time": outcome.started, "token": self.token}
+        )
         if step.kind is Kind.SHELL:
             resuming = interrupted or earlier is not None
             self._run_shell(step, outcome, resuming)
@@ -498,6 +522,7 @@ class Runner:
                 note=f"confirmed non-interactively by {self.operator}",
             )
         if self.ui.interactive:
+            self.journal.sync()  # what is done so far is on disk before a person is waited for
             return self.ui.ask(step, text, signoff=step.kind is Kind.SIGNOFF, automation=automation)
         return Answer(Status.PENDING)
 
@@ -576,6 +601,7 @@ class Runner:
             return True
         lines = ", ".join(str(c.line) for c in risky)
         if self.ui.interactive:
+            self.journal.sync()
             if self.ui.confirm(
                 f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
             ):
@@ -633,7 +659,12 @@ class Runner:
                 shown.add(line_map[n - 1])
                 self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
-        self.journal.append({"event": "running", "step": step.id})
+        try:
+            return self._engine_run(script, step, log, on_line)
+        finally:
+            self.journal.wait_synced()
+
+    def _engine_run(self, script: str, step: Step, log: Path, on_line: Any) -> Execution:
         return self.engine.run(
             script,
             env=self.env,
@@ -643,6 +674,8 @@ class Runner:
             masker=self.masker,
             on_output=self.ui.output,
             on_line=on_line,
+            on_started=self.journal.sync_soon,  # the per-step fsync runs alongside bash
+            token=self.token,
         )
 
     def _display(self, step: Step, line: int) -> str:
