@@ -544,10 +544,13 @@ class Runner:
             outcome.signer = answer.signer or outcome.operator
 
     def _pause_message(self, o: Outcome) -> str:
+        waiting = o.extra.get("waiting_for") or {"key": o.step_id, "text": o.text, "line": o.line}
+        what = "instruction" if "waiting_for" in o.extra else "manual step"
         return (
-            f"{self.rb.path}:{o.line}: waiting for manual step {o.step_id!r}: {o.text}. "
-            f"Run on a terminal to answer it, or pass --answers FILE (YAML: "
-            f"{o.step_id}: done | 'skip: reason' | fail) or --yes; the same command resumes."
+            f"{self.rb.path}:{waiting['line']}: waiting for {what} {waiting['key']!r}: "
+            f"{waiting['text']}. Run on a terminal to answer it, or pass --answers FILE "
+            f"(YAML: {waiting['key']}: done | 'skip: reason' | fail) or --yes; "
+            "the same command resumes."
         )
 
     def _failure_message(self, o: Outcome) -> str:
@@ -755,6 +758,8 @@ class Runner:
         outcome.status = answer.status if answer.status is not Status.FAILED else Status.FAILED
         outcome.failed_line = part.line
         outcome.reason = answer.reason or f"instruction at line {part.line}: {answer.status.value}"
+        if answer.status is Status.PENDING:
+            outcome.extra["waiting_for"] = {"key": key, "text": part.source, "line": part.line}
         return False
 
     # -- dry run -------------------------------------------------------------
