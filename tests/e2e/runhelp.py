@@ -100,8 +100,8 @@ def lines(path: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
-def marked_pids(marker: str) -> list[int]:
-    """Live (non-zombie) processes whose environment contains `marker`."""
+def marked_pids(marker: str, command: str = "sleep") -> list[int]:
+    """Live (non-zombie) `command` processes whose environment contains `marker`."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -111,7 +111,8 @@ def marked_pids(marker: str) -> list[int]:
                 if marker.encode() not in f.read():
                     continue
             with open(f"/proc/{entry.name}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                name, state = f.read().split(" (", 1)[1].rsplit(")", 1)
+                if state.split()[0] == "Z" or name != command:
                     continue
         except OSError:
             continue
