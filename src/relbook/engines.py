@@ -375,11 +375,15 @@ def _children() -> list[int]:
     """This process's children (Linux /proc/self/task/*/children)."""
     pids: list[int] = []
     try:
-        for task in os.scandir("/proc/self/task"):
-            with open(f"{task.path}/children") as f:
-                pids += [int(p) for p in f.read().split()]
+        tasks = [t.path for t in os.scandir("/proc/self/task")]
     except OSError:
         return []
+    for task in tasks:
+        try:
+            with open(f"{task}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            continue  # a thread that just ended
     return pids
 
 

@@ -556,7 +556,7 @@ class Runner:
     def _failure_message(self, o: Outcome) -> str:
         tail = "\n".join(o.output.rstrip().splitlines()[-10:])
         what = "timed out" if o.status is Status.TIMEOUT else f"exit status {o.exit_code}"
-        hint = self.opts.command or "the same relbook run command"
+        hint = self.masker.mask(self.opts.command) or "the same relbook run command"
         return (
             f"{self.rb.path}:{o.failed_line or o.line}: step {o.step_id!r} failed ({what})"
             + (f"\n{tail}" if tail else "")
