@@ -47,6 +47,7 @@ class Execution:
     last_line: int = 0  # script line of the command running last
     done_lines: list[int] = field(default_factory=list)  # guards that found work already done
     stray: list[str] = field(default_factory=list)  # processes killed after the step
+    log_error: str = ""  # why the full log on disk is incomplete
 
 
 class _Keeper:
@@ -105,8 +106,7 @@ class LocalEngine:
         trace_r, trace_w = os.pipe()
         env = {**env, TRACE_FD_VAR: str(trace_w), STEP_TOKEN_VAR: token}
         started = time.monotonic()
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
+        with _Log(log_path) as log:
             proc = _spawn(script, env, cwd, trace_r, trace_w)
             try:
                 on_started()
@@ -118,6 +118,7 @@ class LocalEngine:
                 raise
             pump = _Pump(proc, trace_r, log, masker, on_output, on_line)
             result = pump.run(timeout, started)
+        result.log_error = log.error
         suspicious = pump.held_open or result.timed_out or result.interrupted
         result.stray = _kill_strays(proc.pid, token, scan=suspicious)
         return result
@@ -298,7 +299,39 @@ class _Pump:
 
     def _flush(self) -> None:
         self._emit(self.masker.flush())
-        self.log.flush()
+
+
+class _Log:
+    """The step's full log on disk. A write that fails (disk full) stops the log,
+    not the step: the error is reported with the step's outcome."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.error = path, ""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as e:
+            self.fd, self.error = None, e.strerror or str(e)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        try:
+            while view and self.fd is not None:
+                view = view[os.write(self.fd, view) :]
+        except OSError as e:
+            self.error = e.strerror or str(e)
+            self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> _Log:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _pidfd(pid: int) -> int | None:

@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -84,9 +83,30 @@ class Journal:
         self._sync_error: OSError | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as e:
             raise RecordError(f"cannot open journal: {e.strerror}", path=str(path)) from None
+        self.size = os.fstat(self.fd).st_size
+        self._mend()
+
+    def _mend(self) -> None:
+        """End the journal with a newline: add the one a whole last event lacks, or
+        cut off the half-written event a crash left behind."""
+        if not self.size or os.pread(self.fd, 1, self.size - 1) == b"\n":
+            return
+        data = self.path.read_bytes()
+        cut = data.rfind(b"\n") + 1
+        try:
+            whole = bool(self.events) and json.loads(data[cut:])["h"] == self.events[-1]["h"]
+        except (ValueError, KeyError, TypeError):
+            whole = False
+        try:
+            if whole:
+                _write_all(self.fd, b"\n")
+            else:
+                os.ftruncate(self.fd, cut)
+        except OSError as e:
+            raise RecordError(f"cannot repair journal: {e.strerror}", path=str(self.path)) from None
         self.size = os.fstat(self.fd).st_size
 
     def _cut(self) -> None:
@@ -169,19 +189,15 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Events of a journal; a torn last line (crash mid-write) is dropped and cut off."""
+    """Events of a journal (read only); a torn last line (crash mid-write) is left out."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return []
     except OSError as e:
         raise RecordError(f"cannot read journal: {e.strerror}", path=str(path)) from None
-    torn = not data.endswith(b"\n") and bool(data)
     lines = data.split(b"\n")
-    if torn:
-        lines, tail = lines[:-1], lines[-1]
-        with open(path, "r+b") as f:  # drop the half-written event of a crashed run
-            f.truncate(len(data) - len(tail))
+    tail = lines.pop() if lines else b""  # b"" when the journal ends with a newline
     events: list[dict[str, Any]] = []
     prev = ""
     for n, raw in enumerate(lines, 1):
@@ -190,7 +206,7 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
         try:
             event = json.loads(raw)
             h = event.pop("h")
-        except (ValueError, KeyError, AttributeError):
+        except (ValueError, KeyError, AttributeError, TypeError):
             raise RecordError(
                 "journal is corrupt (not a relbook event)", path=str(path), line=n
             ) from None
@@ -204,7 +220,22 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
             )
         prev = h
         events.append({**event, "h": h})
+    last = _whole_event(tail, prev)
+    if last is not None:  # complete, only its newline is missing
+        events.append(last)
+    # anything else in `tail` is the half-written event of a crashed run: it is
+    # ignored here and cut off when the journal is next opened for writing
     return events
+
+
+def _whole_event(raw: bytes, prev: str) -> dict[str, Any] | None:
+    try:
+        event = json.loads(raw)
+        h = event.pop("h")
+        body = json.dumps(event, sort_keys=True, ensure_ascii=False)
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return None
+    return {**event, "h": h} if _chain(prev, body) == h else None
 
 
 # -- state from events ---------------------------------------------------------
@@ -337,12 +368,33 @@ def seal(text: str) -> str:
 
 
 def sealed(text: str) -> bool:
-    """True when the notebook text is byte for byte what relbook wrote."""
-    m = re.search(r'"digest": "([0-9a-f]{64})"', text)
-    if not m:
+    """True when the notebook says what relbook wrote. The digest covers the content,
+    not the layout: a notebook re-saved unchanged (Jupyter, nbformat) still matches."""
+    try:
+        nb = json.loads(text)
+        meta = nb["metadata"]["relbook"]
+        digest = meta["digest"]
+        meta["digest"] = ""
+        canonical = notebook_json(_joined(nb))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return False
-    blank = text[: m.start()] + _EMPTY_DIGEST + text[m.end() :]
-    return hashlib.sha256(blank.encode("utf-8")).hexdigest() == m.group(1)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest() == digest
+
+
+def _joined(nb: dict[str, Any]) -> dict[str, Any]:
+    """Multi-line strings as single strings (nbformat writes them as lists of lines)."""
+
+    def join(value: Any) -> Any:
+        return "".join(value) if isinstance(value, list) else value
+
+    for cell in nb["cells"]:
+        cell["source"] = join(cell.get("source", ""))
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = join(out["text"])
+            if "data" in out:
+                out["data"] = {k: join(v) for k, v in out["data"].items()}
+    return nb
 
 
 def _summary(meta: dict[str, Any], state: State) -> str:

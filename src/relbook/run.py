@@ -234,13 +234,24 @@ class Runner:
         from relbook.lock import release_lock
 
         with release_lock(self.paths.lock):
-            steps = self.begin()
-            total = len(steps)
             try:
+                steps = self.begin()
                 for n, step in enumerate(steps, 1):
-                    self.execute(step, n, total)
+                    self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
+                raise
+            except RecordError as e:
+                if not self._abandon():
+                    raise
+                raise RecordError(  # the record cannot be written (disk full, ...)
+                    f"{e.msg}; relbook stopped and started no further step. Make room, "
+                    "then run the same command to resume",
+                    path=e.path,
+                    line=e.line,
+                ) from None
+            except BaseException:
+                self._abandon()
                 raise
             self.close()
         return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
@@ -278,6 +289,17 @@ class Runner:
     def close(self, result: str = "") -> None:
         """Write the final record: `result`, or done/incomplete from the outcomes."""
         self._finish(result or ("done" if self._all_finished() else "incomplete"))
+
+    def _abandon(self) -> bool:
+        """Close the journal without writing to it; False if it was never opened."""
+        if not self.journal:
+            return False
+        try:
+            self.journal.close()
+        except RelbookError:
+            pass
+        self.journal = None
+        return True
 
     def _all_finished(self) -> bool:
         return all(
@@ -472,6 +494,11 @@ class Runner:
     def _end(self, outcome: Outcome) -> None:
         self._record(outcome)
         self.ui.step_end(outcome)
+        if outcome.extra.get("log_error"):
+            raise RecordError(
+                f"cannot write the step's log: {outcome.extra['log_error']}",
+                path=str(self.paths.base / outcome.log),
+            )
         if outcome.status is Status.INTERRUPTED:
             raise Interrupted("interrupted")
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
@@ -701,6 +728,8 @@ class Runner:
             outcome.extra.setdefault("already_done_lines", []).extend(ex.done_lines)
         if ex.stray:
             outcome.extra.setdefault("killed_after_step", []).extend(ex.stray)
+        if ex.log_error:
+            outcome.extra["log_error"] = ex.log_error
         if 0 < ex.last_line <= len(line_map):
             outcome.failed_line = line_map[ex.last_line - 1]
         if ex.interrupted:
