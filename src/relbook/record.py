@@ -463,7 +463,10 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
 
 
 def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> dict[str, Any]:
-    md = {"relbook": {**outcome_to_dict(o), "file": meta.get("runbook", {}).get("path", "")}}
+    data = outcome_to_dict(o)
+    if o.kind == "shell":  # the cell itself holds them (read_record puts them back)
+        del data["source"], data["output"]
+    md = {"relbook": {**data, "file": meta.get("runbook", {}).get("path", "")}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
     if o.kind != "shell":
@@ -541,8 +544,22 @@ def read_record(path: str | Path) -> Record:
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA:
         raise RecordError("not a relbook record (no relbook metadata)", path=str(path))
     outcomes = [
-        outcome_from_dict(c["metadata"]["relbook"])
+        outcome_from_dict(cell_outcome(c))
         for c in nb.get("cells", [])
         if isinstance(c.get("metadata", {}).get("relbook"), dict)
     ]
     return Record(str(path), meta, outcomes)
+
+
+def cell_outcome(cell: dict[str, Any]) -> dict[str, Any]:
+    """A step cell's outcome data, with a shell step's source and output from the cell."""
+    data = dict(cell["metadata"]["relbook"])
+    if cell.get("cell_type") == "code":
+
+        def text(value: Any) -> str:
+            return "".join(value) if isinstance(value, list) else str(value or "")
+
+        data["source"] = text(cell.get("source"))
+        streams = [o for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+        data["output"] = "".join(text(o.get("text")) for o in streams)
+    return data

@@ -82,9 +82,11 @@ def notebook(path: Path) -> Any:
 
 def outcomes(path: Path) -> dict[str, dict[str, Any]]:
     """step id -> the outcome metadata of its cell, from a record notebook."""
+    from relbook.record import cell_outcome
+
     nb = notebook(path)
     return {
-        c.metadata["relbook"]["step_id"]: c.metadata["relbook"]
+        c.metadata["relbook"]["step_id"]: cell_outcome(c)
         for c in nb.cells
         if "relbook" in c.metadata
     }

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from relbook.parse import read_runbook
+from relbook.record import read_record
 from tests.conftest import RUNBOOKS, Repo
 from tests.e2e.runhelp import journal, notebook, outcomes, run
 
@@ -58,6 +59,12 @@ def test_release_end_to_end(origin_repo: Repo, tmp_path: Path, capsys) -> None:
         assert f"release-management.md:{meta['line']}" in (
             cell.source if cell.cell_type == "markdown" else cell.outputs[-1].data["text/plain"]
         )
+    record = read_record(path)  # the public reader agrees with the notebook
+    assert [o.step_id for o in record.outcomes] == flow
+    deploy = next(o for o in record.outcomes if o.step_id == "release-deployment.1")
+    assert 'git tag -a v"${RELBOOK_VERSION}"' in deploy.source  # the exact bash that ran
+    assert "[new tag]         v1.2.3 -> v1.2.3" in deploy.output
+    assert (path.parent / deploy.log).read_text().count("[new tag]") == 1
     rollback = [s for s in rb.steps if s.contingency]
     assert rollback and not any(s.id in got for s in rollback)
     assert "hotfix/rollback" not in origin_repo.git("branch", "--list", "--all")
