@@ -307,16 +307,17 @@ class _Log:
 
     def __init__(self, path: Path) -> None:
         self.path, self.error = path, ""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as e:
-            self.fd, self.error = None, e.strerror or str(e)
+        self.fd: int | None = None  # opened at the first output: a silent step leaves no file
 
     def write(self, data: bytes) -> None:
+        if self.error:
+            return
         view = memoryview(data)
         try:
-            while view and self.fd is not None:
+            if self.fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            while view:
                 view = view[os.write(self.fd, view) :]
         except OSError as e:
             self.error = e.strerror or str(e)

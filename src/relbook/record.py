@@ -79,8 +79,7 @@ class Journal:
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
         self.unsynced = False
-        self._syncer: threading.Thread | None = None
-        self._sync_error: OSError | None = None
+        self._syncer: _Syncer | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -147,26 +146,16 @@ class Journal:
     def sync_soon(self) -> None:
         """Start the fsync in the background; wait_synced() waits for it (a step's
         bash runs meanwhile, so the per-step fsync costs no time of its own)."""
-        if not self.unsynced or self._syncer is not None:
+        if not self.unsynced:
             return
         self.unsynced = False
-        self._sync_error = None
-
-        def work() -> None:
-            try:
-                os.fsync(self.fd)
-            except OSError as e:
-                self._sync_error = e
-
-        self._syncer = threading.Thread(target=work, name="journal-fsync", daemon=True)
-        self._syncer.start()
+        if self._syncer is None:
+            self._syncer = _Syncer(self.fd)
+        self._syncer.request()
 
     def wait_synced(self) -> None:
         """Wait for a background fsync; raise if it failed."""
-        syncer, self._syncer = self._syncer, None
-        if syncer is not None:
-            syncer.join()
-        error, self._sync_error = self._sync_error, None
+        error = self._syncer.wait() if self._syncer is not None else None
         if error is not None:
             self.unsynced = True
             raise RecordError(f"cannot write journal: {error.strerror}", path=str(self.path))
@@ -176,7 +165,57 @@ class Journal:
         try:
             self.wait_synced()
         finally:
+            if self._syncer is not None:
+                self._syncer.stop()
             os.close(self.fd)
+
+
+class _Syncer:
+    """One thread that fsyncs a descriptor on request (no thread start per step)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.cond = threading.Condition()
+        self.asked = self.done = 0
+        self.error: OSError | None = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self._work, name="journal-fsync", daemon=True)
+        self.thread.start()
+
+    def request(self) -> None:
+        with self.cond:
+            self.asked += 1
+            self.cond.notify_all()
+
+    def wait(self) -> OSError | None:
+        """Wait until every requested fsync is done; the first error since, if any."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.done >= self.asked)
+            error, self.error = self.error, None
+        return error
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopping = True
+            self.cond.notify_all()
+        self.thread.join()
+
+    def _work(self) -> None:
+        while True:
+            with self.cond:
+                self.cond.wait_for(lambda: self.asked > self.done or self.stopping)
+                if self.asked <= self.done:
+                    return
+                target = self.asked
+            try:
+                os.fsync(self.fd)
+                error = None
+            except OSError as e:
+                error = e
+            with self.cond:
+                self.done = target
+                self.error = self.error or error
+                self.cond.notify_all()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -323,20 +362,66 @@ def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[
 
     Built as plain JSON data: nbformat's constructors validate every cell against
     the schema, which costs more than running a trivial step."""
-    meta = {**state.meta, "result": state.result, "schema": SCHEMA}
-    cells = [_markdown_cell("summary", _summary(meta, state), {})]
+    meta = _record_meta(state)
+    cells = [_summary_cell(meta, state)]
     for n, step_id in enumerate(state.plan, 1):
-        info = steps_info.get(step_id, {})
-        outcome = state.outcomes.get(step_id) or Outcome(
-            step_id=step_id,
-            kind=info.get("kind", "manual"),
-            status=Status.INTERRUPTED if step_id in state.running else Status.PENDING,
-            text=info.get("text", ""),
-            section=info.get("section", ""),
-            line=info.get("line", 0),
-            source=info.get("source", ""),
-        )
-        cells.append(_cell(n, outcome, meta))
+        cells.append(_cell(n, _outcome_or_placeholder(state, step_id, steps_info), meta))
+    return _notebook(meta, cells)
+
+
+class NotebookWriter:
+    """Writes a record's notebook again and again during a run. A step's cell is
+    serialized once per outcome, so rewriting a long record stays cheap."""
+
+    def __init__(self) -> None:
+        self._cells: dict[str, tuple[Any, str, Outcome | None]] = {}
+
+    def write(self, path: Path, state: State, steps_info: dict[str, dict[str, Any]]) -> None:
+        """Write the notebook of `state` atomically, sealed with its digest."""
+        meta = _record_meta(state)
+        cells = [_dump(_summary_cell(meta, state))]
+        for n, step_id in enumerate(state.plan, 1):
+            cells.append(self._cell_json(n, step_id, state, steps_info, meta))
+        text = _layout(cells, _notebook(meta, []))
+        write_atomic(path, seal(text).encode("utf-8"))
+
+    def _cell_json(
+        self, n: int, step_id: str, state: State, info: dict[str, Any], meta: dict[str, Any]
+    ) -> str:
+        outcome = state.outcomes.get(step_id)
+        key = (n, "outcome" if outcome else step_id in state.running)
+        hit = self._cells.get(step_id)
+        if hit is None or hit[0] != key or hit[2] is not outcome:
+            cell = _cell(n, outcome or _outcome_or_placeholder(state, step_id, info), meta)
+            hit = (key, _dump(cell), outcome)
+            self._cells[step_id] = hit
+        return hit[1]
+
+
+def _record_meta(state: State) -> dict[str, Any]:
+    return {**state.meta, "result": state.result, "schema": SCHEMA}
+
+
+def _summary_cell(meta: dict[str, Any], state: State) -> dict[str, Any]:
+    return _markdown_cell("summary", _summary(meta, state), {})
+
+
+def _outcome_or_placeholder(
+    state: State, step_id: str, steps_info: dict[str, dict[str, Any]]
+) -> Outcome:
+    info = steps_info.get(step_id, {})
+    return state.outcomes.get(step_id) or Outcome(
+        step_id=step_id,
+        kind=info.get("kind", "manual"),
+        status=Status.INTERRUPTED if step_id in state.running else Status.PENDING,
+        text=info.get("text", ""),
+        section=info.get("section", ""),
+        line=info.get("line", 0),
+        source=info.get("source", ""),
+    )
+
+
+def _notebook(meta: dict[str, Any], cells: list[Any]) -> dict[str, Any]:
     return {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -501,13 +586,16 @@ def write_notebook(path: Path, nb: dict[str, Any]) -> None:
 def notebook_json(nb: dict[str, Any]) -> str:
     """Notebook JSON with one line per cell: diffs stay readable, and it is written
     by the C encoder (an indented dump costs more than running a trivial step)."""
+    return _layout([_dump(c) for c in nb["cells"]], nb)
 
-    def dump(value: Any) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
-    cells = ",\n  ".join(dump(c) for c in nb["cells"])
-    rest = [f" {dump(k)}: {dump(v)}" for k, v in sorted(nb.items()) if k != "cells"]
-    return '{\n "cells": [\n  ' + cells + "\n ],\n" + ",\n".join(rest) + "\n}\n"
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _layout(cells: list[str], nb: dict[str, Any]) -> str:
+    rest = [f" {_dump(k)}: {_dump(v)}" for k, v in sorted(nb.items()) if k != "cells"]
+    return '{\n "cells": [\n  ' + ",\n  ".join(cells) + "\n ],\n" + ",\n".join(rest) + "\n}\n"
 
 
 def check_notebook(path: Path) -> None:

@@ -27,9 +27,9 @@ from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
 from relbook.params import Params, bind, parse_version, render_shell, render_text
 from relbook.record import (
     Journal,
+    NotebookWriter,
     RecordPaths,
     State,
-    build_notebook,
     check_notebook,
     latest_attempt,
     now_iso,
@@ -37,7 +37,6 @@ from relbook.record import (
     read_journal,
     record_paths,
     replay,
-    write_notebook,
 )
 
 
@@ -163,6 +162,7 @@ class Runner:
         self.steps_info: dict[str, dict[str, Any]] = {}
         self.operator = operator_name(opts.operator, self.repo)
         self.masker = Masker()
+        self.writer = NotebookWriter()
 
     # -- set-up --------------------------------------------------------------
     def locate(self) -> RecordPaths:
@@ -414,8 +414,7 @@ class Runner:
         now = time.monotonic()
         if not force and now - self.last_write < max(1.0, 10 * self.write_cost):
             return
-        nb = build_notebook(self.state, self.steps_info)
-        write_notebook(self.paths.notebook, nb)
+        self.writer.write(self.paths.notebook, self.state, self.steps_info)
         self.last_write = time.monotonic()
         self.write_cost = self.last_write - now
 
