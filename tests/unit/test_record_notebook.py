@@ -13,7 +13,10 @@ from relbook.record import NotebookWriter, State, build_notebook, notebook_json,
 
 
 def state(outcomes: dict[str, Outcome], running: list[str] | None = None) -> State:
-    meta = {"runbook": {"path": "rb.md", "name": "rb", "title": "T"}, "params": {"version": "1.0.0"}}
+    meta = {
+        "runbook": {"path": "rb.md", "name": "rb", "title": "T"},
+        "params": {"version": "1.0.0"},
+    }
     return State(meta, ["s.1", "s.2", "s.3"], outcomes, running or [], "running", [])
 
 
