@@ -92,21 +92,26 @@ class LocalEngine:
         env: dict[str, str],
         cwd: str,
         timeout: float | None,
-        log_path: Path,
+        log_path: Path | None = None,
         masker: Masker,
         on_output: Callable[[str], None] = lambda s: None,
         on_line: Callable[[int], None] = lambda n: None,
         on_started: Callable[[], None] = lambda: None,
         token: str = "",
+        log: OutputLog | None = None,
     ) -> Execution:
-        """Run `script` (a step's bash) and return what happened. `token` marks every
-        process of the step (in its environment) so leftovers can be found later;
-        `on_started` runs while bash starts up (the runner fsyncs its journal there)."""
+        """Run `script` (a step's bash) and return what happened. Output goes to `log`
+        (or a log of its own at `log_path`); `token` marks every process of the step
+        (in its environment) so leftovers can be found later; `on_started` runs while
+        bash starts up (the runner fsyncs its journal there)."""
         token = token or uuid.uuid4().hex
         trace_r, trace_w = os.pipe()
         env = {**env, TRACE_FD_VAR: str(trace_w), STEP_TOKEN_VAR: token}
         started = time.monotonic()
-        with _Log(log_path) as log:
+        own = log is None
+        if log is None:
+            log = OutputLog(log_path or Path(os.devnull))
+        try:
             proc = _spawn(script, env, cwd, trace_r, trace_w)
             try:
                 on_started()
@@ -118,6 +123,9 @@ class LocalEngine:
                 raise
             pump = _Pump(proc, trace_r, log, masker, on_output, on_line)
             result = pump.run(timeout, started)
+        finally:
+            if own:
+                log.close()
         result.log_error = log.error
         suspicious = pump.held_open or result.timed_out or result.interrupted
         result.stray = _kill_strays(proc.pid, token, scan=suspicious)
@@ -301,38 +309,63 @@ class _Pump:
         self._emit(self.masker.flush())
 
 
-class _Log:
-    """The step's full log on disk. A write that fails (disk full) stops the log,
-    not the step: the error is reported with the step's outcome."""
+class OutputLog:
+    """The full output of a release's shell steps, in one file beside the record:
+    each step's output under a header line, its byte range kept in its outcome.
+    (One file, not one per step: creating a file costs more than a trivial step.)
+    A write that fails (disk full) stops the log, not the step; `error` says why."""
 
     def __init__(self, path: Path) -> None:
         self.path, self.error = path, ""
-        self.fd: int | None = None  # opened at the first output: a silent step leaves no file
+        self.fd: int | None = None  # opened at the first output
+        self.size = 0
+        self.at_line_start = True
+        self.header = b""
+        self.first: int | None = None
+
+    def begin(self, header: str) -> None:
+        """A new step: `header` goes in front of its first output."""
+        self.header, self.first = header.encode(), None
+
+    def span(self) -> tuple[int, int] | None:
+        """Byte range of the current step's output, if it printed anything."""
+        return None if self.first is None else (self.first, self.size)
 
     def write(self, data: bytes) -> None:
-        if self.error:
+        """Append a step's output (after its header, the first time)."""
+        if self.error or not data:
             return
-        view = memoryview(data)
         try:
             if self.fd is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            while view:
-                view = view[os.write(self.fd, view) :]
+                self._open()
+            if self.first is None:
+                self._put((b"" if self.at_line_start else b"\n") + self.header)
+                self.first = self.size
+            self._put(data)
         except OSError as e:
             self.error = e.strerror or str(e)
             self.close()
 
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        self.size = os.fstat(self.fd).st_size
+        self.at_line_start = not self.size or os.pread(self.fd, 1, self.size - 1) == b"\n"
+
+    def _put(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            self.size += n
+            view = view[n:]
+        if data:
+            self.at_line_start = data.endswith(b"\n")
+
     def close(self) -> None:
+        """Close the file (a later write opens it again)."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-
-    def __enter__(self) -> _Log:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _pidfd(pid: int) -> int | None:

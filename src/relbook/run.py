@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from relbook.effects import guard_for, guarded, is_destructive, touches_remote
-from relbook.engines import TRACE_FD_VAR, Execution, LocalEngine
+from relbook.engines import TRACE_FD_VAR, Execution, LocalEngine, OutputLog
 from relbook.errors import (
     Interrupted,
     ParamError,
@@ -163,6 +163,7 @@ class Runner:
         self.operator = operator_name(opts.operator, self.repo)
         self.masker = Masker()
         self.writer = NotebookWriter()
+        self.output_log: OutputLog | None = None
 
     # -- set-up --------------------------------------------------------------
     def locate(self) -> RecordPaths:
@@ -299,6 +300,7 @@ class Runner:
         except RelbookError:
             pass
         self.journal = None
+        self.output_log.close()
         return True
 
     def _all_finished(self) -> bool:
@@ -323,6 +325,7 @@ class Runner:
     def _open_journal(self, params: Params, steps: list[Step], state: State | None) -> None:
         events = state.events if state else []
         self.journal = Journal(self.paths.journal, events)
+        self.output_log = OutputLog(self.paths.logs / "output.log")
         ids = [s.id for s in steps]
         if state is None:
             self.journal.append(
@@ -408,6 +411,7 @@ class Runner:
         self._write(force=True)
         self.journal.close()
         self.journal = None
+        self.output_log.close()
 
     def _write(self, force: bool = False) -> None:
         """Rewrite the notebook; between steps at most as often as it stays cheap."""
@@ -598,7 +602,9 @@ class Runner:
             return
         sources: list[str] = []
         outputs: list[str] = []
-        log = self.paths.logs / f"{step.id}.log"
+        self.output_log.begin(
+            f"==> {step.id} · {self.rb.path}:{step.line} · started {outcome.started} <==\n"
+        )
         instructions: list[dict[str, Any]] = []
         outcome.status = Status.DONE
         for segment in _segments(step.parts):
@@ -608,14 +614,17 @@ class Runner:
                 continue
             script, line_map, shown = self._script(step, segment, resuming)
             sources.append(shown)
-            ex = self._execute(script, line_map, step, log)
+            ex = self._execute(script, line_map, step)
             outputs.append(ex.output)
             self._apply_execution(outcome, ex, line_map)
             if outcome.status is not Status.DONE:
                 break
         outcome.source = "\n".join(sources)
         outcome.output = "".join(outputs)
-        outcome.log = str(log.relative_to(self.paths.base)) if log.exists() else ""
+        span = self.output_log.span()
+        if span:
+            outcome.log = str(self.output_log.path.relative_to(self.paths.base))
+            outcome.extra["log_bytes"] = list(span)
         if instructions:
             outcome.extra["instructions"] = instructions
 
@@ -680,7 +689,7 @@ class Runner:
         shown = "\n".join(lines)
         return shown, line_map, shown
 
-    def _execute(self, script: str, line_map: list[int], step: Step, log: Path) -> Execution:
+    def _execute(self, script: str, line_map: list[int], step: Step) -> Execution:
         shown: set[int] = set()
 
         def on_line(n: int) -> None:
@@ -689,17 +698,17 @@ class Runner:
                 self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
         try:
-            return self._engine_run(script, step, log, on_line)
+            return self._engine_run(script, step, on_line)
         finally:
             self.journal.wait_synced()
 
-    def _engine_run(self, script: str, step: Step, log: Path, on_line: Any) -> Execution:
+    def _engine_run(self, script: str, step: Step, on_line: Any) -> Execution:
         return self.engine.run(
             script,
             env=self.env,
             cwd=self.repo,
             timeout=step.timeout or self.opts.timeout,
-            log_path=log,
+            log=self.output_log,
             masker=self.masker,
             on_output=self.ui.output,
             on_line=on_line,
