@@ -84,6 +84,13 @@ class LocalEngine:
     """Runs bash steps on this machine."""
 
     name = "local"
+    _sel: selectors.BaseSelector | None = None
+
+    def _selector(self) -> selectors.BaseSelector:
+        """One selector for all steps (creating one per step shows in the overhead)."""
+        if self._sel is None:
+            self._sel = selectors.DefaultSelector()
+        return self._sel
 
     def run(
         self,
@@ -122,6 +129,7 @@ class LocalEngine:
                 proc.stdout.close()
                 raise
             pump = _Pump(proc, trace_r, log, masker, on_output, on_line)
+            pump.sel = self._selector()
             result = pump.run(timeout, started)
         finally:
             if own:
@@ -180,8 +188,10 @@ class _Pump:
         self.trace_buf = b""
         self.held_open = False
 
+    sel: selectors.BaseSelector | None = None
+
     def run(self, timeout: float | None, started: float) -> Execution:
-        sel = selectors.DefaultSelector()
+        sel = self.sel or selectors.DefaultSelector()
         out_fd = self.proc.stdout.fileno()
         os.set_blocking(out_fd, False)
         sel.register(out_fd, selectors.EVENT_READ, "out")
@@ -200,7 +210,8 @@ class _Pump:
             _kill_group(self.proc)
         finally:
             self._drain_rest(sel)
-            sel.close()
+            for key in list(sel.get_map().values()):
+                sel.unregister(key.fd)
             os.close(self.trace_r)
             if self.pidfd is not None:
                 os.close(self.pidfd)

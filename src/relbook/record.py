@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +78,6 @@ class Journal:
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
         self.unsynced = False
-        self._syncer: _Syncer | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -134,7 +132,6 @@ class Journal:
 
     def sync(self) -> None:
         """fsync what was appended since the last sync (cheap when nothing was)."""
-        self.wait_synced()
         if not self.unsynced:
             return
         try:
@@ -143,79 +140,9 @@ class Journal:
             raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path)) from None
         self.unsynced = False
 
-    def sync_soon(self) -> None:
-        """Start the fsync in the background; wait_synced() waits for it (a step's
-        bash runs meanwhile, so the per-step fsync costs no time of its own)."""
-        if not self.unsynced:
-            return
-        self.unsynced = False
-        if self._syncer is None:
-            self._syncer = _Syncer(self.fd)
-        self._syncer.request()
-
-    def wait_synced(self) -> None:
-        """Wait for a background fsync; raise if it failed."""
-        error = self._syncer.wait() if self._syncer is not None else None
-        if error is not None:
-            self.unsynced = True
-            raise RecordError(f"cannot write journal: {error.strerror}", path=str(self.path))
-
     def close(self) -> None:
-        """Close the journal (after any background fsync ends)."""
-        try:
-            self.wait_synced()
-        finally:
-            if self._syncer is not None:
-                self._syncer.stop()
-            os.close(self.fd)
-
-
-class _Syncer:
-    """One thread that fsyncs a descriptor on request (no thread start per step)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.cond = threading.Condition()
-        self.asked = self.done = 0
-        self.error: OSError | None = None
-        self.stopping = False
-        self.thread = threading.Thread(target=self._work, name="journal-fsync", daemon=True)
-        self.thread.start()
-
-    def request(self) -> None:
-        with self.cond:
-            self.asked += 1
-            self.cond.notify_all()
-
-    def wait(self) -> OSError | None:
-        """Wait until every requested fsync is done; the first error since, if any."""
-        with self.cond:
-            self.cond.wait_for(lambda: self.done >= self.asked)
-            error, self.error = self.error, None
-        return error
-
-    def stop(self) -> None:
-        with self.cond:
-            self.stopping = True
-            self.cond.notify_all()
-        self.thread.join()
-
-    def _work(self) -> None:
-        while True:
-            with self.cond:
-                self.cond.wait_for(lambda: self.asked > self.done or self.stopping)
-                if self.asked <= self.done:
-                    return
-                target = self.asked
-            try:
-                os.fsync(self.fd)
-                error = None
-            except OSError as e:
-                error = e
-            with self.cond:
-                self.done = target
-                self.error = self.error or error
-                self.cond.notify_all()
+        """Close the journal."""
+        os.close(self.fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:

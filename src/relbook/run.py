@@ -697,10 +697,7 @@ class Runner:
                 shown.add(line_map[n - 1])
                 self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
-        try:
-            return self._engine_run(script, step, on_line)
-        finally:
-            self.journal.wait_synced()
+        return self._engine_run(script, step, on_line)
 
     def _engine_run(self, script: str, step: Step, on_line: Any) -> Execution:
         return self.engine.run(
@@ -712,7 +709,7 @@ class Runner:
             masker=self.masker,
             on_output=self.ui.output,
             on_line=on_line,
-            on_started=self.journal.sync_soon,  # the per-step fsync runs alongside bash
+            on_started=self.journal.sync,  # the per-step fsync, while bash starts up
             token=self.token,
         )
 
