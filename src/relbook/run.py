@@ -251,6 +251,9 @@ class Runner:
                     path=e.path,
                     line=e.line,
                 ) from None
+            except KeyboardInterrupt:  # Ctrl-C at a prompt (a running step is handled inside)
+                self.close("interrupted")
+                raise
             except BaseException:
                 self._abandon()
                 raise
@@ -478,7 +481,7 @@ class Runner:
         if why:
             outcome.status, outcome.reason = Status.NOT_APPLICABLE, why
             return self._end(outcome)
-        if interrupted and not self._rerun_ok(step):
+        if interrupted and step.kind is Kind.SHELL and not self._rerun_ok(step):
             raise Paused(
                 f"step {step.id} ({self.rb.path}:{step.line}) was interrupted; re-run it "
                 "with --rerun-interrupted once you have checked its effects"

@@ -4,13 +4,14 @@ when nobody can answer."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pexpect
 import pytest
 
 from tests.conftest import Repo
-from tests.e2e.runhelp import command, env, outcomes, run, write_runbook
+from tests.e2e.runhelp import command, env, notebook, outcomes, run, write_runbook
 
 RUNBOOK = """
     # Interactive release
@@ -206,3 +207,83 @@ def test_yes_confirms_as_the_operator(setup, capsys) -> None:
     assert got["checks.1"]["note"] == "confirmed non-interactively by Robin Release"
     assert got["approval.1"]["signer"] == "Robin Release"
     assert all(o["operator"] == "Robin Release" for o in got.values())
+
+
+def test_interrupted_step_is_rerun_only_when_confirmed(origin_repo: Repo, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    from tests.e2e.runhelp import spawn, wait_for
+
+    counter = tmp_path / "counter"
+    rb = write_runbook(
+        tmp_path / "slow.md",
+        f"""
+        # Slow release
+
+        ## Steps
+
+        ```bash
+        echo run >> {counter}
+        sleep "${{SLOW:-0}}"
+        ```
+        """,
+    )
+    args = ["--version", "1.3.0", "--repo", origin_repo.path, "--records", tmp_path / "rec"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    proc = spawn(rb, *args, "--yes", env=env(SLOW="30"), **quiet)
+    wait_for(counter.exists, what="the step to start")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(5)
+
+    child = terminal(rb, args, NO_COLOR="1")
+    child.expect(r"step steps\.1 was interrupted when relbook stopped last time")
+    child.expect(r"Re-run it\? \[y/N\] ")
+    child.sendline("n")
+    assert finish(child) == 3
+    assert counter.read_text() == "run\n"
+
+    child = terminal(rb, args, NO_COLOR="1")
+    child.expect(r"Re-run it\? \[y/N\] ")
+    child.sendline("y")
+    assert finish(child) == 0
+    assert counter.read_text() == "run\nrun\n"
+
+
+def test_risky_step_asks_before_touching_the_remote(setup, tmp_path: Path) -> None:
+    rb = write_runbook(
+        tmp_path / "push.md",
+        """
+        # Push release
+
+        ## Steps
+
+        ```bash
+        git push origin main
+        ```
+        """,
+    )
+    _, args, _ = setup
+    child = terminal(rb, args, NO_COLOR="1")
+    child.expect(r"touches a remote or deletes something \(lines 6\)\. Run it\? \[y/N\] ")
+    child.sendline("")  # the default is no
+    finish(child)
+    got = outcomes(tmp_path / "rec" / "push" / "1.3.0.ipynb")["steps.1"]
+    assert got["status"] == "skipped" and got["reason"] == "operator declined to run it"
+
+
+def test_ctrl_c_at_a_prompt_exits_130(setup) -> None:
+    rb, args, nb = setup
+    child = terminal(rb, args, NO_COLOR="1")
+    child.expect(CHOICES)
+    child.sendintr()
+    assert finish(child) == 130
+    assert "Traceback" not in child.logfile_read.getvalue()
+    assert outcomes(nb)["checks.1"]["status"] == "interrupted"
+    assert notebook(nb).metadata["relbook"]["result"] == "interrupted"
+    # a manual step is simply asked again
+    child = terminal(rb, args, NO_COLOR="1")
+    child.expect(r"\[1/5\] Checks > First check")
+    child.expect(CHOICES)
+    child.sendline("q")
+    assert finish(child) == 3
