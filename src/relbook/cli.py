@@ -301,4 +301,91 @@ def cmd_run(args: argparse.Namespace) -> int:
     return result.code
 
 
-PARSERS: list[Callable[[Any], None]] = [_add_parse, _add_params, _add_parameterize, _add_run]
+# -- drill ---------------------------------------------------------------------
+
+
+def _add_drill(sub: Any) -> None:
+    p = sub.add_parser(
+        "drill",
+        help="rehearse a release in a sandbox with injected faults, and score it",
+        description="Rehearse RUNBOOK in a throw-away sandbox: a clone of --repo (or a "
+        "generated demo repository) whose origin is a bare repository in the sandbox, with "
+        "remote tools replaced by logging shims. The real remote is never contacted. "
+        "Exit status: 0 the drill went as the scenario expects, 1 it did not, 2 bad input, "
+        "3 a tabletop drill is waiting for an answer.",
+    )
+    _runbook_arg(p)
+    _version_args(p, required=True)
+    p.add_argument(
+        "--scenario",
+        default="",
+        metavar="NAME|FILE",
+        help="built-in scenario name or a YAML file (default: happy-path; --list-scenarios)",
+    )
+    p.add_argument(
+        "--tabletop",
+        action="store_true",
+        help="execute nothing: walk the participants through the steps and events",
+    )
+    p.add_argument(
+        "--answers", metavar="FILE", help="YAML: step id -> answer, event:<fault-id> -> response"
+    )
+    p.add_argument("--keep", action="store_true", help="keep the sandbox and print where it is")
+    p.add_argument(
+        "--records",
+        default="records",
+        metavar="DIR",
+        help="drill records go to DIR/drills/<runbook>/ (default: ./records)",
+    )
+    p.add_argument("--operator", metavar="NAME", help="who runs the drill")
+    p.add_argument(
+        "--list-scenarios", action="store_true", help="list the built-in scenarios and exit"
+    )
+
+
+@command("drill")
+def cmd_drill(args: argparse.Namespace) -> int:
+    import shlex
+
+    from relbook.drill import Drill, DrillOptions
+    from relbook.run import load_answers
+    from relbook.scorecard import render_scorecard
+
+    rb = load(args.runbook)
+    if args.list_scenarios:
+        from relbook.scenario import builtins, load_scenario
+
+        for name, path in sorted(builtins(rb.name).items()):
+            print(f"{name:22} {load_scenario(path, rb).title}")
+        return 0
+    opts = DrillOptions(
+        version=args.release,
+        description=args.description,
+        repo=args.repo,
+        scenario=args.scenario,
+        tabletop=args.tabletop,
+        answers=load_answers(args.answers) if args.answers else {},
+        keep=args.keep,
+        records=args.records,
+        operator=args.operator or "",
+        date=args.date,
+        command="relbook " + shlex.join(args.argv),
+    )
+    report = Drill(rb, opts).run()
+    print()
+    print(render_scorecard(report), end="")
+    print()
+    print(f"record: {report.record}")
+    print(f"scorecard: {report.scorecard}")
+    if report.sandbox:
+        print(f"sandbox: {report.sandbox}")
+    return report.code
+
+
+PARSERS: list[Callable[[Any], None]] = [
+    _add_parse,
+    _add_params,
+    _add_parameterize,
+    _add_run,
+    _add_drill,
+]
