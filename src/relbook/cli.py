@@ -379,6 +379,16 @@ def cmd_drill(args: argparse.Namespace) -> int:
     print(f"scorecard: {report.scorecard}")
     if report.sandbox:
         print(f"sandbox: {report.sandbox}")
+    for check in report.checks:
+        if check.held is False:
+            where = "" if check.implicit else f"{report.scenario.path}:{check.expectation.line}: "
+            print(
+                f"relbook: drill: {where}expectation failed: {check.expectation.describe()}: "
+                f"{check.why}",
+                file=sys.stderr,
+            )
+    if report.paused:
+        print(f"relbook: drill waiting: {report.paused}", file=sys.stderr)
     return report.code
 
 

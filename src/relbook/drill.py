@@ -13,6 +13,7 @@ under records/drills/ and a Markdown scorecard beside it.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -121,9 +122,21 @@ class DrillUI:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.ui, name)
 
-    def event(self, text: str) -> None:
-        """Announce an injected fault."""
-        self.ui.info(self.ui._c("warn", f"  !! DRILL EVENT: {text}"))
+    pending: list[str]
+
+    def event(self, text: str, now: bool = False) -> None:
+        """Announce an injected fault (with the next step's header unless `now`)."""
+        self.__dict__.setdefault("pending", []).append(text)
+        if now:
+            self.flush()
+
+    def flush(self) -> None:
+        for text in self.__dict__.pop("pending", []):
+            self.ui.info(self.ui._c("warn", f"  !! DRILL EVENT: {text}"))
+
+    def step_begin(self, n: int, total: int, step: Step, title: str) -> None:
+        self.ui.step_begin(n, total, step, title)
+        self.flush()
 
     def respond(self, question: str) -> str | None:
         """A free-text answer from the participants (None at end of input)."""
@@ -156,6 +169,8 @@ class DrillRunner(Runner):
     def _answer(self, step: Step, text: str, key: str = "", automation: str = "") -> Answer:
         if "@" in (key or ""):
             self.drill.run_actions(key, self.env)
+        elif self.drill.tabletop:
+            self.drill.tabletop_events(step, self)
         return super()._answer(step, text, key=key, automation=automation)
 
     def _run_shell(self, step: Step, outcome: Outcome, resuming: bool) -> None:
@@ -243,7 +258,10 @@ class Drill:
         self.ui.info(f"DRILL: {self.rb.title} {self.opts.version}, scenario {s.name} ({mode})")
         if s.description:
             self.ui.info(f"  {s.description}")
-        self.ui.info(f"  sandbox: {self.box.root} ({where}; origin is a bare repository there)")
+        if self.tabletop:
+            self.ui.info(f"  parameters from {where}; nothing is executed")
+        else:
+            self.ui.info(f"  sandbox: {self.box.root} ({where}; origin is a bare repository there)")
 
     # -- one pass of the runner -----------------------------------------------------------
     def _options(self, section: str, answers: dict[str, Any]) -> RunOptions:
@@ -336,9 +354,9 @@ class Drill:
     def _inject(self, fault: Fault, step: Step, runner: DrillRunner) -> None:
         injection = Injection(fault, step.id, time.monotonic() - self.started)
         self.injected.append(injection)
-        self.ui.event(f"at {step.id} ({self.rb.path}:{step.line}): {fault.describe()}")
         if self.tabletop:
-            return self._tabletop_event(injection, step, runner)
+            return  # told and answered when the participants reach the step
+        self.ui.event(f"{fault.describe()} (fault {fault.id!r} injected)")
         if fault.kind in ("command-fails", "slow") and fault.command:
             self.rules.append(_rule(fault))
         elif fault.kind == "slow":
@@ -358,11 +376,18 @@ class Drill:
             self.box.git(*ident, "tag", "-a", fault.tag, "-m", "Tagged by someone else", "HEAD",
                          where=where)
 
+    def tabletop_events(self, step: Step, runner: DrillRunner) -> None:
+        """Tell the participants what happens at this step and take their response."""
+        for injection in self.injected:
+            if injection.step == step.id and not injection.response:
+                self.ui.event(injection.fault.describe(), now=True)
+                self._tabletop_event(injection, step, runner)
+
     def _tabletop_event(self, injection: Injection, step: Step, runner: DrillRunner) -> None:
         fault = injection.fault
         raw = self.answers.get(f"event:{fault.id}")
         if raw is None and self.ui.interactive:
-            raw = self.ui.respond(f"At {step.id}: {fault.describe()}. What do you do?")
+            raw = self.ui.respond("What do you do?")
         if raw is None:
             raise Paused(
                 f"{self.rb.path}:{step.line}: drill event {fault.id!r} at {step.id} needs an "
@@ -412,7 +437,7 @@ class Drill:
     def annotate(self, outcome: Outcome, masker: Any) -> None:
         """Add the drill's view of a step to its outcome before it is recorded."""
         calls = [c for c in self.box.calls()[self.seen_calls:] if c.get("step") == outcome.step_id]
-        sims = [masker.mask(" ".join(c["argv"])) for c in calls if c.get("simulated")]
+        sims = [masker.mask(shlex.join(c["argv"])) for c in calls if c.get("simulated")]
         if sims:
             outcome.simulated = sims
         faults = [i.fault.id for i in self.injected if i.step == outcome.step_id]
@@ -421,7 +446,7 @@ class Drill:
             info["faults"] = faults
         if calls:
             info["calls"] = [
-                {"argv": masker.mask(" ".join(c["argv"])), "status": c.get("status"),
+                {"argv": masker.mask(shlex.join(c["argv"])), "status": c.get("status"),
                  "fault": c.get("fault", ""), "blocked": c.get("blocked", False)}
                 for c in calls
             ]
@@ -593,7 +618,7 @@ def write_outputs(report: DrillReport) -> None:
     text = render_scorecard(report)
     write_atomic(report.scorecard, text.encode("utf-8"))
     nb = nbformat.reads(report.record.read_text(encoding="utf-8"), as_version=4)
-    nb.cells.append(nbformat.v4.new_markdown_cell(text, metadata={"relbook": {"scorecard": True}}))
+    nb.cells.append(nbformat.v4.new_markdown_cell(text, metadata={"relbook_drill": "scorecard"}))
     nb.metadata["relbook"]["drill_scorecard"] = json.loads(json.dumps(scorecard_data(report)))
     nb.metadata["relbook"]["digest"] = ""
     write_notebook(report.record, nb)

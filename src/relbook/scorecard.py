@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 _PASSED = (Status.DONE, Status.ALREADY_DONE)
 _MARK = {True: "[ok]  ", False: "[FAIL]", None: "[n/a] "}
+_EXPLAINED = ("detected_at", "response", "called", "file")
 
 
 def verdict(report: DrillReport) -> str:
@@ -47,7 +48,7 @@ def render_scorecard(report: DrillReport) -> str:
     lines += ["", "## Response", "", _response_line(report)]
     held = sum(1 for c in report.checks if c.held)
     lines += ["", f"## Expectations ({held} of {len(report.checks)} held)", ""]
-    lines += [_check_line(c, s.path) for c in report.checks] or ["- none"]
+    lines += [_check_line(c) for c in report.checks] or ["- none"]
     lines += ["", "## Simulated commands", ""] + _simulated_lines(report)
     lines += ["", f"## Manual steps with no automation yet ({len(report.manual)})", ""]
     lines += [f"- {sid}: {text} (`{report.rb.path}:{line}`)" for sid, text, line in report.manual]
@@ -118,12 +119,20 @@ def _response_line(report: DrillReport) -> str:
     return f"{head}\n- No response section ran"
 
 
-def _check_line(c: Check, path: str) -> str:
-    where = " (implied)" if c.implicit else f" (`{path}:{c.expectation.line}`)"
-    return f"- {_MARK[c.held]} {c.expectation.describe()}: {c.why}{where}"
+def _check_line(c: Check) -> str:
+    e = c.expectation
+    where = " (implied)" if c.implicit else f" (scenario line {e.line})"
+    text = f"- {_MARK[c.held]} {e.describe()}"
+    if c.held is not True or e.kind in _EXPLAINED:
+        text += f": {c.why}"
+    if e.opts.get("why"):
+        text += f"; why it matters: {e.opts['why']}"
+    return text + where
 
 
 def _simulated_lines(report: DrillReport) -> list[str]:
+    if report.mode == "tabletop":
+        return ["- everything: a tabletop drill executes nothing"]
     ran = [o for o in report.main.outcomes + report.response.outcomes if o.simulated]
     if ran:
         return [f"- {o.step_id}: {', '.join(o.simulated)}" for o in ran]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import shlex
 import os
 import subprocess
 import sys
@@ -128,11 +129,16 @@ def _subcommand(args: list[str]) -> str:
     return ""
 
 
+def _say(fd: int, text: str) -> None:
+    """One write per message, so lines do not interleave with other output."""
+    os.write(fd, (text.rstrip("\n") + "\n").encode("utf-8", "replace"))
+
+
 def _fail(rule: dict) -> int:
     if rule.get("stdout"):
-        sys.stdout.write(rule["stdout"].rstrip("\n") + "\n")
+        _say(1, rule["stdout"])
     if rule.get("stderr"):
-        sys.stderr.write(rule["stderr"].rstrip("\n") + "\n")
+        _say(2, rule["stderr"])
     return int(rule.get("status", 1))
 
 
@@ -145,7 +151,7 @@ def wrap(cfg: dict, state: dict, name: str, args: list[str]) -> int:
         outside = [u for u in _push_target(real, args) if not _inside_sandbox(u)]
         if outside:
             msg = f"relbook drill: refusing to push outside the sandbox: {', '.join(outside)}"
-            sys.stderr.write(msg + "\n")
+            _say(2, msg)
             _log(cfg, state, {"argv": words, "status": 1, "blocked": True, "simulated": False})
             return 1
     if rule:
@@ -153,7 +159,6 @@ def wrap(cfg: dict, state: dict, name: str, args: list[str]) -> int:
         time.sleep(float(rule.get("sleep") or 0))
         if int(rule.get("status", 0)):
             return _fail(rule)
-    sys.stdout.flush()
     os.execv(real, [real, *args])
     return 127  # not reached
 
@@ -167,7 +172,7 @@ def simulate(cfg: dict, state: dict, name: str, args: list[str]) -> int:
     if rule:
         entry["fault"] = rule["id"]
     _log(cfg, state, entry)
-    sys.stderr.write(f"[drill] simulated: {' '.join(words)}\n")
+    _say(2, f"[drill] simulated: {shlex.join(words)}")
     if rule:
         time.sleep(float(rule.get("sleep") or 0))
         return _fail(rule) if status else _fail({**rule, "status": 0})
