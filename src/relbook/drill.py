@@ -506,8 +506,7 @@ class Drill:
                       None)
         if failed is None:
             return None
-        injected = [i for i in self.injected if i.fault.stops]
-        first = injected[0] if injected else None
+        first = self.injected[0] if self.injected else None
         ended = (main.failed_at or time.monotonic()) - self.started
         return Detection(
             step=failed.step_id,
@@ -553,11 +552,10 @@ def _ref_patterns(ref: str) -> list[str]:
 def _implicit(s: Scenario, tabletop: bool) -> list[Expectation]:
     kinds = {e.kind for e in s.expect}
     out = []
-    stopping = [f for f in s.faults if f.stops]
-    if not stopping and "result" not in kinds:
-        out.append(Expectation("result", "done", 0))
-    if stopping and "detected_at" not in kinds:
-        out.append(Expectation("detected_at", "*", 0))
+    if not kinds & {"result", "detected_at"}:
+        stopping = any(f.stops for f in s.faults)
+        out.append(Expectation("detected_at", "*", 0) if stopping else
+                   Expectation("result", "done", 0))
     if s.response and "response" not in kinds:
         out.append(Expectation("response", "succeeded", 0))
     return out
