@@ -68,8 +68,10 @@ def render_template(name: str, context: dict[str, Any], templates: str | None = 
         raise TemplateError(e.message or "syntax error", path=where, line=e.lineno) from None
     except jinja2.TemplateNotFound as e:
         raise TemplateError(f"template {e.name} not found in {env.loader.searchpath}") from None
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as e:
+    except Exception as e:
         path, line = _template_frame(e, env.loader.searchpath)
+        if not path and not isinstance(e, jinja2.TemplateError):
+            raise  # not the template's fault
         raise TemplateError(_message(e), path=path or name, line=line) from None
 
 
