@@ -221,6 +221,11 @@ def _add_render(sub: Any) -> None:
     n.add_argument(
         "--changelog", metavar="FILE", help="also add the version's section to this CHANGELOG.md"
     )
+    n.add_argument(
+        "--record",
+        metavar="FILE",
+        help="a release record: its skipped and failed steps become known issues",
+    )
     _render_common(n)
 
 
@@ -238,16 +243,41 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def _render_checklist(args: argparse.Namespace) -> int:
     from relbook.params import bind
-    from relbook.render import render_checklist
+    from relbook.render import record_params, render_checklist
 
     rb = load(args.runbook)
-    if args.release is None:
-        raise RelbookError("render checklist: --version is required")
-    params = bind(
-        args.release, args.description, runbook=rb, repo=args.repo, date=args.date, check_tags=False
-    )
-    _emit(render_checklist(rb, params, templates=args.templates), args.output)
+    record = _record_arg(args, rb)
+    if record is not None:
+        params = record_params(record)
+    elif args.release is None:
+        raise RelbookError("render checklist: give --version (or --record)")
+    else:
+        params = bind(
+            args.release,
+            args.description,
+            runbook=rb,
+            repo=args.repo,
+            date=args.date,
+            check_tags=False,
+        )
+    _emit(render_checklist(rb, params, record, templates=args.templates), args.output)
     return 0
+
+
+def _record_arg(args: argparse.Namespace, rb: Any) -> Any:
+    """The record given with --record, checked against the runbook and --version."""
+    if not args.record:
+        return None
+    from relbook.params import parse_version
+    from relbook.record import read_record
+    from relbook.render import check_record_matches
+
+    record = read_record(args.record)
+    check_record_matches(rb, record)
+    have = str(record.params.get("version", ""))
+    if args.release and str(parse_version(args.release)) != have:
+        raise RelbookError(f"record is of version {have}, not {args.release}", path=args.record)
+    return record
 
 
 def _render_notes(args: argparse.Namespace) -> int:
@@ -261,6 +291,7 @@ def _render_notes(args: argparse.Namespace) -> int:
         date=args.date,
         known_issues=tuple(args.known_issue),
         templates=args.templates,
+        record=_record_arg(args, rb),
     )
     ctx = notes_context(rb, opts)
     text = render_notes(rb, opts, ctx)

@@ -132,6 +132,7 @@ class NotesInput:
     date: str | None = None
     known_issues: tuple[str, ...] = ()
     templates: str | None = None
+    record: Record | None = None
 
 
 def notes_context(rb: Runbook, opts: NotesInput) -> dict[str, Any]:
@@ -150,7 +151,8 @@ def notes_context(rb: Runbook, opts: NotesInput) -> dict[str, Any]:
         "changes": changes,
         "groups": group_changes(changes),
         "migration": migration_steps(changes),
-        "known_issues": list(opts.known_issues),
+        "known_issues": list(opts.known_issues)
+        + (record_issues(opts.record) if opts.record else []),
         "range": {"since": since, "until": until, "repo": opts.repo},
     }
 
@@ -232,13 +234,38 @@ def checklist_context(rb: Runbook, params: Params, record: Record | None = None)
         if not groups or groups[-1]["title"] != title:
             groups.append({"title": title, "steps": []})
         groups[-1]["steps"].append(_item(rb, step, params, outcomes.get(step.id), render_text))
+    known = {s.id for s in rb.steps}
+    extra = [o for o in outcomes.values() if o.step_id not in known]
+    if extra:
+        normal.append({"title": "Not in the current runbook", "steps": [_gone(o) for o in extra]})
+    manual = [i for g in normal for i in g["steps"] if i["kind"] != "shell"]
     return {
         "runbook": rb,
         "params": dict(params.values),
         "record": record,
+        "items": len(manual),
+        "checked": sum(i["status"] in ("done", "already-done") for i in manual),
         "sections": normal,
         "contingency": contingency,
         "bump": params.values.get("bump") or "",
+    }
+
+
+def _gone(o: Any) -> dict[str, Any]:
+    """A checklist item for a recorded step that the runbook no longer has."""
+    return {
+        "id": o.step_id,
+        "kind": o.kind,
+        "text": o.text,
+        "body": o.source,
+        "lang": "bash",
+        "optional": False,
+        "applies_to": "",
+        "applicable": True,
+        "line": o.line,
+        "outcome": o,
+        "status": str(o.status),
+        "changed": False,
     }
 
 
@@ -265,7 +292,17 @@ def _item(rb: Runbook, step: Step, params: Params, outcome: Any, fill: Any) -> d
         "line": step.line,
         "outcome": outcome,
         "status": str(outcome.status) if outcome is not None else "",
+        "changed": _changed(step, outcome),
     }
+
+
+def _changed(step: Step, outcome: Any) -> bool:
+    """True if the step's text or commands differ from what the record ran."""
+    if outcome is None or not outcome.source_hash:
+        return False
+    from relbook.run import step_hash
+
+    return bool(outcome.source_hash != step_hash(step))
 
 
 def _applies(applies_to: str, params: Params) -> bool:
@@ -275,6 +312,38 @@ def _applies(applies_to: str, params: Params) -> bool:
     want = re.sub(r"[^a-z]", "", applies_to.lower())
     kinds = {params.values.get("bump") or "", params.values.get("release_type") or ""}
     return want in {re.sub(r"[^a-z]", "", k) for k in kinds}
+
+
+def record_params(record: Record) -> Params:
+    """The parameters a record was made with (unknown ones as None)."""
+    from relbook.params import BUILTIN, Params
+
+    values: dict[str, str | None] = dict.fromkeys(BUILTIN)
+    values.update({k: None if v is None else str(v) for k, v in record.params.items()})
+    return Params(values, {k: "record" for k in values})
+
+
+def check_record_matches(rb: Runbook, record: Record) -> None:
+    """Refuse a record that has nothing to do with the runbook."""
+    ids = {s.id for s in rb.steps}
+    if record.outcomes and not any(o.step_id in ids for o in record.outcomes):
+        other = record.meta.get("runbook", {}).get("path", "another runbook")
+        raise RelbookError(f"record is of {other}, not of {rb.path}", path=record.path)
+
+
+def record_issues(record: Record) -> list[str]:
+    """Known issues from a record: steps skipped, failed, or never finished."""
+    out = []
+    for o in record.outcomes:
+        why = o.reason or o.note
+        if o.status.value == "skipped":
+            out.append(f"Skipped: {o.text}" + (f" ({why})" if why else ""))
+        elif o.status.value in ("failed", "timeout"):
+            code = f"exit {o.exit_code}" if o.exit_code is not None else o.status.value
+            out.append(f"Failed: {o.text} ({code}{'; ' + why if why else ''})")
+        elif o.status.value in ("pending", "interrupted", "running"):
+            out.append(f"Not done: {o.text}")
+    return out
 
 
 def checklist_params(rb: Runbook, params: Params) -> Params:

@@ -93,7 +93,7 @@ def test_octoacme_checklist_and_output_file(tmp_path, capsys):
 
 def test_checklist_needs_a_version(capsys):
     assert main(["render", "checklist", RM]) == 2
-    assert "--version is required" in capsys.readouterr().err
+    assert "give --version (or --record)" in capsys.readouterr().err
 
 
 # -- templates -----------------------------------------------------------------
