@@ -227,6 +227,20 @@ def _add_render(sub: Any) -> None:
         help="a release record: its skipped and failed steps become known issues",
     )
     _render_common(n)
+    r = kinds.add_parser(
+        "report",
+        help="the HTML report of a release record",
+        description="One self-contained HTML page for RECORD: summary, what went "
+        "off-script (skipped, failed, added, or changed since in the runbook), a "
+        "timeline, and every step with its output.",
+    )
+    r.add_argument("record", metavar="RECORD", help="a release record (.ipynb)")
+    r.add_argument(
+        "--runbook",
+        metavar="FILE",
+        help="compare with this runbook (default: the path in the record)",
+    )
+    _render_common(r)
 
 
 def _render_common(p: argparse.ArgumentParser) -> None:
@@ -315,9 +329,20 @@ def _emit(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _render_report(args: argparse.Namespace) -> int:
+    from relbook.record import read_record
+    from relbook.render import render_report
+
+    record = read_record(args.record)
+    runbook = resolve_runbook(args.runbook) if args.runbook else None
+    _emit(render_report(record, runbook=runbook, templates=args.templates), args.output)
+    return 0
+
+
 RENDERERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "checklist": _render_checklist,
     "notes": _render_notes,
+    "report": _render_report,
 }
 
 

@@ -101,9 +101,9 @@ def format_duration(seconds: float | None) -> str:
         return f"{s:.1f} s"
     m, sec = divmod(round(s), 60)
     if m < 60:
-        return f"{m} min {sec} s"
+        return f"{m} min {sec} s" if sec else f"{m} min"
     h, m = divmod(m, 60)
-    return f"{h} h {m} min"
+    return f"{h} h {m} min" if m else f"{h} h"
 
 
 def format_clock(stamp: str | None) -> str:
@@ -362,3 +362,15 @@ def render_checklist(
     """The runbook as a Markdown task list with values filled in (and outcomes, given a record)."""
     ctx = checklist_context(rb, checklist_params(rb, params), record)
     return render_template("checklist.md.j2", ctx, templates)
+
+
+# -- report ------------------------------------------------------------------
+
+
+def render_report(
+    record: Record, *, runbook: str | None = None, templates: str | None = None
+) -> str:
+    """The record as one self-contained HTML page (inline CSS and SVG, autoescaped)."""
+    from relbook.report import report_context
+
+    return render_template("report.html.j2", report_context(record, runbook), templates)
