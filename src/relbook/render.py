@@ -333,7 +333,7 @@ def check_record_matches(rb: Runbook, record: Record) -> None:
 
 def record_issues(record: Record) -> list[str]:
     """Known issues from a record: steps skipped, failed, or never finished."""
-    out = []
+    out, undone = [], []
     for o in record.outcomes:
         why = o.reason or o.note
         if o.status.value == "skipped":
@@ -342,7 +342,11 @@ def record_issues(record: Record) -> list[str]:
             code = f"exit {o.exit_code}" if o.exit_code is not None else o.status.value
             out.append(f"Failed: {o.text} ({code}{'; ' + why if why else ''})")
         elif o.status.value in ("pending", "interrupted", "running"):
-            out.append(f"Not done: {o.text}")
+            undone.append(o.text)
+    if len(undone) == 1:
+        out.append(f"Not done: {undone[0]}")
+    elif undone:
+        out.append(f"Not done: {len(undone)} steps, from “{undone[0]}” on")
     return out
 
 

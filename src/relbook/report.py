@@ -148,6 +148,7 @@ def _sections(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _off_script(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Steps that did not go as the runbook says: skipped, failed, added, changed, not run."""
     out = []
+    unrun = [r for r in steps if r["status"] in ("pending", "running")]
     for r in steps:
         o = r["o"]
         if r["status"] == "skipped":
@@ -158,15 +159,35 @@ def _off_script(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(
                 _dev(r, r["status"], f"{code}{line}" + (f": {o.reason}" if o.reason else ""))
             )
-        elif r["status"] in ("pending", "running"):
-            out.append(_dev(r, "not run", "the run ended before this step"))
         if r["missing"]:
             out.append(_dev(r, "added", "not in the current runbook"))
         elif r["contingency"]:
             out.append(_dev(r, "added", "from a contingency section (not the normal flow)"))
         if r["diff"]:
             out.append(_dev(r, "changed", "differs from the current runbook", r["diff"]))
+    if unrun:
+        out.append(_not_run(unrun))
     return out
+
+
+def _not_run(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One entry for all the steps the run has not reached (yet)."""
+    first = rows[0]
+    if len(rows) == 1:
+        return _dev(first, "not run", "the run stopped before this step")
+    detail = f"{len(rows)} steps the run stopped before: {_ranges([r['n'] for r in rows])}"
+    return _dev(first, "not run", detail)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] -> "3–5, 9"."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in spans)
 
 
 def _dev(row: dict[str, Any], kind: str, detail: str, diff: list[str] | None = None) -> dict:

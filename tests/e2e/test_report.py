@@ -234,3 +234,26 @@ def test_report_renders_in_headless_chromium(record, tmp_path, capsys):
     assert len(set(pixels)) > 50 and white < 0.95 * len(pixels)  # not a blank page
     done_green = sum(p == bytes((0x1A, 0x7F, 0x37)) for p in pixels)
     assert done_green > 100  # the result badge, the status bar and the timeline's done steps
+
+
+def test_paused_release_report_checklist_and_notes(origin_repo, tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        'pre-release-checklist.1: done\npre-release-checklist.2: "skip: scanner down"\n'
+    )
+    argv = ["run", RM, "--version", "1.2.3", "--repo", str(origin_repo.path), "--operator", "carol"]
+    argv += ["--records", str(tmp_path / "records"), "--answers", str(answers)]
+    assert main(argv) == 3
+    capsys.readouterr()
+    record = tmp_path / "records" / "release-management" / "1.2.3.ipynb"
+    html = _report(capsys, record)
+    assert ">paused</span>" in html and "19 not run" in html
+    off = html.split('id="off-script"')[1].split("</section>")[0]
+    assert off.count("<tr>") == 3  # header, the skip, one row for the steps not reached
+    assert "scanner down" in off and "19 steps the run stopped before: 3–21" in off
+    out = _out(capsys, "render", "checklist", RM, "--record", str(record))
+    assert "1 of 19 items checked" in out and "**skipped** by carol" in out
+    notes = _out(capsys, "render", "notes", RM, "--version", "1.2.3", "--record", str(record))
+    issues = notes.split("## Known issues\n", 1)[1]
+    assert "- Skipped: Security scan completed without critical issues (scanner down)\n" in issues
+    assert "- Not done: 19 steps, from “Documentation updated and reviewed” on\n" in issues
