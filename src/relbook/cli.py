@@ -190,6 +190,12 @@ def _add_render(sub: Any) -> None:
         "release notes from git history, or the HTML report of a record.",
     )
     kinds = p.add_subparsers(dest="document", required=True, metavar="DOCUMENT")
+    _add_render_checklist(kinds)
+    _add_render_notes(kinds)
+    _add_render_report(kinds)
+
+
+def _add_render_checklist(kinds: Any) -> None:
     c = kinds.add_parser(
         "checklist",
         help="the runbook as a Markdown task list, values filled in (outcomes with --record)",
@@ -201,6 +207,9 @@ def _add_render(sub: Any) -> None:
     _version_args(c, required=False)
     c.add_argument("--record", metavar="FILE", help="a release record (.ipynb) to fill in outcomes")
     _render_common(c)
+
+
+def _add_render_notes(kinds: Any) -> None:
     n = kinds.add_parser(
         "notes",
         help="release notes from the git history since the previous release tag",
@@ -227,6 +236,9 @@ def _add_render(sub: Any) -> None:
         help="a release record: its skipped and failed steps become known issues",
     )
     _render_common(n)
+
+
+def _add_render_report(kinds: Any) -> None:
     r = kinds.add_parser(
         "report",
         help="the HTML report of a release record",
@@ -252,6 +264,7 @@ def _render_common(p: argparse.ArgumentParser) -> None:
 
 @command("render")
 def cmd_render(args: argparse.Namespace) -> int:
+    """relbook render checklist|notes|report."""
     return RENDERERS[args.document](args)
 
 

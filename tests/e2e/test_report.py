@@ -1,18 +1,20 @@
 """Documents from a real release record: checklist, notes and the HTML report
 (rendered by headless Chromium when it is installed)."""
 
+import os
 import re
 import shutil
 import struct
 import subprocess
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from relbook.cli import main
 from relbook.record import read_record
-from tests.conftest import RUNBOOKS, Repo
+from tests.conftest import GIT_ENV, RUNBOOKS, Repo, make_repo
 
 RM = str(RUNBOOKS / "release-management.md")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -27,13 +29,36 @@ def _run(repo: Repo, tmp: Path, runbook: str, *extra: str) -> int:
     return main(argv)
 
 
-@pytest.fixture
-def record(origin_repo: Repo, tmp_path: Path, capsys) -> Path:
-    """A finished run of release-management 1.2.3 in which one step was skipped."""
-    code = _run(origin_repo, tmp_path, RM, "--version", "1.2.3", "--description", "Canary deploys")
-    capsys.readouterr()
+@dataclass
+class Released:
+    repo: Repo
+    record: Path
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
+    """One finished run of release-management 1.2.3 in which one step was skipped,
+    shared by the tests that only read it (a run takes a couple of seconds)."""
+    base = tmp_path_factory.mktemp("released")
+    with pytest.MonkeyPatch.context() as mp:
+        home = base / "home"
+        home.mkdir()
+        (home / ".gitconfig").write_text("[user]\n\tname = Rel Tester\n\temail = rel@example.com\n")
+        mp.setenv("HOME", str(home))
+        for k, v in GIT_ENV.items():
+            mp.setenv(k, v)
+        for k in [k for k in os.environ if k.startswith("RELBOOK_")]:
+            mp.delenv(k)
+        repo = make_repo(base)
+        code = _run(repo, base, RM, "--version", "1.2.3", "--description", "Canary deploys")
     assert code == 0
-    return tmp_path / "records" / "release-management" / "1.2.3.ipynb"
+    return Released(repo, base / "records" / "release-management" / "1.2.3.ipynb")
+
+
+@pytest.fixture
+def record(released: Released, capsys) -> Path:
+    capsys.readouterr()
+    return released.record
 
 
 def _out(capsys, *argv: str) -> str:
@@ -74,9 +99,9 @@ def test_checklist_record_of_another_version_or_runbook_is_refused(record, capsy
     assert f"record is of {RM}, not of {octo}" in capsys.readouterr().err
 
 
-def test_notes_list_skipped_steps_as_known_issues(record, origin_repo, capsys):
+def test_notes_list_skipped_steps_as_known_issues(record, released, capsys):
     out = _out(
-        capsys, "render", "notes", RM, "--version", "1.2.3", "--repo", str(origin_repo.path),
+        capsys, "render", "notes", RM, "--version", "1.2.3", "--repo", str(released.repo.path),
         "--record", str(record), "--known-issue", "Dashboards lag",
     )  # fmt: skip
     issues = out.split("## Known issues\n", 1)[1]
