@@ -221,8 +221,6 @@ def _field_value(f: Any, ctx: dict[str, Any], rb: Runbook) -> dict[str, Any]:
 
 def checklist_context(rb: Runbook, params: Params, record: Record | None = None) -> dict[str, Any]:
     """Sections of filled-in steps, normal flow first, contingency sections apart."""
-    from relbook.params import render_text
-
     outcomes = {o.step_id: o for o in record.outcomes} if record else {}
     normal: list[dict[str, Any]] = []
     contingency: list[dict[str, Any]] = []
@@ -233,7 +231,7 @@ def checklist_context(rb: Runbook, params: Params, record: Record | None = None)
         title = _section_title(rb, step)
         if not groups or groups[-1]["title"] != title:
             groups.append({"title": title, "steps": []})
-        groups[-1]["steps"].append(_item(rb, step, params, outcomes.get(step.id), render_text))
+        groups[-1]["steps"].append(_item(rb, step, params, outcomes.get(step.id)))
     known = {s.id for s in rb.steps}
     extra = [o for o in outcomes.values() if o.step_id not in known]
     if extra:
@@ -247,7 +245,6 @@ def checklist_context(rb: Runbook, params: Params, record: Record | None = None)
         "checked": sum(i["status"] in ("done", "already-done") for i in manual),
         "sections": normal,
         "contingency": contingency,
-        "bump": params.values.get("bump") or "",
     }
 
 
@@ -276,10 +273,13 @@ def _section_title(rb: Runbook, step: Step) -> str:
     return " › ".join(path) or rb.title
 
 
-def _item(rb: Runbook, step: Step, params: Params, outcome: Any, fill: Any) -> dict[str, Any]:
+def _item(rb: Runbook, step: Step, params: Params, outcome: Any) -> dict[str, Any]:
+    """One checklist entry: the step's text and commands filled in, and its outcome."""
+    from relbook.params import render_text
+
     where = {"path": rb.path, "example": rb.example_version}
-    text = fill(step.text, params, line=step.line, **where)
-    body = fill(step.body, params, line=step.line + 1, **where) if step.body else ""
+    text = render_text(step.text, params, line=step.line, **where)
+    body = render_text(step.body, params, line=step.line + 1, **where) if step.body else ""
     return {
         "id": step.id,
         "kind": step.kind.value,

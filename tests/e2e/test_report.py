@@ -86,6 +86,12 @@ def test_checklist_from_record_checks_match_the_record(record, capsys):
     assert "bump VERSION: 1.2.2 -> 1.2.3" in out
 
 
+def test_blank_checklist_takes_previous_version_from_repo_tags(origin_repo, capsys):
+    argv = ["render", "checklist", RM, "--version", "1.3.0", "--repo", str(origin_repo.path)]
+    out = _out(capsys, *argv)
+    assert "git checkout v1.2.2\n" in out and "- [x]" not in out
+
+
 def _at(out: str) -> str:
     return re.search(r"confirmed by alice at (\S+ \S+)", out).group(1)
 

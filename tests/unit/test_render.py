@@ -77,11 +77,6 @@ def test_unknown_values_are_shown_as_placeholders_not_errors(capsys):
     assert 'git tag -a v1.3.0 -m "Release v1.3.0: <description>"' in out
 
 
-def test_previous_version_from_repo_tags(origin_repo, capsys):
-    out = _checklist(capsys, RM, "--version", "1.3.0", "--repo", str(origin_repo.path))
-    assert "git checkout v1.2.2\n" in out
-
-
 def test_octoacme_checklist_and_output_file(tmp_path, capsys):
     out_file = tmp_path / "checklist.md"
     assert main(["render", "checklist", OCTO, "--version", "1.3.0", "-o", str(out_file)]) == 0
