@@ -178,4 +178,53 @@ def cmd_parameterize(args: argparse.Namespace) -> int:
     return 0
 
 
-PARSERS: list[Callable[[Any], None]] = [_add_parse, _add_params, _add_parameterize]
+# -- lint --------------------------------------------------------------------
+
+
+LINT_CODES = """relbook codes:
+  RB001  version literal that will not follow --version
+  RB002  tag, push or publish before any check or test step
+  RB003  destructive command without a confirm directive
+  RB004  empty section
+  RB005  unterminated code fence
+  RB006  directive that applies to no step
+SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
+
+
+def _add_lint(sub: Any) -> None:
+    p = sub.add_parser(
+        "lint",
+        help="check a runbook: shellcheck on its blocks, plus relbook's own checks",
+        description="Report problems in RUNBOOK, each at its file:line: shellcheck "
+        "findings in shell blocks (SC codes) and relbook's checks (RB codes). "
+        "Exit 1 when there are findings, 0 when the runbook is clean.",
+        epilog=LINT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _runbook_arg(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+@command("lint")
+def cmd_lint(args: argparse.Namespace) -> int:
+    from relbook.lint import lint_json, lint_runbook
+
+    rb = load(args.runbook)
+    findings = lint_runbook(rb)
+    if args.format == "json":
+        print(json.dumps(lint_json(rb, findings), indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            print(f)
+        n = len(findings)
+        summary = f"{n} finding{'s' * (n != 1)}" if n else "clean"
+        print(f"{rb.path}: {summary}", file=sys.stderr)
+    return 1 if findings else 0
+
+
+PARSERS: list[Callable[[Any], None]] = [
+    _add_parse,
+    _add_params,
+    _add_parameterize,
+    _add_lint,
+]
