@@ -222,9 +222,52 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
+# -- export ------------------------------------------------------------------
+
+
+def _add_export(sub: Any) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a runbook as a GitHub Actions workflow",
+        description="Write RUNBOOK as a workflow_dispatch workflow: a job per section, "
+        "sign-off and manual steps behind a protected environment, parameters "
+        "only through env:. Contingency sections are left out; export one with --section.",
+    )
+    _runbook_arg(p)
+    p.add_argument("--to", required=True, choices=("github-actions",), help="target system")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    p.add_argument("--section", metavar="NAME", help="export only this section (e.g. a rollback)")
+    p.add_argument(
+        "--environment",
+        default="release",
+        metavar="ENV",
+        help="GitHub environment with required reviewers for manual steps (default: release)",
+    )
+    p.add_argument("--runs-on", default="ubuntu-latest", metavar="LABEL", help="runner label")
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from relbook.export import export_github_actions
+
+    rb = load(args.runbook)
+    text = export_github_actions(
+        rb, section=args.section, environment=args.environment, runs_on=args.runs_on
+    )
+    if args.output:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(args.output), text.encode("utf-8"))
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 PARSERS: list[Callable[[Any], None]] = [
     _add_parse,
     _add_params,
     _add_parameterize,
     _add_lint,
+    _add_export,
 ]
