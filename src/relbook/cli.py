@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `relbook` console script."""
     try:
         args = _parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         return COMMANDS[args.command](args)
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
@@ -178,6 +179,128 @@ def cmd_parameterize(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- run -----------------------------------------------------------------------
+
+
+def _add_run(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run a release: execute shell steps, ask for manual ones, record everything",
+        description="Run RUNBOOK for one release. Re-running the same command resumes an "
+        "unfinished release. Exit status: 0 done, 1 a step failed, 2 bad input, 3 paused "
+        "waiting for a manual step, 130 interrupted.",
+    )
+    _runbook_arg(p)
+    _version_args(p, required=True)
+    p.add_argument(
+        "--records",
+        default="records",
+        metavar="DIR",
+        help="where records are kept (default: ./records)",
+    )
+    p.add_argument("--engine", choices=["local", "papermill"], default="local")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show every step filled in; execute nothing, record nothing",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm every manual step and allow remote/destructive steps",
+    )
+    p.add_argument(
+        "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
+    )
+    p.add_argument("--section", metavar="NAME", help="run only this section (e.g. a rollback)")
+    p.add_argument("--from", dest="from_step", metavar="STEP", help="start at this step id")
+    p.add_argument("--timeout", type=float, metavar="S", help="per-step timeout in seconds")
+    p.add_argument("--operator", metavar="NAME", help="who is running the release")
+    p.add_argument(
+        "--rerun-interrupted",
+        action="store_true",
+        help="re-run a step that was running when relbook was stopped",
+    )
+    p.add_argument(
+        "--allow-changed",
+        action="store_true",
+        help="continue although steps changed since the release began",
+    )
+    p.add_argument(
+        "--new-attempt",
+        action="store_true",
+        help="start a new attempt of a finished release, in its own record",
+    )
+    p.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="run although the repository has uncommitted changes",
+    )
+    p.add_argument(
+        "--mask",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also mask the value of this environment variable",
+    )
+    p.add_argument(
+        "--override-blackout",
+        metavar="REASON",
+        help="run inside a blackout window; the reason is recorded",
+    )
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    import shlex
+
+    from relbook.errors import Interrupted, Paused, StepFailed
+    from relbook.run import Runner, RunOptions, load_answers
+    from relbook.ui import TerminalUI
+
+    rb = load(args.runbook)
+    opts = RunOptions(
+        version=args.release,
+        description=args.description,
+        repo=args.repo or ".",
+        records=args.records,
+        dry_run=args.dry_run,
+        yes=args.yes,
+        answers=load_answers(args.answers) if args.answers else {},
+        section=args.section or "",
+        from_step=args.from_step or "",
+        timeout=args.timeout,
+        operator=args.operator or "",
+        rerun_interrupted=args.rerun_interrupted,
+        allow_changed=args.allow_changed,
+        new_attempt=args.new_attempt,
+        allow_dirty=args.allow_dirty,
+        mask=args.mask,
+        date=args.date,
+        override_blackout=args.override_blackout or "",
+        engine=args.engine,
+        command="relbook " + shlex.join(args.argv),
+    )
+    ui = TerminalUI(path=rb.path)
+    try:
+        result = Runner(rb, opts, ui).run()
+    except Paused as e:
+        print(f"relbook: paused: {e}", file=sys.stderr)
+        return 3
+    except StepFailed as e:
+        print(f"relbook: step failed: {e}", file=sys.stderr)
+        return 1
+    except Interrupted:
+        print(
+            "relbook: interrupted; the record shows where. Run the same command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    if result.record:
+        print(f"record: {result.record}  ({result.state.result if result.state else ''})")
+    return result.code
+
+
 # -- lint --------------------------------------------------------------------
 
 
@@ -268,6 +391,7 @@ PARSERS: list[Callable[[Any], None]] = [
     _add_parse,
     _add_params,
     _add_parameterize,
+    _add_run,
     _add_lint,
     _add_export,
 ]
