@@ -387,6 +387,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- metrics -----------------------------------------------------------------
+
+
+def _add_metrics(sub: Any) -> None:
+    p = sub.add_parser(
+        "metrics",
+        help="release metrics from the records: frequency, lead time, rollbacks, durations",
+        description="Read every record under RECORDS_DIR and report releases per month, "
+        "lead time per release, rollback frequency, failed and skipped steps, and "
+        "per-step duration p50/p90. Drill records are not counted as releases.",
+    )
+    p.add_argument("records", nargs="?", default="records", metavar="RECORDS_DIR")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--svg", metavar="FILE", help="also write a chart of releases per month")
+
+
+@command("metrics")
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from relbook.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
+
+    m = collect_metrics(args.records)
+    if args.format == "json":
+        print(json.dumps(metrics_json(m), indent=2, ensure_ascii=False))
+    else:
+        print(metrics_table(m))
+    if args.svg:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(args.svg), metrics_svg(m).encode("utf-8"))
+        print(f"wrote {args.svg}", file=sys.stderr)
+    return 0
+
+
 PARSERS: list[Callable[[Any], None]] = [
     _add_parse,
     _add_params,
@@ -394,4 +427,5 @@ PARSERS: list[Callable[[Any], None]] = [
     _add_run,
     _add_lint,
     _add_export,
+    _add_metrics,
 ]

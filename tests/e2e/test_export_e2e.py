@@ -169,6 +169,7 @@ git push origin --delete release/v1.2.3
 """
 
 
+@pytest.mark.slow
 def test_whole_workflow_runs_and_the_description_stays_text(tmp_path):
     repo = make_repo(tmp_path)
     rb = parse_runbook(AUTOMATED, str(tmp_path / "demo.md"))
@@ -190,6 +191,7 @@ def test_whole_workflow_runs_and_the_description_stays_text(tmp_path):
     no_pwned(tmp_path)
 
 
+@pytest.mark.slow
 def test_release_management_deployment_section_as_written(tmp_path):
     """The seed's own deployment job, after a release branch was pushed."""
     repo = make_repo(tmp_path)
