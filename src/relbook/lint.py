@@ -33,7 +33,7 @@ from typing import Any
 
 from relbook.errors import ParseError, RelbookError
 from relbook.model import Kind, Runbook, Step
-from relbook.params import env_name, literal_map
+from relbook.params import env_name, explicit_form, literal_map
 from relbook.shell import env_reference, quote_context
 
 SCHEMA = "relbook.lint/1"
@@ -105,7 +105,7 @@ def lint_runbook(rb: Runbook, *, shellcheck: str | None = None) -> list[LintFind
     """All findings for a runbook, sorted by line; shellcheck is run once."""
     blocks = shell_blocks(rb)
     exe = shellcheck or find_shellcheck()
-    found = run_shellcheck(blocks, rb.path, exe)
+    found = run_shellcheck(blocks, rb.path, exe, rb.example_version)
     for check in CHECKS:
         found.extend(check(rb, blocks))
     ignored = _ignored_codes(rb)
@@ -211,17 +211,20 @@ def find_shellcheck() -> str:
     )
 
 
-def run_shellcheck(blocks: list[Block], path: str, exe: str) -> list[LintFinding]:
+def run_shellcheck(
+    blocks: list[Block], path: str, exe: str, example: str = ""
+) -> list[LintFinding]:
     """Check every block in one shellcheck process; findings at Markdown lines."""
     blocks = [b for b in blocks if b.lines]
     if not blocks:
         return []
     with tempfile.TemporaryDirectory(prefix="relbook-lint-") as tmp:
-        names = {}
+        names: dict[str, tuple[Block, list[str]]] = {}
         for n, block in enumerate(blocks, 1):
             name = f"block{n:03d}.sh"
-            Path(tmp, name).write_text(shellcheck_source(block) + "\n", encoding="utf-8")
-            names[name] = block
+            source = shellcheck_source(block, example)
+            Path(tmp, name).write_text(source + "\n", encoding="utf-8")
+            names[name] = (block, source.split("\n"))
         cmd = [exe, "--format=json1", "--shell=bash", "--exclude=" + ",".join(SHELLCHECK_EXCLUDE)]
         try:
             proc = subprocess.run(
@@ -232,12 +235,13 @@ def run_shellcheck(blocks: list[Block], path: str, exe: str) -> list[LintFinding
     if proc.returncode not in (0, 1):
         raise RelbookError(f"shellcheck failed ({proc.returncode}): {proc.stderr.strip()}")
     comments = json.loads(proc.stdout or '{"comments": []}')["comments"]
-    return [_from_shellcheck(c, names[c["file"]], path) for c in comments]
+    return [_from_shellcheck(c, *names[c["file"]], path) for c in comments]
 
 
-def _from_shellcheck(c: dict[str, Any], block: Block, path: str) -> LintFinding:
+def _from_shellcheck(c: dict[str, Any], block: Block, checked: list[str], path: str) -> LintFinding:
     index = min(max(int(c["line"]) - 1, 0), len(block.lines) - 1)
     indent = block.indents[index] if block.indents else 0
+    column = _source_column(block.lines[index][1], checked[index], int(c.get("column", 1)))
     return LintFinding(
         path=path,
         line=block.lines[index][0],
@@ -245,14 +249,16 @@ def _from_shellcheck(c: dict[str, Any], block: Block, path: str) -> LintFinding:
         message=c["message"],
         severity=c["level"],
         tool="shellcheck",
-        column=int(c.get("column", 0)) + indent,
+        column=column + indent,
         step=block.step.id,
     )
 
 
-def shellcheck_source(block: Block) -> str:
-    """The block as bash, one line per Markdown line, parameters as RELBOOK_* variables."""
-    text = "\n".join(t for _, t in block.lines)
+def shellcheck_source(block: Block, example: str = "") -> str:
+    """The block as it runs: one line per Markdown line, parameters (written or inferred
+    from the example version and [Brief description]-style placeholders) as quoted
+    RELBOOK_* variables."""
+    text = explicit_form("\n".join(t for _, t in block.lines), example)
     text = _JINJA_STMT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     pieces, last = [], 0
     for m in _JINJA_EXPR.finditer(text):
@@ -264,6 +270,21 @@ def shellcheck_source(block: Block) -> str:
         ]
         last = m.end()
     return "".join(pieces) + text[last:]
+
+
+def _source_column(written: str, checked: str, column: int) -> int:
+    """Map a 1-based column of the checked line back to the line as written."""
+    if written == checked:
+        return column
+    from difflib import SequenceMatcher
+
+    pos = column - 1
+    for tag, i1, _i2, j1, j2 in SequenceMatcher(
+        None, written, checked, autojunk=False
+    ).get_opcodes():
+        if j1 <= pos < j2:
+            return 1 + (i1 + pos - j1 if tag == "equal" else i1)
+    return len(written) + 1
 
 
 # -- simple commands, for relbook's own checks -------------------------------

@@ -296,3 +296,23 @@ def test_help_lists_every_relbook_code():
 def test_unreadable_runbook_is_exit_2(tmp_path, capsys):
     assert main(["lint", str(tmp_path / "missing.md")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_inferred_parameters_are_checked_as_they_run_with_columns_as_written(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        # G
+
+        ## Tag
+        ```bash
+        git tag -a v1.2.3 -m [Brief description] $FLAGS
+        ```
+        """,
+    )
+    from relbook.parse import read_runbook
+
+    found = lint_runbook(read_runbook(path))
+    assert [f.code for f in found] == ["RB002", "SC2086"]  # nothing about the placeholder
+    found = found[1]
+    assert (found.line, found.code, found.column) == (5, "SC2086", 42)  # `$FLAGS` as written
