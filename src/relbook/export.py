@@ -211,21 +211,11 @@ def _trigger(
     ]
     lines += _own_inputs(rb, names)
     if blackout and _blackout_windows(rb):
-        lines += [
-            "      override_blackout:",
-            '        description: "Reason to release inside a blackout window (recorded)"',
-            "        required: false",
-            "        type: string",
-            '        default: ""',
-        ]
+        lines += _input(
+            "override_blackout", "Reason to release inside a blackout window (recorded)"
+        )
     if any(s.optional and s.kind is Kind.SHELL for j in jobs for s in j.steps):
-        lines += [
-            "      include_optional:",
-            '        description: "Run the optional shell steps"',
-            "        required: false",
-            "        type: boolean",
-            "        default: false",
-        ]
+        lines += _input("include_optional", "Run the optional shell steps", boolean=True)
     group = re.sub(r"[^A-Za-z0-9_.-]", "-", rb.name + (f"-{section}" if section else ""))
     return lines + [
         "permissions:",
@@ -233,6 +223,17 @@ def _trigger(
         "concurrency:",
         f"  group: {_q('relbook-' + group)}",
         "  cancel-in-progress: false",
+    ]
+
+
+def _input(name: str, description: str, *, boolean: bool = False) -> list[str]:
+    kind, default = ("boolean", "false") if boolean else ("string", '""')
+    return [
+        f"      {name}:",
+        f"        description: {_q(description)}",
+        "        required: false",
+        f"        type: {kind}",
+        f"        default: {default}",
     ]
 
 

@@ -274,33 +274,7 @@ def metrics_table(m: Metrics) -> str:
         + ")",
         "",
     ]
-    out += _table(
-        [
-            "runbook",
-            "version",
-            "result",
-            "started",
-            "lead time",
-            "steps",
-            "failed",
-            "skipped",
-            "rollback",
-        ],
-        [
-            [
-                r.runbook,
-                r.version + (f" (attempt {r.attempt})" if r.attempt > 1 else ""),
-                r.result,
-                r.started[:16].replace("T", " "),
-                duration_text(r.lead_time),
-                str(r.steps),
-                str(len(r.failed)),
-                str(len(r.skipped)),
-                ", ".join(r.rollback) or "-",
-            ]
-            for r in m.releases
-        ],
-    )
+    out += _table(_RELEASE_COLUMNS, [_release_row(r) for r in m.releases])
     out += ["", "Releases per month"]
     out += [f"  {month}  {n:3d}  {'#' * n}" for month, n in m.per_month.items()] or ["  (none)"]
     out += ["", _rollback_line(m)]
@@ -308,6 +282,26 @@ def metrics_table(m: Metrics) -> str:
     for path, error in m.unreadable:
         out.append(f"skipped {path}: {error}")
     return "\n".join(out)
+
+
+_RELEASE_COLUMNS = [
+    *("runbook", "version", "result", "started", "lead time"),
+    *("steps", "failed", "skipped", "rollback"),
+]
+
+
+def _release_row(r: Release) -> list[str]:
+    return [
+        r.runbook,
+        r.version + (f" (attempt {r.attempt})" if r.attempt > 1 else ""),
+        r.result,
+        r.started[:16].replace("T", " "),
+        duration_text(r.lead_time),
+        str(r.steps),
+        str(len(r.failed)),
+        str(len(r.skipped)),
+        ", ".join(r.rollback) or "-",
+    ]
 
 
 def _rollback_line(m: Metrics) -> str:
