@@ -398,7 +398,13 @@ def _add_metrics(sub: Any) -> None:
         "lead time per release, rollback frequency, failed and skipped steps, and "
         "per-step duration p50/p90. Drill records are not counted as releases.",
     )
-    p.add_argument("records", nargs="?", default="records", metavar="RECORDS_DIR")
+    p.add_argument(
+        "records",
+        nargs="?",
+        default="records",
+        metavar="RECORDS_DIR",
+        help="records directory (default: ./records)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--svg", metavar="FILE", help="also write a chart of releases per month")
 
