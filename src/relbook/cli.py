@@ -179,6 +179,186 @@ def cmd_parameterize(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- render ------------------------------------------------------------------
+
+
+def _add_render(sub: Any) -> None:
+    p = sub.add_parser(
+        "render",
+        help="filled checklist, release notes, release report",
+        description="Write a document for a release: the checklist filled in, "
+        "release notes from git history, or the HTML report of a record.",
+    )
+    kinds = p.add_subparsers(dest="document", required=True, metavar="DOCUMENT")
+    _add_render_checklist(kinds)
+    _add_render_notes(kinds)
+    _add_render_report(kinds)
+
+
+def _add_render_checklist(kinds: Any) -> None:
+    c = kinds.add_parser(
+        "checklist",
+        help="the runbook as a Markdown task list, values filled in (outcomes with --record)",
+        description="Markdown task list of RUNBOOK's steps with parameters filled in, "
+        "grouped by section; contingency sections last. With --record, each item "
+        "shows its outcome: who, when, skip reasons, notes, shell status and duration.",
+    )
+    _runbook_arg(c)
+    _version_args(c, required=False)
+    c.add_argument("--record", metavar="FILE", help="a release record (.ipynb) to fill in outcomes")
+    _render_common(c)
+
+
+def _add_render_notes(kinds: Any) -> None:
+    n = kinds.add_parser(
+        "notes",
+        help="release notes from the git history since the previous release tag",
+        description="Release notes for --version: Conventional Commits between the "
+        "previous release tag and the new tag (or HEAD), grouped by type; breaking "
+        "changes become migration steps. The runbook's own release-notes template "
+        "section, if it has one, gives the fields.",
+    )
+    _runbook_arg(n)
+    _version_args(n, required=True)
+    n.add_argument(
+        "--known-issue",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a known issue to list (repeatable)",
+    )
+    n.add_argument(
+        "--changelog", metavar="FILE", help="also add the version's section to this CHANGELOG.md"
+    )
+    n.add_argument(
+        "--record",
+        metavar="FILE",
+        help="a release record: its skipped and failed steps become known issues",
+    )
+    _render_common(n)
+
+
+def _add_render_report(kinds: Any) -> None:
+    r = kinds.add_parser(
+        "report",
+        help="the HTML report of a release record",
+        description="One self-contained HTML page for RECORD: summary, what went "
+        "off-script (skipped, failed, added, or changed since in the runbook), a "
+        "timeline, and every step with its output.",
+    )
+    r.add_argument("record", metavar="RECORD", help="a release record (.ipynb)")
+    r.add_argument(
+        "--runbook",
+        metavar="FILE",
+        help="compare with this runbook (default: the path in the record)",
+    )
+    _render_common(r)
+
+
+def _render_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--templates", metavar="DIR", help="directory of templates overriding the shipped ones"
+    )
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+
+
+@command("render")
+def cmd_render(args: argparse.Namespace) -> int:
+    """relbook render checklist|notes|report."""
+    return RENDERERS[args.document](args)
+
+
+def _render_checklist(args: argparse.Namespace) -> int:
+    from relbook.params import bind
+    from relbook.render import record_params, render_checklist
+
+    rb = load(args.runbook)
+    record = _record_arg(args, rb)
+    if record is not None:
+        params = record_params(record)
+    elif args.release is None:
+        raise RelbookError("render checklist: give --version (or --record)")
+    else:
+        params = bind(
+            args.release,
+            args.description,
+            runbook=rb,
+            repo=args.repo,
+            date=args.date,
+            check_tags=False,
+        )
+    _emit(render_checklist(rb, params, record, templates=args.templates), args.output)
+    return 0
+
+
+def _record_arg(args: argparse.Namespace, rb: Any) -> Any:
+    """The record given with --record, checked against the runbook and --version."""
+    if not args.record:
+        return None
+    from relbook.params import parse_version
+    from relbook.record import read_record
+    from relbook.render import check_record_matches
+
+    record = read_record(args.record)
+    check_record_matches(rb, record)
+    have = str(record.params.get("version", ""))
+    if args.release and str(parse_version(args.release)) != have:
+        raise RelbookError(f"record is of version {have}, not {args.release}", path=args.record)
+    return record
+
+
+def _render_notes(args: argparse.Namespace) -> int:
+    from relbook.render import NotesInput, notes_context, render_notes
+
+    rb = load(args.runbook)
+    opts = NotesInput(
+        version=args.release,
+        repo=args.repo,
+        description=args.description,
+        date=args.date,
+        known_issues=tuple(args.known_issue),
+        templates=args.templates,
+        record=_record_arg(args, rb),
+    )
+    ctx = notes_context(rb, opts)
+    text = render_notes(rb, opts, ctx)
+    if args.changelog:
+        from relbook.render import update_changelog
+
+        what = update_changelog(args.changelog, ctx)
+        said = {"created": "created with", "added": "added", "unchanged": "already has"}[what]
+        print(f"{args.changelog}: {said} section {ctx['version']}", file=sys.stderr)
+    _emit(text, args.output)
+    return 0
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(output), text.encode("utf-8"))
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _render_report(args: argparse.Namespace) -> int:
+    from relbook.record import read_record
+    from relbook.render import render_report
+
+    record = read_record(args.record)
+    runbook = resolve_runbook(args.runbook) if args.runbook else None
+    _emit(render_report(record, runbook=runbook, templates=args.templates), args.output)
+    return 0
+
+
+RENDERERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "checklist": _render_checklist,
+    "notes": _render_notes,
+    "report": _render_report,
+}
+
+
 # -- run -----------------------------------------------------------------------
 
 
@@ -431,6 +611,7 @@ PARSERS: list[Callable[[Any], None]] = [
     _add_params,
     _add_parameterize,
     _add_run,
+    _add_render,
     _add_lint,
     _add_export,
     _add_metrics,
