@@ -481,10 +481,138 @@ def cmd_run(args: argparse.Namespace) -> int:
     return result.code
 
 
+# -- lint --------------------------------------------------------------------
+
+
+LINT_CODES = """relbook codes:
+  RB001  version literal that will not follow --version
+  RB002  tag, push or publish before any check or test step
+  RB003  destructive command without a confirm directive
+  RB004  empty section
+  RB005  unterminated code fence
+  RB006  directive that applies to no step
+SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
+
+
+def _add_lint(sub: Any) -> None:
+    p = sub.add_parser(
+        "lint",
+        help="check a runbook: shellcheck on its blocks, plus relbook's own checks",
+        description="Report problems in RUNBOOK, each at its file:line: shellcheck "
+        "findings in shell blocks (SC codes) and relbook's checks (RB codes). "
+        "Exit 1 when there are findings, 0 when the runbook is clean.",
+        epilog=LINT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _runbook_arg(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+@command("lint")
+def cmd_lint(args: argparse.Namespace) -> int:
+    from relbook.lint import lint_json, lint_runbook
+
+    rb = load(args.runbook)
+    findings = lint_runbook(rb)
+    if args.format == "json":
+        print(json.dumps(lint_json(rb, findings), indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            print(f)
+        n = len(findings)
+        summary = f"{n} finding{'s' * (n != 1)}" if n else "clean"
+        print(f"{rb.path}: {summary}", file=sys.stderr)
+    return 1 if findings else 0
+
+
+# -- export ------------------------------------------------------------------
+
+
+def _add_export(sub: Any) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a runbook as a GitHub Actions workflow",
+        description="Write RUNBOOK as a workflow_dispatch workflow: a job per section, "
+        "sign-off and manual steps behind a protected environment, parameters "
+        "only through env:. Contingency sections are left out; export one with --section.",
+    )
+    _runbook_arg(p)
+    p.add_argument("--to", required=True, choices=("github-actions",), help="target system")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    p.add_argument("--section", metavar="NAME", help="export only this section (e.g. a rollback)")
+    p.add_argument(
+        "--environment",
+        default="release",
+        metavar="ENV",
+        help="GitHub environment with required reviewers for manual steps (default: release)",
+    )
+    p.add_argument("--runs-on", default="ubuntu-latest", metavar="LABEL", help="runner label")
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from relbook.export import export_github_actions
+
+    rb = load(args.runbook)
+    text = export_github_actions(
+        rb, section=args.section, environment=args.environment, runs_on=args.runs_on
+    )
+    if args.output:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(args.output), text.encode("utf-8"))
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# -- metrics -----------------------------------------------------------------
+
+
+def _add_metrics(sub: Any) -> None:
+    p = sub.add_parser(
+        "metrics",
+        help="release metrics from the records: frequency, lead time, rollbacks, durations",
+        description="Read every record under RECORDS_DIR and report releases per month, "
+        "lead time per release, rollback frequency, failed and skipped steps, and "
+        "per-step duration p50/p90. Drill records are not counted as releases.",
+    )
+    p.add_argument(
+        "records",
+        nargs="?",
+        default="records",
+        metavar="RECORDS_DIR",
+        help="records directory (default: ./records)",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--svg", metavar="FILE", help="also write a chart of releases per month")
+
+
+@command("metrics")
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from relbook.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
+
+    m = collect_metrics(args.records)
+    if args.format == "json":
+        print(json.dumps(metrics_json(m), indent=2, ensure_ascii=False))
+    else:
+        print(metrics_table(m))
+    if args.svg:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(args.svg), metrics_svg(m).encode("utf-8"))
+        print(f"wrote {args.svg}", file=sys.stderr)
+    return 0
+
+
 PARSERS: list[Callable[[Any], None]] = [
     _add_parse,
     _add_params,
     _add_parameterize,
     _add_run,
     _add_render,
+    _add_lint,
+    _add_export,
+    _add_metrics,
 ]
