@@ -32,9 +32,9 @@ def _result(e: Expectation, drill: Drill, main: Flow, *_: Any) -> tuple[bool, st
     return main.result == e.value, why
 
 
-def _detected(e: Expectation, drill: Drill, main: Flow, r: Flow, d: Detection | None) -> tuple[
-    bool, str
-]:
+def _detected(
+    e: Expectation, drill: Drill, main: Flow, r: Flow, d: Detection | None
+) -> tuple[bool, str]:
     if d is None:
         injected = [i.step for i in drill.injected]
         if not injected:
@@ -46,9 +46,9 @@ def _detected(e: Expectation, drill: Drill, main: Flow, r: Flow, d: Detection | 
     return e.value in ("*", d.step), where
 
 
-def _response(e: Expectation, drill: Drill, main: Flow, response: Flow, *_: Any) -> tuple[
-    bool, str
-]:
+def _response(
+    e: Expectation, drill: Drill, main: Flow, response: Flow, *_: Any
+) -> tuple[bool, str]:
     expected = drill.scenario.response
     if not response.section:
         state = "not-run"
@@ -130,11 +130,7 @@ def _step(e: Expectation, drill: Drill, main: Flow, response: Flow, *_: Any) -> 
 def _called(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
     pattern = shlex.split(e.value)
     calls = [c["argv"] for c in drill.box.calls()]
-    hits = [
-        c
-        for c in calls
-        if len(c) >= len(pattern) and all(fnmatch.fnmatchcase(w, p) for p, w in zip(pattern, c))
-    ]
+    hits = [c for c in calls if _matches(pattern, c)]
     present = bool(e.opts.get("present", True))
     if hits:
         why = f"called {len(hits)} time(s), first: {' '.join(hits[0])}"
@@ -143,6 +139,12 @@ def _called(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
             f" (simulated calls: {'; '.join(' '.join(c) for c in calls[:5])})" if calls else ""
         )
     return bool(hits) == present, why
+
+
+def _matches(pattern: list[str], words: list[str]) -> bool:
+    if len(words) < len(pattern):
+        return False
+    return all(fnmatch.fnmatchcase(w, p) for p, w in zip(pattern, words, strict=False))
 
 
 CHECKERS = {

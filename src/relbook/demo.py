@@ -112,7 +112,8 @@ def build_demo(bare: Path, major: int, minor: int, patch: int) -> list[str]:
         history.tag(f"v{version}", f"Release v{version}")
     unreleased = [n for n in (_change(history, next(changes)) for _ in range(3)) if n]
     history.commit(
-        "docs(changelog): note unreleased changes", {"CHANGELOG.md": _changelog(releases, unreleased)}
+        "docs(changelog): note unreleased changes",
+        {"CHANGELOG.md": _changelog(releases, unreleased)},
     )
     _import(bare, history.stream())
     return [f"v{v}" for v, _, _ in reversed(releases)]

@@ -181,7 +181,10 @@ class DrillRunner(Runner):
         shown = []
         for part in step.parts:
             text = render_text(
-                part.source, self.params, path=self.rb.path, line=part.line,
+                part.source,
+                self.params,
+                path=self.rb.path,
+                line=part.line,
                 example=self.rb.example_version,
             )
             shown.append(f"$ {text}" if part.kind == "command" else f"? {text}")
@@ -195,8 +198,9 @@ class DrillRunner(Runner):
 class Drill:
     """One `relbook drill`: sandbox, runs, faults, expectations, scorecard."""
 
-    def __init__(self, rb: Runbook, opts: DrillOptions, out: TextIO | None = None,
-                 inp: TextIO | None = None) -> None:
+    def __init__(
+        self, rb: Runbook, opts: DrillOptions, out: TextIO | None = None, inp: TextIO | None = None
+    ) -> None:
         self.rb, self.opts = rb, opts
         self.tabletop = opts.tabletop
         self.ui = DrillUI(TerminalUI(out=out, inp=inp, path=rb.path))
@@ -238,8 +242,11 @@ class Drill:
         from relbook.params import bind
 
         params = bind(
-            self.opts.version, self.opts.description, runbook=self.rb,
-            repo=str(self.box.work), date=self.opts.date,
+            self.opts.version,
+            self.opts.description,
+            runbook=self.rb,
+            repo=str(self.box.work),
+            date=self.opts.date,
         )
         self.scenario = scenario.filled(params.values)
         self.version = params.values["version"]
@@ -254,7 +261,9 @@ class Drill:
     def _announce(self) -> None:
         s = self.scenario
         mode = "tabletop (nothing executes)" if self.tabletop else "sandbox run"
-        where = f"a clone of {self.box.source}" if self.box.source else "a generated demo repository"
+        where = (
+            f"a clone of {self.box.source}" if self.box.source else "a generated demo repository"
+        )
         self.ui.info(f"DRILL: {self.rb.title} {self.opts.version}, scenario {s.name} ({mode})")
         if s.description:
             self.ui.info(f"  {s.description}")
@@ -309,7 +318,9 @@ class Drill:
                 )
                 flow.result = "done" if done else "incomplete"
             runner.close(f"{before}; response {section}: {flow.result}" if before else flow.result)
-        flow.outcomes = [runner.state.outcomes[s.id] for s in steps if s.id in runner.state.outcomes]
+        flow.outcomes = [
+            runner.state.outcomes[s.id] for s in steps if s.id in runner.state.outcomes
+        ]
         return flow
 
     def _stop_line(self, runner: DrillRunner, flow: Flow) -> str:
@@ -373,8 +384,9 @@ class Drill:
         for where in ("origin", "local") if fault.where == "both" else (fault.where,):
             if f"refs/tags/{fault.tag}" in self.box.refs(where):
                 continue
-            self.box.git(*ident, "tag", "-a", fault.tag, "-m", "Tagged by someone else", "HEAD",
-                         where=where)
+            self.box.git(
+                *ident, "tag", "-a", fault.tag, "-m", "Tagged by someone else", "HEAD", where=where
+            )
 
     def tabletop_events(self, step: Step, runner: DrillRunner) -> None:
         """Tell the participants what happens at this step and take their response."""
@@ -401,9 +413,13 @@ class Drill:
             options = sorted({s.title for s in self.rb.sections if s.contingency})
             injection.section = self.ui.choose("Which section of the runbook do you run?", options)
         if fault.stops:
-            note = f"response: {text}" + (f" (runs {injection.section})" if injection.section else "")
+            note = f"response: {text}" + (
+                f" (runs {injection.section})" if injection.section else ""
+            )
             runner.opts.answers[step.id] = {
-                "status": "fail", "reason": f"drill event: {fault.describe()}", "note": note,
+                "status": "fail",
+                "reason": f"drill event: {fault.describe()}",
+                "note": note,
             }
 
     def _section_named(self, text: str) -> str:
@@ -424,19 +440,22 @@ class Drill:
             self.ui.info(f"  (drill action from {self.scenario.path}:{action.line})")
             got = subprocess.run(
                 ["bash", "--noprofile", "--norc", "-euo", "pipefail", "-c", action.run],
-                cwd=self.box.work, env={**os.environ, **env, **self.box.env()},
-                capture_output=True, text=True,
+                cwd=self.box.work,
+                env={**os.environ, **env, **self.box.env()},
+                capture_output=True,
+                text=True,
             )
             if got.returncode != 0:
                 raise RelbookError(
                     f"scenario action failed (exit {got.returncode}): "
                     f"{(got.stderr or got.stdout).strip()}",
-                    path=self.scenario.path, line=action.line,
+                    path=self.scenario.path,
+                    line=action.line,
                 )
 
     def annotate(self, outcome: Outcome, masker: Any) -> None:
         """Add the drill's view of a step to its outcome before it is recorded."""
-        calls = [c for c in self.box.calls()[self.seen_calls:] if c.get("step") == outcome.step_id]
+        calls = [c for c in self.box.calls()[self.seen_calls :] if c.get("step") == outcome.step_id]
         sims = [masker.mask(shlex.join(c["argv"])) for c in calls if c.get("simulated")]
         if sims:
             outcome.simulated = sims
@@ -446,8 +465,12 @@ class Drill:
             info["faults"] = faults
         if calls:
             info["calls"] = [
-                {"argv": masker.mask(shlex.join(c["argv"])), "status": c.get("status"),
-                 "fault": c.get("fault", ""), "blocked": c.get("blocked", False)}
+                {
+                    "argv": masker.mask(shlex.join(c["argv"])),
+                    "status": c.get("status"),
+                    "fault": c.get("fault", ""),
+                    "blocked": c.get("blocked", False),
+                }
                 for c in calls
             ]
         if info:
@@ -497,13 +520,17 @@ class Drill:
             total=time.monotonic() - self.started,
             simulated_steps=simulated_commands(self.rb),
             manual=_manual_without_automation(planned, main.outcomes + response.outcomes),
-            paused=main.stopped if main.result == "paused" else response.stopped
-            if response.result == "paused" else "",
+            paused=main.stopped
+            if main.result == "paused"
+            else response.stopped
+            if response.result == "paused"
+            else "",
         )
 
     def _detection(self, main: Flow) -> Detection | None:
-        failed = next((o for o in main.outcomes if o.status in (Status.FAILED, Status.TIMEOUT)),
-                      None)
+        failed = next(
+            (o for o in main.outcomes if o.status in (Status.FAILED, Status.TIMEOUT)), None
+        )
         if failed is None:
             return None
         first = self.injected[0] if self.injected else None
@@ -517,8 +544,14 @@ class Drill:
             fault=first.fault.id if first else "",
         )
 
-    def _check(self, e: Expectation, main: Flow, response: Flow, d: Detection | None,
-               implicit: bool = False) -> Check:
+    def _check(
+        self,
+        e: Expectation,
+        main: Flow,
+        response: Flow,
+        d: Detection | None,
+        implicit: bool = False,
+    ) -> Check:
         from relbook.checks import check_expectation
 
         held, why = check_expectation(e, self, main, response, d)
@@ -554,16 +587,17 @@ def _implicit(s: Scenario, tabletop: bool) -> list[Expectation]:
     out = []
     if not kinds & {"result", "detected_at"}:
         stopping = any(f.stops for f in s.faults)
-        out.append(Expectation("detected_at", "*", 0) if stopping else
-                   Expectation("result", "done", 0))
+        out.append(
+            Expectation("detected_at", "*", 0) if stopping else Expectation("result", "done", 0)
+        )
     if s.response and "response" not in kinds:
         out.append(Expectation("response", "succeeded", 0))
     return out
 
 
-def _manual_without_automation(steps: list[Step], outcomes: list[Outcome]) -> list[
-    tuple[str, str, int]
-]:
+def _manual_without_automation(
+    steps: list[Step], outcomes: list[Outcome]
+) -> list[tuple[str, str, int]]:
     """Manual steps and in-block instructions that a person still has to do."""
     automated = {
         f"{o.step_id}@{i['line']}"

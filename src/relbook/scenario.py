@@ -438,8 +438,9 @@ def fill_text(text: str, values: dict[str, Any], path: str = "", line: int = 0) 
         name = m.group(1)
         if values.get(name) is None:
             known = ", ".join(sorted(k for k, v in values.items() if v is not None))
-            raise RelbookError(f"unknown parameter {{{{ {name} }}}} (known: {known})", path=path,
-                               line=line)
+            raise RelbookError(
+                f"unknown parameter {{{{ {name} }}}} (known: {known})", path=path, line=line
+            )
         return str(values[name])
 
     return _PLACEHOLDER.sub(one, text)
@@ -453,8 +454,10 @@ def _fill(s: Scenario, values: dict[str, Any], path: str) -> Scenario:
         replace(
             x,
             command=tuple(f(w, x.line) for w in x.command),
-            **{k: f(getattr(x, k), x.line) for k in ("stderr", "stdout", "ref", "message", "tag",
-                                                     "reason", "event")},
+            **{
+                k: f(getattr(x, k), x.line)
+                for k in ("stderr", "stdout", "ref", "message", "tag", "reason", "event")
+            },
         )
         for x in s.faults
     )
@@ -467,5 +470,11 @@ def _fill(s: Scenario, values: dict[str, Any], path: str) -> Scenario:
         for e in s.expect
     )
     answers = {k: f(v, 0) if isinstance(v, str) else v for k, v in s.answers.items()}
-    return replace(s, faults=faults, expect=expect, answers=answers,
-                   description=f(s.description, 0), title=f(s.title, 0))
+    return replace(
+        s,
+        faults=faults,
+        expect=expect,
+        answers=answers,
+        description=f(s.description, 0),
+        title=f(s.title, 0),
+    )

@@ -91,12 +91,16 @@ def _fault_lines(report: DrillReport) -> list[str]:
         if i.response:
             lines.append(f"  - Participants: {i.response}")
     if not report.injected:
-        lines.append("- No fault injected" + (" (none in this scenario)" if not
-                                              report.scenario.faults else ""))
+        lines.append(
+            "- No fault injected"
+            + (" (none in this scenario)" if not report.scenario.faults else "")
+        )
     d = report.detection
     if d:
-        after = f", {d.after_fault:.1f} s after the fault" if d.after_fault is not None else (
-            " (before any fault: a real problem in the runbook or repository)"
+        after = (
+            f", {d.after_fault:.1f} s after the fault"
+            if d.after_fault is not None
+            else (" (before any fault: a real problem in the runbook or repository)")
         )
         lines.append(
             f"- Detected at {d.step} (`{report.rb.path}:{d.line}`, {d.status}) "
@@ -156,12 +160,22 @@ def scorecard_data(report: DrillReport) -> dict[str, Any]:
         "main": {"result": report.main.result, "counts": _counts(report.main.outcomes)},
         "response": {"section": report.response.section, "result": report.response.result},
         "injected": [
-            {"fault": i.fault.id, "kind": i.fault.kind, "step": i.step,
-             "elapsed": round(i.elapsed, 2), "response": i.response, "section": i.section}
+            {
+                "fault": i.fault.id,
+                "kind": i.fault.kind,
+                "step": i.step,
+                "elapsed": round(i.elapsed, 2),
+                "response": i.response,
+                "section": i.section,
+            }
             for i in report.injected
         ],
-        "detected": None if d is None else {
-            "step": d.step, "line": d.line, "status": d.status,
+        "detected": None
+        if d is None
+        else {
+            "step": d.step,
+            "line": d.line,
+            "status": d.status,
             "elapsed": round(d.elapsed, 2),
             "after_fault": None if d.after_fault is None else round(d.after_fault, 2),
         },

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import shlex
 import os
+import shlex
 import subprocess
 import sys
 import time

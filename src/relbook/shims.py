@@ -16,17 +16,22 @@ from pathlib import Path
 
 from relbook.model import Runbook, Step
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Run for real in a drill: bash builtins and keywords, coreutils and the usual
 # local text and build tools. Anything else a runbook calls is simulated.
-BUILTINS = frozenset(
+BUILTINS = _words(
     """. : [ [[ ]] alias bg bind break builtin caller cd command compgen complete continue
     declare dirs disown echo enable eval exec exit export false fc fg getopts hash help
     history jobs kill let local logout mapfile popd printf pushd pwd read readarray
     readonly return set shift shopt source suspend test times trap true type typeset
     ulimit umask unalias unset wait if then else elif fi case esac for select while
-    until do done function time coproc ! { }""".split()
+    until do done function time coproc ! { }"""
 )
-LOCAL_TOOLS = frozenset(
+LOCAL_TOOLS = _words(
     """git bash sh cat cp mv rm mkdir rmdir ls ln touch chmod chown date head tail sort
     uniq wc cut tr tee basename dirname env pwd sleep seq realpath readlink mktemp stat
     find xargs diff cmp comm paste join fold fmt nl od expand unexpand yes sha1sum
@@ -34,17 +39,17 @@ LOCAL_TOOLS = frozenset(
     shuf split csplit sync timeout nohup true false printenv install truncate numfmt
     sed grep egrep fgrep awk gawk mawk jq yq python python3 perl make tar gzip gunzip
     zcat bzip2 xz unxz zip unzip envsubst column patch file which less more
-    relbook semver""".split()
+    relbook semver"""
 )
 # Always shimmed, whether or not the runbook names them: a runbook's own scripts
 # (make targets, ./scripts/*.sh) may call them, and they reach other machines.
-REMOTE_TOOLS = frozenset(
+REMOTE_TOOLS = _words(
     """kubectl helm gh hub glab curl wget docker podman buildah skopeo npm npx yarn pnpm
     pip pip3 pipx poetry twine aws gcloud gsutil az terraform tofu pulumi ansible
     ansible-playbook vault consul nomad argocd flux skaffold kustomize heroku flyctl fly
     vercel netlify ssh scp sftp rsync nc ncat telnet ftp mail mailx sendmail
     slack slack-notify slack-cli teams-notify pagerduty opsgenie sentry-cli gpg
-    cargo gem mvn gradle dotnet goreleaser""".split()
+    cargo gem mvn gradle dotnet goreleaser"""
 )
 # Wrappers that run the command named after them.
 _PREFIXES = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "xargs", "timeout"})
@@ -159,7 +164,7 @@ def _write_wrapper(bin_dir: Path, name: str, real: str) -> None:
             "sub= skip=\n"
             'for a in "$@"; do\n'
             '  if [ -n "$skip" ]; then skip=; continue; fi\n'
-            '  case $a in -C|-c) skip=1 ;; -*) ;; *) sub=$a; break ;; esac\n'
+            "  case $a in -C|-c) skip=1 ;; -*) ;; *) sub=$a; break ;; esac\n"
             "done\n"
             f'if [ "$sub" != push ] && [ ! -e {flag} ]; then exec {shlex.quote(real)} "$@"; fi\n'
         )

@@ -71,8 +71,9 @@ def test_each_drill_writes_a_new_record_apart_from_releases(tmp_path, monkeypatc
 
 def test_bad_release_rollback_runs_the_rollback_in_the_sandbox(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    code, out, err = drill([RELEASE, "--version", "1.2.3", "--scenario", "bad-release-rollback"],
-                           capsys)
+    code, out, err = drill(
+        [RELEASE, "--version", "1.2.3", "--scenario", "bad-release-rollback"], capsys
+    )
     assert code == 0, out + err
     assert "Expectations (7 of 7 held)" in out
     assert "Ran Emergency Rollback: succeeded" in out
@@ -103,8 +104,7 @@ def test_bad_release_rollback_runs_the_rollback_in_the_sandbox(tmp_path, monkeyp
         ("tag-exists", "release-deployment.1", 77, "already exists"),
     ],
 )
-def test_builtin_fault_scenarios_hold(tmp_path, monkeypatch, capsys, scenario, failed, line,
-                                      text):
+def test_builtin_fault_scenarios_hold(tmp_path, monkeypatch, capsys, scenario, failed, line, text):
     monkeypatch.chdir(tmp_path)
     code, out, err = drill([RELEASE, "--version", "1.2.3", "--scenario", scenario], capsys)
     assert code == 0, out + err
@@ -176,8 +176,7 @@ def test_fault_never_detected_fails_the_drill(tmp_path, monkeypatch, capsys):
         ),
     ],
 )
-def test_bad_scenarios_are_one_line_exit_2(tmp_path, monkeypatch, capsys, yaml_text, line,
-                                           message):
+def test_bad_scenarios_are_one_line_exit_2(tmp_path, monkeypatch, capsys, yaml_text, line, message):
     monkeypatch.chdir(tmp_path)
     scenario = write(tmp_path / "bad.yaml", yaml_text)
     code, out, err = drill([RELEASE, "--version", "1.2.3", "--scenario", scenario], capsys)

@@ -133,7 +133,8 @@ def test_a_push_outside_the_sandbox_is_refused(tmp_path, monkeypatch, capsys, tr
         f"# Leaky release\n\n## Publish\n```bash\ngit push {url} HEAD:refs/heads/leak\n```\n",
     )
     scenario = write(
-        tmp_path / "s.yaml", "expect:\n  - result: failed\n  - step: publish.1\n    status: failed\n"
+        tmp_path / "s.yaml",
+        "expect:\n  - result: failed\n  - step: publish.1\n    status: failed\n",
     )
     monkeypatch.chdir(tmp_path)
     code, out, _ = drill([runbook, "--version", "1.0.0", "--scenario", scenario], capsys)
@@ -230,7 +231,7 @@ def test_slow_command_runs_into_the_step_timeout(tmp_path, monkeypatch, capsys):
 
 
 def test_git_runs_for_real_and_only_remote_tools_are_simulated():
-    assert command_names('V=$(gh release view) ; sudo systemctl restart api') == [
+    assert command_names("V=$(gh release view) ; sudo systemctl restart api") == [
         "gh",
         "sudo",
         "systemctl",

@@ -62,16 +62,25 @@ def test_tabletop_event_and_response_walkthrough(tmp_path, monkeypatch, capsys):
         {"event:errors-after-release": "Stop, tell on-call, and run the Emergency Rollback"},
     )
     code, out, err = drill(
-        [RELEASE, "--version", "1.2.3", "--tabletop", "--scenario", "bad-release-rollback",
-         "--answers", answers],
+        [
+            RELEASE,
+            "--version",
+            "1.2.3",
+            "--tabletop",
+            "--scenario",
+            "bad-release-rollback",
+            "--answers",
+            answers,
+        ],
         capsys,
     )
     assert code == 0, out + err
     assert "!! DRILL EVENT: Monitoring shows the error rate up 40% since v1.2.3 went out." in out
     assert "participants chose: Emergency Rollback" in out
     assert "Ran Emergency Rollback: succeeded" in out
-    assert "[n/a]  tag v1.2.3 is on origin: not checked: a tabletop drill changes no repository" in (
-        out
+    assert (
+        "[n/a]  tag v1.2.3 is on origin: not checked: a tabletop drill changes no repository"
+        in (out)
     )
     steps = outcomes(notebook(drill_records(tmp_path)[0]))
     monitor = steps["post-release-activities.3"]
@@ -89,8 +98,16 @@ def test_tabletop_wrong_response_fails_the_drill(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     answers = _answers(tmp_path, {"event:errors-after-release": "Wait and see if it recovers"})
     code, out, err = drill(
-        [RELEASE, "--version", "1.2.3", "--tabletop", "--scenario", "bad-release-rollback",
-         "--answers", answers],
+        [
+            RELEASE,
+            "--version",
+            "1.2.3",
+            "--tabletop",
+            "--scenario",
+            "bad-release-rollback",
+            "--answers",
+            answers,
+        ],
         capsys,
     )
     assert code == 1
@@ -113,11 +130,21 @@ def test_tabletop_on_a_terminal(tmp_path):
         "TMPDIR": str(tmp_path),
     }
     cmd = [
-        "-m", "relbook", "drill", OCTOACME, "--version", "2.0.0", "--tabletop",
-        "--scenario", "smoke-tests-fail", "--operator", "Ada",
+        "-m",
+        "relbook",
+        "drill",
+        OCTOACME,
+        "--version",
+        "2.0.0",
+        "--tabletop",
+        "--scenario",
+        "smoke-tests-fail",
+        "--operator",
+        "Ada",
     ]
-    child = pexpect.spawn(sys.executable, cmd, cwd=str(tmp_path), env=env, encoding="utf-8",
-                          timeout=60)
+    child = pexpect.spawn(
+        sys.executable, cmd, cwd=str(tmp_path), env=env, encoding="utf-8", timeout=60
+    )
     child.expect_exact("Deployment window scheduled (if needed)  [optional]")
     child.expect_exact("(q)uit? ")
     child.sendline("s")
