@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -115,8 +116,6 @@ def test_unreachable_origin_is_never_contacted_and_nothing_outside_changes(tmp_p
         assert sorted(p.name for p in cwd.iterdir()) == ["records"]
         assert f"a clone of `{src}`" in out
     finally:
-        import shutil
-
         shutil.rmtree(sandbox)
 
 
@@ -164,9 +163,18 @@ def test_remote_tools_are_shimmed_logged_and_masked(tmp_path, monkeypatch, capsy
     assert "xoxb-very-secret-token" not in text
     assert "simulated: helm upgrade --install api charts/api" in text  # the status line
     sandbox = Path(next(ln for ln in out.splitlines() if ln.startswith("sandbox: ")).split()[1])
-    logged = [" ".join(c["argv"][:2]) for c in calls(sandbox)]
-    assert logged == ["docker build", "docker push", "helm upgrade", "kubectl rollout", "curl -fsS"]
-    assert {c["step"] for c in calls(sandbox)} == {"build.1", "deploy.2", "announce.1"}
+    try:
+        logged = [" ".join(c["argv"][:2]) for c in calls(sandbox)]
+        assert logged == [
+            "docker build",
+            "docker push",
+            "helm upgrade",
+            "kubectl rollout",
+            "curl -fsS",
+        ]
+        assert {c["step"] for c in calls(sandbox)} == {"build.1", "deploy.2", "announce.1"}
+    finally:
+        shutil.rmtree(sandbox)
 
 
 def test_command_fault_is_detected_and_the_rollback_runs(tmp_path, monkeypatch, capsys):
