@@ -559,6 +559,9 @@ def cmd_drill(args: argparse.Namespace) -> int:
     print(f"scorecard: {report.scorecard}")
     if report.sandbox:
         print(f"sandbox: {report.sandbox}")
+    if report.paused:
+        print(f"relbook: drill waiting: {report.paused}", file=sys.stderr)
+        return report.code
     for check in report.checks:
         if check.held is False:
             where = "" if check.implicit else f"{report.scenario.path}:{check.expectation.line}: "
@@ -567,8 +570,6 @@ def cmd_drill(args: argparse.Namespace) -> int:
                 f"{check.why}",
                 file=sys.stderr,
             )
-    if report.paused:
-        print(f"relbook: drill waiting: {report.paused}", file=sys.stderr)
     return report.code
 
 

@@ -305,7 +305,7 @@ class Drill:
                     self._before(step, runner, section)
                     runner.execute(step, n, len(steps))
             except (StepFailed, Paused) as e:
-                flow.stopped, flow.failed_at = str(e), time.monotonic()
+                flow.stopped, flow.failed_at = self._why_stopped(runner, e), time.monotonic()
                 flow.result = "failed" if isinstance(e, StepFailed) else "paused"
                 self.ui.info(self._stop_line(runner, flow))
             except Interrupted:
@@ -322,6 +322,17 @@ class Drill:
             runner.state.outcomes[s.id] for s in steps if s.id in runner.state.outcomes
         ]
         return flow
+
+    def _why_stopped(self, runner: DrillRunner, e: RelbookError) -> str:
+        pending = [o for o in runner.state.outcomes.values() if o.status is Status.PENDING]
+        if not isinstance(e, Paused) or not pending:
+            return str(e)
+        o = pending[-1]
+        return (
+            f"{self.rb.path}:{o.line}: no answer for step {o.step_id!r} ({o.text}): answer on a "
+            f"terminal, or give it in --answers FILE ({o.step_id}: done | 'skip: reason' | "
+            "fail); each drill starts afresh"
+        )
 
     def _stop_line(self, runner: DrillRunner, flow: Flow) -> str:
         bad = [o for o in runner.state.outcomes.values() if not o.status.finished]

@@ -118,7 +118,7 @@ def test_tabletop_without_answers_waits_with_exit_3(tmp_path, monkeypatch, capsy
     monkeypatch.chdir(tmp_path)
     code, out, err = drill([OCTOACME, "--version", "2.0.0", "--tabletop"], capsys)
     assert code == 3
-    assert "waiting for manual step 'deployment-checklist.1'" in err
+    assert "no answer for step 'deployment-checklist.1'" in err and "--answers FILE" in err
 
 
 def test_tabletop_on_a_terminal(tmp_path):
