@@ -20,7 +20,7 @@ def test_refuses_inside_the_holiday_window(origin_repo, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "release-management.md:160:" in err
     assert "Holiday seasons (Dec 20 - Jan 5)" in err and "--override-blackout" in err
-    assert not (tmp_path / "records").exists()
+    assert not list((tmp_path / "records").rglob("*.ipynb"))
     assert origin_repo.origin_git("tag", "-l", "v1.2.3") == ""
 
 
