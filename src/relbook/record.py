@@ -475,10 +475,7 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
 
 
 def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> dict[str, Any]:
-    data = outcome_to_dict(o)
-    if o.kind == "shell":  # the cell itself holds them (read_record puts them back)
-        del data["source"], data["output"]
-    md = {"relbook": {**data, "file": meta.get("runbook", {}).get("path", "")}}
+    md = {"relbook": {**outcome_to_dict(o), "file": meta.get("runbook", {}).get("path", "")}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
     if o.kind != "shell":
@@ -567,9 +564,9 @@ def read_record(path: str | Path) -> Record:
 
 
 def cell_outcome(cell: dict[str, Any]) -> dict[str, Any]:
-    """A step cell's outcome data, with a shell step's source and output from the cell."""
+    """A step cell's outcome data; a shell step's source and output as the cell shows them."""
     data = dict(cell["metadata"]["relbook"])
-    if cell.get("cell_type") == "code":
+    if cell.get("cell_type") == "code" and "output" not in data:
 
         def text(value: Any) -> str:
             return "".join(value) if isinstance(value, list) else str(value or "")
