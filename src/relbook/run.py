@@ -191,6 +191,8 @@ class Runner:
                 path=str(self.paths.notebook),
             )
         state = replay(events) if events else None
+        if state:
+            _check_journal_covers_notebook(self.paths, state)
         if state and state.result == "done" and not self.opts.section:
             raise RelbookError(
                 f"{self.rb.name} {v} was already released (record {self.paths.notebook}, "
@@ -440,6 +442,7 @@ class Runner:
         now = time.monotonic()
         if not force and now - self.last_write < max(1.0, 10 * self.write_cost):
             return
+        self.journal.sync()  # the notebook never shows what the journal could still lose
         self.writer.write(self.paths.notebook, self.state, self.steps_info)
         self.last_write = time.monotonic()
         self.write_cost = self.last_write - now
@@ -867,6 +870,27 @@ class Runner:
         ]
         tag = f"  [{', '.join(marks)}]" if marks else ""
         return f"    $ {self.masker.mask(text)}{tag}  ({self.rb.path}:{part.line})"
+
+
+def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
+    """The notebook is written after the journal: a step it shows finished that the
+    journal does not know means the journal lost events (cut short, replaced)."""
+    from relbook.record import read_record
+
+    if not paths.notebook.exists():
+        return
+    lost = [
+        o.step_id
+        for o in read_record(paths.notebook).outcomes
+        if o.status.finished and not ((j := state.outcomes.get(o.step_id)) and j.status.finished)
+    ]
+    if lost:
+        raise RecordError(
+            f"the journal lacks steps its notebook shows finished ({', '.join(lost)}): it "
+            "was cut short or replaced; relbook will not continue this record: restore "
+            "the journal or move the record aside",
+            path=str(paths.journal),
+        )
 
 
 def _segments(parts: tuple[Part, ...]) -> list[list[Part]]:

@@ -96,6 +96,19 @@ def test_hand_edited_journal_is_refused_and_kept(paused, capsys) -> None:
     assert snapshot(nb) == before
 
 
+def test_journal_cut_short_is_refused_and_kept(paused, tmp_path: Path, capsys) -> None:
+    args, nb = paused
+    path = nb.with_name("1.3.0.journal.jsonl")
+    kept = path.read_text().splitlines(keepends=True)
+    n = next(i for i, line in enumerate(kept) if '"event": "outcome"' in line)
+    path.write_text("".join(kept[:n]) + kept[n][:40])  # steps.1 done, but not in the journal
+    before = snapshot(nb)
+    err = refused(args, capsys)
+    assert str(path) in err and "steps.1" in err and "cut short" in err
+    assert snapshot(nb) == before
+    assert lines(tmp_path / "marks" / "one") == 1  # not run again
+
+
 def test_journal_without_final_newline_is_kept_whole(paused, tmp_path: Path) -> None:
     args, nb = paused
     path = nb.with_name("1.3.0.journal.jsonl")

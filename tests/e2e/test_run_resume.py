@@ -183,6 +183,7 @@ def test_rejected_push_then_resume_runs_only_what_is_left(
     err = capsys.readouterr().err
     assert "release freeze: tag pushes are refused by policy" in err
     assert "release-management.md:77:" in err  # `git push origin v1.2.3`, not the block
+    assert "exit status 1" in err and "to resume after fixing it: relbook run " in err
     assert "Traceback" not in err
     tag = origin_repo.git("rev-parse", "v1.2.3")
     assert origin_repo.origin_git("tag", "-l", "v1.2.3") == ""
