@@ -164,6 +164,7 @@ class Runner:
         self.masker = Masker()
         self.writer = NotebookWriter()
         self.output_log: OutputLog | None = None
+        self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
 
     # -- set-up --------------------------------------------------------------
@@ -722,9 +723,6 @@ class Runner:
                 shown.add(line_map[n - 1])
                 self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
-        return self._engine_run(script, step, on_line)
-
-    def _engine_run(self, script: str, step: Step, on_line: Any) -> Execution:
         return self.engine.run(
             script,
             env=self.env,
