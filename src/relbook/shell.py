@@ -173,7 +173,7 @@ def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
             out[-1] = (out[-1][0], out[-1][1] + "\n" + body)
             cont = body.rstrip().endswith("\\")
             continue
-        if stripped.startswith("$ ") or stripped == "$":
+        if stripped.startswith("$ ") and stripped[2:].strip():
             cmd = stripped[2:]
             out.append((no, cmd))
             cont = cmd.rstrip().endswith("\\")

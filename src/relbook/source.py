@@ -1,150 +1,165 @@
-"""A line scanner over Markdown source that finds where things are.
+"""mistune 3 block parsing that keeps exact source lines.
 
-mistune's AST carries no positions. The scanner walks the text once, with the
-same CommonMark rules for fences and HTML comments, and lists the candidate
-lines of headings, list items, fences and relbook directives. parse.py then
-pairs each AST node with its candidate, in document order, checking content.
+mistune's AST carries no positions. Every block parser state here knows the
+source line of its first line, and mistune builds each child state (a list
+item's or a block quote's content) from its parent's lines one for one. So a
+token's line is the state's first line plus the newlines before the token's
+start: exact, whatever the nesting, tabs or laziness, and computed by
+mistune's own CommonMark rules rather than a second scanner that could
+disagree with it.
+
+Tokens that can become steps or carry directives get a `_line` key (1-based):
+paragraphs (and so list item text and setext headings), ATX headings, fenced
+code blocks and HTML blocks. Paragraphs that contain a relbook directive also
+keep their source text in `_src`, so a directive inside one gets its own line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import Any
 
-_PREFIX = r"[ \t]*(?:>[ \t]?)*[ \t]*"
-_FENCE = re.compile(_PREFIX + r"(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?[ \t]*(`{3,}|~{3,})(.*)$")
-_ITEM = re.compile(_PREFIX + r"([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
-_TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
-_DIRECTIVE = re.compile(r"<!--\s*relbook:(.*?)-->", re.S)
+import mistune
+from mistune.block_parser import BlockParser
+from mistune.core import BlockState
 
-
-@dataclass
-class Fence:
-    line: int
-    marker: str
-    info: str
-    body: list[tuple[int, str]] = field(default_factory=list)
-    closed: bool = False
-    indent: int = 0
+_MARKER_LINE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(.*)")
+_MAX_NESTING = 40
 
 
-@dataclass
-class Item:
-    line: int
-    ordered: bool
-    task: bool
-    checked: bool
-    text: str
+class LineState(BlockState):
+    """A block state that knows the source line of its first line."""
 
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.line0 = 1
+        # containers being parsed in this state: [kind, offset] where kind is
+        # "list" (offset: start of the next item's marker line) or "quote"
+        self.containers: list[list[Any]] = []
+        self._counted = (0, 0)
 
-@dataclass
-class Heading:
-    line: int
-    level: int
-    text: str
+    def index(self, pos: int) -> int:
+        """0-based line index of `pos` within this state's source."""
+        last_pos, last_n = self._counted
+        if pos >= last_pos:
+            n = last_n + self.src.count("\n", last_pos, pos)
+        else:
+            n = last_n - self.src.count("\n", pos, last_pos)
+        self._counted = (pos, n)
+        return n
 
+    def line(self, pos: int) -> int:
+        """1-based source line of `pos`."""
+        return self.line0 + self.index(pos)
 
-@dataclass
-class Directive:
-    line: int
-    text: str
-
-
-@dataclass
-class Scan:
-    fences: list[Fence] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
-    headings: list[Heading] = field(default_factory=list)
-    directives: list[Directive] = field(default_factory=list)
-    comment_lines: set[int] = field(default_factory=set)
-
-
-def scan(text: str) -> Scan:
-    """Find fences, list items, headings and directives, with 1-based lines."""
-    out = Scan()
-    lines = text.split("\n")
-    fence: Fence | None = None
-    comment_start = 0
-    prev = ""
-    for no, line in enumerate(lines, 1):
-        if fence is not None:
-            if _closes(line, fence):
-                fence.closed = True
-                fence = None
+    def child_state(self, src: str, lazy_line_starts: set[int] | None = None) -> BlockState:
+        child = super().child_state(src, lazy_line_starts)
+        if isinstance(child, LineState) and self.containers:
+            kind, first = self.containers[-1]
+            if kind == "quote":
+                child.line0 = self.line(first)
             else:
-                fence.body.append((no, line))
-            prev = ""
-            continue
-        if comment_start:
-            out.comment_lines.add(no)
-            if "-->" in line:
-                _directives(out, comment_start, lines[comment_start - 1 : no])
-                comment_start = 0
-            prev = ""
-            continue
-        m = _FENCE.match(line)
-        if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
-            fence = Fence(no, m.group(1), m.group(2).strip(), indent=m.start(1))
-            out.fences.append(fence)
-            _item(out, no, line)
-            prev = ""
-            continue
-        stripped = line.lstrip(" \t>")
-        if stripped.startswith("<!--"):
-            if "-->" in stripped:
-                _directives(out, no, [line])
-            else:
-                comment_start = no
-                out.comment_lines.add(no)
-            prev = ""
-            continue
-        if "<!--" in line and "relbook:" in line:
-            _directives(out, no, [line])
-        h = _ATX.match(line)
-        if h:
-            out.headings.append(Heading(no, len(h.group(1)), (h.group(2) or "").strip()))
-            prev = ""
-            continue
-        s = _SETEXT.match(line)
-        if s and prev.strip() and not _ITEM.match(prev):
-            level = 1 if s.group(1)[0] == "=" else 2
-            out.headings.append(Heading(no - 1, level, prev.strip()))
-            prev = ""
-            continue
-        _item(out, no, line)
-        prev = line
-    return out
+                child.line0 = self.line(first) + (0 if self._has_text(first) else 1)
+                # mistune builds an item after reading the next item's marker line
+                self.containers[-1][1] = self.src.rfind("\n", 0, self.cursor - 1) + 1
+        return child
+
+    def _has_text(self, start: int) -> bool:
+        """Whether the list item marker line at `start` has text after the marker."""
+        end = self.src.find("\n", start)
+        m = _MARKER_LINE.match(self.src, start, end if end >= 0 else len(self.src))
+        return bool(m and m.group(1).strip())
+
+    def add_paragraph(self, text: str) -> None:
+        n = len(self.tokens)
+        super().add_paragraph(text)
+        if len(self.tokens) > n:
+            self.tokens[-1]["_line"] = self.line(self.cursor)
 
 
-def _closes(line: str, fence: Fence) -> bool:
-    body = line.lstrip(" \t>")
-    char = fence.marker[0]
-    run = len(body) - len(body.lstrip(char))
-    return run >= len(fence.marker) and not body[run:].strip()
+class LineBlockParser(BlockParser):
+    """mistune's block parser, tagging tokens with their source line."""
+
+    state_cls = LineState
+
+    def parse_fenced_code(self, m: re.Match[str], state: BlockState) -> int | None:
+        n = len(state.tokens)
+        end = super().parse_fenced_code(m, state)
+        if len(state.tokens) > n and isinstance(state, LineState):
+            tok = state.tokens[-1]
+            tok["_line"] = state.line(m.start())
+            if end == state.cursor_max and not _closed(m, state):
+                state.env.setdefault("unterminated", []).append((tok["_line"], tok["marker"]))
+        return end
+
+    def parse_atx_heading(self, m: re.Match[str], state: BlockState) -> int:
+        end = super().parse_atx_heading(m, state)
+        if isinstance(state, LineState):
+            state.tokens[-1]["_line"] = state.line(m.start())
+        return end
+
+    def parse_raw_html(self, m: re.Match[str], state: BlockState) -> int | None:
+        n = len(state.tokens)
+        end = super().parse_raw_html(m, state)
+        grew = len(state.tokens) > n and state.tokens[-1]["type"] == "block_html"
+        if grew and isinstance(state, LineState):
+            state.tokens[-1]["_line"] = state.line(m.start())
+        return end
+
+    def parse_list(self, m: re.Match[str], state: BlockState) -> int:
+        if not isinstance(state, LineState):
+            return super().parse_list(m, state)
+        state.containers.append(["list", m.start()])
+        try:
+            return super().parse_list(m, state)
+        finally:
+            state.containers.pop()
+
+    def parse_block_quote(self, m: re.Match[str], state: BlockState) -> int:
+        if not isinstance(state, LineState):
+            return super().parse_block_quote(m, state)
+        state.containers.append(["quote", state.cursor])
+        try:
+            return super().parse_block_quote(m, state)
+        finally:
+            state.containers.pop()
 
 
-def _item(out: Scan, no: int, line: str) -> None:
-    m = _ITEM.match(line)
-    if not m:
-        return
-    rest = m.group(2) or ""
-    t = _TASK.match(rest)
-    ordered = m.group(1)[0].isdigit()
-    if t:
-        out.items.append(Item(no, ordered, True, t.group(1) != " ", rest[t.end() :]))
-    else:
-        out.items.append(Item(no, ordered, False, False, rest))
+def _closed(m: re.Match[str], state: BlockState) -> bool:
+    """Whether the fence opened by `m` has a closing fence in this state."""
+    marker = m.group("fenced_2")
+    end = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{%d,}[ \t]*(?:\n|$)" % len(marker), re.M)
+    return end.search(state.src, m.end() + 1) is not None
 
 
-def _directives(out: Scan, first: int, chunk: list[str]) -> None:
-    text = "\n".join(chunk)
-    for m in _DIRECTIVE.finditer(text):
-        line = first + text.count("\n", 0, m.start())
-        out.directives.append(Directive(line, m.group(1).strip()))
+def _keep_directive_sources(md: Any, state: BlockState) -> None:
+    """Before inline parsing, keep the text of paragraphs holding a directive."""
+    stack = list(state.tokens)
+    while stack:
+        tok = stack.pop()
+        if "children" in tok:
+            stack.extend(tok["children"])
+        elif "relbook:" in tok.get("text", ""):
+            tok["_src"] = tok["text"]
 
 
-def normalize(text: str) -> str:
-    """Letters and digits only, case-folded: for matching AST text to source."""
-    return re.sub(r"[\W_]+", "", text).casefold()
+_MD: Any = None
+
+
+def markdown() -> Any:
+    """The shared mistune instance: AST output, task lists, tables, lines."""
+    global _MD
+    if _MD is None:
+        from mistune.plugins.table import table
+        from mistune.plugins.task_lists import task_lists
+
+        block = LineBlockParser(max_nested_level=_MAX_NESTING)
+        _MD = mistune.Markdown(renderer=None, block=block, plugins=[task_lists, table])
+        _MD.before_render_hooks.append(_keep_directive_sources)
+    return _MD
+
+
+def parse_blocks(text: str) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    """AST tokens of `text` (with `_line`s) and the unterminated fences found."""
+    tokens, state = markdown().parse(text)
+    return tokens, state.env.get("unterminated", [])
