@@ -332,7 +332,7 @@ class _Walker:
         children = item.get("children", [])
         head = next((c for c in children if c.get("type") in ("block_text", "paragraph")), None)
         text = plain_text(head.get("children", [])) if head else ""
-        line = children[0].get("_line", 0) if children else 0
+        line = (head or children[0]).get("_line", 0) if children else 0
         if head:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]

@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relbook.parse import parse_runbook
-from tests.conftest import RUNBOOKS, SEEDS
+from tests.conftest import RUNBOOKS
 from tests.guides import Guide, generate, generate_lines
-from tests.unit.golden import all_cases, assert_lines_exact, describe
+from tests.unit.golden import SEEDS, all_cases, assert_lines_exact, describe
 
 CASES = all_cases()
 GUIDES = sorted(SEEDS.glob("*.txt")) + sorted(RUNBOOKS.glob("*.md"))
+assert len(GUIDES) == 4, GUIDES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.file}:{c.line}" for c in CASES])
