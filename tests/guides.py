@@ -188,8 +188,10 @@ def heading(r: random.Random, n: int, contingency: bool) -> list[str]:
     return [f"## {title}"]
 
 
-def generate(r: random.Random, blocks: int, *, crlf: bool = False) -> Guide:
-    """A guide of `blocks` blocks under headings, with the steps it must parse to."""
+def generate(
+    r: random.Random, blocks: int, *, crlf: bool = False, kinds: tuple[str, ...] = tuple(BLOCKS)
+) -> Guide:
+    """A guide of `blocks` blocks (drawn from `kinds`) under headings, and its steps."""
     lines = ["# Release Guide", ""]
     steps: list[Expected] = []
     contingency = False
@@ -197,7 +199,7 @@ def generate(r: random.Random, blocks: int, *, crlf: bool = False) -> Guide:
         if i % 4 == 0:
             contingency = r.random() < 0.15
             lines += [*heading(r, i, contingency), ""]
-        kind = "tasks" if i == 0 else r.choice(list(BLOCKS))
+        kind = "tasks" if i == 0 else r.choice(kinds)
         block, found = BLOCKS[kind](r, r.randint(1, 6))
         for e in found:
             e.line += len(lines) + 1
@@ -210,12 +212,12 @@ def generate(r: random.Random, blocks: int, *, crlf: bool = False) -> Guide:
     return Guide(text.replace("\n", "\r\n") if crlf else text, steps)
 
 
-def generate_lines(n_lines: int, seed: int = 1) -> Guide:
+def generate_lines(n_lines: int, seed: int = 1, kinds: tuple[str, ...] = tuple(BLOCKS)) -> Guide:
     """A guide of at least `n_lines` lines."""
     r = random.Random(seed)
-    guide = generate(r, max(1, n_lines // 9))
+    guide = generate(r, max(1, n_lines // 9), kinds=kinds)
     while guide.lines < n_lines:
-        more = generate(r, max(1, (n_lines - guide.lines) // 9 + 1))
+        more = generate(r, max(1, (n_lines - guide.lines) // 9 + 1), kinds=kinds)
         guide = _concat(guide, more)
     return guide
 

@@ -1,0 +1,81 @@
+"""Parse time at scale: generated runbooks of 2,000 and 20,000 lines.
+
+For each size: relbook's whole parse (`parse_runbook`: Markdown, lines,
+steps, parameters) against mistune alone building the same AST on the same
+text, median of N runs (default 7), interleaved. Targets: ours <= 2x mistune;
+the 20,000-line runbook <= 12x the time of the 2,000-line one.
+
+    python bench/parse_scale.py [N]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+import mistune  # noqa: E402
+
+from relbook.model import Kind  # noqa: E402
+from relbook.parse import parse_runbook  # noqa: E402
+from tests.guides import generate_lines  # noqa: E402
+
+SIZES = (2_000, 20_000)
+KINDS = ("tasks", "tasks", "shell", "shell", "console", "context", "comment", "table", "paragraph")
+TARGET_VS_MISTUNE = 2.0
+TARGET_SCALING = 12.0
+
+
+def median_time(fn: Callable[[], object], n: int) -> float:
+    """Median wall time of `fn` over n runs."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(text: str, n: int) -> tuple[float, float]:
+    """(ours, mistune alone), interleaved so load hits both alike."""
+    md = mistune.create_markdown(renderer="ast", plugins=["task_lists", "table"])
+    ours, theirs = [], []
+    for _ in range(n):
+        ours.append(median_time(lambda: parse_runbook(text, "bench.md"), 1))
+        theirs.append(median_time(lambda: md(text), 1))
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def main(n: int) -> int:
+    """Print the figures and ratios; exit 1 if a target is missed."""
+    parse_runbook(generate_lines(200).text, "warm.md")  # compile regexes once
+    results = {}
+    ok = True
+    for size in SIZES:
+        text = generate_lines(size, seed=size, kinds=KINDS).text
+        rb = parse_runbook(text, "bench.md")
+        shells = sum(s.kind is Kind.SHELL for s in rb.steps)
+        tasks = sum(s.task for s in rb.steps)
+        ours, theirs = measure(text, n)
+        results[size] = ours
+        ratio = ours / theirs
+        ok &= ratio <= TARGET_VS_MISTUNE
+        print(
+            f"{text.count(chr(10)):6} lines, {shells} shell blocks, {tasks} task items: "
+            f"relbook {ours * 1000:7.1f} ms, mistune alone {theirs * 1000:7.1f} ms, "
+            f"x{ratio:.2f} (target <= {TARGET_VS_MISTUNE})"
+        )
+    scaling = results[SIZES[1]] / results[SIZES[0]]
+    ok &= scaling <= TARGET_SCALING
+    print(f"10x the input: x{scaling:.1f} the time (target <= {TARGET_SCALING})")
+    print("targets met" if ok else "targets MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 7))
