@@ -4,6 +4,12 @@ Ordering rule: SemVer puts `1.2.3-hotfix.1` before `1.2.3`, but release guides
 mean a hotfix *after* 1.2.3. relbook orders versions by (major, minor, patch)
 first, then: pre-releases (alpha, beta, rc, ...) < the release < hotfixes.
 So 1.2.3-rc.1 < 1.2.3 < 1.2.3-hotfix.1 < 1.2.3-hotfix.2 < 1.2.4-alpha.1.
+
+A new version must be greater than every SemVer release tag in the repository
+(local or on origin), pre-releases included, and its own tag must not exist.
+`previous_version` is the highest earlier release or hotfix: pre-release tags
+are skipped, since a guide's "previous stable tag" is what a rollback returns
+to. Tags that are not SemVer (after the `v` prefix) are ignored.
 """
 
 from __future__ import annotations
@@ -88,8 +94,9 @@ def parse_version(text: str) -> Version:
     try:
         v = semver.Version.parse(text)
     except (ValueError, TypeError):
-        shown = repr(raw) if raw.strip() else "an empty value"
-        raise ParamError(f"invalid version {shown}: expected {EXAMPLE}") from None
+        if not (raw or "").strip():
+            raise ParamError(f"the version is empty: expected {EXAMPLE}") from None
+        raise ParamError(f"invalid version {raw!r}: expected {EXAMPLE}") from None
     return Version(v.major, v.minor, v.patch, v.prerelease or "", v.build or "")
 
 
@@ -185,7 +192,7 @@ def _previous(v: Version, tags: dict[str, str], prefix: str, check: bool) -> Ver
     """Highest release tag below v; with check, refuse existing or older versions."""
     parsed: list[tuple[Version, str]] = []
     for name in tags:
-        if not name.startswith(prefix) and prefix:
+        if not name.startswith(prefix) or not name[len(prefix) : len(prefix) + 1].isdigit():
             continue
         try:
             parsed.append((parse_version(name[len(prefix) :]), name))
@@ -202,7 +209,8 @@ def _previous(v: Version, tags: dict[str, str], prefix: str, check: bool) -> Ver
                 f"version {v} is not greater than the latest release {top_name}; "
                 f"next patch would be {top.major}.{top.minor}.{top.patch + 1}"
             )
-    below = [p for p, _ in parsed if p.key() < v.key()]
+    # a pre-release is never the release to compare with or roll back to
+    below = [p for p, _ in parsed if p.key() < v.key() and p.release_type != "prerelease"]
     return max(below, key=lambda p: p.key()) if below else None
 
 
