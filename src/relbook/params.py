@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.errors import ParamError, TemplateError
 from relbook.model import Kind, Placeholder
-from relbook.shell import env_reference, quote_context
+from relbook.shell import env_reference, heredoc_delimiter, quote_context, quote_literal
 
 if TYPE_CHECKING:
     from relbook.model import Runbook, Step
@@ -296,7 +296,19 @@ def explicit_form(text: str, example: str) -> str:
 
 # -- rendering ---------------------------------------------------------------
 
-_SENTINEL = re.compile("\x01RB(\\d+)\x02")
+# `{%` that opens no Jinja statement (as in `printf '{%s}'`) is text
+_LONE_STATEMENT = re.compile(
+    r"\{%(?!-?\s*(?:if|elif|else|endif|for|endfor|set|endset|raw|endraw|with|endwith"
+    r"|filter|endfilter|macro|endmacro|call|endcall)\b)"
+)
+_RAW_OPEN = "{% raw %}{%{% endraw %}"
+_SENTINEL = re.compile("\x01RB([PC])(\\d+)\x02")
+
+
+class _Value(str):
+    """A parameter's value inside a template, knowing its name."""
+
+    name = ""
 
 
 def render_text(
@@ -312,25 +324,70 @@ def render_text(
 def render_shell(
     source: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
 ) -> str:
-    """Bash source whose parameters expand from RELBOOK_* variables, safely quoted."""
+    """Bash source whose parameters expand from RELBOOK_* variables, safely quoted.
+
+    `{{ name }}` becomes a reference to $RELBOOK_NAME quoted for where it
+    stands; text computed in a template (`{{ "v" ~ version }}`) is quoted as a
+    literal. Conditions (`{% if description %}`) see the real values."""
     text = explicit_form(source, example)
     if "{{" not in text and "{%" not in text:
         return text
-    names = list(params.values)
-    sentinels = {n: f"\x01RB{i}\x02" for i, n in enumerate(names)}
-    _values_or_fail(text, params, path, line)
-    rendered = _jinja(text, sentinels, path, line)
+    values = _values_or_fail(text, params, path, line)
+    computed: list[str] = []
+    rendered = _jinja(text, _as_values(values), path, line, finalize=_marker(computed))
     pieces: list[str] = []
     last = 0
     for m in _SENTINEL.finditer(rendered):
         ctx = quote_context(rendered, m.start())
-        name = names[int(m.group(1))]
-        value = params.values[name] or ""
         pieces.append(rendered[last : m.start()])
-        pieces.append(value if ctx == "heredoc-quoted" else env_reference(env_name(name), ctx))
+        if m.group(1) == "P":
+            name = list(values)[int(m.group(2))]
+            value = values[name] or ""
+            if ctx == "heredoc-quoted":  # no expansion there: the value itself
+                pieces.append(_heredoc_safe(value, rendered, m.start(), path, line))
+            else:
+                pieces.append(env_reference(env_name(name), ctx))
+        else:
+            value = computed[int(m.group(2))]
+            if ctx == "heredoc-quoted":
+                value = _heredoc_safe(value, rendered, m.start(), path, line)
+            pieces.append(quote_literal(value, ctx))
         last = m.end()
     pieces.append(rendered[last:])
     return "".join(pieces)
+
+
+def _as_values(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i, (name, value) in enumerate(values.items()):
+        if isinstance(value, str):
+            value = _Value(value)
+            value.name = f"\x01RBP{i}\x02"
+        out[name] = value
+    return out
+
+
+def _marker(computed: list[str]) -> Any:
+    """Jinja `finalize`: each output becomes a sentinel, resolved after rendering."""
+
+    def finalize(value: Any) -> str:
+        if isinstance(value, _Value):
+            return value.name
+        computed.append("" if value is None else str(value))
+        return f"\x01RBC{len(computed) - 1}\x02"
+
+    return finalize
+
+
+def _heredoc_safe(value: str, source: str, pos: int, path: str, line: int) -> str:
+    delim = heredoc_delimiter(source, pos)
+    if delim is not None and any(row.lstrip("\t") == delim for row in value.split("\n")):
+        raise ParamError(
+            f"a value holds the line {delim!r}, which would end the heredoc early",
+            path=path,
+            line=line,
+        )
+    return value
 
 
 def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str, Any]:
@@ -345,7 +402,7 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
     return dict(params.values)
 
 
-def _jinja(text: str, values: dict[str, Any], path: str, line: int) -> str:
+def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: Any = None) -> str:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -355,10 +412,12 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int) -> str:
         comment_end_string="relbook#}",
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=finalize,
     )
+    protected = _LONE_STATEMENT.sub(_RAW_OPEN, text)
     protected = _JINJA_EXPR.sub(
         lambda m: m.group(0) if m.group(1) in values else "{% raw %}" + m.group(0) + "{% endraw %}",
-        text,
+        protected,
     )
     try:
         return env.from_string(protected).render(values)

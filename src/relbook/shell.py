@@ -242,6 +242,32 @@ def quote_context(source: str, pos: int) -> str:
     return "none"
 
 
+def heredoc_delimiter(source: str, pos: int) -> str | None:
+    """The delimiter of the heredoc whose body holds `pos`, or None."""
+    st = _ScanState()
+    offset = 0
+    for line in source.split("\n"):
+        end = offset + len(line)
+        if pos <= end:
+            return st.in_heredoc[0] if st.in_heredoc is not None else None
+        _scan_line(line, st)
+        offset = end + 1
+    return None
+
+
+def quote_literal(value: str, context: str) -> str:
+    """`value` as literal text in the given quoting context (nothing in it expands)."""
+    if context == "double":
+        return re.sub(r'([\\"$`])', r"\\\1", value)
+    if context == "heredoc":
+        return re.sub(r"([\\$`])", r"\\\1", value)
+    if context == "heredoc-quoted":
+        return value
+    if context == "single":
+        return "'" + shell_quote(value) + "'"
+    return shell_quote(value)
+
+
 def env_reference(var: str, context: str) -> str:
     """Shell text that expands `$var` safely in the given quoting context."""
     if context == "double" or context == "heredoc":
