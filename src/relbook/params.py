@@ -224,20 +224,36 @@ def infer_placeholders(
     example = str(front.get("example_version", "") or "")
     if example:
         example = str(parse_version(example))
-    else:
-        counts: Counter[str] = Counter()
-        for step in steps:
-            if step.kind is Kind.SHELL:
-                counts.update(m.group(0) for m in _CORE.finditer(step.body))
-        if counts:
-            best = max(counts.values())
-            example = next(k for k in counts if counts[k] == best)
+    elif not _explicit(steps):
+        example = _most_common_version(steps)
     literals = literal_map(example)
     found: list[Placeholder] = []
     for step in steps:
         for line, text in _step_lines(step):
             found.extend(_uses(text, line, literals))
     return example, tuple(found)
+
+
+def _explicit(steps: tuple[Step, ...]) -> bool:
+    """Whether the runbook writes `{{ version }}`-style placeholders itself.
+
+    Then its remaining literals are real values, not an example to infer from."""
+    for step in steps:
+        for text in (step.text, step.body):
+            if "{{" in text and any(m.group(1) in BUILTIN for m in _JINJA_EXPR.finditer(text)):
+                return True
+    return False
+
+
+def _most_common_version(steps: tuple[Step, ...]) -> str:
+    counts: Counter[str] = Counter()
+    for step in steps:
+        if step.kind is Kind.SHELL:
+            counts.update(m.group(0) for m in _CORE.finditer(step.body))
+    if not counts:
+        return ""
+    best = max(counts.values())
+    return next(k for k in counts if counts[k] == best)
 
 
 def literal_map(example: str) -> dict[str, str]:

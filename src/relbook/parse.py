@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from relbook.errors import ParseError
+from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.shell import console_commands, split_commands
 from relbook.source import parse_blocks
@@ -94,7 +94,11 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     from relbook.params import infer_placeholders
 
     steps = tuple(walker.steps)
-    example, placeholders = infer_placeholders(steps, front, path)
+    try:
+        example, placeholders = infer_placeholders(steps, front, path)
+    except ParamError as e:
+        line = _front_matter_line(text, "example_version")
+        raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
     findings = walker.findings + [
         Finding(line, "RB005", f"unterminated code fence opened with {marker}")
         for line, marker in unterminated
@@ -111,6 +115,11 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         findings=tuple(sorted(findings, key=lambda f: f.line)),
         source=text,
     )
+
+
+def _front_matter_line(text: str, key: str) -> int:
+    m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def normalize_newlines(text: str) -> str:
