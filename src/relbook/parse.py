@@ -51,6 +51,7 @@ DIRECTIVE_KEYS = {
     "applies-to",
 }
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
+_DONE_IF = re.compile(r"(?:^|\s)done-if\s*[:=](.*)$", re.S)
 DIRECTIVE = re.compile(r"<!--\s*relbook:(.*?)-->", re.S)
 
 
@@ -140,15 +141,34 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
     import yaml
 
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+        data = _plain(yaml.safe_load("\n".join(lines[1:end])) or {})
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(e, "problem", None) or "invalid YAML"
         raise ParseError(f"front matter: {problem}", path=path, line=line) from None
+    except (RecursionError, ValueError):
+        raise ParseError(
+            "front matter nests too deep or refers to itself", path=path, line=1
+        ) from None
     if not isinstance(data, dict):
         raise ParseError("front matter must be a YAML mapping (key: value)", path=path, line=1)
     return data, "\n" * (end + 1) + "\n".join(lines[end + 1 :])
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """YAML data as plain JSON types (dates become ISO text)."""
+    if depth > 40:
+        raise ValueError("too deep")
+    if isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v, depth + 1) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def plain_text(tokens: list[dict[str, Any]]) -> str:
@@ -178,15 +198,19 @@ def slug(text: str) -> str:
 
 def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
     """`<!-- relbook: skip id=x timeout=30 -->` -> {"skip": True, "id": "x", ...}."""
-    text = text.strip()
-    m = re.match(r"done-if\s*[:=]\s*(.+)$", text, re.S)
-    if m:
-        return {"done-if": m.group(1).strip()}
+    out: dict[str, Any] = {}
+    m = _DONE_IF.search(text)
+    if m:  # the check command runs to the end of the directive
+        if not m.group(1).strip():
+            raise ParseError(
+                "done-if needs a command, e.g. done-if: test -f out", path=path, line=line
+            )
+        out["done-if"] = m.group(1).strip()
+        text = text[: m.start()]
     try:
         words = shlex.split(text)
     except ValueError as e:
         raise ParseError(f"directive: {e}", path=path, line=line) from None
-    out: dict[str, Any] = {}
     for word in words:
         key, sep, value = word.partition("=")
         if not sep and key.endswith(":"):
