@@ -63,7 +63,10 @@ def _runbook_arg(p: argparse.ArgumentParser, name: str = "runbook") -> None:
 
 def resolve_runbook(path: str) -> str:
     """A path as given, or a shipped runbook's path when `path` names one."""
-    if Path(path).exists():
+    try:
+        if Path(path).exists():
+            return path
+    except OSError:  # a name too long for the file system: read_runbook reports it
         return path
     from importlib import resources
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import shlex
+import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,8 @@ def read_runbook(path: str | Path) -> Runbook:
     """Read and parse a runbook file; bad files raise ParseError with file:line."""
     path = str(path)
     try:
+        if stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISBLK(os.stat(path).st_mode):
+            raise ParseError("is a device, not a Markdown file", path=path)
         data = Path(path).read_bytes()
     except IsADirectoryError:
         raise ParseError("is a directory, not a Markdown file", path=path) from None
