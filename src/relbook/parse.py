@@ -15,7 +15,7 @@ from typing import Any
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.shell import console_commands, split_commands
-from relbook.source import parse_blocks
+from relbook.source import Blocks
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
@@ -89,9 +89,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     text = normalize_newlines(text)
     front, body = split_front_matter(text, path)
     try:
-        tokens, unterminated = parse_blocks(body)
-        walker = _Walker(path, front)
-        walker.walk(tokens)
+        blocks = Blocks(body)
+        walker = _Walker(path, front, blocks)
+        walker.walk(blocks.tokens)
     except RecursionError:
         raise ParseError(
             "nesting too deep to parse (lists or quotes nested too far)", path=path
@@ -106,7 +106,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
     findings = walker.findings + [
         Finding(line, "RB005", f"unterminated code fence opened with {marker}")
-        for line, marker in unterminated
+        for line, marker in blocks.unterminated
     ]
     return Runbook(
         path=path,
@@ -245,8 +245,9 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
 class _Walker:
     """Walks mistune's AST once, in document order, building sections and steps."""
 
-    def __init__(self, path: str, front: dict[str, Any]) -> None:
+    def __init__(self, path: str, front: dict[str, Any], blocks: Blocks) -> None:
         self.path = path
+        self.blocks = blocks
         self.title = str(front.get("title", "")) if front else ""
         self.sections: list[Section] = []
         self.steps: list[Step] = []
@@ -286,7 +287,7 @@ class _Walker:
     def _heading(self, tok: dict[str, Any]) -> None:
         self._flush_pending()
         self._inline_html(tok)
-        text = plain_text(tok.get("children", []))
+        text = plain_text(self.blocks.inline(tok))
         level = tok.get("attrs", {}).get("level", 1)
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
@@ -311,11 +312,11 @@ class _Walker:
 
     def _inline_html(self, tok: dict[str, Any]) -> None:
         """Directives written inline in a paragraph, each with its own line."""
-        src = tok.get("_src")
-        if src is None:
+        src = tok.get("text", "")
+        if "relbook:" not in src:
             return
         offset = 0
-        for child in _inline_htmls(tok.get("children", [])):
+        for child in _inline_htmls(self.blocks.inline(tok)):
             raw = child.get("raw", "")
             found = src.find(raw, offset)
             if found >= 0:
@@ -368,11 +369,12 @@ class _Walker:
         task = item.get("type") == "task_list_item"
         children = item.get("children", [])
         head = next((c for c in children if c.get("type") in ("block_text", "paragraph")), None)
-        text = plain_text(head.get("children", [])) if head else ""
         line = (head or children[0]).get("_line", 0) if children else 0
         if head:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
+        needed = task or codes or (ordered and not self.has_tasks)
+        text = plain_text(self.blocks.inline(head)) if head and needed else ""
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
             self._task_step(text, line, checked, codes)

@@ -10,8 +10,9 @@ disagree with it.
 
 Tokens that can become steps or carry directives get a `_line` key (1-based):
 paragraphs (and so list item text and setext headings), ATX headings, fenced
-code blocks and HTML blocks. Paragraphs that contain a relbook directive also
-keep their source text in `_src`, so a directive inside one gets its own line.
+code blocks and HTML blocks. Inline content is parsed only for the tokens that
+need it (headings, steps, directives), not for every paragraph of prose; the
+block token keeps its source text, so an inline directive gets its own line.
 """
 
 from __future__ import annotations
@@ -132,17 +133,6 @@ def _closed(m: re.Match[str], state: BlockState) -> bool:
     return end.search(state.src, m.end() + 1) is not None
 
 
-def _keep_directive_sources(md: Any, state: BlockState) -> None:
-    """Before inline parsing, keep the text of paragraphs holding a directive."""
-    stack = list(state.tokens)
-    while stack:
-        tok = stack.pop()
-        if "children" in tok:
-            stack.extend(tok["children"])
-        elif "relbook:" in tok.get("text", ""):
-            tok["_src"] = tok["text"]
-
-
 _MD: Any = None
 
 
@@ -155,11 +145,26 @@ def markdown() -> Any:
 
         block = LineBlockParser(max_nested_level=_MAX_NESTING)
         _MD = mistune.Markdown(renderer=None, block=block, plugins=[task_lists, table])
-        _MD.before_render_hooks.append(_keep_directive_sources)
     return _MD
 
 
-def parse_blocks(text: str) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
-    """AST tokens of `text` (with `_line`s) and the unterminated fences found."""
-    tokens, state = markdown().parse(text)
-    return tokens, state.env.get("unterminated", [])
+class Blocks:
+    """Block tokens of a document (with `_line`s); inline content parsed on demand."""
+
+    def __init__(self, text: str) -> None:
+        md = markdown()
+        state = md.block.state_cls()
+        state.process(text if text.endswith("\n") else text + "\n")
+        md.block.parse(state)
+        for hook in md.before_render_hooks:  # task lists: `[ ]` items become task_list_item
+            hook(md, state)
+        self.tokens: list[dict[str, Any]] = state.tokens
+        self.unterminated: list[tuple[int, str]] = state.env.get("unterminated", [])
+        self._env = state.env
+
+    def inline(self, tok: dict[str, Any]) -> list[dict[str, Any]]:
+        """The inline tokens of a paragraph or heading (parsed once, when first asked)."""
+        if "children" not in tok:
+            text = tok.get("text", "")
+            tok["children"] = markdown().inline(text.strip(" \r\n\t\f"), self._env)
+        return tok["children"]
