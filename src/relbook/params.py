@@ -14,7 +14,6 @@ to. Tags that are not SemVer (after the `v` prefix) are ignored.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -172,6 +171,8 @@ def bind(
 
 
 def _date(date: str | None) -> str:
+    import datetime as _dt
+
     if not date:
         return _dt.date.today().isoformat()
     try:
@@ -279,21 +280,25 @@ def _step_lines(step: Step) -> list[tuple[int, str]]:
 
 
 def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
-    out = [
-        Placeholder(literals[m.group(0)], line, m.group(0))
-        for m in _CORE.finditer(text)
-        if m.group(0) in literals
-    ]
-    out += [
-        Placeholder("description", line, m.group(0))
-        for m in _BRACKET.finditer(text)
-        if _DESCRIPTION_WORDS.search(m.group(1))
-    ]
-    out += [
-        Placeholder(m.group(1), line, m.group(0))
-        for m in _JINJA_EXPR.finditer(text)
-        if m.group(1) in BUILTIN
-    ]
+    out: list[Placeholder] = []
+    if literals and "." in text:
+        out += [
+            Placeholder(literals[m.group(0)], line, m.group(0))
+            for m in _CORE.finditer(text)
+            if m.group(0) in literals
+        ]
+    if "[" in text:
+        out += [
+            Placeholder("description", line, m.group(0))
+            for m in _BRACKET.finditer(text)
+            if _DESCRIPTION_WORDS.search(m.group(1))
+        ]
+    if "{{" in text:
+        out += [
+            Placeholder(m.group(1), line, m.group(0))
+            for m in _JINJA_EXPR.finditer(text)
+            if m.group(1) in BUILTIN
+        ]
     return out
 
 

@@ -4,7 +4,6 @@ substitution of parameters. No subprocess here."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 _OPENERS = {"if", "case", "for", "while", "until", "select"}
 _CLOSERS = {"fi", "esac", "done"}
@@ -21,18 +20,25 @@ _TOKEN = re.compile(
 _IN_DOUBLE = re.compile(r'\\.|"|\$\(')
 
 
-@dataclass
 class _ScanState:
-    quote: str = ""  # "", "'" or '"'
-    depth: int = 0  # ( { $( nesting
-    saved: list[str] = field(default_factory=list)  # quote to restore when a $( closes
-    blocks: list[str] = field(default_factory=list)  # if/case/loops still open
-    pattern: bool = False  # at a `case` pattern (where `done)` is no keyword)
-    case_in: bool = False  # after `case`, before its `in`
-    heredocs: list[tuple[str, bool, bool]] = field(default_factory=list)  # (delim, -, quoted)
-    in_heredoc: tuple[str, bool, bool] | None = None
-    command: bool = True  # the next word is in command position
-    continued: bool = False  # the line ended with a backslash
+    """Lexical state of a bash scan (a plain class: scanning makes many)."""
+
+    __slots__ = (
+        "quote", "depth", "saved", "blocks", "pattern", "case_in",
+        "heredocs", "in_heredoc", "command", "continued",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.quote = ""  # "", "'" or '"'
+        self.depth = 0  # ( { $( nesting
+        self.saved: list[str] = []  # quote to restore when a $( closes
+        self.blocks: list[str] = []  # if/case/loops still open
+        self.pattern = False  # at a `case` pattern (where `done)` is no keyword)
+        self.case_in = False  # after `case`, before its `in`
+        self.heredocs: list[tuple[str, bool, bool]] = []  # pending (delimiter, -, quoted)
+        self.in_heredoc: tuple[str, bool, bool] | None = None
+        self.command = True  # the next word is in command position
+        self.continued = False  # the line ended with a backslash
 
     @property
     def complete(self) -> bool:
