@@ -6,7 +6,6 @@ import hashlib
 import html
 import os
 import re
-import shlex
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -53,8 +52,9 @@ DIRECTIVE_KEYS = {
     "applies-to",
 }
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
-_DONE_IF = re.compile(r"(?:^|\s)done-if\s*[:=](.*)$", re.S)
-DIRECTIVE = re.compile(r"<!--\s*relbook:(.*?)-->", re.S)
+# patterns used only when a guide has directives are compiled (and cached by re) on first use
+_DONE_IF = r"(?:^|\s)done-if\s*[:=](.*)$"
+DIRECTIVE = r"<!--\s*relbook:(.*?)-->"
 
 
 def read_runbook(path: str | Path) -> Runbook:
@@ -203,7 +203,7 @@ def slug(text: str) -> str:
 def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
     """`<!-- relbook: skip id=x timeout=30 -->` -> {"skip": True, "id": "x", ...}."""
     out: dict[str, Any] = {}
-    m = _DONE_IF.search(text)
+    m = re.search(_DONE_IF, text, re.S)
     if m:  # the check command runs to the end of the directive
         if not m.group(1).strip():
             raise ParseError(
@@ -212,6 +212,8 @@ def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
         out["done-if"] = m.group(1).strip()
         text = text[: m.start()]
     try:
+        import shlex
+
         words = shlex.split(text)
     except ValueError as e:
         raise ParseError(f"directive: {e}", path=path, line=line) from None
@@ -327,7 +329,7 @@ class _Walker:
     def _html(self, raw: str, line: int) -> None:
         if "relbook:" not in raw:
             return
-        for m in DIRECTIVE.finditer(raw):
+        for m in re.finditer(DIRECTIVE, raw, re.S):
             at = line + raw.count("\n", 0, m.start())
             values = parse_directive(m.group(1), self.path, at)
             section_keys = {k: v for k, v in values.items() if k in _SECTION_KEYS}

@@ -9,7 +9,9 @@ _OPENERS = {"if", "case", "for", "while", "until", "select"}
 _CLOSERS = {"fi", "esac", "done"}
 # after these words the next word is again a command (so may be a reserved word)
 _KEEP_COMMAND = {"if", "then", "do", "else", "elif", "while", "until", "!", "time", "{"}
-_HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([^']*)'|\"([^\"]*)\"|\\?([A-Za-z_][A-Za-z0-9_]*))")
+_HEREDOC = (
+    r"<<(-?)[ \t]*(?:'([^']*)'|\"([^\"]*)\"|\\?([A-Za-z_][A-Za-z0-9_]*))"  # compiled on first use
+)
 # a line without these needs no scanning: it cannot open or close anything
 _SPECIAL = re.compile(r"""['"`\\#(){}<]|\b(?:if|case|for|while|until|select|fi|esac|done)\b""")
 _TOKEN = re.compile(
@@ -158,7 +160,7 @@ def _end_block(st: _ScanState) -> None:
 
 
 def _heredoc(text: str, start: int, st: _ScanState) -> int:
-    m = _HEREDOC.match(text, start)
+    m = re.compile(_HEREDOC).match(text, start)
     if not m:
         return 0
     quoted = m.group(2) is not None or m.group(3) is not None or text[m.start(4) - 1] == "\\"

@@ -18,6 +18,7 @@ block token keeps its source text, so an inline directive gets its own line.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import mistune
@@ -168,3 +169,109 @@ class Blocks:
             text = tok.get("text", "")
             tok["children"] = markdown().inline(text.strip(" \r\n\t\f"), self._env)
         return tok["children"]
+
+
+# -- a flat index of where things are (for lint and notes) ------------------
+
+_ITEM_LINE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
+_TASK_BOX = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
+
+
+@dataclass
+class Fence:
+    line: int  # the opening fence
+    marker: str
+    info: str
+    body: list[tuple[int, str]] = field(default_factory=list)  # source lines, prefixes kept
+    closed: bool = True
+    indent: int = 0  # column of the marker in its line (list indent, quote markers)
+
+
+@dataclass
+class Item:
+    line: int
+    ordered: bool
+    task: bool
+    checked: bool
+    text: str  # source text after the marker (and the task box)
+
+
+@dataclass
+class Heading:
+    line: int
+    level: int
+    text: str
+
+
+@dataclass
+class Scan:
+    fences: list[Fence] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+
+
+def scan(text: str) -> Scan:
+    """Fenced blocks, list items and headings of Markdown `text`, with exact lines.
+
+    Lines are 1-based in `text`; a leading YAML front matter block is skipped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    blocks = Blocks(_blank_front_matter(text, lines))
+    out = Scan()
+    open_fences = {line for line, _ in blocks.unterminated}
+    _index(blocks, blocks.tokens, lines, out, open_fences, ordered=False)
+    return out
+
+
+def _blank_front_matter(text: str, lines: list[str]) -> str:
+    if not text.startswith("---\n"):
+        return text
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    return text if end is None else "\n" * (end + 1) + "\n".join(lines[end + 1 :])
+
+
+def _index(
+    blocks: Blocks,
+    tokens: list[dict[str, Any]],
+    lines: list[str],
+    out: Scan,
+    open_fences: set[int],
+    ordered: bool,
+) -> None:
+    for tok in tokens:
+        kind = tok.get("type")
+        if kind == "block_code" and tok.get("style") == "fenced":
+            out.fences.append(_fence(tok, lines, open_fences))
+        elif kind == "heading":
+            text = "".join(c.get("raw", "") for c in blocks.inline(tok)).strip()
+            out.headings.append(Heading(tok["_line"], tok["attrs"]["level"], text))
+        elif kind in ("list_item", "task_list_item"):
+            _item(tok, lines, out, ordered)
+        if kind not in ("paragraph", "block_text", "heading") and "children" in tok:
+            inner = bool(tok.get("attrs", {}).get("ordered")) if kind == "list" else ordered
+            _index(blocks, tok["children"], lines, out, open_fences, inner)
+
+
+def _fence(tok: dict[str, Any], lines: list[str], open_fences: set[int]) -> Fence:
+    line, marker = tok["_line"], tok.get("marker", "```")
+    n = tok.get("raw", "").count("\n")
+    if tok.get("raw") and not tok["raw"].endswith("\n"):
+        n += 1
+    body = [(no, lines[no - 1]) for no in range(line + 1, min(line + 1 + n, len(lines) + 1))]
+    info = tok.get("attrs", {}).get("info", "")
+    return Fence(
+        line, marker, info, body, line not in open_fences, max(lines[line - 1].find(marker), 0)
+    )
+
+
+def _item(tok: dict[str, Any], lines: list[str], out: Scan, ordered: bool) -> None:
+    children = tok.get("children", [])
+    if not children or "_line" not in children[0]:
+        return
+    line = children[0]["_line"]
+    m = _ITEM_LINE.match(lines[line - 1])
+    rest = (m.group(1) or "") if m else lines[line - 1].strip()
+    task = tok["type"] == "task_list_item"
+    box = _TASK_BOX.match(rest) if task else None
+    text = rest[box.end() :] if box else rest
+    out.items.append(Item(line, ordered, task, bool(tok.get("attrs", {}).get("checked")), text))
