@@ -1,0 +1,870 @@
+"""Run a release: plan the steps, ask the operator, execute, record, resume."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from relbook.effects import guard_for, guarded, is_destructive, touches_remote
+from relbook.engines import TRACE_FD_VAR, Execution, LocalEngine
+from relbook.errors import (
+    Interrupted,
+    ParamError,
+    Paused,
+    RecordError,
+    RelbookError,
+    StepFailed,
+)
+from relbook.mask import Masker
+from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
+from relbook.params import Params, bind, parse_version, render_shell, render_text
+from relbook.record import (
+    Journal,
+    RecordPaths,
+    State,
+    build_notebook,
+    check_notebook,
+    latest_attempt,
+    now_iso,
+    outcome_to_dict,
+    read_journal,
+    record_paths,
+    replay,
+    write_notebook,
+)
+
+
+@dataclass
+class Answer:
+    """An operator's answer to a manual step or instruction."""
+
+    status: Status
+    reason: str = ""
+    note: str = ""
+    signer: str = ""
+    by: str = ""
+    automate: bool = False
+
+
+@dataclass
+class RunOptions:
+    version: str
+    description: str = ""
+    repo: str = "."
+    records: str = "records"
+    dry_run: bool = False
+    yes: bool = False
+    answers: dict[str, Any] = field(default_factory=dict)
+    section: str = ""
+    from_step: str = ""
+    timeout: float | None = None
+    operator: str = ""
+    rerun_interrupted: bool = False
+    allow_changed: bool = False
+    new_attempt: bool = False
+    allow_dirty: bool = False
+    mask: list[str] = field(default_factory=list)
+    date: str | None = None
+    override_blackout: str = ""
+    drill: bool = False
+    env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
+    engine: str = "local"
+    command: str = ""  # how this run was started, for the resume hint
+
+
+class UI(Protocol):
+    """What the runner needs from the terminal (cli provides it)."""
+
+    interactive: bool
+
+    def info(self, text: str) -> None: ...
+    def step_begin(self, n: int, total: int, step: Step, title: str) -> None: ...
+    def command(self, line: int, text: str) -> None: ...
+    def output(self, text: str) -> None: ...
+    def step_end(self, outcome: Outcome) -> None: ...
+    def ask(self, step: Step, text: str, *, signoff: bool, automation: str) -> Answer: ...
+    def confirm(self, question: str) -> bool: ...
+
+
+@dataclass
+class RunResult:
+    code: int
+    record: Path | None
+    state: State | None = None
+
+
+def plan_steps(rb: Runbook, section: str = "", from_step: str = "") -> list[Step]:
+    """The steps a run executes: the normal flow, or one named section."""
+    if section:
+        steps = list(rb.section_steps(section))
+        if not steps:
+            titles = sorted({s.section for s in rb.steps if s.section})
+            raise RelbookError(
+                f"no section {section!r} with steps in {rb.path}; sections with "
+                f"steps: {', '.join(titles)}"
+            )
+    else:
+        steps = list(rb.flow())
+    if from_step:
+        idx = _find_step(steps, from_step)
+        steps = steps[idx:]
+    return steps
+
+
+def _find_step(steps: list[Step], key: str) -> int:
+    for i, s in enumerate(steps):
+        if key in (s.id, str(i + 1)) or key.casefold() == s.text.casefold():
+            return i
+    raise RelbookError(f"--from {key!r}: no such step (use a step id from `relbook parse`)")
+
+
+def step_hash(step: Step) -> str:
+    """Fingerprint of what a step says and runs (detects edits between runs)."""
+    body = "\0".join([step.kind.value, step.text, step.body])
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def operator_name(given: str, repo: str | None) -> str:
+    """--operator, else git user.name, else the login name."""
+    if given:
+        return given
+    from relbook.gitfacts import user_name
+
+    name = user_name(repo)
+    if name:
+        return name
+    try:
+        return os.getlogin()
+    except OSError:
+        import getpass
+
+        return getpass.getuser()
+
+
+class Runner:
+    """One invocation of `relbook run`."""
+
+    def __init__(self, rb: Runbook, opts: RunOptions, ui: UI) -> None:
+        self.rb, self.opts, self.ui = rb, opts, ui
+        self.engine = LocalEngine()
+        self.repo = str(Path(opts.repo).resolve())
+        self.journal: Journal | None = None
+        self.paths: RecordPaths | None = None
+        self.state: State | None = None
+        self.last_write = 0.0
+        self.write_cost = 0.0
+        self.steps_info: dict[str, dict[str, Any]] = {}
+        self.operator = operator_name(opts.operator, self.repo)
+        self.masker = Masker()
+        self.blackout: dict[str, Any] | None = None
+
+    # -- set-up --------------------------------------------------------------
+    def locate(self) -> RecordPaths:
+        """Where this release's record is (a new attempt gets its own)."""
+        v = str(parse_version(self.opts.version))
+        records = Path(self.opts.records)
+        attempt = max(latest_attempt(records, self.rb.name, v), 1)
+        if self.opts.new_attempt:
+            attempt += 1 if record_paths(records, self.rb.name, v, attempt).journal.exists() else 0
+        self.paths = record_paths(records, self.rb.name, v, attempt)
+        self.attempt = attempt
+        return self.paths
+
+    def prepare(self) -> tuple[Params, list[Step], State | None]:
+        """Bind parameters, find an earlier record, and plan the steps."""
+        v = str(parse_version(self.opts.version))
+        attempt = self.attempt
+        check_notebook(self.paths.notebook)
+        events = read_journal(self.paths.journal)
+        if not events and self.paths.notebook.exists():
+            raise RecordError(
+                "record has no journal beside it; relbook cannot continue it "
+                "safely: move it aside or restore the journal",
+                path=str(self.paths.notebook),
+            )
+        state = replay(events) if events else None
+        if state and state.result == "done" and not self.opts.section:
+            raise RelbookError(
+                f"{self.rb.name} {v} was already released (record {self.paths.notebook}, "
+                f"finished {state.meta.get('ended', '')}); use --new-attempt to start attempt "
+                f"{attempt + 1}, or --section NAME to run a contingency section"
+            )
+        description = self.opts.description
+        if state and not description:
+            description = state.meta.get("params", {}).get("description", "")
+        params = bind(
+            v,
+            description,
+            runbook=self.rb,
+            repo=self._repo_or_none(),
+            date=self.opts.date,
+            check_tags=state is None and not self.opts.new_attempt,
+        )
+        steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
+        self._check_blackout(state)
+        if state:
+            self._check_changed(state, steps)
+        return params, steps, state
+
+    def _check_blackout(self, state: State | None) -> None:
+        """Refuse a release inside a blackout window unless overridden (not for contingency
+        sections, drills, or a release that already began)."""
+        if self.opts.section or self.opts.drill or state is not None:
+            return
+        from relbook.blackout import BlackoutError, check_blackout
+
+        try:
+            window = check_blackout(self.rb, self.opts.date, self.opts.override_blackout or None)
+        except BlackoutError as e:
+            if not self.opts.dry_run:
+                raise
+            self.ui.info(f"warning: {e}")
+            return
+        self.blackout = window.as_json() if window else None
+
+    def _repo_or_none(self) -> str | None:
+        return self.repo if (Path(self.repo) / ".git").exists() else None
+
+    def _check_changed(self, state: State, steps: list[Step]) -> None:
+        before = state.meta.get("step_hashes", {})
+        changed = [s for s in steps if s.id in before and before[s.id] != step_hash(s)]
+        if changed and not self.opts.allow_changed:
+            where = "; ".join(f"{self.rb.path}:{s.line} {s.id}" for s in changed)
+            raise RelbookError(
+                f"the runbook changed since this release began: {where}. "
+                "Review the changes, then re-run with --allow-changed"
+            )
+
+    # -- main loop -----------------------------------------------------------
+    def run(self) -> RunResult:
+        """Run the planned steps, recording each; returns the exit code."""
+        self.locate()
+        if self.opts.dry_run:
+            params, steps, _ = self._bind()
+            return self._dry_run(steps)
+        from relbook.lock import release_lock
+
+        with release_lock(self.paths.lock):
+            steps = self.begin()
+            total = len(steps)
+            try:
+                for n, step in enumerate(steps, 1):
+                    self.execute(step, n, total)
+            except (Paused, Interrupted, StepFailed) as e:
+                self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
+                raise
+            self.close()
+        return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+
+    def _bind(self) -> tuple[Params, list[Step], State | None]:
+        params, steps, state = self.prepare()
+        env = {**os.environ, **self.opts.env, **params.env()}
+        self.masker = Masker.from_env(env, self.opts.mask)
+        self.env = env
+        self.params = params
+        self.steps_info = {s.id: self._info(s, params) for s in self.rb.steps}
+        return params, steps, state
+
+    def begin(self) -> list[Step]:
+        """Bind parameters, check the repo, open (or resume) the record; the caller
+        holds the release lock. Returns the planned steps."""
+        if self.paths is None:
+            self.locate()
+        params, steps, state = self._bind()
+        if state is None:
+            self._check_repo()
+        self._open_journal(params, steps, state)
+        self.ui.info(f"record: {self.paths.notebook}")
+        return steps
+
+    def execute(self, step: Step, n: int, total: int) -> Outcome | None:
+        """Run one planned step unless the record shows it finished; raises StepFailed,
+        Paused or Interrupted (after recording) when the run must stop."""
+        done = self.state.outcomes.get(step.id)
+        if done and done.status.finished:
+            return done
+        self._run_step(n, total, step)
+        return self.state.outcomes.get(step.id)
+
+    def close(self, result: str = "") -> None:
+        """Write the final record: `result`, or done/incomplete from the outcomes."""
+        self._finish(result or ("done" if self._all_finished() else "incomplete"))
+
+    def _all_finished(self) -> bool:
+        return all(
+            (o := self.state.outcomes.get(s)) is not None and o.status.finished
+            for s in self.state.plan
+        )
+
+    def _check_repo(self) -> None:
+        repo = self._repo_or_none()
+        if not repo:
+            return
+        _exclude_records(Path(repo), Path(self.opts.records))
+        from relbook.gitfacts import is_dirty
+
+        if is_dirty(repo) and not self.opts.allow_dirty:
+            raise RelbookError(
+                f"{repo} has uncommitted changes; the runbook may commit them "
+                "(it runs `git add .`). Commit or stash them, or pass --allow-dirty"
+            )
+
+    def _open_journal(self, params: Params, steps: list[Step], state: State | None) -> None:
+        events = state.events if state else []
+        self.journal = Journal(self.paths.journal, events)
+        ids = [s.id for s in steps]
+        if state is None:
+            self.journal.append(
+                {"event": "begin", "time": now_iso(), "meta": self._meta(params), "plan": ids},
+                sync=True,
+            )
+        else:
+            self.journal.append(
+                {
+                    "event": "resume",
+                    "time": now_iso(),
+                    "operator": self.operator,
+                    "section": self.opts.section,
+                },
+                sync=True,
+            )
+            new = [i for i in ids if i not in state.plan]
+            if new:
+                self.journal.append({"event": "plan-add", "steps": new}, sync=True)
+        self.state = replay(self.journal.events)
+        for step_id in self.state.running:
+            self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
+        self._write(force=True)
+
+    def _meta(self, params: Params) -> dict[str, Any]:
+        repo: dict[str, str] = {"path": self.repo}
+        if self._repo_or_none():
+            from relbook.gitfacts import head_facts
+
+            repo.update(head_facts(self.repo))
+        return {
+            "runbook": {
+                "path": self.rb.path,
+                "name": self.rb.name,
+                "title": self.rb.title,
+                "sha256": self.rb.sha256,
+            },
+            "params": {k: self.masker.mask(v) for k, v in params.values.items() if v is not None},
+            "operator": self.operator,
+            "host": socket.gethostname(),
+            "repo": repo,
+            "started": now_iso(),
+            "engine": self.opts.engine,
+            "drill": self.opts.drill,
+            "attempt": self.attempt,
+            "step_hashes": {s.id: step_hash(s) for s in self.rb.steps},
+            "override_blackout": self.opts.override_blackout if self.blackout else "",
+            "blackout_window": self.blackout,
+            "command": self.masker.mask(self.opts.command),
+        }
+
+    def _finish(self, result: str) -> None:
+        if not self.journal:
+            return
+        head = ""
+        if self._repo_or_none():
+            from relbook.gitfacts import head_facts
+
+            head = head_facts(self.repo).get("head", "")
+        self.journal.append(
+            {"event": "finish", "result": result, "time": now_iso(), "meta": {"head_after": head}},
+            sync=True,
+        )
+        self.state = replay(self.journal.events)
+        self._write(force=True)
+        self.journal.close()
+        self.journal = None
+
+    def _write(self, force: bool = False) -> None:
+        """Rewrite the notebook; between steps at most as often as it stays cheap."""
+        now = time.monotonic()
+        if not force and now - self.last_write < max(1.0, 10 * self.write_cost):
+            return
+        nb = build_notebook(self.state, self.steps_info)
+        write_notebook(self.paths.notebook, nb)
+        self.last_write = time.monotonic()
+        self.write_cost = self.last_write - now
+
+    def _record(self, outcome: Outcome) -> None:
+        self._mask_outcome(outcome)
+        self.journal.append({"event": "outcome", "outcome": outcome_to_dict(outcome)}, sync=True)
+        self.state.outcomes[outcome.step_id] = outcome
+        if outcome.step_id in self.state.running:
+            self.state.running.remove(outcome.step_id)
+        self._write(force=not outcome.status.finished)
+
+    def _mask_outcome(self, o: Outcome) -> None:
+        for name in ("text", "source", "output", "note", "reason"):
+            setattr(o, name, self.masker.mask(getattr(o, name)))
+
+    # -- one step ------------------------------------------------------------
+    def _info(self, step: Step, params: Params) -> dict[str, Any]:
+        return {
+            "kind": step.kind.value,
+            "text": self._text(step, params),
+            "section": step.section,
+            "line": step.line,
+        }
+
+    def _text(self, step: Step, params: Params) -> str:
+        try:
+            return render_text(
+                step.text,
+                params,
+                path=self.rb.path,
+                line=step.line,
+                example=self.rb.example_version,
+            )
+        except ParamError:
+            return step.text
+
+    def _base_outcome(self, step: Step) -> Outcome:
+        return Outcome(
+            step_id=step.id,
+            kind=step.kind.value,
+            status=Status.RUNNING,
+            text=self._text(step, self.params),
+            section=step.section,
+            line=step.line,
+            started=now_iso(),
+            operator=self.operator,
+            source_hash=step_hash(step),
+        )
+
+    def _run_step(self, n: int, total: int, step: Step) -> None:
+        interrupted = step.id in self.state.running
+        earlier = self.state.outcomes.get(step.id)
+        outcome = self._base_outcome(step)
+        self.ui.step_begin(n, total, step, outcome.text)
+        why = self._not_applicable(step)
+        if why:
+            outcome.status, outcome.reason = Status.NOT_APPLICABLE, why
+            return self._end(outcome)
+        if interrupted and not self._rerun_ok(step):
+            raise Paused(
+                f"step {step.id} ({self.rb.path}:{step.line}) was interrupted; re-run it "
+                "with --rerun-interrupted once you have checked its effects"
+            )
+        self.journal.append({"event": "start", "step": step.id, "time": outcome.started})
+        if step.kind is Kind.SHELL:
+            resuming = interrupted or earlier is not None
+            self._run_shell(step, outcome, resuming)
+        else:
+            self._apply_answer(outcome, self._answer(step, outcome.text))
+        self._end(outcome)
+
+    def _end(self, outcome: Outcome) -> None:
+        self._record(outcome)
+        self.ui.step_end(outcome)
+        if outcome.status is Status.INTERRUPTED:
+            raise Interrupted("interrupted")
+        if outcome.status in (Status.FAILED, Status.TIMEOUT):
+            raise StepFailed(self._failure_message(outcome), returncode=outcome.exit_code or 1)
+        if outcome.status is Status.PENDING:
+            raise Paused(self._pause_message(outcome))
+
+    def _rerun_ok(self, step: Step) -> bool:
+        if self.opts.rerun_interrupted or self.opts.yes:
+            return True
+        return self.ui.interactive and self.ui.confirm(
+            f"step {step.id} was running when relbook stopped. Re-run it?"
+        )
+
+    def _not_applicable(self, step: Step) -> str:
+        kind = step.applies_to
+        if not kind:
+            return ""
+        p = self.params.values
+        actual = {
+            "major": p["bump"],
+            "minor": p["bump"],
+            "patch": p["bump"],
+            "hotfix": p["release_type"],
+            "prerelease": p["release_type"],
+        }[kind]
+        if actual == kind:
+            return ""
+        label = p["bump"] if kind in ("major", "minor", "patch") else p["release_type"]
+        return f"applies to {kind} releases; {p['version']} is a {label} release"
+
+    # -- manual steps --------------------------------------------------------
+    def _answer(self, step: Step, text: str, key: str = "", automation: str = "") -> Answer:
+        given = self._given_answer(key or step.id, text)
+        if given is not None:
+            return given
+        if self.opts.yes:
+            if automation:
+                return Answer(
+                    Status.DONE,
+                    automate=True,
+                    by=self.operator,
+                    note=f"automated by relbook (--yes): {automation}",
+                )
+            return Answer(
+                Status.DONE,
+                by=self.operator,
+                note=f"confirmed non-interactively by {self.operator}",
+            )
+        if self.ui.interactive:
+            return self.ui.ask(step, text, signoff=step.kind is Kind.SIGNOFF, automation=automation)
+        return Answer(Status.PENDING)
+
+    def _given_answer(self, key: str, text: str) -> Answer | None:
+        answers = self.opts.answers
+        raw = answers.get(key)
+        if raw is None:
+            raw = next(
+                (v for k, v in answers.items() if str(k).casefold() == text.casefold()), None
+            )
+        return None if raw is None else parse_answer(raw, key, self.operator)
+
+    def _apply_answer(self, outcome: Outcome, answer: Answer) -> None:
+        outcome.status = answer.status
+        outcome.reason, outcome.note = answer.reason, answer.note
+        if answer.by:
+            outcome.operator = answer.by
+        if answer.signer or (outcome.kind == "signoff" and answer.status is Status.DONE):
+            outcome.signer = answer.signer or outcome.operator
+
+    def _pause_message(self, o: Outcome) -> str:
+        return (
+            f"{self.rb.path}:{o.line}: waiting for manual step {o.step_id!r}: {o.text}. "
+            f"Run on a terminal to answer it, or pass --answers FILE (YAML: "
+            f"{o.step_id}: done | 'skip: reason' | fail) or --yes; the same command resumes."
+        )
+
+    def _failure_message(self, o: Outcome) -> str:
+        tail = "\n".join(o.output.rstrip().splitlines()[-10:])
+        what = "timed out" if o.status is Status.TIMEOUT else f"exit status {o.exit_code}"
+        hint = self.opts.command or "the same relbook run command"
+        return (
+            f"{self.rb.path}:{o.failed_line or o.line}: step {o.step_id!r} failed ({what})"
+            + (f"\n{tail}" if tail else "")
+            + f"\nrecord: {self.paths.notebook}\nto resume after fixing it: {hint}"
+        )
+
+    # -- shell steps ---------------------------------------------------------
+    def _run_shell(self, step: Step, outcome: Outcome, resuming: bool) -> None:
+        if not self._allowed(step, outcome):
+            return
+        if step.done_if and self._check(step.done_if) == 0:
+            outcome.status, outcome.reason = Status.ALREADY_DONE, f"done-if held: {step.done_if}"
+            return
+        sources: list[str] = []
+        outputs: list[str] = []
+        log = self.paths.logs / f"{step.id}.log"
+        instructions: list[dict[str, Any]] = []
+        outcome.status = Status.DONE
+        for segment in _segments(step.parts):
+            if segment[0].kind == "instruction":
+                if not self._instruction(step, segment[0], instructions, sources, outcome):
+                    break
+                continue
+            script, line_map, shown = self._script(step, segment, resuming)
+            sources.append(shown)
+            ex = self._execute(script, line_map, step, log)
+            outputs.append(ex.output)
+            self._apply_execution(outcome, ex, line_map)
+            if outcome.status is not Status.DONE:
+                break
+        outcome.source = "\n".join(sources)
+        outcome.output = "".join(outputs)
+        outcome.log = str(log.relative_to(self.paths.base)) if log.exists() else ""
+        if instructions:
+            outcome.extra["instructions"] = instructions
+
+    def _allowed(self, step: Step, outcome: Outcome) -> bool:
+        """Remote-touching or destructive steps need the operator's say-so."""
+        risky = [c for c in step.commands if touches_remote(c.source) or is_destructive(c.source)]
+        if not risky or self.opts.yes or self._given_answer(step.id, outcome.text):
+            given = self._given_answer(step.id, outcome.text)
+            if given and given.status is not Status.DONE:
+                self._apply_answer(outcome, given)
+                return False
+            return True
+        lines = ", ".join(str(c.line) for c in risky)
+        if self.ui.interactive:
+            if self.ui.confirm(
+                f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
+            ):
+                return True
+            outcome.status, outcome.reason = Status.SKIPPED, "operator declined to run it"
+            return False
+        outcome.status = Status.PENDING
+        return False
+
+    def _check(self, command: str) -> int:
+        import subprocess
+
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-c", command],
+            cwd=self.repo,
+            env=self.env,
+            capture_output=True,
+        ).returncode
+
+    def _script(
+        self,
+        step: Step,
+        parts: list[Part],
+        resuming: bool,
+    ) -> tuple[str, list[int], str]:
+        """Bash for a run of commands, the script-line -> Markdown-line map, and
+        the source shown in the record."""
+        lines: list[str] = []
+        line_map: list[int] = []
+        for part in parts:
+            src = render_shell(
+                part.source,
+                self.params,
+                path=self.rb.path,
+                line=part.line,
+                example=self.rb.example_version,
+            )
+            guard = guard_for(src) if resuming else None
+            if guard:
+                src = guarded(src, guard, part.line, TRACE_FD_VAR)
+            for comment in part.comment.split("\n") if part.comment else []:
+                lines.append(f"# {comment}")
+                line_map.append(part.line)
+            for i, text in enumerate(src.split("\n")):
+                lines.append(text)
+                line_map.append(part.line + min(i, part.source.count("\n")))
+        shown = "\n".join(lines)
+        return shown, line_map, shown
+
+    def _execute(self, script: str, line_map: list[int], step: Step, log: Path) -> Execution:
+        shown: set[int] = set()
+
+        def on_line(n: int) -> None:
+            if 0 < n <= len(line_map) and line_map[n - 1] not in shown:
+                shown.add(line_map[n - 1])
+                self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
+
+        self.journal.append({"event": "running", "step": step.id})
+        return self.engine.run(
+            script,
+            env=self.env,
+            cwd=self.repo,
+            timeout=step.timeout or self.opts.timeout,
+            log_path=log,
+            masker=self.masker,
+            on_output=self.ui.output,
+            on_line=on_line,
+        )
+
+    def _display(self, step: Step, line: int) -> str:
+        part = next((p for p in step.commands if p.line == line), None)
+        if part is None:
+            return ""
+        text = render_text(
+            part.source,
+            self.params,
+            path=self.rb.path,
+            line=part.line,
+            example=self.rb.example_version,
+        )
+        return self.masker.mask(text.split("\n")[0])
+
+    def _apply_execution(self, outcome: Outcome, ex: Execution, line_map: list[int]) -> None:
+        outcome.duration += ex.duration
+        outcome.exit_code = ex.exit_code
+        if ex.done_lines:
+            outcome.extra.setdefault("already_done_lines", []).extend(ex.done_lines)
+        if ex.stray:
+            outcome.extra.setdefault("killed_after_step", []).extend(ex.stray)
+        if 0 < ex.last_line <= len(line_map):
+            outcome.failed_line = line_map[ex.last_line - 1]
+        if ex.interrupted:
+            outcome.status = Status.INTERRUPTED
+        elif ex.timed_out:
+            outcome.status, outcome.reason = Status.TIMEOUT, "timed out"
+        elif ex.exit_code != 0:
+            outcome.status = Status.FAILED
+        else:
+            outcome.failed_line = 0
+
+    def _instruction(
+        self,
+        step: Step,
+        part: Part,
+        log: list[dict[str, Any]],
+        sources: list[str],
+        outcome: Outcome,
+    ) -> bool:
+        """Ask for a person's work inside a block; returns False to stop the step."""
+        from relbook.bump import apply_bump, describe, plan_bump
+
+        bumps = []
+        if re.search(r"\bversion", part.source, re.I) and self._repo_or_none():
+            bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
+        automation = f"bump {describe(bumps, self.repo)}" if bumps else ""
+        key = f"{step.id}@{part.line}"
+        fake = Step(
+            id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
+        )
+        answer = self._answer(fake, part.source, key=key, automation=automation)
+        if answer.automate and bumps:
+            apply_bump(bumps)
+        log.append(
+            {
+                "line": part.line,
+                "text": part.source,
+                "status": answer.status.value,
+                "by": answer.by or self.operator,
+                "note": answer.note,
+                "reason": answer.reason,
+            }
+        )
+        self.ui.info(
+            f"  ? {part.source} ... {answer.status.value}"
+            + (f" ({answer.note or answer.reason})" if answer.note or answer.reason else "")
+        )
+        sources.append(
+            f"# {part.source}  (instruction: {answer.status.value}"
+            + (f"; {answer.note}" if answer.note else "")
+            + ")"
+        )
+        if answer.status in (Status.DONE, Status.SKIPPED):
+            return True
+        outcome.status = answer.status if answer.status is not Status.FAILED else Status.FAILED
+        outcome.failed_line = part.line
+        outcome.reason = answer.reason or f"instruction at line {part.line}: {answer.status.value}"
+        return False
+
+    # -- dry run -------------------------------------------------------------
+    def _dry_run(self, steps: list[Step]) -> RunResult:
+        total = len(steps)
+        for n, step in enumerate(steps, 1):
+            flags = []
+            why = self._not_applicable(step)
+            if why:
+                flags.append(f"not applicable: {why}")
+            if step.optional:
+                flags.append("optional")
+            self.ui.info(
+                f"[{n}/{total}] {step.section} > {self._text(step, self.params)}"
+                f"  ({self.rb.path}:{step.line})" + (f"  [{'; '.join(flags)}]" if flags else "")
+            )
+            for part in step.parts:
+                self.ui.info(self._dry_part(part))
+        self.ui.info("dry run: nothing was executed and no record was written")
+        return RunResult(0, None)
+
+    def _dry_part(self, part: Part) -> str:
+        if part.kind == "instruction":
+            bumps = []
+            if re.search(r"\bversion", part.source, re.I) and self._repo_or_none():
+                from relbook.bump import describe, plan_bump
+
+                bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
+                if bumps:
+                    return (
+                        f"    ? {part.source}  ({self.rb.path}:{part.line}; relbook can "
+                        f"bump {describe(bumps, self.repo)})"
+                    )
+            return f"    ? {part.source}  ({self.rb.path}:{part.line}; asked like a manual step)"
+        text = render_text(
+            part.source,
+            self.params,
+            path=self.rb.path,
+            line=part.line,
+            example=self.rb.example_version,
+        )
+        marks = [
+            m
+            for m, hit in (
+                ("remote", touches_remote(part.source)),
+                ("destructive", is_destructive(part.source)),
+            )
+            if hit
+        ]
+        tag = f"  [{', '.join(marks)}]" if marks else ""
+        return f"    $ {self.masker.mask(text)}{tag}  ({self.rb.path}:{part.line})"
+
+
+def _segments(parts: tuple[Part, ...]) -> list[list[Part]]:
+    """Split a block's parts at instructions: runs of commands, and single instructions."""
+    out: list[list[Part]] = []
+    for part in parts:
+        if part.kind == "instruction":
+            out.append([part])
+        elif out and out[-1][0].kind == "command":
+            out[-1].append(part)
+        else:
+            out.append([part])
+    return out
+
+
+def parse_answer(raw: Any, key: str, operator: str) -> Answer:
+    """An answers-file value: done | 'skip: reason' | fail | {status:, reason:, note:, signer:}."""
+    if isinstance(raw, bool):
+        return Answer(Status.DONE if raw else Status.FAILED, by=operator)
+    if isinstance(raw, dict):
+        answer = parse_answer(str(raw.get("status", "done")), key, operator)
+        answer.reason = str(raw.get("reason", answer.reason) or "")
+        answer.note = str(raw.get("note", "") or "")
+        answer.signer = str(raw.get("signer", "") or "")
+        if answer.status is Status.SKIPPED and not answer.reason:
+            raise RelbookError(f"answers: {key}: a skip needs a reason")
+        return answer
+    word, _, rest = str(raw).partition(":")
+    word, rest = word.strip().lower(), rest.strip()
+    if word in ("done", "yes", "ok", "confirmed", "run", "automate"):
+        return Answer(Status.DONE, note=rest, by=operator, automate=word == "automate")
+    if word == "skip":
+        if not rest:
+            raise RelbookError(f"answers: {key}: a skip needs a reason ('skip: reason')")
+        return Answer(Status.SKIPPED, reason=rest, by=operator)
+    if word in ("fail", "failed", "no"):
+        return Answer(Status.FAILED, reason=rest or "answered fail", by=operator)
+    raise RelbookError(f"answers: {key}: {raw!r} is not done, 'skip: reason' or fail")
+
+
+def load_answers(path: str) -> dict[str, Any]:
+    """Read an answers YAML file (step id or text -> answer)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except OSError as e:
+        raise RelbookError(f"cannot read answers: {e.strerror}", path=path) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise RelbookError(
+            f"answers: {getattr(e, 'problem', 'invalid YAML')}",
+            path=path,
+            line=mark.line + 1 if mark else 0,
+        ) from None
+    if not isinstance(data, dict):
+        raise RelbookError("answers must be a mapping: step id or text -> answer", path=path)
+    return {str(k): v for k, v in data.items()}
+
+
+def _exclude_records(repo: Path, records: Path) -> None:
+    """Keep a records directory inside the repo out of `git add .` (.git/info/exclude)."""
+    try:
+        rel = records.resolve().relative_to(repo.resolve())
+    except ValueError:
+        return
+    exclude = repo / ".git" / "info" / "exclude"
+    line = f"/{rel.as_posix()}/"
+    try:
+        text = exclude.read_text() if exclude.exists() else ""
+        if line not in text.split("\n"):
+            exclude.parent.mkdir(parents=True, exist_ok=True)
+            with open(exclude, "a") as f:
+                f.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
+    except OSError:
+        pass

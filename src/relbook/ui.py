@@ -1,0 +1,162 @@
+"""The terminal side of a run: progress lines, live output, operator prompts."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from relbook.model import Outcome, Status, Step
+from relbook.run import Answer
+
+_COLORS = {"ok": "32", "fail": "31", "warn": "33", "dim": "2", "bold": "1"}
+
+
+class TerminalUI:
+    """Progress and prompts on a terminal; plain text when not a terminal."""
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        inp: TextIO | None = None,
+        path: str = "",
+        commands: dict[int, str] | None = None,
+    ) -> None:
+        self.out = out or sys.stdout
+        self.inp = inp or sys.stdin
+        self.interactive = _isatty(self.inp) and _isatty(self.out)
+        self.color = _isatty(self.out) and not os.environ.get("NO_COLOR")
+        self.path = path
+        self.commands = commands or {}
+        self.at_line_start = True
+        self.pending_echo: list[str] = []
+
+    def _c(self, kind: str, text: str) -> str:
+        return f"\033[{_COLORS[kind]}m{text}\033[0m" if self.color else text
+
+    def _print(self, text: str = "") -> None:
+        if not self.at_line_start:
+            self.out.write("\n")
+            self.at_line_start = True
+        for echo in self.pending_echo:
+            self.out.write(self._c("dim", f"  $ {echo}") + "\n")
+        self.pending_echo.clear()
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def info(self, text: str) -> None:
+        self._print(text)
+
+    def step_begin(self, n: int, total: int, step: Step, title: str) -> None:
+        section = step.section or "(top)"
+        self._print(
+            self._c("bold", f"[{n}/{total}] {section} > {title}")
+            + self._c("dim", f"  ({self.path}:{step.line})")
+        )
+
+    def command(self, line: int, text: str) -> None:
+        shown = text or self.commands.get(line, "")
+        if not shown:
+            return
+        if self.at_line_start:
+            self._print(self._c("dim", f"  $ {shown}"))
+        else:  # output of the previous command is mid-line: echo at its next line end
+            self.pending_echo.append(shown)
+
+    def output(self, text: str) -> None:
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            if i:
+                self.out.write("\n")
+                self.at_line_start = True
+                for echo in self.pending_echo:
+                    self.out.write(self._c("dim", f"  $ {echo}") + "\n")
+                self.pending_echo.clear()
+            if piece:
+                if self.at_line_start:
+                    self.out.write("    ")
+                self.out.write(piece)
+                self.at_line_start = False
+        self.out.flush()
+
+    def step_end(self, o: Outcome) -> None:
+        took = f" {o.duration:.1f}s" if o.duration else ""
+        if o.status in (Status.DONE, Status.ALREADY_DONE):
+            word = "ok" if o.status is Status.DONE else "already done"
+            extra = f" ({o.note})" if o.note and o.kind != "shell" else ""
+            self._print("  ... " + self._c("ok", word) + took + extra)
+        elif o.status in (Status.SKIPPED, Status.NOT_APPLICABLE):
+            self._print("  ... " + self._c("warn", f"{o.status.value}: {o.reason}"))
+        elif o.status is Status.PENDING:
+            self._print("  ... " + self._c("warn", "waiting for an answer"))
+        else:
+            where = f"{self.path}:{o.failed_line or o.line}"
+            code = f" exit {o.exit_code}" if o.exit_code is not None else ""
+            self._print(
+                "  ... "
+                + self._c("fail", f"{o.status.value.upper()}{code}")
+                + took
+                + f" at {where}"
+            )
+
+    def _input(self, prompt: str) -> str | None:
+        self._print()
+        self.out.write(prompt)
+        self.out.flush()
+        line = self.inp.readline()
+        return None if not line else line.strip()
+
+    def confirm(self, question: str) -> bool:
+        reply = self._input(f"  {question} [y/N] ")
+        return bool(reply) and reply.lower() in ("y", "yes")
+
+    def ask(self, step: Step, text: str, *, signoff: bool, automation: str) -> Answer:
+        """Prompt until the operator answers: done / skip / fail / note / quit."""
+        note = ""
+        choices = "(d)one, (s)kip, (f)ail, (n)ote, (q)uit"
+        if automation:
+            choices = f"(a)utomate: {automation}; " + choices
+        if step.optional:
+            text += "  [optional]"
+        self._print(f"  [ ] {text}")
+        while True:
+            reply = self._input(f"  {choices}? ")
+            if reply is None:
+                return Answer(Status.PENDING)
+            key = reply[:1].lower()
+            if key == "a" and automation:
+                return Answer(
+                    Status.DONE, note=_join(note, f"automated: {automation}"), automate=True
+                )
+            if key == "d":
+                signer = ""
+                if signoff:
+                    signer = self._input("  Signed by (name): ") or ""
+                return Answer(Status.DONE, note=note, signer=signer)
+            if key == "s":
+                reason = ""
+                while not reason:
+                    got = self._input("  Reason for skipping (required): ")
+                    if got is None:
+                        return Answer(Status.PENDING)
+                    reason = got
+                return Answer(Status.SKIPPED, reason=reason, note=note)
+            if key == "f":
+                reason = self._input("  What went wrong? ") or "answered fail"
+                return Answer(Status.FAILED, reason=reason, note=note)
+            if key == "n":
+                note = _join(note, self._input("  Note: ") or "")
+                continue
+            if key == "q":
+                return Answer(Status.PENDING, note=note)
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}; {b}" if a and b else a or b
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
