@@ -141,11 +141,14 @@ def markdown() -> Any:
     """The shared mistune instance: AST output, task lists, tables, lines."""
     global _MD
     if _MD is None:
-        from mistune.plugins.table import table
+        from mistune.plugins.table import table, table_in_list, table_in_quote
         from mistune.plugins.task_lists import task_lists
 
+        # tables inside list items and quotes too, as GitHub renders them; the
+        # same rules everywhere also means one scanner regex to compile, not three
+        plugins = [task_lists, table, table_in_list, table_in_quote]
         block = LineBlockParser(max_nested_level=_MAX_NESTING)
-        _MD = mistune.Markdown(renderer=None, block=block, plugins=[task_lists, table])
+        _MD = mistune.Markdown(renderer=None, block=block, plugins=plugins)
     return _MD
 
 
