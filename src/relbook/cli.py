@@ -28,8 +28,9 @@ def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Any]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `relbook` console script."""
     try:
-        args = _parser().parse_args(argv)
-        args.argv = list(sys.argv[1:] if argv is None else argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        args = _parser(words).parse_args(words)
+        args.argv = words
         return COMMANDS[args.command](args)
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
@@ -41,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; given argv naming a command, only that command's
+    arguments are built (building every subcommand costs start-up time)."""
     p = argparse.ArgumentParser(
         prog="relbook",
         description="Run Markdown release guides as parameterized runbooks, "
@@ -49,8 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"relbook {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in PARSERS:
-        add(sub)
+    wanted = next((w for w in argv or () if not w.startswith("-")), None)
+    names = [add.__name__.removeprefix("_add_") for add in PARSERS]
+    for name, add in zip(names, PARSERS, strict=True):
+        if wanted in names and name != wanted:
+            sub.add_parser(name)
+        else:
+            add(sub)
     return p
 
 

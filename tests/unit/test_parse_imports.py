@@ -44,3 +44,30 @@ def test_parse_needs_only_mistune(runbook: Path):
     loaded = _modules(code)
     assert "mistune" in loaded
     assert not loaded & HEAVY, loaded & HEAVY
+
+
+def test_each_parser_function_registers_its_own_command():
+    """`_add_<name>` must add the subcommand <name>: the CLI builds only the one asked for."""
+    import argparse
+
+    from relbook import cli
+
+    for add in cli.PARSERS:
+        p = argparse.ArgumentParser()
+        sub = p.add_subparsers(dest="command")
+        add(sub)
+        assert list(sub.choices) == [add.__name__.removeprefix("_add_")]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["parse", "--help"], ["bogus"]])
+def test_help_and_unknown_commands_still_list_everything(argv, capsys):  # noqa: ANN001
+    from relbook import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    if argv == ["parse", "--help"]:
+        assert "--json" in text
+    else:
+        assert all(name in text for name in ("parse", "params", "parameterize", "run", "lint"))
