@@ -55,9 +55,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     wanted = next((w for w in argv or () if not w.startswith("-")), None)
     names = [add.__name__.removeprefix("_add_") for add in PARSERS]
     for name, add in zip(names, PARSERS, strict=True):
-        if wanted in names and name != wanted:
-            sub.add_parser(name)
-        else:
+        if wanted not in names or name == wanted:
             add(sub)
     return p
 

@@ -317,13 +317,14 @@ def explicit_form(text: str, example: str) -> str:
 
 # -- rendering ---------------------------------------------------------------
 
-# `{%` that opens no Jinja statement (as in `printf '{%s}'`) is text
-_LONE_STATEMENT = re.compile(
+# `{%` that opens no Jinja statement (as in `printf '{%s}'`) is text. These
+# render-only patterns compile (and stay cached in `re`) on first use.
+_LONE_STATEMENT = (
     r"\{%(?!-?\s*(?:if|elif|else|endif|for|endfor|set|endset|raw|endraw|with|endwith"
     r"|filter|endfilter|macro|endmacro|call|endcall)\b)"
 )
 _RAW_OPEN = "{% raw %}{%{% endraw %}"
-_SENTINEL = re.compile("\x01RB([PC])(\\d+)\x02")
+_SENTINEL = "\x01RB([PC])(\\d+)\x02"
 
 
 class _Value(str):
@@ -358,7 +359,7 @@ def render_shell(
     rendered = _jinja(text, _as_values(values), path, line, finalize=_marker(computed))
     pieces: list[str] = []
     last = 0
-    for m in _SENTINEL.finditer(rendered):
+    for m in re.finditer(_SENTINEL, rendered):
         ctx = quote_context(rendered, m.start())
         pieces.append(rendered[last : m.start()])
         if m.group(1) == "P":
@@ -435,7 +436,7 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: An
         autoescape=False,
         finalize=finalize,
     )
-    protected = _LONE_STATEMENT.sub(_RAW_OPEN, text)
+    protected = re.sub(_LONE_STATEMENT, _RAW_OPEN, text)
     protected = _JINJA_EXPR.sub(
         lambda m: m.group(0) if m.group(1) in values else "{% raw %}" + m.group(0) + "{% endraw %}",
         protected,

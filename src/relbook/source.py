@@ -18,7 +18,6 @@ block token keeps its source text, so an inline directive gets its own line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import mistune
@@ -176,41 +175,74 @@ class Blocks:
 
 # -- a flat index of where things are (for lint and notes) ------------------
 
-_ITEM_LINE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
-_TASK_BOX = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
+_ITEM_LINE = r"[ \t]*(?:>[ \t]?)*[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]+(.*))?$"
+_TASK_BOX = r"\[([ xX])\](?:[ \t]+|$)"
 
 
-@dataclass
-class Fence:
-    line: int  # the opening fence
-    marker: str
-    info: str
-    body: list[tuple[int, str]] = field(default_factory=list)  # source lines, prefixes kept
-    closed: bool = True
-    indent: int = 0  # column of the marker in its line (list indent, quote markers)
+class _Record:
+    """A small record type (plain class: dataclasses cost start-up time here)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__
+        )
 
 
-@dataclass
-class Item:
-    line: int
-    ordered: bool
-    task: bool
-    checked: bool
-    text: str  # source text after the marker (and the task box)
+class Fence(_Record):
+    """A fenced code block: opening line, marker, info, body lines with their prefixes."""
+
+    __slots__ = ("line", "marker", "info", "body", "closed", "indent")
+
+    def __init__(
+        self,
+        line: int,
+        marker: str,
+        info: str,
+        body: list[tuple[int, str]],
+        closed: bool,
+        indent: int,
+    ) -> None:
+        self.line, self.marker, self.info = line, marker, info
+        self.body = body  # (line, source text with list indent / quote markers)
+        self.closed = closed
+        self.indent = indent  # column of the marker in its line
 
 
-@dataclass
-class Heading:
-    line: int
-    level: int
-    text: str
+class Item(_Record):
+    """A list item: its line and the source text after the marker (and task box)."""
+
+    __slots__ = ("line", "ordered", "task", "checked", "text")
+
+    def __init__(self, line: int, ordered: bool, task: bool, checked: bool, text: str) -> None:
+        self.line, self.ordered, self.task, self.checked, self.text = (
+            line,
+            ordered,
+            task,
+            checked,
+            text,
+        )
 
 
-@dataclass
-class Scan:
-    fences: list[Fence] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
-    headings: list[Heading] = field(default_factory=list)
+class Heading(_Record):
+    __slots__ = ("line", "level", "text")
+
+    def __init__(self, line: int, level: int, text: str) -> None:
+        self.line, self.level, self.text = line, level, text
+
+
+class Scan(_Record):
+    __slots__ = ("fences", "items", "headings")
+
+    def __init__(self) -> None:
+        self.fences: list[Fence] = []
+        self.items: list[Item] = []
+        self.headings: list[Heading] = []
 
 
 def scan(text: str) -> Scan:
@@ -272,9 +304,9 @@ def _item(tok: dict[str, Any], lines: list[str], out: Scan, ordered: bool) -> No
     if not children or "_line" not in children[0]:
         return
     line = children[0]["_line"]
-    m = _ITEM_LINE.match(lines[line - 1])
+    m = re.match(_ITEM_LINE, lines[line - 1])
     rest = (m.group(1) or "") if m else lines[line - 1].strip()
     task = tok["type"] == "task_list_item"
-    box = _TASK_BOX.match(rest) if task else None
+    box = re.match(_TASK_BOX, rest) if task else None
     text = rest[box.end() :] if box else rest
     out.items.append(Item(line, ordered, task, bool(tok.get("attrs", {}).get("checked")), text))
