@@ -139,17 +139,7 @@ def bind(
     front = runbook.front_matter if runbook else {}
     prefix = str(front.get("tag_prefix", "v"))
     sources = {"version": "--version", "description": "--description" if description else "default"}
-    previous = None
-    if repo:
-        from relbook.gitfacts import release_tags
-
-        tags = release_tags(repo)
-        previous = _previous(v, tags, prefix, check_tags)
-        sources["previous_version"] = f"highest earlier tag in {repo}"
-    elif v.patch > 0 and not v.prerelease:
-        previous = Version(v.major, v.minor, v.patch - 1)
-        sources["previous_version"] = "patch - 1 (no --repo given)"
-    day = _date(date)
+    previous = _previous_for(v, repo, prefix, check_tags, sources)
     values: dict[str, str | None] = {
         "version": str(v),
         "description": description,
@@ -159,15 +149,41 @@ def bind(
         "next_patch": f"{v.major}.{v.minor}.{v.patch + 1}",
         "release_type": v.release_type,
         "bump": _bump(v, previous),
-        "date": day,
+        "date": _date(date),
     }
-    for name, default in (front.get("params") or {}).items():
-        values.setdefault(str(name), None if default is None else str(default))
-        sources.setdefault(str(name), "front matter")
+    for name, default in _front_params(runbook).items():
+        values.setdefault(name, default)
+        sources.setdefault(name, "front matter")
     for name, value in (extra or {}).items():
         values[name] = value
         sources[name] = "--param"
     return Params(values, sources)
+
+
+def _previous_for(
+    v: Version, repo: str | None, prefix: str, check: bool, sources: dict[str, str]
+) -> Version | None:
+    if repo:
+        from relbook.gitfacts import release_tags
+
+        sources["previous_version"] = f"highest earlier tag in {repo}"
+        return _previous(v, release_tags(repo), prefix, check)
+    if v.patch > 0 and not v.prerelease:
+        sources["previous_version"] = "patch - 1 (no --repo given)"
+        return Version(v.major, v.minor, v.patch - 1)
+    return None
+
+
+def _front_params(runbook: Runbook | None) -> dict[str, str | None]:
+    """`params:` defaults from front matter, as text."""
+    params = runbook.front_matter.get("params") if runbook else None
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ParamError(
+            "front matter params must be a mapping (name: default)", path=runbook.path, line=1
+        )
+    return {str(k): None if v is None else str(v) for k, v in params.items()}
 
 
 def _date(date: str | None) -> str:

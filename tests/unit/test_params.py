@@ -90,3 +90,14 @@ def test_cli_params_without_version_shows_the_guide_examples(capsys: pytest.Capt
     assert "example version in the guide: 1.2.3" in out
     assert "commands with these values" not in out
     assert f"{RELEASE}:76 ([Brief description])" in out
+
+
+def test_front_matter_params(tmp_path, capsys):  # noqa: ANN001
+    guide = tmp_path / "g.md"
+    guide.write_text("---\nparams:\n  region: eu-west-1\n  replicas: 3\n---\n# G\n")
+    assert main(["params", str(guide), "--version", "1.2.3"]) == 0
+    out = capsys.readouterr().out
+    assert "region            eu-west-1" in out and "replicas          3" in out
+    guide.write_text("---\nparams: [region]\n---\n# G\n")
+    assert main(["params", str(guide), "--version", "1.2.3"]) == 2
+    assert "front matter params must be a mapping" in capsys.readouterr().err
