@@ -181,3 +181,23 @@ def test_unreadable_paths(target: str, tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["parse", path]) == 2
     err = capsys.readouterr().err
     assert err.startswith("relbook: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+FRONT = st.sampled_from(
+    ["title: T", "title: [x", "params: [a]", "params:\n  a: 1\n  b: null", "params: 5",
+     "tag_prefix: 5", "tag_prefix: release-", "example_version: 1.2.3", "example_version: x",
+     "example_version: 1.2", "contingency: yes", "a: &x [*x]", "- item", "~", "date: 2025-01-01",
+     "k: {a: [1, {b: 2025-01-01}]}", "title: 12", "? [a, b]\n: c", "'unclosed", ""]
+)  # fmt: skip
+
+
+@CLI
+@given(lines=st.lists(FRONT, max_size=4), closed=st.booleans())
+def test_random_front_matter_through_the_cli(
+    lines: list[str], closed: bool, capsys: pytest.CaptureFixture[str]
+):
+    text = "---\n" + "\n".join(lines) + ("\n---\n" if closed else "\n") + GUIDES[1].decode()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "guide.md"
+        path.write_text(text)
+        _cli(path, capsys)
