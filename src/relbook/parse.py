@@ -454,7 +454,7 @@ class _Walker:
                 line=line,
                 section=section.title if section else "",
                 section_path=section.path if section else (),
-                optional=bool(d.get("optional")) or bool(_OPTIONAL.search(text)),
+                optional=bool(d.get("optional")) or _is_optional(text),
                 contingency=bool(section.contingency if section else self.doc_contingency),
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
@@ -516,7 +516,17 @@ def _lang(tok: dict[str, Any]) -> str:
     return word.strip("{}.").lower()
 
 
+def _is_optional(text: str) -> bool:
+    # a cheap test first: most steps have neither a parenthesis nor `optional:`
+    if "(" not in text and text[:9].lower() != "optional:":
+        return False
+    return bool(_OPTIONAL.search(text))
+
+
 def _applies_to(text: str) -> str:
+    low = text.lower()
+    if not any(w in low for w in ("major", "minor", "patch", "hotfix", "release")):
+        return ""
     m = _APPLIES.search(text)
     return (m.group(1) or m.group(2)) if m else ""
 

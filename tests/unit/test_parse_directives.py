@@ -199,3 +199,22 @@ def test_bad_front_matter_is_a_located_error(front: str, line: int, message: str
     with pytest.raises(ParseError, match=message) as e:
         parse_runbook(front + "# T\n", "f.md")
     assert e.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("item", "optional", "applies"),
+    [
+        ("Snapshot the database (if needed)", True, ""),
+        ("Tidy up (Optional)", True, ""),
+        ("OPTIONAL: warm the cache", True, ""),
+        ("Optional steps are listed below", False, ""),
+        ("Management approval for major releases", False, "major"),
+        ("For MINOR versions, update the docs", False, "minor"),
+        ("Board sign-off (major only)", False, "major"),
+        ("Rebuild on pre-release versions", False, "prerelease"),
+        ("Deploy to production", False, ""),
+    ],
+)
+def test_optional_and_applies_to_from_item_text(item: str, optional: bool, applies: str):
+    step = parse_runbook(f"- [ ] {item}\n").steps[0]
+    assert (step.optional, step.applies_to) == (optional, applies)
