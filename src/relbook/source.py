@@ -53,8 +53,8 @@ class LineState(BlockState):
         """1-based source line of `pos`."""
         return self.line0 + self.index(pos)
 
-    def child_state(self, src: str, lazy_line_starts: set[int] | None = None) -> BlockState:
-        child = super().child_state(src, lazy_line_starts)
+    def child_state(self, src: str, *args: Any, **kwargs: Any) -> BlockState:
+        child = super().child_state(src, *args, **kwargs)
         if isinstance(child, LineState) and self.containers:
             kind, first = self.containers[-1]
             if kind == "quote":
