@@ -86,6 +86,29 @@ class LocalEngine:
     name = "local"
     _sel: selectors.BaseSelector | None = None
 
+    _server: Any = None
+
+    def server(self, env: dict[str, str]) -> _Server:
+        """The shell server for this environment (started, or restarted, on demand)."""
+        if self._server is not None and (self._server.env != env or not self._server.alive()):
+            self.drop_server()
+        if self._server is None:
+            self._server = _Server(dict(env))
+        return self._server
+
+    def drop_server(self) -> None:
+        """Stop the shell server (the next step starts a new one)."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def close(self) -> None:
+        """Release what the engine holds (its shell server, its selector)."""
+        self.drop_server()
+        if self._sel is not None:
+            self._sel.close()
+            self._sel = None
+
     def _selector(self) -> selectors.BaseSelector:
         """One selector for all steps (creating one per step shows in the overhead)."""
         if self._sel is None:
@@ -113,13 +136,12 @@ class LocalEngine:
         bash starts up (the runner fsyncs its journal there)."""
         token = token or uuid.uuid4().hex
         trace_r, trace_w = os.pipe()
-        env = {**env, TRACE_FD_VAR: str(trace_w), STEP_TOKEN_VAR: token}
         started = time.monotonic()
         own = log is None
         if log is None:
             log = OutputLog(log_path or Path(os.devnull))
         try:
-            proc = _spawn(script, env, cwd, trace_r, trace_w)
+            proc = _spawn(self, script, env, cwd, token, trace_r, trace_w)
             try:
                 on_started()
             except BaseException:
@@ -151,29 +173,139 @@ def _bash() -> str:
 _BASH: str | None = None
 
 
-def _spawn(script: str, env: dict[str, str], cwd: str, trace_r: int, trace_w: int) -> Any:
-    """Start bash in its own session (a process group the runner can kill whole)."""
-    _subreaper(True)
-    try:
-        proc = subprocess.Popen(
-            [_bash(), "--noprofile", "--norc", "-c", HEADER + script],
-            cwd=cwd,
+# A long-lived bash that runs each step in a forked subshell: forking a running
+# shell costs a fraction of starting bash anew, which dominates trivial steps.
+# Job control (set -m) gives each step a process group of its own; the step turns
+# it off again so that its own background jobs stay in that group.
+_SERVER = """set -m
+exec 2>/dev/null
+while IFS= read -r -d '' __rb_dir && IFS= read -r -d '' __rb_out &&
+      IFS= read -r -d '' __rb_trace && IFS= read -r -d '' __rb_token &&
+      IFS= read -r -d '' __rb_s; do
+  if ! exec 5>"$__rb_out" 6>"$__rb_trace"; then
+    printf 'pid 0\\nrc 0 127\\n'; continue
+  fi
+  ( set +m; export RELBOOK_STEP_TOKEN="$__rb_token" RELBOOK_TRACE_FD=6
+    cd -- "$__rb_dir" || exit 127; unset __rb_dir __rb_out __rb_trace __rb_token
+    eval "$__rb_s" ) </dev/null >&5 2>&5 5>&- &
+  __rb_pid=$!
+  exec 5>&- 6>&-
+  printf 'pid %s\\n' "$__rb_pid"
+  wait "$__rb_pid"
+  printf 'rc %s %s\\n' "$__rb_pid" "$?"
+done
+"""
+_EVAL_LINE = _SERVER.split("\n").index(next(x for x in _SERVER.split("\n") if "eval" in x)) + 1
+# bash numbers the step's lines from the line of `eval` in _SERVER
+
+
+class _Server:
+    """The shell that forks one subshell per step (see _SERVER)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.proc = subprocess.Popen(
+            [_bash(), "--noprofile", "--norc", "-c", _SERVER],
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(trace_w,),
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        self.ctl = self.proc.stdout.fileno()
+        self.buf = b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def start(self, script: str, cwd: str, out_w: int, trace_w: int, token: str) -> int:
+        """Send a step; returns the pid of its subshell (0 if it could not start)."""
+        me = f"/proc/{os.getpid()}/fd"
+        fields = [cwd, f"{me}/{out_w}", f"{me}/{trace_w}", token, script.replace("\0", "")]
+        data = b"".join(f.encode("utf-8", "surrogateescape") + b"\0" for f in fields)
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+        line = self.line(None)
+        return int(line.split()[1]) if line.startswith("pid ") else 0
+
+    def line(self, timeout: float | None) -> str:
+        """The next control line, or "" if none came in time or the shell is gone."""
+        import select
+
+        while b"\n" not in self.buf:
+            ready, _, _ = select.select([self.ctl], [], [], timeout)
+            if not ready:
+                return ""
+            data = os.read(self.ctl, 4096)
+            if not data:
+                return ""
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
+class _StepProc:
+    """A step's subshell, with the parts of Popen the pump uses."""
+
+    def __init__(self, server: _Server, pid: int, stdout: Any) -> None:
+        self.server, self.pid, self.stdout = server, pid, stdout
+        self.returncode: int | None = None if pid else 127
+
+    def fileno_exit(self) -> int:
+        return self.server.ctl
+
+    def _take(self, timeout: float | None) -> None:
+        line = self.server.line(timeout)
+        if line.startswith("rc "):
+            self.returncode = int(line.split()[2])
+        elif not line and not self.server.alive():
+            self.returncode = 255  # the shell itself is gone
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self._take(0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self._take(timeout)
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired("bash", timeout or 0)
+        return self.returncode
+
+
+def _spawn(
+    engine: Any, script: str, env: dict[str, str], cwd: str, token: str, trace_r: int, trace_w: int
+) -> Any:
+    """Start a step's subshell in a process group the runner can kill whole."""
+    _subreaper(True)
+    out_r, out_w = os.pipe()
+    try:
+        server = engine.server(env)
+        pid = server.start(HEADER + script, cwd, out_w, trace_w, token)
     except OSError as e:
         _subreaper(False)
-        os.close(trace_r)
-        os.close(trace_w)
+        for fd in (out_r, out_w, trace_r, trace_w):
+            os.close(fd)
+        engine.drop_server()
         from relbook.errors import RelbookError
 
         raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
+    os.close(out_w)
     os.close(trace_w)
-    return proc
+    return _StepProc(server, pid, os.fdopen(out_r, "rb", buffering=0))
 
 
 class _Pump:
@@ -304,7 +436,7 @@ class _Pump:
             if not num.isdigit():
                 continue
             if kind == "at":
-                self.last_line = int(num) - HEADER_LINES
+                self.last_line = int(num) - _EVAL_LINE + 1 - HEADER_LINES
                 self.on_line(self.last_line)
             elif kind == "done":
                 self.done_lines.append(int(num))

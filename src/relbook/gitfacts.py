@@ -1,4 +1,5 @@
-"""Facts from git (GitPython): tags, HEAD, branch, dirty tree, log between tags."""
+"""Facts from git: tags, HEAD, branch, dirty tree (plain `git`, fast enough for the
+start of every run), and a GitPython repository for history (release notes)."""
 
 from __future__ import annotations
 
@@ -17,23 +18,49 @@ def open_repo(path: str) -> Any:
         raise RelbookError(f"--repo {path}: not a git repository") from None
 
 
+def git_out(path: str, *args: str, timeout: float = 20) -> tuple[int, str]:
+    """Run plain `git` (cheap: no GitPython import on the release hot path)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=path, capture_output=True, text=True, timeout=timeout
+        )
+    except FileNotFoundError:
+        raise RelbookError("git is not installed (it is needed for --repo)") from None
+    except subprocess.TimeoutExpired:
+        return 124, ""
+    return out.returncode, out.stdout
+
+
+def check_repo(path: str) -> None:
+    """A clear error unless `path` is the top of a git work tree."""
+    code, top = git_out(path, "rev-parse", "--show-toplevel") if _is_dir(path) else (1, "")
+    if code != 0:
+        raise RelbookError(f"--repo {path}: not a git repository")
+
+
+def _is_dir(path: str) -> bool:
+    import os
+
+    return os.path.isdir(path)
+
+
 def release_tags(path: str, *, remote: bool = True) -> dict[str, str]:
     """Tag names in the repo and on `origin`: name -> "local", "origin" or "both"."""
-    repo = open_repo(path)
-    out = {t.name: "local" for t in repo.tags}
-    if remote and "origin" in [r.name for r in repo.remotes]:
-        for name in remote_tags(repo):
+    check_repo(path)
+    _, text = git_out(path, "for-each-ref", "--format=%(refname:short)", "refs/tags")
+    out = {name: "local" for name in text.split()}
+    if remote and git_out(path, "config", "--get", "remote.origin.url")[0] == 0:
+        for name in remote_tags(path):
             out[name] = "both" if name in out else "origin"
     return out
 
 
-def remote_tags(repo: Any) -> list[str]:
+def remote_tags(path: str) -> list[str]:
     """Tags on origin (ls-remote); an unreachable origin gives none."""
-    import git
-
-    try:
-        text = repo.git.ls_remote("--tags", "origin", kill_after_timeout=20)
-    except git.GitCommandError:
+    code, text = git_out(path, "ls-remote", "--tags", "origin")
+    if code != 0:
         return []
     names = []
     for row in text.splitlines():
@@ -44,25 +71,24 @@ def remote_tags(repo: Any) -> list[str]:
 
 
 def head_facts(path: str) -> dict[str, str]:
-    """HEAD commit, branch and dirtiness, for the record."""
-    repo = open_repo(path)
-    try:
-        head = repo.head.commit.hexsha
-    except ValueError:
-        head = ""
-    branch = "" if repo.head.is_detached else repo.active_branch.name
-    origin = next((r for r in repo.remotes if r.name == "origin"), None)
-    return {
-        "head": head,
-        "branch": branch,
-        "dirty": "yes" if repo.is_dirty(untracked_files=True) else "no",
-        "origin": origin.url if origin else "",
-    }
+    """HEAD commit, branch, dirtiness and origin URL, for the record (two git calls)."""
+    check = git_out(path, "status", "--porcelain=v2", "--branch", "--untracked-files=normal")
+    head = branch = ""
+    dirty = False
+    for row in check[1].splitlines():
+        if row.startswith("# branch.oid "):
+            head = row.split()[2] if row.split()[2] != "(initial)" else ""
+        elif row.startswith("# branch.head "):
+            branch = row.split()[2] if row.split()[2] != "(detached)" else ""
+        elif not row.startswith("#"):
+            dirty = True
+    origin = git_out(path, "config", "--get", "remote.origin.url")[1].strip()
+    return {"head": head, "branch": branch, "dirty": "yes" if dirty else "no", "origin": origin}
 
 
 def is_dirty(path: str) -> bool:
     """True if the working tree has changes or untracked files."""
-    return bool(open_repo(path).is_dirty(untracked_files=True))
+    return head_facts(path)["dirty"] == "yes"
 
 
 def user_name(path: str | None) -> str:

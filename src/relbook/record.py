@@ -78,6 +78,8 @@ class Journal:
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
         self.unsynced = False
+        self._thread: Any = None
+        self._error: OSError | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -132,16 +134,49 @@ class Journal:
 
     def sync(self) -> None:
         """fsync what was appended since the last sync (cheap when nothing was)."""
+        self._join()
         if not self.unsynced:
             return
+        self.unsynced = False
+        self._fsync()
+        self._raise()
+
+    def sync_soon(self) -> None:
+        """Start an fsync in the background (it overlaps the step that is starting);
+        the next sync waits for it and reports its error. While one is still in flight
+        (steps finishing faster than the disk syncs), the requests are coalesced into
+        the next one, as databases do with group commit."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._join()
+        self._raise()
+        if not self.unsynced:
+            return
+        import threading
+
+        self.unsynced = False
+        self._thread = threading.Thread(target=self._fsync, daemon=True)
+        self._thread.start()
+
+    def _fsync(self) -> None:
         try:
             os.fsync(self.fd)
         except OSError as e:
-            raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path)) from None
-        self.unsynced = False
+            self._error = e
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            e, self._error = self._error, None
+            raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path))
 
     def close(self) -> None:
         """Close the journal."""
+        self._join()
         os.close(self.fd)
 
 

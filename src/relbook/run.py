@@ -421,6 +421,7 @@ class Runner:
         }
 
     def _finish(self, result: str) -> None:
+        self.engine.close()
         if not self.journal:
             return
         head = ""
@@ -732,7 +733,7 @@ class Runner:
             masker=self.masker,
             on_output=self.ui.output,
             on_line=on_line,
-            on_started=self.journal.sync,  # the per-step fsync, while bash starts up
+            on_started=self.journal.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
         )
 
