@@ -282,8 +282,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         command="relbook " + shlex.join(args.argv),
     )
     ui = TerminalUI(path=rb.path)
+    runner = Runner(rb, opts, ui)
     try:
-        result = Runner(rb, opts, ui).run()
+        if opts.engine == "papermill" and not opts.dry_run:
+            from relbook.pmengine import run_papermill
+
+            result = run_papermill(runner)
+        else:
+            result = runner.run()
     except Paused as e:
         print(f"relbook: paused: {e}", file=sys.stderr)
         return 3

@@ -278,6 +278,35 @@ class Runner:
         """Write the final record: `result`, or done/incomplete from the outcomes."""
         self._finish(result or ("done" if self._all_finished() else "incomplete"))
 
+    def settle(self, status: Status, reason: str) -> list[Outcome]:
+        """Close the record of a run whose process died without closing it: the steps it
+        was running get `status` and `reason`, and the run ends as failed. The caller
+        holds the release lock; returns the outcomes recorded."""
+        if self.paths is None:
+            self.locate()
+        events = read_journal(self.paths.journal)
+        if not events or replay(events).result != "running":
+            return []
+        self._bind()
+        self.journal = Journal(self.paths.journal, events)
+        self.state = replay(events)
+        lost = []
+        for step_id, started in _left_running(events).items():
+            step = self.rb.step(step_id)
+            if step is None:
+                continue
+            outcome = self._base_outcome(step)
+            outcome.status, outcome.reason, outcome.started = status, reason, started
+            outcome.duration = _seconds_since(started)
+            log = self.paths.logs / f"{step_id}.log"
+            if log.exists():
+                outcome.output = _tail(log)
+                outcome.log = str(log.relative_to(self.paths.base))
+            self._record(outcome)
+            lost.append(outcome)
+        self._finish("failed")
+        return lost
+
     def _all_finished(self) -> bool:
         return all(
             (o := self.state.outcomes.get(s)) is not None and o.status.finished
@@ -849,3 +878,33 @@ def _exclude_records(repo: Path, records: Path) -> None:
                 f.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
     except OSError:
         pass
+
+
+def _left_running(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Steps started since the run last began or resumed and never given an outcome."""
+    running: dict[str, str] = {}
+    for e in events:
+        kind = e.get("event")
+        if kind in ("begin", "resume"):
+            running.clear()
+        elif kind == "start":
+            running[e["step"]] = e.get("time", "")
+        elif kind == "outcome":
+            running.pop(e["outcome"].get("step_id", ""), None)
+    return running
+
+
+def _seconds_since(stamp: str) -> float:
+    from datetime import datetime
+
+    try:
+        return max(0.0, time.time() - datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").timestamp())
+    except ValueError:
+        return 0.0
+
+
+def _tail(path: Path, limit: int = 64 * 1024) -> str:
+    """The end of a step's log (what it printed before its process died)."""
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - limit))
+        return f.read().decode("utf-8", "replace")
