@@ -179,6 +179,186 @@ def cmd_parameterize(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- render ------------------------------------------------------------------
+
+
+def _add_render(sub: Any) -> None:
+    p = sub.add_parser(
+        "render",
+        help="filled checklist, release notes, release report",
+        description="Write a document for a release: the checklist filled in, "
+        "release notes from git history, or the HTML report of a record.",
+    )
+    kinds = p.add_subparsers(dest="document", required=True, metavar="DOCUMENT")
+    _add_render_checklist(kinds)
+    _add_render_notes(kinds)
+    _add_render_report(kinds)
+
+
+def _add_render_checklist(kinds: Any) -> None:
+    c = kinds.add_parser(
+        "checklist",
+        help="the runbook as a Markdown task list, values filled in (outcomes with --record)",
+        description="Markdown task list of RUNBOOK's steps with parameters filled in, "
+        "grouped by section; contingency sections last. With --record, each item "
+        "shows its outcome: who, when, skip reasons, notes, shell status and duration.",
+    )
+    _runbook_arg(c)
+    _version_args(c, required=False)
+    c.add_argument("--record", metavar="FILE", help="a release record (.ipynb) to fill in outcomes")
+    _render_common(c)
+
+
+def _add_render_notes(kinds: Any) -> None:
+    n = kinds.add_parser(
+        "notes",
+        help="release notes from the git history since the previous release tag",
+        description="Release notes for --version: Conventional Commits between the "
+        "previous release tag and the new tag (or HEAD), grouped by type; breaking "
+        "changes become migration steps. The runbook's own release-notes template "
+        "section, if it has one, gives the fields.",
+    )
+    _runbook_arg(n)
+    _version_args(n, required=True)
+    n.add_argument(
+        "--known-issue",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a known issue to list (repeatable)",
+    )
+    n.add_argument(
+        "--changelog", metavar="FILE", help="also add the version's section to this CHANGELOG.md"
+    )
+    n.add_argument(
+        "--record",
+        metavar="FILE",
+        help="a release record: its skipped and failed steps become known issues",
+    )
+    _render_common(n)
+
+
+def _add_render_report(kinds: Any) -> None:
+    r = kinds.add_parser(
+        "report",
+        help="the HTML report of a release record",
+        description="One self-contained HTML page for RECORD: summary, what went "
+        "off-script (skipped, failed, added, or changed since in the runbook), a "
+        "timeline, and every step with its output.",
+    )
+    r.add_argument("record", metavar="RECORD", help="a release record (.ipynb)")
+    r.add_argument(
+        "--runbook",
+        metavar="FILE",
+        help="compare with this runbook (default: the path in the record)",
+    )
+    _render_common(r)
+
+
+def _render_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--templates", metavar="DIR", help="directory of templates overriding the shipped ones"
+    )
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+
+
+@command("render")
+def cmd_render(args: argparse.Namespace) -> int:
+    """relbook render checklist|notes|report."""
+    return RENDERERS[args.document](args)
+
+
+def _render_checklist(args: argparse.Namespace) -> int:
+    from relbook.params import bind
+    from relbook.render import record_params, render_checklist
+
+    rb = load(args.runbook)
+    record = _record_arg(args, rb)
+    if record is not None:
+        params = record_params(record)
+    elif args.release is None:
+        raise RelbookError("render checklist: give --version (or --record)")
+    else:
+        params = bind(
+            args.release,
+            args.description,
+            runbook=rb,
+            repo=args.repo,
+            date=args.date,
+            check_tags=False,
+        )
+    _emit(render_checklist(rb, params, record, templates=args.templates), args.output)
+    return 0
+
+
+def _record_arg(args: argparse.Namespace, rb: Any) -> Any:
+    """The record given with --record, checked against the runbook and --version."""
+    if not args.record:
+        return None
+    from relbook.params import parse_version
+    from relbook.record import read_record
+    from relbook.render import check_record_matches
+
+    record = read_record(args.record)
+    check_record_matches(rb, record)
+    have = str(record.params.get("version", ""))
+    if args.release and str(parse_version(args.release)) != have:
+        raise RelbookError(f"record is of version {have}, not {args.release}", path=args.record)
+    return record
+
+
+def _render_notes(args: argparse.Namespace) -> int:
+    from relbook.render import NotesInput, notes_context, render_notes
+
+    rb = load(args.runbook)
+    opts = NotesInput(
+        version=args.release,
+        repo=args.repo,
+        description=args.description,
+        date=args.date,
+        known_issues=tuple(args.known_issue),
+        templates=args.templates,
+        record=_record_arg(args, rb),
+    )
+    ctx = notes_context(rb, opts)
+    text = render_notes(rb, opts, ctx)
+    if args.changelog:
+        from relbook.render import update_changelog
+
+        what = update_changelog(args.changelog, ctx)
+        said = {"created": "created with", "added": "added", "unchanged": "already has"}[what]
+        print(f"{args.changelog}: {said} section {ctx['version']}", file=sys.stderr)
+    _emit(text, args.output)
+    return 0
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(output), text.encode("utf-8"))
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _render_report(args: argparse.Namespace) -> int:
+    from relbook.record import read_record
+    from relbook.render import render_report
+
+    record = read_record(args.record)
+    runbook = resolve_runbook(args.runbook) if args.runbook else None
+    _emit(render_report(record, runbook=runbook, templates=args.templates), args.output)
+    return 0
+
+
+RENDERERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "checklist": _render_checklist,
+    "notes": _render_notes,
+    "report": _render_report,
+}
+
+
 # -- run -----------------------------------------------------------------------
 
 
@@ -307,4 +487,231 @@ def cmd_run(args: argparse.Namespace) -> int:
     return result.code
 
 
-PARSERS: list[Callable[[Any], None]] = [_add_parse, _add_params, _add_parameterize, _add_run]
+# -- drill ---------------------------------------------------------------------
+
+
+def _add_drill(sub: Any) -> None:
+    p = sub.add_parser(
+        "drill",
+        help="rehearse a release in a sandbox with injected faults, and score it",
+        description="Rehearse RUNBOOK in a throw-away sandbox: a clone of --repo (or a "
+        "generated demo repository) whose origin is a bare repository in the sandbox, with "
+        "remote tools replaced by logging shims. The real remote is never contacted. "
+        "Exit status: 0 the drill went as the scenario expects, 1 it did not, 2 bad input, "
+        "3 a tabletop drill is waiting for an answer.",
+    )
+    _runbook_arg(p)
+    _version_args(p, required=True)
+    p.add_argument(
+        "--scenario",
+        default="",
+        metavar="NAME|FILE",
+        help="built-in scenario name or a YAML file (default: happy-path; --list-scenarios)",
+    )
+    p.add_argument(
+        "--tabletop",
+        action="store_true",
+        help="execute nothing: walk the participants through the steps and events",
+    )
+    p.add_argument(
+        "--answers", metavar="FILE", help="YAML: step id -> answer, event:<fault-id> -> response"
+    )
+    p.add_argument("--keep", action="store_true", help="keep the sandbox and print where it is")
+    p.add_argument(
+        "--records",
+        default="records",
+        metavar="DIR",
+        help="drill records go to DIR/drills/<runbook>/ (default: ./records)",
+    )
+    p.add_argument("--operator", metavar="NAME", help="who runs the drill")
+    p.add_argument(
+        "--list-scenarios", action="store_true", help="list the built-in scenarios and exit"
+    )
+
+
+@command("drill")
+def cmd_drill(args: argparse.Namespace) -> int:
+    import shlex
+
+    from relbook.drill import Drill, DrillOptions
+    from relbook.run import load_answers
+    from relbook.scorecard import render_scorecard
+
+    rb = load(args.runbook)
+    if args.list_scenarios:
+        from relbook.scenario import builtins, load_scenario
+
+        for name, path in sorted(builtins(rb.name).items()):
+            print(f"{name:22} {load_scenario(path, rb).title}")
+        return 0
+    opts = DrillOptions(
+        version=args.release,
+        description=args.description,
+        repo=args.repo,
+        scenario=args.scenario,
+        tabletop=args.tabletop,
+        answers=load_answers(args.answers) if args.answers else {},
+        keep=args.keep,
+        records=args.records,
+        operator=args.operator or "",
+        date=args.date,
+        command="relbook " + shlex.join(args.argv),
+    )
+    report = Drill(rb, opts).run()
+    print()
+    print(render_scorecard(report), end="")
+    print()
+    print(f"record: {report.record}")
+    print(f"scorecard: {report.scorecard}")
+    if report.sandbox:
+        print(f"sandbox: {report.sandbox}")
+    if report.paused:
+        print(f"relbook: drill waiting: {report.paused}", file=sys.stderr)
+        return report.code
+    for check in report.checks:
+        if check.held is False:
+            where = "" if check.implicit else f"{report.scenario.path}:{check.expectation.line}: "
+            print(
+                f"relbook: drill: {where}expectation failed: {check.expectation.describe()}: "
+                f"{check.why}",
+                file=sys.stderr,
+            )
+    return report.code
+
+
+# -- lint --------------------------------------------------------------------
+
+
+LINT_CODES = """relbook codes:
+  RB001  version literal that will not follow --version
+  RB002  tag, push or publish before any check or test step
+  RB003  destructive command without a confirm directive
+  RB004  empty section
+  RB005  unterminated code fence
+  RB006  directive that applies to no step
+SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
+
+
+def _add_lint(sub: Any) -> None:
+    p = sub.add_parser(
+        "lint",
+        help="check a runbook: shellcheck on its blocks, plus relbook's own checks",
+        description="Report problems in RUNBOOK, each at its file:line: shellcheck "
+        "findings in shell blocks (SC codes) and relbook's checks (RB codes). "
+        "Exit 1 when there are findings, 0 when the runbook is clean.",
+        epilog=LINT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _runbook_arg(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+
+@command("lint")
+def cmd_lint(args: argparse.Namespace) -> int:
+    from relbook.lint import lint_json, lint_runbook
+
+    rb = load(args.runbook)
+    findings = lint_runbook(rb)
+    if args.format == "json":
+        print(json.dumps(lint_json(rb, findings), indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            print(f)
+        n = len(findings)
+        summary = f"{n} finding{'s' * (n != 1)}" if n else "clean"
+        print(f"{rb.path}: {summary}", file=sys.stderr)
+    return 1 if findings else 0
+
+
+# -- export ------------------------------------------------------------------
+
+
+def _add_export(sub: Any) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a runbook as a GitHub Actions workflow",
+        description="Write RUNBOOK as a workflow_dispatch workflow: a job per section, "
+        "sign-off and manual steps behind a protected environment, parameters "
+        "only through env:. Contingency sections are left out; export one with --section.",
+    )
+    _runbook_arg(p)
+    p.add_argument("--to", required=True, choices=("github-actions",), help="target system")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    p.add_argument("--section", metavar="NAME", help="export only this section (e.g. a rollback)")
+    p.add_argument(
+        "--environment",
+        default="release",
+        metavar="ENV",
+        help="GitHub environment with required reviewers for manual steps (default: release)",
+    )
+    p.add_argument("--runs-on", default="ubuntu-latest", metavar="LABEL", help="runner label")
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from relbook.export import export_github_actions
+
+    rb = load(args.runbook)
+    text = export_github_actions(
+        rb, section=args.section, environment=args.environment, runs_on=args.runs_on
+    )
+    if args.output:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(args.output), text.encode("utf-8"))
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# -- metrics -----------------------------------------------------------------
+
+
+def _add_metrics(sub: Any) -> None:
+    p = sub.add_parser(
+        "metrics",
+        help="release metrics from the records: frequency, lead time, rollbacks, durations",
+        description="Read every record under RECORDS_DIR and report releases per month, "
+        "lead time per release, rollback frequency, failed and skipped steps, and "
+        "per-step duration p50/p90. Drill records are not counted as releases.",
+    )
+    p.add_argument(
+        "records",
+        nargs="?",
+        default="records",
+        metavar="RECORDS_DIR",
+        help="records directory (default: ./records)",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--svg", metavar="FILE", help="also write a chart of releases per month")
+
+
+@command("metrics")
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from relbook.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
+
+    m = collect_metrics(args.records)
+    if args.format == "json":
+        print(json.dumps(metrics_json(m), indent=2, ensure_ascii=False))
+    else:
+        print(metrics_table(m))
+    if args.svg:
+        from relbook.files import write_atomic
+
+        write_atomic(Path(args.svg), metrics_svg(m).encode("utf-8"))
+        print(f"wrote {args.svg}", file=sys.stderr)
+    return 0
+
+
+PARSERS: list[Callable[[Any], None]] = [
+    _add_parse,
+    _add_params,
+    _add_parameterize,
+    _add_run,
+    _add_render,
+    _add_lint,
+    _add_export,
+    _add_metrics,
+    _add_drill,
+]

