@@ -18,27 +18,27 @@ from relbook.run import plan_steps
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
-# name, default, comment: the notebook's parameters (papermill -p NAME VALUE)
-PARAMETERS: tuple[tuple[str, Any, str], ...] = (
-    ("version", "", "required: the version being released, e.g. 1.2.3"),
-    ("description", "", "one-line release description"),
-    ("repo", ".", "git repository the shell steps run in"),
-    ("records", "records", "directory of release records"),
-    ("yes", False, "confirm manual steps, allow remote and destructive steps"),
-    ("answers", {}, "step id or text -> 'done' | 'skip: reason' | 'fail'"),
-    ("answers_file", "", "YAML file of answers, same form"),
-    ("operator", "", "who runs the release (default: git user.name)"),
-    ("timeout", None, "per-step timeout in seconds"),
-    ("date", None, "release date YYYY-MM-DD (default: today)"),
-    ("mask", [], "names of environment variables whose values are masked"),
-    ("allow_dirty", False, "run although the repository has uncommitted changes"),
-    ("allow_changed", False, "continue although steps changed since the release began"),
-    ("rerun_interrupted", False, "re-run a step that was running when a run stopped"),
-    ("new_attempt", False, "start a new attempt of a finished release"),
-    ("override_blackout", "", "reason for running inside a blackout window"),
-    ("command", "", "how this run was started (shown in resume hints)"),
+# name, type, default, comment: the notebook's parameters (papermill -p NAME VALUE)
+PARAMETERS: tuple[tuple[str, str, Any, str], ...] = (
+    ("version", "str", "", "required: the version being released, e.g. 1.2.3"),
+    ("description", "str", "", "one-line release description"),
+    ("repo", "str", ".", "git repository the shell steps run in"),
+    ("records", "str", "records", "directory of release records"),
+    ("yes", "bool", False, "confirm manual steps, allow remote and destructive steps"),
+    ("answers", "dict", {}, "step id or text -> 'done' | 'skip: reason' | 'fail'"),
+    ("answers_file", "str", "", "YAML file of answers, same form"),
+    ("operator", "str", "", "who runs the release (default: git user.name)"),
+    ("timeout", '"Optional[float]"', None, "per-step timeout in seconds"),
+    ("date", '"Optional[str]"', None, "release date YYYY-MM-DD (default: today)"),
+    ("mask", "list", [], "names of environment variables whose values are masked"),
+    ("allow_dirty", "bool", False, "run although the repository has uncommitted changes"),
+    ("allow_changed", "bool", False, "continue although steps changed since the release began"),
+    ("rerun_interrupted", "bool", False, "re-run a step that was running when a run stopped"),
+    ("new_attempt", "bool", False, "start a new attempt of a finished release"),
+    ("override_blackout", "str", "", "reason for running inside a blackout window"),
+    ("command", "str", "", "how this run was started (shown in resume hints)"),
 )
-PARAMETER_NAMES = tuple(name for name, _, _ in PARAMETERS)
+PARAMETER_NAMES = tuple(name for name, _, _, _ in PARAMETERS)
 
 
 def release_notebook(
@@ -72,14 +72,19 @@ def release_notebook(
     return nb
 
 
-def write_release_notebook(nb: Any, path: Path) -> None:
-    """Validate the notebook and write it atomically."""
+def notebook_text(nb: Any) -> str:
+    """The notebook as .ipynb text, validated."""
     import nbformat
 
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def write_release_notebook(nb: Any, path: Path) -> None:
+    """Validate the notebook and write it atomically."""
     from relbook.files import write_atomic
 
-    nbformat.validate(nb)
-    write_atomic(Path(path), (nbformat.writes(nb) + "\n").encode("utf-8"))
+    write_atomic(Path(path), notebook_text(nb).encode("utf-8"))
 
 
 def _code(source: str, tag: str, **meta: Any) -> Any:
@@ -118,9 +123,9 @@ def _parameters_cell(defaults: dict[str, Any]) -> Any:
     if unknown:
         raise ValueError(f"unknown notebook parameters: {', '.join(sorted(unknown))}")
     lines = ["# Parameters: papermill -p NAME VALUE overrides them."]
-    for name, default, comment in PARAMETERS:
+    for name, kind, default, comment in PARAMETERS:
         value = defaults.get(name, default)
-        lines.append(f"{name} = {value!r}  # {comment}")
+        lines.append(f"{name}: {kind} = {value!r}  # {comment}")
     return _code("\n".join(lines), "parameters")
 
 

@@ -201,6 +201,8 @@ def _kernel_error(error: BaseException, kernel: Kernel) -> RelbookError:
     cls = getattr(relbook.errors, ename, None) if ename else None
     if isinstance(cls, type) and issubclass(cls, RelbookError):
         return cls(evalue)
+    if list(getattr(error, "traceback", None) or []) == [f"{ename}: {evalue}"]:
+        return RelbookError(evalue)  # shown by the session as its message: a relbook error
     log = kernel.log_tail()
     return KernelError(
         f"the notebook failed: {_describe(error)}" + (f"\nkernel log:\n{log}" if log else "")
