@@ -20,6 +20,7 @@ import logging
 import os
 import signal
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from relbook.run import Runner, RunOptions, RunResult
 KERNEL_ID_VAR = "RELBOOK_KERNEL_ID"  # marks the kernel and every process it starts
 BACKSTOP_MARGIN = 30.0  # papermill's execution_timeout: the longest step timeout plus this
 SHUTDOWN_WAIT = 3.0  # seconds a kernel gets to exit after a shutdown request
+INTERRUPT_WAIT = 10.0  # seconds an interrupted kernel gets to record the step it stopped
 IOPUB_WAIT = 10  # seconds to wait for a cell's last output after it finished
 AUTO = -1.0
 
@@ -131,10 +133,26 @@ def _execute(
             iopub_timeout=IOPUB_WAIT,
         )
     except KeyboardInterrupt as e:
+        _cancel_pending()
+        kernel.interrupt(runner.paths.lock)
         return e
     except Exception as e:  # papermill, nbclient and jupyter_client errors alike
         return e
     return None
+
+
+def _cancel_pending() -> None:
+    """Cancel what papermill's event loop was waiting for when Ctrl-C arrived."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks and not loop.is_running():
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
 def _conclude(
@@ -262,6 +280,26 @@ class Kernel:
             "IPYTHONDIR": str(self.work / "ipython"),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
+
+    def interrupt(self, lock: Path) -> None:
+        """Pass Ctrl-C on to the kernel (it has a session of its own), and give the
+        step it interrupts time to be recorded: the session releases the lock then."""
+        from jupyter_core.utils import run_sync
+
+        from relbook.errors import LockedError
+        from relbook.lock import release_lock
+
+        try:
+            run_sync(self.manager.interrupt_kernel)()
+        except RuntimeError:
+            return
+        deadline = time.monotonic() + INTERRUPT_WAIT
+        while time.monotonic() < deadline:
+            try:
+                with release_lock(lock):
+                    return
+            except LockedError:
+                time.sleep(0.1)
 
     def stop(self, now: bool = False) -> None:
         """Shut the kernel down (at once when `now`) and wait until its process is gone."""

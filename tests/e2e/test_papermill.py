@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -283,3 +284,28 @@ def test_plain_papermill_runs_the_rendered_notebook(tmp_path):
     assert rec.meta["result"] == "done" and rec.meta["engine"] == "papermill"
     out = json.loads((tmp_path / "out.ipynb").read_text())
     assert "injected-parameters" in out["cells"][2]["metadata"]["tags"]
+
+
+def test_ctrl_c_reaches_the_step_and_is_recorded(tmp_path):
+    runbook = write(tmp_path, "hang.md", SLOW.replace("<!-- relbook: timeout=1 -->", ""))
+    args = ["run", runbook, "--version", "1.2.3", "--yes", "--repo", str(tmp_path)]
+    src = str(Path(relbook.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    cmd = [sys.executable, "-m", "relbook", *args, "--records", str(tmp_path / "r")]
+    proc = subprocess.Popen(
+        [*cmd, "--engine", "papermill"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    seen = b""
+    while b"$ sleep 60" not in seen and b"waiting\n" not in seen:
+        line = proc.stdout.readline()
+        assert line, seen.decode()
+        seen += line
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130, (seen + rest).decode()
+    assert b"relbook: interrupted" in rest
+    rec = read_record(tmp_path / "r/hang/1.2.3.ipynb")
+    assert rec.meta["result"] == "interrupted"
+    assert [o.status.value for o in rec.outcomes] == ["done", "interrupted", "pending"]
+    assert rec.outcomes[1].output == "waiting\n"
+    assert leftovers() == []
