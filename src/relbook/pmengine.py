@@ -53,6 +53,7 @@ def run_papermill(runner: Runner, execution_timeout: float | None = AUTO) -> Run
     kernel = Kernel(work, runner.opts.env)
     error: BaseException | None = None
     try:
+        _preflight(runner)
         source = work / "input.ipynb"
         nb = release_notebook(
             runner.rb,
@@ -73,6 +74,15 @@ def run_papermill(runner: Runner, execution_timeout: float | None = AUTO) -> Run
     if strays:
         runner.ui.info("stopped what the kernel left running: " + ", ".join(strays))
     return _conclude(runner, error, kernel, backstop)
+
+
+def _preflight(runner: Runner) -> None:
+    """Refuse at once what the kernel would refuse (bad version, blackout, finished or
+    changed release, another run going on) while the kernel boots."""
+    from relbook.lock import release_lock
+
+    with release_lock(runner.paths.lock):
+        runner.prepare()
 
 
 def workdir(paths: RecordPaths) -> Path:
@@ -138,6 +148,11 @@ def _execute(
         return e
     except Exception as e:  # papermill, nbclient and jupyter_client errors alike
         return e
+    finally:
+        try:
+            pmexec.mask_notebook(str(output), masker.mask)
+        except (OSError, ValueError):  # not written, or cut short: nothing to mask
+            pass
     return None
 
 
@@ -344,7 +359,16 @@ def _pinned_specs() -> Any:
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
     spec = KernelSpec(
-        argv=[sys.executable, "-m", "relbook.kernel", "-f", "{connection_file}"],
+        # No input history: nobody recalls a batch run's cells, and storing each
+        # one costs a database write per cell.
+        argv=[
+            sys.executable,
+            "-m",
+            "relbook.kernel",
+            "-f",
+            "{connection_file}",
+            "--HistoryManager.enabled=False",
+        ],
         display_name="Python 3 (relbook)",
         language="python",
         metadata={"debugger": False},

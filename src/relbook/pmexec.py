@@ -6,7 +6,7 @@ later, never executed cell "completed" as well. Here any exception marks the
 running cell failed with an error output, so later cells stay "pending".
 Saves of the output notebook are spaced out (every cell would cost a
 validation and a rewrite) and always happen at a failure and at the end, with
-the injected parameters masked. Imported only when the papermill engine runs.
+secrets masked. Imported only when the papermill engine runs.
 """
 
 from __future__ import annotations
@@ -41,14 +41,9 @@ class Manager(NotebookExecutionManager):
         self.last_save_time = self.now()
 
     def _masked(self) -> Any:
-        nb = copy.copy(self.nb)
-        cells = list(nb.cells)
-        for i, cell in enumerate(cells):
-            if "injected-parameters" in cell.metadata.get("tags", []):
-                cells[i] = copy.deepcopy(cell)
-                cells[i].source = self.mask(cell.source)
-        nb.cells = cells
-        return nb
+        # Outputs come masked from the kernel; papermill copies the parameters into
+        # the injected cell and the metadata, and error messages carry the command.
+        return _mask_values(copy.deepcopy(self.nb), self.mask)
 
     def failed_by(self, cell: Any, index: int, exc: BaseException) -> None:
         """Record that `cell` ended by `exc` (a timeout, a dead kernel, ...)."""
@@ -143,6 +138,27 @@ class Engine(NBClientEngine):
             stderr_file=stderr_file,
             **kwargs,
         ).execute()
+
+
+def _mask_values(value: Any, mask: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return type(value)({k: _mask_values(v, mask) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_mask_values(v, mask) for v in value]
+    return value
+
+
+def mask_notebook(path: str, mask: Callable[[str], str]) -> None:
+    """Mask secrets in a notebook papermill wrote (its last writes bypass the manager)."""
+    from pathlib import Path
+
+    from relbook.files import write_atomic
+
+    nb = nbformat.read(path, as_version=4)
+    text = nbformat.writes(_mask_values(nb, mask)) + "\n"
+    write_atomic(Path(path), text.encode("utf-8"))
 
 
 def register() -> str:

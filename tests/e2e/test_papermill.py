@@ -185,9 +185,11 @@ echo after > after.txt
 """
 
 
-def test_step_timeout_stops_the_notebook_there(tmp_path, capsys):
+def test_step_timeout_stops_the_notebook_there(tmp_path, capsys, monkeypatch):
     runbook = write(tmp_path, "slow.md", SLOW)
-    assert run(runbook, tmp_path, tmp_path / "records", "--engine", "papermill", "--yes") == 1
+    monkeypatch.setenv("DEPLOY_TOKEN", "s3cr3t-value")
+    args = ["--engine", "papermill", "--yes", "--description", "uses s3cr3t-value"]
+    assert run(runbook, tmp_path, tmp_path / "records", *args) == 1
     assert f"{runbook}:11: step 'steps.2' failed (timed out)" in capsys.readouterr().err
     record = tmp_path / "records/slow/1.2.3.ipynb"
     rec = read_record(record)
@@ -198,6 +200,8 @@ def test_step_timeout_stops_the_notebook_there(tmp_path, capsys):
         ("relbook-close", "pending"),
     ]
     assert not (tmp_path / "after.txt").exists() and leftovers() == []
+    kept = [p for p in (tmp_path / "records").rglob("*") if p.is_file()]
+    assert len(kept) > 5 and not [p for p in kept if b"s3cr3t-value" in p.read_bytes()]
 
 
 def test_papermill_execution_timeout_is_a_backstop(tmp_path):
