@@ -279,6 +279,7 @@ class Kernel:
                     env=self._env(env), cwd=os.getcwd(), stdout=log, stderr=log
                 )
         except Exception as e:
+            self._close_log()
             raise KernelError(f"cannot start a Python kernel: {_describe(e)}") from None
 
     def _env(self, extra: dict[str, str]) -> dict[str, str]:
@@ -293,7 +294,6 @@ class Kernel:
             KERNEL_ID_VAR: self.id,
             "PYTHONPATH": root + (os.pathsep + path if path else ""),
             "IPYTHONDIR": str(self.work / "ipython"),
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
 
     def interrupt(self, lock: Path) -> None:
@@ -325,13 +325,16 @@ class Kernel:
             self.alive_at_end = bool(run_sync(km.is_alive)())
             if self.alive_at_end:
                 run_sync(km.shutdown_kernel)(now=now)
-        except RuntimeError:
+        except Exception:  # noqa: BLE001 - kill_marked() still ends the kernel
             pass
         finally:
             run_sync(km.cleanup_resources)()
-            for handler in list(self.logger.handlers):
-                handler.close()
-                self.logger.removeHandler(handler)
+            self._close_log()
+
+    def _close_log(self) -> None:
+        for handler in list(self.logger.handlers):
+            handler.close()
+            self.logger.removeHandler(handler)
 
     def exit_status(self) -> str:
         """How the kernel process ended, for the record."""
