@@ -411,7 +411,13 @@ def _add_run(sub: Any) -> None:
         metavar="DIR",
         help="where records are kept (default: ./records)",
     )
-    p.add_argument("--engine", choices=["local", "papermill"], default="local")
+    p.add_argument(
+        "--engine",
+        choices=["local", "papermill"],
+        default="local",
+        help="local: steps run in this process (default); papermill: the release as a "
+        "parameterized notebook executed by papermill, the same record either way",
+    )
     p.add_argument(
         "--dry-run",
         action="store_true",
