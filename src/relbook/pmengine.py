@@ -401,6 +401,7 @@ def kill_marked(kernel_id: str) -> list[str]:
     """Kill every process still carrying this kernel's id (the kernel, steps it started)."""
     needle = f"{KERNEL_ID_VAR}={kernel_id}".encode()
     found: list[str] = []
+    killed: list[int] = []
     if not os.path.isdir("/proc"):
         return found
     for entry in os.scandir("/proc"):
@@ -414,6 +415,22 @@ def kill_marked(kernel_id: str) -> list[str]:
                 cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
             os.kill(int(entry.name), signal.SIGKILL)
             found.append(f"pid {entry.name} ({cmd[:80]})")
+            killed.append(int(entry.name))
         except (OSError, ValueError):
             continue
+    _wait_gone(killed)
     return found
+
+
+def _wait_gone(pids: list[int], limit: float = 2.0) -> None:
+    """Wait until killed processes are gone (or zombies waiting for their parent)."""
+    deadline = time.monotonic() + limit
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                break
+            if state in ("Z", "X"):
+                break
+            time.sleep(0.02)

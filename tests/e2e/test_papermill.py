@@ -214,8 +214,8 @@ def test_papermill_execution_timeout_is_a_backstop(tmp_path):
     rb = read_runbook(write(tmp_path, "hang.md", SLOW.replace("<!-- relbook: timeout=1 -->", "")))
     opts = RunOptions(version="1.2.3", repo=str(tmp_path), records=str(tmp_path / "r"), yes=True)
     with pytest.raises(StepFailed) as failed:
-        run_papermill(Runner(rb, opts, TerminalUI(path=rb.path)), execution_timeout=3)
-    assert f"{rb.path}:9: step 'steps.2' timed out: papermill's execution_timeout (3s)" in str(
+        run_papermill(Runner(rb, opts, TerminalUI(path=rb.path)), execution_timeout=5)
+    assert f"{rb.path}:9: step 'steps.2' timed out: papermill's execution_timeout (5s)" in str(
         failed.value
     )
     record = tmp_path / "r/hang/1.2.3.ipynb"
