@@ -28,8 +28,9 @@ def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Any]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `relbook` console script."""
     try:
-        args = _parser().parse_args(argv)
-        args.argv = list(sys.argv[1:] if argv is None else argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        args = _parser(words).parse_args(words)
+        args.argv = words
         return COMMANDS[args.command](args)
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
@@ -41,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; given argv naming a command, only that command's
+    arguments are built (building every subcommand costs start-up time)."""
     p = argparse.ArgumentParser(
         prog="relbook",
         description="Run Markdown release guides as parameterized runbooks, "
@@ -49,8 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"relbook {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in PARSERS:
-        add(sub)
+    wanted = next((w for w in argv or () if not w.startswith("-")), None)
+    names = [add.__name__.removeprefix("_add_") for add in PARSERS]
+    for name, add in zip(names, PARSERS, strict=True):
+        if wanted not in names or name == wanted:
+            add(sub)
     return p
 
 
@@ -64,7 +70,10 @@ def _runbook_arg(p: argparse.ArgumentParser, name: str = "runbook") -> None:
 
 def resolve_runbook(path: str) -> str:
     """A path as given, or a shipped runbook's path when `path` names one."""
-    if Path(path).exists():
+    try:
+        if Path(path).exists():
+            return path
+    except OSError:  # a name too long for the file system: read_runbook reports it
         return path
     from importlib import resources
 

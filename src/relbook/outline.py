@@ -157,7 +157,7 @@ def _filled(source: str, rb: Runbook, params: Params, line: int) -> str:
     try:
         return render_text(source, params, path=rb.path, line=line, example=rb.example_version)
     except ParamError as e:
-        return f"{source}    # cannot fill in: {e.msg}"
+        return f"{explicit_form(source, rb.example_version)}    # cannot fill in: {e.msg}"
 
 
 def _example_value(rb: Runbook, name: str) -> str | None:

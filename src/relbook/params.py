@@ -4,11 +4,16 @@ Ordering rule: SemVer puts `1.2.3-hotfix.1` before `1.2.3`, but release guides
 mean a hotfix *after* 1.2.3. relbook orders versions by (major, minor, patch)
 first, then: pre-releases (alpha, beta, rc, ...) < the release < hotfixes.
 So 1.2.3-rc.1 < 1.2.3 < 1.2.3-hotfix.1 < 1.2.3-hotfix.2 < 1.2.4-alpha.1.
+
+A new version must be greater than every SemVer release tag in the repository
+(local or on origin), pre-releases included, and its own tag must not exist.
+`previous_version` is the highest earlier release or hotfix: pre-release tags
+are skipped, since a guide's "previous stable tag" is what a rollback returns
+to. Tags that are not SemVer (after the `v` prefix) are ignored.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.errors import ParamError, TemplateError
 from relbook.model import Kind, Placeholder
-from relbook.shell import env_reference, quote_context
+from relbook.shell import env_reference, heredoc_delimiter, quote_context, quote_literal
 
 if TYPE_CHECKING:
     from relbook.model import Runbook, Step
@@ -88,8 +93,9 @@ def parse_version(text: str) -> Version:
     try:
         v = semver.Version.parse(text)
     except (ValueError, TypeError):
-        shown = repr(raw) if raw.strip() else "an empty value"
-        raise ParamError(f"invalid version {shown}: expected {EXAMPLE}") from None
+        if not (raw or "").strip():
+            raise ParamError(f"the version is empty: expected {EXAMPLE}") from None
+        raise ParamError(f"invalid version {raw!r}: expected {EXAMPLE}") from None
     return Version(v.major, v.minor, v.patch, v.prerelease or "", v.build or "")
 
 
@@ -133,17 +139,7 @@ def bind(
     front = runbook.front_matter if runbook else {}
     prefix = str(front.get("tag_prefix", "v"))
     sources = {"version": "--version", "description": "--description" if description else "default"}
-    previous = None
-    if repo:
-        from relbook.gitfacts import release_tags
-
-        tags = release_tags(repo)
-        previous = _previous(v, tags, prefix, check_tags)
-        sources["previous_version"] = f"highest earlier tag in {repo}"
-    elif v.patch > 0 and not v.prerelease:
-        previous = Version(v.major, v.minor, v.patch - 1)
-        sources["previous_version"] = "patch - 1 (no --repo given)"
-    day = _date(date)
+    previous = _previous_for(v, repo, prefix, check_tags, sources)
     values: dict[str, str | None] = {
         "version": str(v),
         "description": description,
@@ -153,18 +149,46 @@ def bind(
         "next_patch": f"{v.major}.{v.minor}.{v.patch + 1}",
         "release_type": v.release_type,
         "bump": _bump(v, previous),
-        "date": day,
+        "date": _date(date),
     }
-    for name, default in (front.get("params") or {}).items():
-        values.setdefault(str(name), None if default is None else str(default))
-        sources.setdefault(str(name), "front matter")
+    for name, default in _front_params(runbook).items():
+        values.setdefault(name, default)
+        sources.setdefault(name, "front matter")
     for name, value in (extra or {}).items():
         values[name] = value
         sources[name] = "--param"
     return Params(values, sources)
 
 
+def _previous_for(
+    v: Version, repo: str | None, prefix: str, check: bool, sources: dict[str, str]
+) -> Version | None:
+    if repo:
+        from relbook.gitfacts import release_tags
+
+        sources["previous_version"] = f"highest earlier tag in {repo}"
+        return _previous(v, release_tags(repo), prefix, check)
+    if v.patch > 0 and not v.prerelease:
+        sources["previous_version"] = "patch - 1 (no --repo given)"
+        return Version(v.major, v.minor, v.patch - 1)
+    return None
+
+
+def _front_params(runbook: Runbook | None) -> dict[str, str | None]:
+    """`params:` defaults from front matter, as text."""
+    params = runbook.front_matter.get("params") if runbook else None
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ParamError(
+            "front matter params must be a mapping (name: default)", path=runbook.path, line=1
+        )
+    return {str(k): None if v is None else str(v) for k, v in params.items()}
+
+
 def _date(date: str | None) -> str:
+    import datetime as _dt
+
     if not date:
         return _dt.date.today().isoformat()
     try:
@@ -185,7 +209,7 @@ def _previous(v: Version, tags: dict[str, str], prefix: str, check: bool) -> Ver
     """Highest release tag below v; with check, refuse existing or older versions."""
     parsed: list[tuple[Version, str]] = []
     for name in tags:
-        if not name.startswith(prefix) and prefix:
+        if not name.startswith(prefix) or not name[len(prefix) : len(prefix) + 1].isdigit():
             continue
         try:
             parsed.append((parse_version(name[len(prefix) :]), name))
@@ -202,7 +226,8 @@ def _previous(v: Version, tags: dict[str, str], prefix: str, check: bool) -> Ver
                 f"version {v} is not greater than the latest release {top_name}; "
                 f"next patch would be {top.major}.{top.minor}.{top.patch + 1}"
             )
-    below = [p for p, _ in parsed if p.key() < v.key()]
+    # a pre-release is never the release to compare with or roll back to
+    below = [p for p, _ in parsed if p.key() < v.key() and p.release_type != "prerelease"]
     return max(below, key=lambda p: p.key()) if below else None
 
 
@@ -216,20 +241,36 @@ def infer_placeholders(
     example = str(front.get("example_version", "") or "")
     if example:
         example = str(parse_version(example))
-    else:
-        counts: Counter[str] = Counter()
-        for step in steps:
-            if step.kind is Kind.SHELL:
-                counts.update(m.group(0) for m in _CORE.finditer(step.body))
-        if counts:
-            best = max(counts.values())
-            example = next(k for k in counts if counts[k] == best)
+    elif not _explicit(steps):
+        example = _most_common_version(steps)
     literals = literal_map(example)
     found: list[Placeholder] = []
     for step in steps:
         for line, text in _step_lines(step):
             found.extend(_uses(text, line, literals))
     return example, tuple(found)
+
+
+def _explicit(steps: tuple[Step, ...]) -> bool:
+    """Whether the runbook writes `{{ version }}`-style placeholders itself.
+
+    Then its remaining literals are real values, not an example to infer from."""
+    for step in steps:
+        for text in (step.text, step.body):
+            if "{{" in text and any(m.group(1) in BUILTIN for m in _JINJA_EXPR.finditer(text)):
+                return True
+    return False
+
+
+def _most_common_version(steps: tuple[Step, ...]) -> str:
+    counts: Counter[str] = Counter()
+    for step in steps:
+        if step.kind is Kind.SHELL:
+            counts.update(m.group(0) for m in _CORE.finditer(step.body))
+    if not counts:
+        return ""
+    best = max(counts.values())
+    return next(k for k in counts if counts[k] == best)
 
 
 def literal_map(example: str) -> dict[str, str]:
@@ -255,21 +296,25 @@ def _step_lines(step: Step) -> list[tuple[int, str]]:
 
 
 def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
-    out = [
-        Placeholder(literals[m.group(0)], line, m.group(0))
-        for m in _CORE.finditer(text)
-        if m.group(0) in literals
-    ]
-    out += [
-        Placeholder("description", line, m.group(0))
-        for m in _BRACKET.finditer(text)
-        if _DESCRIPTION_WORDS.search(m.group(1))
-    ]
-    out += [
-        Placeholder(m.group(1), line, m.group(0))
-        for m in _JINJA_EXPR.finditer(text)
-        if m.group(1) in BUILTIN
-    ]
+    out: list[Placeholder] = []
+    if literals and "." in text:
+        out += [
+            Placeholder(literals[m.group(0)], line, m.group(0))
+            for m in _CORE.finditer(text)
+            if m.group(0) in literals
+        ]
+    if "[" in text:
+        out += [
+            Placeholder("description", line, m.group(0))
+            for m in _BRACKET.finditer(text)
+            if _DESCRIPTION_WORDS.search(m.group(1))
+        ]
+    if "{{" in text:
+        out += [
+            Placeholder(m.group(1), line, m.group(0))
+            for m in _JINJA_EXPR.finditer(text)
+            if m.group(1) in BUILTIN
+        ]
     return out
 
 
@@ -288,7 +333,20 @@ def explicit_form(text: str, example: str) -> str:
 
 # -- rendering ---------------------------------------------------------------
 
-_SENTINEL = re.compile("\x01RB(\\d+)\x02")
+# `{%` that opens no Jinja statement (as in `printf '{%s}'`) is text. These
+# render-only patterns compile (and stay cached in `re`) on first use.
+_LONE_STATEMENT = (
+    r"\{%(?!-?\s*(?:if|elif|else|endif|for|endfor|set|endset|raw|endraw|with|endwith"
+    r"|filter|endfilter|macro|endmacro|call|endcall)\b)"
+)
+_RAW_OPEN = "{% raw %}{%{% endraw %}"
+_SENTINEL = "\x01RB([PC])(\\d+)\x02"
+
+
+class _Value(str):
+    """A parameter's value inside a template, knowing its name."""
+
+    name = ""
 
 
 def render_text(
@@ -304,25 +362,70 @@ def render_text(
 def render_shell(
     source: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
 ) -> str:
-    """Bash source whose parameters expand from RELBOOK_* variables, safely quoted."""
+    """Bash source whose parameters expand from RELBOOK_* variables, safely quoted.
+
+    `{{ name }}` becomes a reference to $RELBOOK_NAME quoted for where it
+    stands; text computed in a template (`{{ "v" ~ version }}`) is quoted as a
+    literal. Conditions (`{% if description %}`) see the real values."""
     text = explicit_form(source, example)
     if "{{" not in text and "{%" not in text:
         return text
-    names = list(params.values)
-    sentinels = {n: f"\x01RB{i}\x02" for i, n in enumerate(names)}
-    _values_or_fail(text, params, path, line)
-    rendered = _jinja(text, sentinels, path, line)
+    values = _values_or_fail(text, params, path, line)
+    computed: list[str] = []
+    rendered = _jinja(text, _as_values(values), path, line, finalize=_marker(computed))
     pieces: list[str] = []
     last = 0
-    for m in _SENTINEL.finditer(rendered):
+    for m in re.finditer(_SENTINEL, rendered):
         ctx = quote_context(rendered, m.start())
-        name = names[int(m.group(1))]
-        value = params.values[name] or ""
         pieces.append(rendered[last : m.start()])
-        pieces.append(value if ctx == "heredoc-quoted" else env_reference(env_name(name), ctx))
+        if m.group(1) == "P":
+            name = list(values)[int(m.group(2))]
+            value = values[name] or ""
+            if ctx == "heredoc-quoted":  # no expansion there: the value itself
+                pieces.append(_heredoc_safe(value, rendered, m.start(), path, line))
+            else:
+                pieces.append(env_reference(env_name(name), ctx))
+        else:
+            value = computed[int(m.group(2))]
+            if ctx == "heredoc-quoted":
+                value = _heredoc_safe(value, rendered, m.start(), path, line)
+            pieces.append(quote_literal(value, ctx))
         last = m.end()
     pieces.append(rendered[last:])
     return "".join(pieces)
+
+
+def _as_values(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i, (name, value) in enumerate(values.items()):
+        if isinstance(value, str):
+            value = _Value(value)
+            value.name = f"\x01RBP{i}\x02"
+        out[name] = value
+    return out
+
+
+def _marker(computed: list[str]) -> Any:
+    """Jinja `finalize`: each output becomes a sentinel, resolved after rendering."""
+
+    def finalize(value: Any) -> str:
+        if isinstance(value, _Value):
+            return value.name
+        computed.append("" if value is None else str(value))
+        return f"\x01RBC{len(computed) - 1}\x02"
+
+    return finalize
+
+
+def _heredoc_safe(value: str, source: str, pos: int, path: str, line: int) -> str:
+    delim = heredoc_delimiter(source, pos)
+    if delim is not None and any(row.lstrip("\t") == delim for row in value.split("\n")):
+        raise ParamError(
+            f"a value holds the line {delim!r}, which would end the heredoc early",
+            path=path,
+            line=line,
+        )
+    return value
 
 
 def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str, Any]:
@@ -337,7 +440,7 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
     return dict(params.values)
 
 
-def _jinja(text: str, values: dict[str, Any], path: str, line: int) -> str:
+def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: Any = None) -> str:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -347,10 +450,12 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int) -> str:
         comment_end_string="relbook#}",
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=finalize,
     )
+    protected = re.sub(_LONE_STATEMENT, _RAW_OPEN, text)
     protected = _JINJA_EXPR.sub(
         lambda m: m.group(0) if m.group(1) in values else "{% raw %}" + m.group(0) + "{% endraw %}",
-        text,
+        protected,
     )
     try:
         return env.from_string(protected).render(values)

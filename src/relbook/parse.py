@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import os
 import re
-import shlex
+import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from relbook.errors import ParseError
+from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.shell import console_commands, split_commands
-from relbook.source import Fence, Item, Scan, normalize, scan
+from relbook.source import Blocks
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
@@ -49,12 +52,17 @@ DIRECTIVE_KEYS = {
     "applies-to",
 }
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
+# patterns used only when a guide has directives are compiled (and cached by re) on first use
+_DONE_IF = r"(?:^|\s)done-if\s*[:=](.*)$"
+DIRECTIVE = r"<!--\s*relbook:(.*?)-->"
 
 
 def read_runbook(path: str | Path) -> Runbook:
     """Read and parse a runbook file; bad files raise ParseError with file:line."""
     path = str(path)
     try:
+        if stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISBLK(os.stat(path).st_mode):
+            raise ParseError("is a device, not a Markdown file", path=path)
         data = Path(path).read_bytes()
     except IsADirectoryError:
         raise ParseError("is a directory, not a Markdown file", path=path) from None
@@ -81,10 +89,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     text = normalize_newlines(text)
     front, body = split_front_matter(text, path)
     try:
-        tokens = _markdown()(body)
-        sc = scan(body)
-        walker = _Walker(sc, path, front)
-        walker.walk(tokens)
+        blocks = Blocks(body)
+        walker = _Walker(path, front, blocks)
+        walker.walk(blocks.tokens)
     except RecursionError:
         raise ParseError(
             "nesting too deep to parse (lists or quotes nested too far)", path=path
@@ -92,11 +99,14 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     from relbook.params import infer_placeholders
 
     steps = tuple(walker.steps)
-    example, placeholders = infer_placeholders(steps, front, path)
+    try:
+        example, placeholders = infer_placeholders(steps, front, path)
+    except ParamError as e:
+        line = _front_matter_line(text, "example_version")
+        raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
     findings = walker.findings + [
-        Finding(f.line, "RB005", f"unterminated code fence opened with {f.marker}")
-        for f in sc.fences
-        if not f.closed
+        Finding(line, "RB005", f"unterminated code fence opened with {marker}")
+        for line, marker in blocks.unterminated
     ]
     return Runbook(
         path=path,
@@ -110,6 +120,11 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         findings=tuple(sorted(findings, key=lambda f: f.line)),
         source=text,
     )
+
+
+def _front_matter_line(text: str, key: str) -> int:
+    m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
 def normalize_newlines(text: str) -> str:
@@ -130,27 +145,34 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
     import yaml
 
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+        data = _plain(yaml.safe_load("\n".join(lines[1:end])) or {})
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(e, "problem", None) or "invalid YAML"
         raise ParseError(f"front matter: {problem}", path=path, line=line) from None
+    except (RecursionError, ValueError):
+        raise ParseError(
+            "front matter nests too deep or refers to itself", path=path, line=1
+        ) from None
     if not isinstance(data, dict):
         raise ParseError("front matter must be a YAML mapping (key: value)", path=path, line=1)
     return data, "\n" * (end + 1) + "\n".join(lines[end + 1 :])
 
 
-_MD = None
-
-
-def _markdown() -> Any:
-    global _MD
-    if _MD is None:
-        import mistune
-
-        _MD = mistune.create_markdown(renderer="ast", plugins=["task_lists", "table"])
-    return _MD
+def _plain(value: Any, depth: int = 0) -> Any:
+    """YAML data as plain JSON types (dates become ISO text)."""
+    if depth > 40:
+        raise ValueError("too deep")
+    if isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v, depth + 1) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def plain_text(tokens: list[dict[str, Any]]) -> str:
@@ -162,6 +184,8 @@ def plain_text(tokens: list[dict[str, Any]]) -> str:
             out.append(" ")
         elif kind == "inline_html":
             continue
+        elif kind == "text":
+            out.append(html.unescape(tok.get("raw", "")))
         elif "raw" in tok:
             out.append(tok["raw"])
         elif "children" in tok:
@@ -178,15 +202,21 @@ def slug(text: str) -> str:
 
 def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
     """`<!-- relbook: skip id=x timeout=30 -->` -> {"skip": True, "id": "x", ...}."""
-    text = text.strip()
-    m = re.match(r"done-if\s*[:=]\s*(.+)$", text, re.S)
-    if m:
-        return {"done-if": m.group(1).strip()}
+    out: dict[str, Any] = {}
+    m = re.search(_DONE_IF, text, re.S)
+    if m:  # the check command runs to the end of the directive
+        if not m.group(1).strip():
+            raise ParseError(
+                "done-if needs a command, e.g. done-if: test -f out", path=path, line=line
+            )
+        out["done-if"] = m.group(1).strip()
+        text = text[: m.start()]
     try:
+        import shlex
+
         words = shlex.split(text)
     except ValueError as e:
         raise ParseError(f"directive: {e}", path=path, line=line) from None
-    out: dict[str, Any] = {}
     for word in words:
         key, sep, value = word.partition("=")
         if not sep and key.endswith(":"):
@@ -217,8 +247,9 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
 class _Walker:
     """Walks mistune's AST once, in document order, building sections and steps."""
 
-    def __init__(self, sc: Scan, path: str, front: dict[str, Any]) -> None:
-        self.sc, self.path = sc, path
+    def __init__(self, path: str, front: dict[str, Any], blocks: Blocks) -> None:
+        self.path = path
+        self.blocks = blocks
         self.title = str(front.get("title", "")) if front else ""
         self.sections: list[Section] = []
         self.steps: list[Step] = []
@@ -229,43 +260,17 @@ class _Walker:
         self.used_ids: set[str] = set()
         self.pending: dict[str, Any] = {}
         self.pending_line = 0
-        self.cursor = {"item": 0, "fence": 0, "heading": 0, "directive": 0}
-        self.has_tasks = any(i.task for i in sc.items)
-        self.last_line = 1
+        self.has_tasks = False
         self.doc_contingency = bool(front.get("contingency")) if front else False
         self.skip_sections: set[tuple[str, ...]] = set()
-        self._fence_line = 1
 
-    # -- alignment -------------------------------------------------------
-    def _align(self, kind: str, candidates: list[Any], ok: Any) -> Any:
-        start = self.cursor[kind]
-        for i in range(start, len(candidates)):
-            if ok(candidates[i]):
-                self.cursor[kind] = i + 1
-                return candidates[i]
-        if start < len(candidates):
-            self.cursor[kind] = start + 1
-            return candidates[start]
-        return None
-
-    def _align_item(self, task: bool, ordered: bool, text: str) -> Item | None:
-        want = normalize(text)[:16]
-
-        def ok(c: Item) -> bool:
-            return c.task == task and normalize(c.text).startswith(want)
-
-        return self._align("item", self.sc.items, ok)
-
-    def _align_fence(self, info: str, raw: str) -> Fence | None:
-        want = normalize(raw)
-
-        def ok(f: Fence) -> bool:
-            return f.info == info and normalize("\n".join(t for _, t in f.body)) == want
-
-        return self._align("fence", self.sc.fences, ok)
-
-    # -- walking ---------------------------------------------------------
     def walk(self, tokens: list[dict[str, Any]]) -> None:
+        """Build sections and steps from the top-level tokens."""
+        self.has_tasks = _has_tasks(tokens)
+        self._blocks(tokens)
+        self._flush_pending()
+
+    def _blocks(self, tokens: list[dict[str, Any]]) -> None:
         for tok in tokens:
             kind = tok.get("type")
             if kind == "heading":
@@ -275,23 +280,17 @@ class _Walker:
             elif kind == "block_code":
                 self._code(tok, text="", task=False)
             elif kind == "block_html":
-                self._html(tok.get("raw", ""))
+                self._html(tok.get("raw", ""), tok.get("_line", 0))
             elif kind == "block_quote":
-                self.walk(tok.get("children", []))
+                self._blocks(tok.get("children", []))
             elif kind in ("paragraph", "block_text"):
-                for child in tok.get("children", []):
-                    if child.get("type") == "inline_html":
-                        self._html(child.get("raw", ""))
-        self._flush_pending()
+                self._inline_html(tok)
 
     def _heading(self, tok: dict[str, Any]) -> None:
         self._flush_pending()
-        text = plain_text(tok.get("children", []))
+        self._inline_html(tok)
+        text = plain_text(self.blocks.inline(tok))
         level = tok.get("attrs", {}).get("level", 1)
-        want = normalize(text)
-        found = self._align("heading", self.sc.headings, lambda h: normalize(h.text) == want)
-        line = found.line if found else self.last_line
-        self.last_line = max(self.last_line, line)
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
         if not self.title and level == 1:
@@ -304,7 +303,7 @@ class _Walker:
             id=base if n == 1 else f"{base}-{n}",
             title=text,
             level=level,
-            line=line,
+            line=tok.get("_line", 0),
             path=(parent.path if parent else ()) + (text,),
             contingency=bool(_CONTINGENCY.search(text))
             or (parent.contingency if parent else self.doc_contingency),
@@ -313,35 +312,39 @@ class _Walker:
         self.stack.append(section)
         self.sections.append(section)
 
-    def _html(self, raw: str) -> None:
+    def _inline_html(self, tok: dict[str, Any]) -> None:
+        """Directives written inline in a paragraph, each with its own line."""
+        src = tok.get("text", "")
+        if "relbook:" not in src:
+            return
+        offset = 0
+        for child in _inline_htmls(self.blocks.inline(tok)):
+            raw = child.get("raw", "")
+            found = src.find(raw, offset)
+            if found >= 0:
+                offset = found + len(raw)
+            line = tok.get("_line", 0) + (src.count("\n", 0, found) if found > 0 else 0)
+            self._html(raw, line)
+
+    def _html(self, raw: str, line: int) -> None:
         if "relbook:" not in raw:
             return
-        from relbook.source import _DIRECTIVE
-
-        for m in _DIRECTIVE.finditer(raw):
-            d = (
-                self.sc.directives[self.cursor["directive"]]
-                if self.cursor["directive"] < len(self.sc.directives)
-                else None
-            )
-            self.cursor["directive"] += 1
-            line = d.line if d else self.last_line
-            values = parse_directive(m.group(1), self.path, line)
+        for m in re.finditer(DIRECTIVE, raw, re.S):
+            at = line + raw.count("\n", 0, m.start())
+            values = parse_directive(m.group(1), self.path, at)
             section_keys = {k: v for k, v in values.items() if k in _SECTION_KEYS}
             if section_keys:
                 self._mark_section(section_keys)
             step_keys = {k: v for k, v in values.items() if k not in _SECTION_KEYS}
             if step_keys:
                 self.pending.update(step_keys)
-                self.pending_line = line
+                self.pending_line = at
 
     def _mark_section(self, keys: dict[str, Any]) -> None:
         if not self.stack:
             self.doc_contingency = bool(keys.get("contingency")) and not keys.get("normal")
             return
         cur = self.stack[-1]
-        from dataclasses import replace
-
         new = replace(
             cur,
             contingency=bool(keys.get("contingency"))
@@ -368,21 +371,12 @@ class _Walker:
         task = item.get("type") == "task_list_item"
         children = item.get("children", [])
         head = next((c for c in children if c.get("type") in ("block_text", "paragraph")), None)
-        text = plain_text(head.get("children", [])) if head else ""
-        found = self._align_item(task, ordered, text)
-        line = found.line if found else self.last_line
-        self.last_line = max(self.last_line, line)
+        line = (head or children[0]).get("_line", 0) if children else 0
         if head:
-            for child in head.get("children", []):
-                if child.get("type") == "inline_html":
-                    self._html(child.get("raw", ""))
-        codes = [
-            c
-            for c in children
-            if c.get("type") == "block_code"
-            and _lang(c) in SHELL_LANGS
-            and c.get("style") == "fenced"
-        ]
+            self._inline_html(head)
+        codes = [c for c in children if _is_shell_fence(c)]
+        needed = task or codes or (ordered and not self.has_tasks)
+        text = plain_text(self.blocks.inline(head)) if head and needed else ""
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
             self._task_step(text, line, checked, codes)
@@ -391,60 +385,45 @@ class _Walker:
                 self._code(code, text=text, task=False)
         elif ordered and not self.has_tasks and text:
             self._add(Kind.MANUAL, text, line, numbered=True)
-        for child in children:
-            kind = child.get("type")
-            if kind == "list":
-                self._list(child)
-            elif kind == "block_code" and child not in codes:
-                self._code(child, text="", task=False)
-            elif kind == "block_html":
-                self._html(child.get("raw", ""))
-            elif kind == "block_quote":
-                self.walk(child.get("children", []))
+        rest = [c for c in children if c is not head and not any(c is k for k in codes)]
+        self._blocks(rest)
 
     def _task_step(self, text: str, line: int, checked: bool, codes: list[dict[str, Any]]) -> None:
         section = self.stack[-1] if self.stack else None
         signoff = bool(section and section.signoff) or bool(_SIGNOFF_ITEM.search(text))
         if self.pending.pop("signoff", False):
             signoff = True
-        if codes:
+        if codes and not self.pending.pop("manual", False):
             parts: list[Part] = []
             bodies: list[str] = []
-            lang = ""
             for code in codes:
-                lang = lang or _lang(code)
-                body, code_parts = self._code_parts(code)
+                body, code_parts = _code_parts(code)
                 parts.extend(code_parts)
                 bodies.append(body)
-            if not self.pending.pop("manual", False):
-                self._add(
-                    Kind.SHELL,
-                    text,
-                    line,
-                    body="\n".join(bodies),
-                    lang=lang,
-                    parts=tuple(parts),
-                    task=True,
-                    checked=checked,
-                )
-                return
+            self._add(
+                Kind.SHELL,
+                text,
+                line,
+                body="\n".join(bodies),
+                lang=_lang(codes[0]),
+                parts=tuple(parts),
+                task=True,
+                checked=checked,
+            )
+            return
         self._add(Kind.SIGNOFF if signoff else Kind.MANUAL, text, line, task=True, checked=checked)
 
     def _code(self, tok: dict[str, Any], text: str, task: bool) -> None:
-        info = tok.get("attrs", {}).get("info", "") or ""
-        if tok.get("style") != "fenced":
+        if not _is_shell_fence(tok):
             return
         lang = _lang(tok)
-        if lang not in SHELL_LANGS:
-            self._align_fence(info.strip(), tok.get("raw", ""))
-            return
-        body, parts = self._code_parts(tok)
+        body, parts = _code_parts(tok)
         if not parts:
             return
+        line = tok.get("_line", 0)
         if self.pending.pop("manual", False):
-            self._add(Kind.MANUAL, text or _describe(parts, lang), parts[0].line)
+            self._add(Kind.MANUAL, text or _describe(parts, lang), line)
             return
-        line = self._fence_line
         self._add(
             Kind.SHELL,
             text or _describe(parts, lang),
@@ -454,22 +433,6 @@ class _Walker:
             parts=tuple(parts),
             task=task,
         )
-
-    def _code_parts(self, tok: dict[str, Any]) -> tuple[str, list[Part]]:
-        info = (tok.get("attrs", {}).get("info", "") or "").strip()
-        raw = tok.get("raw", "")
-        fence = self._align_fence(info, raw)
-        first = fence.line if fence else self.last_line
-        self._fence_line = first
-        self.last_line = max(self.last_line, first)
-        raw_lines = raw.split("\n")
-        if raw_lines and raw_lines[-1] == "":
-            raw_lines.pop()
-        numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-        if _lang(tok) in CONSOLE_LANGS:
-            cmds = console_commands(numbered)
-            return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
-        return "\n".join(raw_lines), _shell_parts(numbered)
 
     def _add(self, kind: Kind, text: str, line: int, **kw: Any) -> None:
         section = self.stack[-1] if self.stack else None
@@ -491,7 +454,7 @@ class _Walker:
                 line=line,
                 section=section.title if section else "",
                 section_path=section.path if section else (),
-                optional=bool(d.get("optional")) or bool(_OPTIONAL.search(text)),
+                optional=bool(d.get("optional")) or _is_optional(text),
                 contingency=bool(section.contingency if section else self.doc_contingency),
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
@@ -505,13 +468,65 @@ class _Walker:
         )
 
 
+def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
+    stack = list(tokens)
+    while stack:
+        tok = stack.pop()
+        if tok.get("type") == "task_list_item":
+            return True
+        stack.extend(tok.get("children", ()) if tok.get("type") != "paragraph" else ())
+    return False
+
+
+def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """inline_html tokens in document order (inside links and emphasis too)."""
+    out: list[dict[str, Any]] = []
+    for tok in tokens:
+        if tok.get("type") == "inline_html":
+            out.append(tok)
+        elif "children" in tok:
+            out.extend(_inline_htmls(tok["children"]))
+    return out
+
+
+def _is_shell_fence(tok: dict[str, Any]) -> bool:
+    return (
+        tok.get("type") == "block_code"
+        and tok.get("style") == "fenced"
+        and _lang(tok) in SHELL_LANGS
+    )
+
+
+def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
+    """A fenced block's body and its parts, numbered from the line after the fence."""
+    first = tok.get("_line", 0)
+    raw_lines = tok.get("raw", "").split("\n")
+    if raw_lines and raw_lines[-1] == "":
+        raw_lines.pop()
+    numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
+    if _lang(tok) in CONSOLE_LANGS:
+        cmds = console_commands(numbered)
+        return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
+    return "\n".join(raw_lines), _shell_parts(numbered)
+
+
 def _lang(tok: dict[str, Any]) -> str:
     info = (tok.get("attrs", {}).get("info", "") or "").strip()
     word = info.split()[0] if info else ""
     return word.strip("{}.").lower()
 
 
+def _is_optional(text: str) -> bool:
+    # a cheap test first: most steps have neither a parenthesis nor `optional:`
+    if "(" not in text and text[:9].lower() != "optional:":
+        return False
+    return bool(_OPTIONAL.search(text))
+
+
 def _applies_to(text: str) -> str:
+    low = text.lower()
+    if not any(w in low for w in ("major", "minor", "patch", "hotfix", "release")):
+        return ""
     m = _APPLIES.search(text)
     return (m.group(1) or m.group(2)) if m else ""
 
@@ -521,7 +536,7 @@ def _describe(parts: list[Part], lang: str) -> str:
         if p.comment:
             return p.comment.split("\n")[0]
     first = next((p.source for p in parts if p.kind == "command"), "")
-    return first.split("\n")[0] if first else f"{lang} block"
+    return first.split("\n")[0].rstrip(" \\") if first else f"{lang} block"
 
 
 def _shell_parts(numbered: list[tuple[int, str]]) -> list[Part]:

@@ -4,131 +4,184 @@ substitution of parameters. No subprocess here."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-_OPENERS = {
-    "if": "fi",
-    "case": "esac",
-    "for": "done",
-    "while": "done",
-    "until": "done",
-    "select": "done",
-}
+_OPENERS = {"if", "case", "for", "while", "until", "select"}
 _CLOSERS = {"fi", "esac", "done"}
-_HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([^']*)'|\"([^\"]*)\"|\\?([A-Za-z_][A-Za-z0-9_]*))")
+# after these words the next word is again a command (so may be a reserved word)
+_KEEP_COMMAND = {"if", "then", "do", "else", "elif", "while", "until", "!", "time", "{"}
+_HEREDOC = (
+    r"<<(-?)[ \t]*(?:'([^']*)'|\"([^\"]*)\"|\\?([A-Za-z_][A-Za-z0-9_]*))"  # compiled on first use
+)
+# a line without these needs no scanning: it cannot open or close anything
+_SPECIAL = re.compile(r"""['"`\\#(){}<]|\b(?:if|case|for|while|until|select|fi|esac|done)\b""")
+_TOKEN = re.compile(
+    r"""(?P<esc>\\(?:.|$))|(?P<quote>['"])|(?P<subst>\$\()|(?P<herestring><<<)|(?P<heredoc><<)"""
+    r"""|(?P<open>\()|(?P<close>\))|(?P<sep>;;&?|[;&|]+)|(?P<space>[ \t]+)"""
+    r"""|(?P<word>[^\s'"`\\$();&|<>]+)|(?P<other>.)"""
+)
+_IN_DOUBLE = re.compile(r'\\.|"|\$\(')
 
 
-@dataclass
 class _ScanState:
-    quote: str = ""  # "", "'", '"', "`"
-    depth: int = 0  # ( { $( nesting
-    saved: list[str] | None = None  # quote to restore when a $( closes
-    keywords: int = 0  # if/case/loops still open
-    heredocs: list[tuple[str, bool]] | None = None  # pending (delimiter, strip_tabs)
-    in_heredoc: tuple[str, bool] | None = None
+    """Lexical state of a bash scan (a plain class: scanning makes many)."""
+
+    __slots__ = (
+        "quote", "depth", "saved", "blocks", "pattern", "case_in",
+        "heredocs", "in_heredoc", "command", "continued",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.quote = ""  # "", "'" or '"'
+        self.depth = 0  # ( { $( nesting
+        self.saved: list[str] = []  # quote to restore when a $( closes
+        self.blocks: list[str] = []  # if/case/loops still open
+        self.pattern = False  # at a `case` pattern (where `done)` is no keyword)
+        self.case_in = False  # after `case`, before its `in`
+        self.heredocs: list[tuple[str, bool, bool]] = []  # pending (delimiter, -, quoted)
+        self.in_heredoc: tuple[str, bool, bool] | None = None
+        self.command = True  # the next word is in command position
+        self.continued = False  # the line ended with a backslash
 
     @property
     def complete(self) -> bool:
         return (
             not self.quote
             and self.depth <= 0
-            and self.keywords <= 0
+            and not self.blocks
             and not self.heredocs
             and self.in_heredoc is None
+            and not self.continued
         )
 
 
 def _scan_line(line: str, st: _ScanState) -> None:
     """Advance the lexical state over one line (without its newline)."""
     if st.in_heredoc is not None:
-        delim, strip = st.in_heredoc
+        delim, strip, _ = st.in_heredoc
         if (line.lstrip("\t") if strip else line) == delim:
             st.in_heredoc = st.heredocs.pop(0) if st.heredocs else None
         return
-    i, n = 0, len(line)
-    word_start = True
-    while i < n:
-        c = line[i]
-        if st.quote == "'":
-            if c == "'":
-                st.quote = ""
-            i += 1
-            continue
-        if st.quote == '"':
-            if c == "\\":
-                i += 2
-                continue
-            if c == '"':
-                st.quote = ""
-            elif c == "$" and line.startswith("$(", i):
-                _open(st)
-                i += 2
-                continue
-            i += 1
-            continue
-        if c == "\\":
-            i += 2
-            word_start = False
-            continue
-        if c in "'\"`":
-            st.quote = "" if c == "`" else c
-            i += 1
-            word_start = False
-            continue
-        if c == "#" and word_start:
-            break
-        if c in "({":
-            if c == "(" or (word_start and (i + 1 == n or line[i + 1] in " \t")):
-                _open(st)
-            i += 1
-            word_start = True
-            continue
-        if c in ")}":
-            if c == ")" or word_start:
-                _close(st)
-            i += 1
-            word_start = c == ")"
-            continue
-        if c == "<" and line.startswith("<<", i) and not line.startswith("<<<", i):
-            m = _HEREDOC.match(line, i)
-            if m:
-                delim = m.group(2) if m.group(2) is not None else m.group(3) or m.group(4) or ""
-                st.heredocs = (st.heredocs or []) + [(delim, m.group(1) == "-")]
-                i = m.end()
-                continue
-        if c in " \t;|&":
-            word_start = True
-            i += 1
-            continue
-        if word_start:
-            m = re.match(r"[A-Za-z]+", line[i:])
-            word = m.group(0) if m else ""
-            end = i + len(word)
-            if word and (end == n or line[end] in " \t;&|)"):
-                if word in _OPENERS:
-                    st.keywords += 1
-                elif word in _CLOSERS:
-                    st.keywords -= 1
-            i = end if word else i + 1
-            word_start = False
-            continue
-        i += 1
-    if st.heredocs and not st.quote:
+    if not st.continued:
+        st.command = True
+    st.continued = False
+    if st.quote or _SPECIAL.search(line):
+        _scan(line, st)
+    elif line.strip():
+        st.command = False
+    if st.heredocs and not st.quote and st.in_heredoc is None:
         st.in_heredoc = st.heredocs.pop(0)
 
 
+def _scan(text: str, st: _ScanState) -> None:
+    """Advance the state over `text`, a line or the start of one."""
+    i, n = 0, len(text)
+    word_start = True
+    while i < n:
+        if st.quote == "'":
+            end = text.find("'", i)
+            if end < 0:
+                return
+            st.quote, i = "", end + 1
+            continue
+        if st.quote == '"':
+            i = _scan_double(text, i, st)
+            continue
+        m = _TOKEN.match(text, i)
+        assert m is not None  # the pattern matches any character
+        kind, tok = m.lastgroup, m.group()
+        i = m.end()
+        if kind == "word" and tok.startswith("#") and word_start:
+            return  # a comment runs to the end of the line
+        if kind == "heredoc":
+            i = _heredoc(text, m.start(), st) or i
+        else:
+            _token(kind or "", tok, st)
+        word_start = kind in ("space", "sep", "open", "close")
+
+
+def _scan_double(text: str, i: int, st: _ScanState) -> int:
+    m = _IN_DOUBLE.search(text, i)
+    if m is None:
+        return len(text)
+    if m.group() == '"':
+        st.quote = ""
+    elif m.group() == "$(":
+        _open(st)
+    return m.end()
+
+
+def _token(kind: str, tok: str, st: _ScanState) -> None:
+    if kind == "esc":
+        st.continued = tok == "\\"
+        st.command = False
+    elif kind == "quote":
+        st.quote, st.command = tok, False
+    elif kind == "subst" or (kind == "open" and not st.pattern):
+        _open(st)
+    elif kind == "close":
+        if st.pattern:
+            st.pattern = False
+        else:
+            _close(st)
+        st.command = True  # after a subshell, or a `case` pattern
+    elif kind == "sep" and not (st.pattern and tok == "|"):
+        st.command = True
+        st.pattern = tok in (";;", ";&", ";;&") and st.blocks[-1:] == ["case"]
+    elif kind == "word":
+        _word(tok, st)
+    elif kind == "other":
+        st.command = False
+
+
+def _word(word: str, st: _ScanState) -> None:
+    if st.pattern:
+        if word == "esac":
+            _end_block(st)
+        return
+    if st.case_in and word == "in":
+        st.case_in, st.pattern = False, True
+    elif st.command:
+        if word in _OPENERS:
+            st.blocks.append(word)
+            st.case_in = word == "case"
+        elif word in _CLOSERS:
+            _end_block(st)
+        elif word == "{":
+            _open(st)
+        elif word == "}":
+            _close(st)
+    st.command = st.command and word in _KEEP_COMMAND
+
+
+def _end_block(st: _ScanState) -> None:
+    if st.blocks:
+        st.blocks.pop()
+    st.pattern = False
+
+
+def _heredoc(text: str, start: int, st: _ScanState) -> int:
+    m = re.compile(_HEREDOC).match(text, start)
+    if not m:
+        return 0
+    quoted = m.group(2) is not None or m.group(3) is not None or text[m.start(4) - 1] == "\\"
+    delim = next(g for g in (m.group(2), m.group(3), m.group(4)) if g is not None)
+    st.heredocs.append((delim, m.group(1) == "-", quoted))
+    st.command = False
+    return m.end()
+
+
 def _open(st: _ScanState) -> None:
-    st.saved = (st.saved or []) + [st.quote]
+    st.saved.append(st.quote)
     st.quote = ""
     st.depth += 1
+    st.command = True
 
 
 def _close(st: _ScanState) -> None:
     if st.depth <= 0:  # a `case` pattern's `)` closes nothing
         return
     st.depth -= 1
-    if st.saved:
-        st.quote = st.saved.pop()
+    st.quote = st.saved.pop() if st.saved else ""
 
 
 def split_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
@@ -152,9 +205,9 @@ def split_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
             start = no
         buf.append(text)
         _scan_line(text, st)
-        if st.complete and not text.rstrip().endswith("\\"):
+        if st.complete:
             out.append((start, "\n".join(buf), "\n".join(comments)))
-            buf, comments = [], []
+            buf, comments, st = [], [], _ScanState()
     if buf:
         out.append((start, "\n".join(buf), "\n".join(comments)))
     elif comments:
@@ -173,7 +226,7 @@ def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
             out[-1] = (out[-1][0], out[-1][1] + "\n" + body)
             cont = body.rstrip().endswith("\\")
             continue
-        if stripped.startswith("$ ") or stripped == "$":
+        if stripped.startswith("$ ") and stripped[2:].strip():
             cmd = stripped[2:]
             out.append((no, cmd))
             cont = cmd.rstrip().endswith("\\")
@@ -181,44 +234,46 @@ def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def quote_context(source: str, pos: int) -> str:
-    """The quoting context at `pos`: "none", "single", "double" or "heredoc"."""
+    """The quoting context at `pos`: "none", "single", "double", "heredoc" or
+    "heredoc-quoted" (the body of a heredoc whose delimiter is quoted: no expansion)."""
     st = _ScanState()
     offset = 0
     for line in source.split("\n"):
         end = offset + len(line)
         if pos <= end:
             if st.in_heredoc is not None:
-                return "heredoc-quoted" if _quoted_heredoc(source, offset) else "heredoc"
-            probe = _ScanState(quote=st.quote)
-            _scan_prefix(line[: pos - offset], probe)
-            return {"'": "single", '"': "double"}.get(probe.quote, "none")
+                return "heredoc-quoted" if st.in_heredoc[2] else "heredoc"
+            _scan(line[: pos - offset], st)
+            return {"'": "single", '"': "double"}.get(st.quote, "none")
         _scan_line(line, st)
         offset = end + 1
     return "none"
 
 
-def _scan_prefix(text: str, st: _ScanState) -> None:
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if st.quote == "'":
-            st.quote = "" if c == "'" else "'"
-        elif st.quote == '"':
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                st.quote = ""
-        elif c == "\\":
-            i += 1
-        elif c in "'\"":
-            st.quote = c
-        i += 1
+def heredoc_delimiter(source: str, pos: int) -> str | None:
+    """The delimiter of the heredoc whose body holds `pos`, or None."""
+    st = _ScanState()
+    offset = 0
+    for line in source.split("\n"):
+        end = offset + len(line)
+        if pos <= end:
+            return st.in_heredoc[0] if st.in_heredoc is not None else None
+        _scan_line(line, st)
+        offset = end + 1
+    return None
 
 
-def _quoted_heredoc(source: str, offset: int) -> bool:
-    before = source[:offset]
-    starts = list(_HEREDOC.finditer(before))
-    return bool(starts) and (starts[-1].group(2) is not None or starts[-1].group(3) is not None)
+def quote_literal(value: str, context: str) -> str:
+    """`value` as literal text in the given quoting context (nothing in it expands)."""
+    if context == "double":
+        return re.sub(r'([\\"$`])', r"\\\1", value)
+    if context == "heredoc":
+        return re.sub(r"([\\$`])", r"\\\1", value)
+    if context == "heredoc-quoted":
+        return value
+    if context == "single":
+        return "'" + shell_quote(value) + "'"
+    return shell_quote(value)
 
 
 def env_reference(var: str, context: str) -> str:

@@ -1,150 +1,312 @@
-"""A line scanner over Markdown source that finds where things are.
+"""mistune 3 block parsing that keeps exact source lines.
 
-mistune's AST carries no positions. The scanner walks the text once, with the
-same CommonMark rules for fences and HTML comments, and lists the candidate
-lines of headings, list items, fences and relbook directives. parse.py then
-pairs each AST node with its candidate, in document order, checking content.
+mistune's AST carries no positions. Every block parser state here knows the
+source line of its first line, and mistune builds each child state (a list
+item's or a block quote's content) from its parent's lines one for one. So a
+token's line is the state's first line plus the newlines before the token's
+start: exact, whatever the nesting, tabs or laziness, and computed by
+mistune's own CommonMark rules rather than a second scanner that could
+disagree with it.
+
+Tokens that can become steps or carry directives get a `_line` key (1-based):
+paragraphs (and so list item text and setext headings), ATX headings, fenced
+code blocks and HTML blocks. Inline content is parsed only for the tokens that
+need it (headings, steps, directives), not for every paragraph of prose; the
+block token keeps its source text, so an inline directive gets its own line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import Any
 
-_PREFIX = r"[ \t]*(?:>[ \t]?)*[ \t]*"
-_FENCE = re.compile(_PREFIX + r"(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?[ \t]*(`{3,}|~{3,})(.*)$")
-_ITEM = re.compile(_PREFIX + r"([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
-_TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
-_DIRECTIVE = re.compile(r"<!--\s*relbook:(.*?)-->", re.S)
+import mistune
+from mistune.block_parser import BlockParser
+from mistune.core import BlockState
 
-
-@dataclass
-class Fence:
-    line: int
-    marker: str
-    info: str
-    body: list[tuple[int, str]] = field(default_factory=list)
-    closed: bool = False
-    indent: int = 0
+_MARKER_LINE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(.*)")
+_MAX_NESTING = 40
 
 
-@dataclass
-class Item:
-    line: int
-    ordered: bool
-    task: bool
-    checked: bool
-    text: str
+class LineState(BlockState):
+    """A block state that knows the source line of its first line."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.line0 = 1
+        # containers being parsed in this state: [kind, offset] where kind is
+        # "list" (offset: start of the next item's marker line) or "quote"
+        self.containers: list[list[Any]] = []
+        self._counted = (0, 0)
+
+    def index(self, pos: int) -> int:
+        """0-based line index of `pos` within this state's source."""
+        last_pos, last_n = self._counted
+        if pos >= last_pos:
+            n = last_n + self.src.count("\n", last_pos, pos)
+        else:
+            n = last_n - self.src.count("\n", pos, last_pos)
+        self._counted = (pos, n)
+        return n
+
+    def line(self, pos: int) -> int:
+        """1-based source line of `pos`."""
+        return self.line0 + self.index(pos)
+
+    def child_state(self, src: str, *args: Any, **kwargs: Any) -> BlockState:
+        child = super().child_state(src, *args, **kwargs)
+        if isinstance(child, LineState) and self.containers:
+            kind, first = self.containers[-1]
+            if kind == "quote":
+                child.line0 = self.line(first)
+            else:
+                child.line0 = self.line(first) + (0 if self._has_text(first) else 1)
+                # mistune builds an item after reading the next item's marker line
+                self.containers[-1][1] = self.src.rfind("\n", 0, self.cursor - 1) + 1
+        return child
+
+    def _has_text(self, start: int) -> bool:
+        """Whether the list item marker line at `start` has text after the marker."""
+        end = self.src.find("\n", start)
+        m = _MARKER_LINE.match(self.src, start, end if end >= 0 else len(self.src))
+        return bool(m and m.group(1).strip())
+
+    def add_paragraph(self, text: str) -> None:
+        n = len(self.tokens)
+        super().add_paragraph(text)
+        if len(self.tokens) > n:
+            self.tokens[-1]["_line"] = self.line(self.cursor)
 
 
-@dataclass
-class Heading:
-    line: int
-    level: int
-    text: str
+class LineBlockParser(BlockParser):
+    """mistune's block parser, tagging tokens with their source line."""
+
+    state_cls = LineState
+
+    def parse_fenced_code(self, m: re.Match[str], state: BlockState) -> int | None:
+        n = len(state.tokens)
+        end = super().parse_fenced_code(m, state)
+        if len(state.tokens) > n and isinstance(state, LineState):
+            tok = state.tokens[-1]
+            tok["_line"] = state.line(m.start())
+            if end == state.cursor_max and not _closed(m, state):
+                state.env.setdefault("unterminated", []).append((tok["_line"], tok["marker"]))
+        return end
+
+    def parse_atx_heading(self, m: re.Match[str], state: BlockState) -> int:
+        end = super().parse_atx_heading(m, state)
+        if isinstance(state, LineState):
+            state.tokens[-1]["_line"] = state.line(m.start())
+        return end
+
+    def parse_raw_html(self, m: re.Match[str], state: BlockState) -> int | None:
+        n = len(state.tokens)
+        end = super().parse_raw_html(m, state)
+        grew = len(state.tokens) > n and state.tokens[-1]["type"] == "block_html"
+        if grew and isinstance(state, LineState):
+            state.tokens[-1]["_line"] = state.line(m.start())
+        return end
+
+    def parse_list(self, m: re.Match[str], state: BlockState) -> int:
+        if not isinstance(state, LineState):
+            return super().parse_list(m, state)
+        state.containers.append(["list", m.start()])
+        try:
+            return super().parse_list(m, state)
+        finally:
+            state.containers.pop()
+
+    def parse_block_quote(self, m: re.Match[str], state: BlockState) -> int:
+        if not isinstance(state, LineState):
+            return super().parse_block_quote(m, state)
+        state.containers.append(["quote", state.cursor])
+        try:
+            return super().parse_block_quote(m, state)
+        finally:
+            state.containers.pop()
 
 
-@dataclass
-class Directive:
-    line: int
-    text: str
+def _closed(m: re.Match[str], state: BlockState) -> bool:
+    """Whether the fence opened by `m` has a closing fence in this state."""
+    marker = m.group("fenced_2")
+    end = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{%d,}[ \t]*(?:\n|$)" % len(marker), re.M)
+    return end.search(state.src, m.end() + 1) is not None
 
 
-@dataclass
-class Scan:
-    fences: list[Fence] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
-    headings: list[Heading] = field(default_factory=list)
-    directives: list[Directive] = field(default_factory=list)
-    comment_lines: set[int] = field(default_factory=set)
+_MD: Any = None
+
+
+def markdown() -> Any:
+    """The shared mistune instance: AST output, task lists, tables, lines."""
+    global _MD
+    if _MD is None:
+        from mistune.plugins.table import table, table_in_list, table_in_quote
+        from mistune.plugins.task_lists import task_lists
+
+        # tables inside list items and quotes too, as GitHub renders them; the
+        # same rules everywhere also means one scanner regex to compile, not three
+        plugins = [task_lists, table, table_in_list, table_in_quote]
+        block = LineBlockParser(max_nested_level=_MAX_NESTING)
+        _MD = mistune.Markdown(renderer=None, block=block, plugins=plugins)
+    return _MD
+
+
+class Blocks:
+    """Block tokens of a document (with `_line`s); inline content parsed on demand."""
+
+    def __init__(self, text: str) -> None:
+        md = markdown()
+        state = md.block.state_cls()
+        state.process(text if text.endswith("\n") else text + "\n")
+        md.block.parse(state)
+        for hook in md.before_render_hooks:  # task lists: `[ ]` items become task_list_item
+            hook(md, state)
+        self.tokens: list[dict[str, Any]] = state.tokens
+        self.unterminated: list[tuple[int, str]] = state.env.get("unterminated", [])
+        self._env = state.env
+
+    def inline(self, tok: dict[str, Any]) -> list[dict[str, Any]]:
+        """The inline tokens of a paragraph or heading (parsed once, when first asked)."""
+        if "children" not in tok:
+            text = tok.get("text", "")
+            tok["children"] = markdown().inline(text.strip(" \r\n\t\f"), self._env)
+        return tok["children"]
+
+
+# -- a flat index of where things are (for lint and notes) ------------------
+
+_ITEM_LINE = r"[ \t]*(?:>[ \t]?)*[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]+(.*))?$"
+_TASK_BOX = r"\[([ xX])\](?:[ \t]+|$)"
+
+
+class _Record:
+    """A small record type (plain class: dataclasses cost start-up time here)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__
+        )
+
+
+class Fence(_Record):
+    """A fenced code block: opening line, marker, info, body lines with their prefixes."""
+
+    __slots__ = ("line", "marker", "info", "body", "closed", "indent")
+
+    def __init__(
+        self,
+        line: int,
+        marker: str,
+        info: str,
+        body: list[tuple[int, str]],
+        closed: bool,
+        indent: int,
+    ) -> None:
+        self.line, self.marker, self.info = line, marker, info
+        self.body = body  # (line, source text with list indent / quote markers)
+        self.closed = closed
+        self.indent = indent  # column of the marker in its line
+
+
+class Item(_Record):
+    """A list item: its line and the source text after the marker (and task box)."""
+
+    __slots__ = ("line", "ordered", "task", "checked", "text")
+
+    def __init__(self, line: int, ordered: bool, task: bool, checked: bool, text: str) -> None:
+        self.line, self.ordered, self.task, self.checked, self.text = (
+            line,
+            ordered,
+            task,
+            checked,
+            text,
+        )
+
+
+class Heading(_Record):
+    __slots__ = ("line", "level", "text")
+
+    def __init__(self, line: int, level: int, text: str) -> None:
+        self.line, self.level, self.text = line, level, text
+
+
+class Scan(_Record):
+    __slots__ = ("fences", "items", "headings")
+
+    def __init__(self) -> None:
+        self.fences: list[Fence] = []
+        self.items: list[Item] = []
+        self.headings: list[Heading] = []
 
 
 def scan(text: str) -> Scan:
-    """Find fences, list items, headings and directives, with 1-based lines."""
-    out = Scan()
+    """Fenced blocks, list items and headings of Markdown `text`, with exact lines.
+
+    Lines are 1-based in `text`; a leading YAML front matter block is skipped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    fence: Fence | None = None
-    comment_start = 0
-    prev = ""
-    for no, line in enumerate(lines, 1):
-        if fence is not None:
-            if _closes(line, fence):
-                fence.closed = True
-                fence = None
-            else:
-                fence.body.append((no, line))
-            prev = ""
-            continue
-        if comment_start:
-            out.comment_lines.add(no)
-            if "-->" in line:
-                _directives(out, comment_start, lines[comment_start - 1 : no])
-                comment_start = 0
-            prev = ""
-            continue
-        m = _FENCE.match(line)
-        if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
-            fence = Fence(no, m.group(1), m.group(2).strip(), indent=m.start(1))
-            out.fences.append(fence)
-            _item(out, no, line)
-            prev = ""
-            continue
-        stripped = line.lstrip(" \t>")
-        if stripped.startswith("<!--"):
-            if "-->" in stripped:
-                _directives(out, no, [line])
-            else:
-                comment_start = no
-                out.comment_lines.add(no)
-            prev = ""
-            continue
-        if "<!--" in line and "relbook:" in line:
-            _directives(out, no, [line])
-        h = _ATX.match(line)
-        if h:
-            out.headings.append(Heading(no, len(h.group(1)), (h.group(2) or "").strip()))
-            prev = ""
-            continue
-        s = _SETEXT.match(line)
-        if s and prev.strip() and not _ITEM.match(prev):
-            level = 1 if s.group(1)[0] == "=" else 2
-            out.headings.append(Heading(no - 1, level, prev.strip()))
-            prev = ""
-            continue
-        _item(out, no, line)
-        prev = line
+    blocks = Blocks(_blank_front_matter(text, lines))
+    out = Scan()
+    open_fences = {line for line, _ in blocks.unterminated}
+    _index(blocks, blocks.tokens, lines, out, open_fences, ordered=False)
     return out
 
 
-def _closes(line: str, fence: Fence) -> bool:
-    body = line.lstrip(" \t>")
-    char = fence.marker[0]
-    run = len(body) - len(body.lstrip(char))
-    return run >= len(fence.marker) and not body[run:].strip()
+def _blank_front_matter(text: str, lines: list[str]) -> str:
+    if not text.startswith("---\n"):
+        return text
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    return text if end is None else "\n" * (end + 1) + "\n".join(lines[end + 1 :])
 
 
-def _item(out: Scan, no: int, line: str) -> None:
-    m = _ITEM.match(line)
-    if not m:
+def _index(
+    blocks: Blocks,
+    tokens: list[dict[str, Any]],
+    lines: list[str],
+    out: Scan,
+    open_fences: set[int],
+    ordered: bool,
+) -> None:
+    for tok in tokens:
+        kind = tok.get("type")
+        if kind == "block_code" and tok.get("style") == "fenced":
+            out.fences.append(_fence(tok, lines, open_fences))
+        elif kind == "heading":
+            text = "".join(c.get("raw", "") for c in blocks.inline(tok)).strip()
+            out.headings.append(Heading(tok["_line"], tok["attrs"]["level"], text))
+        elif kind in ("list_item", "task_list_item"):
+            _item(tok, lines, out, ordered)
+        if kind not in ("paragraph", "block_text", "heading") and "children" in tok:
+            inner = bool(tok.get("attrs", {}).get("ordered")) if kind == "list" else ordered
+            _index(blocks, tok["children"], lines, out, open_fences, inner)
+
+
+def _fence(tok: dict[str, Any], lines: list[str], open_fences: set[int]) -> Fence:
+    line, marker = tok["_line"], tok.get("marker", "```")
+    n = tok.get("raw", "").count("\n")
+    if tok.get("raw") and not tok["raw"].endswith("\n"):
+        n += 1
+    body = [(no, lines[no - 1]) for no in range(line + 1, min(line + 1 + n, len(lines) + 1))]
+    info = tok.get("attrs", {}).get("info", "")
+    return Fence(
+        line, marker, info, body, line not in open_fences, max(lines[line - 1].find(marker), 0)
+    )
+
+
+def _item(tok: dict[str, Any], lines: list[str], out: Scan, ordered: bool) -> None:
+    children = tok.get("children", [])
+    if not children or "_line" not in children[0]:
         return
-    rest = m.group(2) or ""
-    t = _TASK.match(rest)
-    ordered = m.group(1)[0].isdigit()
-    if t:
-        out.items.append(Item(no, ordered, True, t.group(1) != " ", rest[t.end() :]))
-    else:
-        out.items.append(Item(no, ordered, False, False, rest))
-
-
-def _directives(out: Scan, first: int, chunk: list[str]) -> None:
-    text = "\n".join(chunk)
-    for m in _DIRECTIVE.finditer(text):
-        line = first + text.count("\n", 0, m.start())
-        out.directives.append(Directive(line, m.group(1).strip()))
-
-
-def normalize(text: str) -> str:
-    """Letters and digits only, case-folded: for matching AST text to source."""
-    return re.sub(r"[\W_]+", "", text).casefold()
+    line = children[0]["_line"]
+    m = re.match(_ITEM_LINE, lines[line - 1])
+    rest = (m.group(1) or "") if m else lines[line - 1].strip()
+    task = tok["type"] == "task_list_item"
+    box = re.match(_TASK_BOX, rest) if task else None
+    text = rest[box.end() :] if box else rest
+    out.items.append(Item(line, ordered, task, bool(tok.get("attrs", {}).get("checked")), text))

@@ -1,0 +1,103 @@
+"""Versions, the ordering rule, tags in a real repository with a bare origin, `relbook params`."""
+
+from __future__ import annotations
+
+import pytest
+
+from relbook.cli import main
+from relbook.errors import ParamError
+from relbook.params import bind, parse_version
+from tests.conftest import RUNBOOKS
+
+RELEASE = str(RUNBOOKS / "release-management.md")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.2.3", "1.2.3"),
+        ("v1.2.3", "1.2.3"),
+        ("V1.2.3", "1.2.3"),
+        (" 2.0.0 ", "2.0.0"),
+        ("1.2.3-rc.1", "1.2.3-rc.1"),
+        ("1.2.3-hotfix.2", "1.2.3-hotfix.2"),
+        ("1.10.0+build.7", "1.10.0+build.7"),
+    ],
+)
+def test_valid_versions(text: str, expected: str):
+    assert str(parse_version(text)) == expected
+
+
+BAD = ["1.2", "01.2.3", "1.2.3.4", "v", "", "   ", "1.2.x", "1.2.3-", "1.2.3; touch x", "vv1.2.3"]
+
+
+@pytest.mark.parametrize("text", BAD)
+def test_bad_versions_name_the_value_and_show_an_example(text: str):
+    with pytest.raises(ParamError) as e:
+        parse_version(text)
+    msg = str(e.value)
+    assert "1.2.3" in msg and "\n" not in msg
+    assert repr(text) in msg if text.strip() else "empty" in msg
+
+
+@pytest.mark.parametrize("text", BAD)
+def test_cli_bad_version_is_one_line_exit_2(text: str, capsys: pytest.CaptureFixture[str]):
+    assert main(["params", RELEASE, "--version", text]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("relbook: error: ")
+    assert "1.2.3" in captured.err and "Traceback" not in captured.err
+
+
+def test_ordering_rule():
+    ordered = [
+        "1.2.3-alpha.1",
+        "1.2.3-alpha.2",
+        "1.2.3-beta.1",
+        "1.2.3-rc.1",
+        "1.2.3-rc.10",
+        "1.2.3",
+        "1.2.3-hotfix.1",
+        "1.2.3-hotfix.2",
+        "1.2.3-hotfix.10",
+        "1.2.4-alpha.1",
+        "1.2.4",
+        "1.9.5",
+        "1.10.0",
+        "2.0.0",
+    ]
+    shuffled = ordered[::2] + ordered[1::2]
+    assert sorted(shuffled, key=lambda t: parse_version(t).key()) == ordered
+
+
+def test_release_types():
+    assert parse_version("1.2.3").release_type == "operational"
+    assert parse_version("1.2.3-hotfix.1").release_type == "hotfix"
+    for pre in ("1.2.3-alpha.1", "1.2.3-beta.2", "1.2.3-rc.1"):
+        assert parse_version(pre).release_type == "prerelease"
+
+
+def test_no_repo_guesses_previous_as_patch_minus_one():
+    assert bind("1.2.3")["previous_version"] == "1.2.2"
+    assert bind("2.0.0")["previous_version"] is None
+    assert bind("1.2.3-rc.1")["previous_version"] is None
+
+
+def test_cli_params_without_version_shows_the_guide_examples(capsys: pytest.CaptureFixture[str]):
+    assert main(["params", RELEASE]) == 0
+    out = capsys.readouterr().out
+    assert "example version in the guide: 1.2.3" in out
+    assert "commands with these values" not in out
+    assert f"{RELEASE}:76 ([Brief description])" in out
+
+
+def test_front_matter_params(tmp_path, capsys):  # noqa: ANN001
+    guide = tmp_path / "g.md"
+    guide.write_text("---\nparams:\n  region: eu-west-1\n  replicas: 3\n---\n# G\n")
+    assert main(["params", str(guide), "--version", "1.2.3"]) == 0
+    out = capsys.readouterr().out
+    assert "region            eu-west-1" in out and "replicas          3" in out
+    guide.write_text("---\nparams: [region]\n---\n# G\n")
+    assert main(["params", str(guide), "--version", "1.2.3"]) == 2
+    assert "front matter params must be a mapping" in capsys.readouterr().err
