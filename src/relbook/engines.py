@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import selectors
+import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from relbook.mask import Masker
 
@@ -44,6 +47,7 @@ class Execution:
     last_line: int = 0  # script line of the command running last
     done_lines: list[int] = field(default_factory=list)  # guards that found work already done
     stray: list[str] = field(default_factory=list)  # processes killed after the step
+    log_error: str = ""  # why the full log on disk is incomplete
 
 
 class _Keeper:
@@ -80,6 +84,13 @@ class LocalEngine:
     """Runs bash steps on this machine."""
 
     name = "local"
+    _sel: selectors.BaseSelector | None = None
+
+    def _selector(self) -> selectors.BaseSelector:
+        """One selector for all steps (creating one per step shows in the overhead)."""
+        if self._sel is None:
+            self._sel = selectors.DefaultSelector()
+        return self._sel
 
     def run(
         self,
@@ -88,41 +99,81 @@ class LocalEngine:
         env: dict[str, str],
         cwd: str,
         timeout: float | None,
-        log_path: Path,
+        log_path: Path | None = None,
         masker: Masker,
         on_output: Callable[[str], None] = lambda s: None,
         on_line: Callable[[int], None] = lambda n: None,
+        on_started: Callable[[], None] = lambda: None,
+        token: str = "",
+        log: OutputLog | None = None,
     ) -> Execution:
-        """Run `script` (a step's bash) and return what happened."""
-        token = uuid.uuid4().hex
+        """Run `script` (a step's bash) and return what happened. Output goes to `log`
+        (or a log of its own at `log_path`); `token` marks every process of the step
+        (in its environment) so leftovers can be found later; `on_started` runs while
+        bash starts up (the runner fsyncs its journal there)."""
+        token = token or uuid.uuid4().hex
         trace_r, trace_w = os.pipe()
         env = {**env, TRACE_FD_VAR: str(trace_w), STEP_TOKEN_VAR: token}
         started = time.monotonic()
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
+        own = log is None
+        if log is None:
+            log = OutputLog(log_path or Path(os.devnull))
+        try:
+            proc = _spawn(script, env, cwd, trace_r, trace_w)
             try:
-                proc = subprocess.Popen(
-                    ["bash", "--noprofile", "--norc", "-c", HEADER + script],
-                    cwd=cwd,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=(trace_w,),
-                    start_new_session=True,
-                )
-            except OSError as e:
+                on_started()
+            except BaseException:
+                _kill_group(proc, signal.SIGKILL)
+                proc.wait()
                 os.close(trace_r)
-                os.close(trace_w)
-                from relbook.errors import RelbookError
-
-                raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
-            os.close(trace_w)
+                proc.stdout.close()
+                raise
             pump = _Pump(proc, trace_r, log, masker, on_output, on_line)
+            pump.sel = self._selector()
             result = pump.run(timeout, started)
+        finally:
+            if own:
+                log.close()
+        result.log_error = log.error
         suspicious = pump.held_open or result.timed_out or result.interrupted
         result.stray = _kill_strays(proc.pid, token, scan=suspicious)
         return result
+
+
+def _bash() -> str:
+    """bash's full path, looked up once (exec would try every PATH entry each time)."""
+    global _BASH
+    if _BASH is None:
+        _BASH = shutil.which("bash") or "bash"
+    return _BASH
+
+
+_BASH: str | None = None
+
+
+def _spawn(script: str, env: dict[str, str], cwd: str, trace_r: int, trace_w: int) -> Any:
+    """Start bash in its own session (a process group the runner can kill whole)."""
+    _subreaper(True)
+    try:
+        proc = subprocess.Popen(
+            [_bash(), "--noprofile", "--norc", "-c", HEADER + script],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(trace_w,),
+            start_new_session=True,
+        )
+    except OSError as e:
+        _subreaper(False)
+        os.close(trace_r)
+        os.close(trace_w)
+        from relbook.errors import RelbookError
+
+        raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
+    os.close(trace_w)
+    return proc
 
 
 class _Pump:
@@ -137,39 +188,33 @@ class _Pump:
         self.trace_buf = b""
         self.held_open = False
 
+    sel: selectors.BaseSelector | None = None
+
     def run(self, timeout: float | None, started: float) -> Execution:
-        sel = selectors.DefaultSelector()
+        sel = self.sel or selectors.DefaultSelector()
         out_fd = self.proc.stdout.fileno()
         os.set_blocking(out_fd, False)
         sel.register(out_fd, selectors.EVENT_READ, "out")
+        os.set_blocking(self.trace_r, False)  # a leftover child may hold it open
         sel.register(self.trace_r, selectors.EVENT_READ, "trace")
-        deadline = started + timeout if timeout else None
-        timed_out = interrupted = False
-        exited_at: float | None = None
+        self.pidfd = _pidfd(self.proc.pid)
+        if self.pidfd is not None:  # wakes the loop the moment bash exits
+            sel.register(self.pidfd, selectors.EVENT_READ, "exit")
+        self.deadline = started + timeout if timeout else None
+        self.timed_out = self.exited_at = None
+        interrupted = False
         try:
-            while sel.get_map():
-                now = time.monotonic()
-                if deadline and now > deadline and exited_at is None:
-                    timed_out = True
-                    _kill_group(self.proc)
-                    deadline = None
-                if exited_at is None and self.proc.poll() is not None:
-                    exited_at = now
-                if exited_at is not None and now - exited_at > DRAIN_SECONDS:
-                    self.held_open = True  # something outlived the step and holds the pipe
-                    break
-                wait = 0.05 if exited_at is not None else 0.2
-                if deadline:
-                    wait = min(wait, max(0.0, deadline - now))
-                for key, _ in sel.select(wait):
-                    self._read(sel, key.fd, key.data)
+            self._loop(sel)
         except KeyboardInterrupt:
             interrupted = True
             _kill_group(self.proc)
         finally:
             self._drain_rest(sel)
-            sel.close()
+            for key in list(sel.get_map().values()):
+                sel.unregister(key.fd)
             os.close(self.trace_r)
+            if self.pidfd is not None:
+                os.close(self.pidfd)
             self.proc.stdout.close()
         code = self._wait()
         self._flush()
@@ -177,13 +222,43 @@ class _Pump:
             exit_code=code,
             output=self.keep.text(),
             duration=time.monotonic() - started,
-            timed_out=timed_out,
+            timed_out=bool(self.timed_out),
             interrupted=interrupted,
             last_line=self.last_line,
             done_lines=self.done_lines,
         )
 
+    def _loop(self, sel: selectors.BaseSelector) -> None:
+        """Pump output until bash has exited and its pipes are closed (or held open
+        by something it left behind for longer than DRAIN_SECONDS)."""
+        while True:
+            now = time.monotonic()
+            if self.exited_at is None and self.pidfd is None and self.proc.poll() is not None:
+                self.exited_at = now
+            pipes = sum(1 for k in sel.get_map().values() if k.data != "exit")
+            if not pipes and (self.exited_at is not None or self.pidfd is None):
+                return
+            if self.deadline and now > self.deadline and self.exited_at is None:
+                self.timed_out = True
+                _kill_group(self.proc)
+                self.deadline = None
+            if self.exited_at is not None and now - self.exited_at > DRAIN_SECONDS:
+                self.held_open = True  # something outlived the step and holds the pipe
+                return
+            wait = 0.05 if self.exited_at is not None or self.pidfd is None else 1.0
+            if self.deadline:
+                wait = min(wait, max(0.0, self.deadline - now))
+            for key, _ in sel.select(wait):
+                if key.data == "exit":
+                    sel.unregister(key.fd)
+                    self.exited_at = time.monotonic()
+                else:
+                    self._read(sel, key.fd, key.data)
+
     def _wait(self) -> int:
+        code = self.proc.poll()  # usually gone already; wait(timeout) would poll with sleeps
+        if code is not None:
+            return code
         try:
             return self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -207,6 +282,8 @@ class _Pump:
 
     def _drain_rest(self, sel: selectors.BaseSelector) -> None:
         for key in list(sel.get_map().values()):
+            if key.data == "exit":
+                continue
             try:
                 while True:
                     data = os.read(key.fd, 65536)
@@ -241,7 +318,73 @@ class _Pump:
 
     def _flush(self) -> None:
         self._emit(self.masker.flush())
-        self.log.flush()
+
+
+class OutputLog:
+    """The full output of a release's shell steps, in one file beside the record:
+    each step's output under a header line, its byte range kept in its outcome.
+    (One file, not one per step: creating a file costs more than a trivial step.)
+    A write that fails (disk full) stops the log, not the step; `error` says why."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.error = path, ""
+        self.fd: int | None = None  # opened at the first output
+        self.size = 0
+        self.at_line_start = True
+        self.header = b""
+        self.first: int | None = None
+
+    def begin(self, header: str) -> None:
+        """A new step: `header` goes in front of its first output."""
+        self.header, self.first = header.encode(), None
+
+    def span(self) -> tuple[int, int] | None:
+        """Byte range of the current step's output, if it printed anything."""
+        return None if self.first is None else (self.first, self.size)
+
+    def write(self, data: bytes) -> None:
+        """Append a step's output (after its header, the first time)."""
+        if self.error or not data:
+            return
+        try:
+            if self.fd is None:
+                self._open()
+            if self.first is None:
+                self._put((b"" if self.at_line_start else b"\n") + self.header)
+                self.first = self.size
+            self._put(data)
+        except OSError as e:
+            self.error = e.strerror or str(e)
+            self.close()
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        self.size = os.fstat(self.fd).st_size
+        self.at_line_start = not self.size or os.pread(self.fd, 1, self.size - 1) == b"\n"
+
+    def _put(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            self.size += n
+            view = view[n:]
+        if data:
+            self.at_line_start = data.endswith(b"\n")
+
+    def close(self) -> None:
+        """Close the file (a later write opens it again)."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when `pid` exits (Linux 5.3+), or None."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
@@ -261,9 +404,10 @@ def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def _kill_strays(pgid: int, token: str, *, scan: bool) -> list[str]:
-    """Kill what the step left running: its process group, and (when something
-    looks wrong) any process that escaped it with setsid but still carries the
-    step's token in its environment."""
+    """Kill what the step left running: its process group, and any process that
+    escaped the group (setsid) but carries the step's token in its environment.
+    Escapees whose parents exited were re-parented to relbook (a child subreaper),
+    so a glance at relbook's own children finds them without scanning /proc."""
     found: list[str] = []
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -272,21 +416,81 @@ def _kill_strays(pgid: int, token: str, *, scan: bool) -> list[str]:
     else:
         found.append(f"process group {pgid}")
         scan = True
-    if not scan:
-        return found
-    needle = f"{STEP_TOKEN_VAR}={token}".encode()
-    me = os.getpid()
-    for entry in os.scandir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            with open(f"/proc/{entry.name}/environ", "rb") as f:
-                if needle not in f.read():
-                    continue
-            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-            os.kill(int(entry.name), signal.SIGKILL)
-            found.append(f"pid {entry.name} ({cmd})")
-        except (OSError, ValueError):
-            continue
+    if scan or _marked(_children(), token):
+        found += kill_marked(token)
+    _subreaper(False)
     return found
+
+
+def kill_marked(token: str) -> list[str]:
+    """Kill every process whose environment carries this step token; describe them."""
+    pids = _marked(_all_pids(), token) if token else []
+    found = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+        found.append(f"pid {pid} ({cmd})")
+    for pid in pids:  # reap the ones re-parented to us
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    return found
+
+
+def _all_pids() -> list[int]:
+    if not os.path.isdir("/proc"):
+        return []
+    me = os.getpid()
+    return [int(e.name) for e in os.scandir("/proc") if e.name.isdigit() and int(e.name) != me]
+
+
+def _children() -> list[int]:
+    """This process's children (Linux /proc/self/task/*/children)."""
+    pids: list[int] = []
+    try:
+        tasks = [t.path for t in os.scandir("/proc/self/task")]
+    except OSError:
+        return []
+    for task in tasks:
+        try:
+            with open(f"{task}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            continue  # a thread that just ended
+    return pids
+
+
+def _marked(pids: list[int], token: str) -> list[int]:
+    needle = f"{STEP_TOKEN_VAR}={token}".encode()
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle in f.read():
+                    out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _subreaper(on: bool) -> None:
+    """Become (or stop being) the reaper of orphaned descendants (Linux prctl)."""
+    global _LIBC
+    if not sys.platform.startswith("linux"):
+        return
+    if _LIBC is None:
+        import ctypes
+
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+
+
+_LIBC: Any = None

@@ -30,7 +30,6 @@ class Masker:
         self._re = (
             re.compile("|".join(re.escape(s) for s in self.secrets)) if self.secrets else None
         )
-        self._hold = max((len(s) for s in self.secrets), default=1) - 1
         self._pending = ""
         self._bytes = b""
 
@@ -56,12 +55,23 @@ class Masker:
         if not self._re:
             self._pending = ""
             return text
-        split = max(0, len(text) - self._hold)
+        split = len(text) - self._partial(text)
         for m in self._re.finditer(text):
             if m.start() < split < m.end():
                 split = m.end()
         self._pending = text[split:]
         return self.mask(text[:split])
+
+    def _partial(self, text: str) -> int:
+        """Length of the longest end of `text` that could begin a secret: only that
+        much is held back (whole lines flow on, so live output is not cut mid-line)."""
+        longest = 0
+        for secret in self.secrets:
+            for k in range(min(len(secret) - 1, len(text)), longest, -1):
+                if text.endswith(secret[:k]):
+                    longest = k
+                    break
+        return longest
 
     def flush(self) -> str:
         """Whatever is still held back, masked."""

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from relbook.errors import Interrupted, Paused, RelbookError, StepFailed
+from relbook.errors import Interrupted, Paused, RecordError, RelbookError, StepFailed
 from relbook.model import Runbook, Step
 from relbook.notebook import PARAMETER_NAMES
 from relbook.run import Runner, RunOptions, load_answers
@@ -93,10 +93,11 @@ class Session:
         self.paths = self.runner.locate()
         self._lock = release_lock(self.paths.lock)
         self._lock.__enter__()
-        self.closed = False
+        self.closed = self.released = False
         try:
             steps = self.runner.begin()
         except BaseException:
+            self.runner.abandon()
             self._release()
             raise
         self.plan: dict[str, tuple[int, Step]] = {s.id: (n, s) for n, s in enumerate(steps, 1)}
@@ -118,11 +119,19 @@ class Session:
         except (Paused, Interrupted, StepFailed) as e:
             self.close(_RESULTS.get(type(e), "failed"))
             raise
-        except KeyboardInterrupt:
+        except RecordError as e:  # the record cannot be written (disk full, ...)
+            self._abandon()
+            raise RecordError(
+                f"{e.msg}; relbook stopped and started no further step. Make room, "
+                "then run the notebook again to resume",
+                path=e.path,
+                line=e.line,
+            ) from None
+        except KeyboardInterrupt:  # outside a running step (a step handles its own)
             self.close("interrupted")
             raise Interrupted("interrupted") from None
         except BaseException:
-            self.close("failed")
+            self._abandon()
             raise
 
     @_plain
@@ -135,9 +144,16 @@ class Session:
                 self._release()
         return self.runner.state.result
 
+    def _abandon(self) -> None:
+        try:
+            self.runner.abandon()
+        finally:
+            self._release()
+
     def _release(self) -> None:
-        self.closed = True
-        self._lock.__exit__(None, None, None)
+        if not self.released:
+            self.released = self.closed = True
+            self._lock.__exit__(None, None, None)
 
 
 def options(params: dict[str, Any], **fixed: Any) -> RunOptions:

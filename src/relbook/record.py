@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,44 +77,93 @@ class Journal:
         self.path = path
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
+        self.unsynced = False
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as e:
             raise RecordError(f"cannot open journal: {e.strerror}", path=str(path)) from None
+        self.size = os.fstat(self.fd).st_size
+        self._mend()
+
+    def _mend(self) -> None:
+        """End the journal with a newline: add the one a whole last event lacks, or
+        cut off the half-written event a crash left behind."""
+        if not self.size or os.pread(self.fd, 1, self.size - 1) == b"\n":
+            return
+        data = self.path.read_bytes()
+        cut = data.rfind(b"\n") + 1
+        try:
+            whole = bool(self.events) and json.loads(data[cut:])["h"] == self.events[-1]["h"]
+        except (ValueError, KeyError, TypeError):
+            whole = False
+        try:
+            if whole:
+                _write_all(self.fd, b"\n")
+            else:
+                os.ftruncate(self.fd, cut)
+        except OSError as e:
+            raise RecordError(f"cannot repair journal: {e.strerror}", path=str(self.path)) from None
+        self.size = os.fstat(self.fd).st_size
+
+    def _cut(self) -> None:
+        """Remove a half-written event (the journal stays a sequence of whole events)."""
+        try:
+            os.ftruncate(self.fd, self.size)
+        except OSError:
+            pass  # read_journal drops a torn last line
 
     def append(self, event: dict[str, Any], *, sync: bool = False) -> None:
         """Write one event; with sync, fsync so it survives a power cut."""
         body = json.dumps(event, sort_keys=True, ensure_ascii=False)
         h = _chain(self.last_hash, body)
-        line = json.dumps({**event, "h": h}, sort_keys=True, ensure_ascii=False) + "\n"
+        data = f'{body[:-1]}, "h": "{h}"}}\n'.encode()  # read_journal re-sorts the keys
         try:
-            os.write(self.fd, line.encode("utf-8"))
-            if sync:
-                os.fsync(self.fd)
+            _write_all(self.fd, data)
         except OSError as e:
+            self._cut()
             raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path)) from None
+        self.size += len(data)
+        self.unsynced = True
         self.last_hash = h
         self.events.append({**event, "h": h})
+        if sync:
+            self.sync()
+
+    def sync(self) -> None:
+        """fsync what was appended since the last sync (cheap when nothing was)."""
+        if not self.unsynced:
+            return
+        try:
+            os.fsync(self.fd)
+        except OSError as e:
+            raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path)) from None
+        self.unsynced = False
 
     def close(self) -> None:
+        """Close the journal."""
         os.close(self.fd)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until all of `data` is written: a filling disk gives short writes
+    first, and only the next write reports the error."""
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
 def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Events of a journal; a torn last line (crash mid-write) is dropped and cut off."""
+    """Events of a journal (read only); a torn last line (crash mid-write) is left out."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return []
     except OSError as e:
         raise RecordError(f"cannot read journal: {e.strerror}", path=str(path)) from None
-    torn = not data.endswith(b"\n") and bool(data)
     lines = data.split(b"\n")
-    if torn:
-        lines, tail = lines[:-1], lines[-1]
-        with open(path, "r+b") as f:  # drop the half-written event of a crashed run
-            f.truncate(len(data) - len(tail))
+    tail = lines.pop() if lines else b""  # b"" when the journal ends with a newline
     events: list[dict[str, Any]] = []
     prev = ""
     for n, raw in enumerate(lines, 1):
@@ -124,7 +172,7 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
         try:
             event = json.loads(raw)
             h = event.pop("h")
-        except (ValueError, KeyError, AttributeError):
+        except (ValueError, KeyError, AttributeError, TypeError):
             raise RecordError(
                 "journal is corrupt (not a relbook event)", path=str(path), line=n
             ) from None
@@ -138,10 +186,27 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
             )
         prev = h
         events.append({**event, "h": h})
+    last = _whole_event(tail, prev)
+    if last is not None:  # complete, only its newline is missing
+        events.append(last)
+    # anything else in `tail` is the half-written event of a crashed run: it is
+    # ignored here and cut off when the journal is next opened for writing
     return events
 
 
+def _whole_event(raw: bytes, prev: str) -> dict[str, Any] | None:
+    try:
+        event = json.loads(raw)
+        h = event.pop("h")
+        body = json.dumps(event, sort_keys=True, ensure_ascii=False)
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return None
+    return {**event, "h": h} if _chain(prev, body) == h else None
+
+
 # -- state from events ---------------------------------------------------------
+
+_OUTCOME_FIELDS = dataclasses.fields(Outcome)
 
 
 @dataclass
@@ -196,14 +261,16 @@ def replay(events: list[dict[str, Any]]) -> State:
 
 def outcome_to_dict(o: Outcome) -> dict[str, Any]:
     """An Outcome as plain JSON data."""
-    d = dataclasses.asdict(o)
+    d = {f.name: getattr(o, f.name) for f in _OUTCOME_FIELDS}
     d["status"] = o.status.value
+    d["simulated"] = list(o.simulated)
+    d["extra"] = json.loads(json.dumps(o.extra))  # a copy, as JSON will store it
     return d
 
 
 def outcome_from_dict(d: dict[str, Any]) -> Outcome:
     """Inverse of outcome_to_dict (unknown keys are ignored)."""
-    names = {f.name for f in dataclasses.fields(Outcome)}
+    names = {f.name for f in _OUTCOME_FIELDS}
     kw = {k: v for k, v in d.items() if k in names}
     kw["status"] = Status(kw.get("status", "pending"))
     return Outcome(**kw)
@@ -218,34 +285,89 @@ def now_iso() -> str:
 
 
 def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The record notebook (nbformat v4 dict) for a state."""
-    import nbformat
+    """The record notebook (an nbformat v4.5 dict) for a state.
 
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
-    nb.metadata["language_info"] = {
-        "name": "bash",
-        "codemirror_mode": "shell",
-        "file_extension": ".sh",
-        "mimetype": "text/x-sh",
-    }
-    meta = {**state.meta, "result": state.result, "schema": SCHEMA}
-    cells = [nbformat.v4.new_markdown_cell(_summary(meta, state))]
+    Built as plain JSON data: nbformat's constructors validate every cell against
+    the schema, which costs more than running a trivial step."""
+    meta = _record_meta(state)
+    cells = [_summary_cell(meta, state)]
     for n, step_id in enumerate(state.plan, 1):
-        info = steps_info.get(step_id, {})
-        outcome = state.outcomes.get(step_id) or Outcome(
-            step_id=step_id,
-            kind=info.get("kind", "manual"),
-            status=Status.INTERRUPTED if step_id in state.running else Status.PENDING,
-            text=info.get("text", ""),
-            section=info.get("section", ""),
-            line=info.get("line", 0),
-            source=info.get("source", ""),
-        )
-        cells.append(_cell(n, outcome, meta))
-    nb.cells = cells
-    nb.metadata["relbook"] = {**meta, "digest": ""}
-    return nb
+        cells.append(_cell(n, _outcome_or_placeholder(state, step_id, steps_info), meta))
+    return _notebook(meta, cells)
+
+
+class NotebookWriter:
+    """Writes a record's notebook again and again during a run. A step's cell is
+    serialized once per outcome, so rewriting a long record stays cheap."""
+
+    def __init__(self) -> None:
+        self._cells: dict[str, tuple[Any, str, Outcome | None]] = {}
+
+    def write(self, path: Path, state: State, steps_info: dict[str, dict[str, Any]]) -> None:
+        """Write the notebook of `state` atomically, sealed with its digest."""
+        meta = _record_meta(state)
+        cells = [_dump(_summary_cell(meta, state))]
+        for n, step_id in enumerate(state.plan, 1):
+            cells.append(self._cell_json(n, step_id, state, steps_info, meta))
+        text = _layout(cells, _notebook(meta, []))
+        write_atomic(path, seal(text).encode("utf-8"))
+
+    def _cell_json(
+        self, n: int, step_id: str, state: State, info: dict[str, Any], meta: dict[str, Any]
+    ) -> str:
+        outcome = state.outcomes.get(step_id)
+        key = (n, "outcome" if outcome else step_id in state.running)
+        hit = self._cells.get(step_id)
+        if hit is None or hit[0] != key or hit[2] is not outcome:
+            cell = _cell(n, outcome or _outcome_or_placeholder(state, step_id, info), meta)
+            hit = (key, _dump(cell), outcome)
+            self._cells[step_id] = hit
+        return hit[1]
+
+
+def _record_meta(state: State) -> dict[str, Any]:
+    return {**state.meta, "result": state.result, "schema": SCHEMA}
+
+
+def _summary_cell(meta: dict[str, Any], state: State) -> dict[str, Any]:
+    return _markdown_cell("summary", _summary(meta, state), {})
+
+
+def _outcome_or_placeholder(
+    state: State, step_id: str, steps_info: dict[str, dict[str, Any]]
+) -> Outcome:
+    info = steps_info.get(step_id, {})
+    return state.outcomes.get(step_id) or Outcome(
+        step_id=step_id,
+        kind=info.get("kind", "manual"),
+        status=Status.INTERRUPTED if step_id in state.running else Status.PENDING,
+        text=info.get("text", ""),
+        section=info.get("section", ""),
+        line=info.get("line", 0),
+        source=info.get("source", ""),
+    )
+
+
+def _notebook(meta: dict[str, Any], cells: list[Any]) -> dict[str, Any]:
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "bash", "display_name": "Bash", "language": "bash"},
+            "language_info": {
+                "name": "bash",
+                "codemirror_mode": "shell",
+                "file_extension": ".sh",
+                "mimetype": "text/x-sh",
+            },
+            "relbook": {**meta, "digest": ""},
+        },
+        "cells": cells,
+    }
+
+
+def _markdown_cell(cell_id: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": metadata, "source": text}
 
 
 _EMPTY_DIGEST = '"digest": ""'
@@ -258,12 +380,33 @@ def seal(text: str) -> str:
 
 
 def sealed(text: str) -> bool:
-    """True when the notebook text is byte for byte what relbook wrote."""
-    m = re.search(r'"digest": "([0-9a-f]{64})"', text)
-    if not m:
+    """True when the notebook says what relbook wrote. The digest covers the content,
+    not the layout: a notebook re-saved unchanged (Jupyter, nbformat) still matches."""
+    try:
+        nb = json.loads(text)
+        meta = nb["metadata"]["relbook"]
+        digest = meta["digest"]
+        meta["digest"] = ""
+        canonical = notebook_json(_joined(nb))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return False
-    blank = text[: m.start()] + _EMPTY_DIGEST + text[m.end() :]
-    return hashlib.sha256(blank.encode("utf-8")).hexdigest() == m.group(1)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest() == digest
+
+
+def _joined(nb: dict[str, Any]) -> dict[str, Any]:
+    """Multi-line strings as single strings (nbformat writes them as lists of lines)."""
+
+    def join(value: Any) -> Any:
+        return "".join(value) if isinstance(value, list) else value
+
+    for cell in nb["cells"]:
+        cell["source"] = join(cell.get("source", ""))
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = join(out["text"])
+            if "data" in out:
+                out["data"] = {k: join(v) for k, v in out["data"].items()}
+    return nb
 
 
 def _summary(meta: dict[str, Any], state: State) -> str:
@@ -331,41 +474,52 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
     return " · ".join(bits)
 
 
-def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> Any:
-    import nbformat
-
+def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> dict[str, Any]:
     md = {"relbook": {**outcome_to_dict(o), "file": meta.get("runbook", {}).get("path", "")}}
+    cell_id = f"step-{n}"
     line = status_line(o, meta)
     if o.kind != "shell":
         box = "x" if o.status in (Status.DONE, Status.ALREADY_DONE) else " "
-        text = f"- [{box}] **{o.text}** — {line}"
-        return nbformat.v4.new_markdown_cell(text, metadata=md)
-    cell = nbformat.v4.new_code_cell(o.source, metadata=md)
-    cell.execution_count = n if o.status is not Status.PENDING else None
-    outputs = []
+        return _markdown_cell(cell_id, f"- [{box}] **{o.text}** — {line}", md)
+    outputs: list[dict[str, Any]] = []
     if o.output:
-        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=o.output))
+        outputs.append({"output_type": "stream", "name": "stdout", "text": o.output})
     if o.status in (Status.FAILED, Status.TIMEOUT, Status.INTERRUPTED):
         outputs.append(
-            nbformat.v4.new_output("error", ename=o.status.value, evalue=line, traceback=[line])
+            {"output_type": "error", "ename": o.status.value, "evalue": line, "traceback": [line]}
         )
     else:
-        outputs.append(
-            nbformat.v4.new_output(
-                "display_data", data={"text/plain": line, "text/markdown": f"**{line}**"}
-            )
-        )
-    cell.outputs = outputs
-    cell.metadata["tags"] = [f"relbook-{o.status.value}"]
-    return cell
+        data = {"text/plain": line, "text/markdown": f"**{line}**"}
+        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    md["tags"] = [f"relbook-{o.status.value}"]
+    return {
+        "cell_type": "code",
+        "id": cell_id,
+        "metadata": md,
+        "execution_count": n if o.status is not Status.PENDING else None,
+        "source": o.source,
+        "outputs": outputs,
+    }
 
 
 def write_notebook(path: Path, nb: dict[str, Any]) -> None:
-    """Validate and write the notebook atomically."""
-    import nbformat
+    """Write the notebook atomically, sealed with its digest."""
+    write_atomic(path, seal(notebook_json(nb)).encode("utf-8"))
 
-    nbformat.validate(nb)
-    write_atomic(path, seal(nbformat.writes(nb) + "\n").encode("utf-8"))
+
+def notebook_json(nb: dict[str, Any]) -> str:
+    """Notebook JSON with one line per cell: diffs stay readable, and it is written
+    by the C encoder (an indented dump costs more than running a trivial step)."""
+    return _layout([_dump(c) for c in nb["cells"]], nb)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _layout(cells: list[str], nb: dict[str, Any]) -> str:
+    rest = [f" {_dump(k)}: {_dump(v)}" for k, v in sorted(nb.items()) if k != "cells"]
+    return '{\n "cells": [\n  ' + ",\n  ".join(cells) + "\n ],\n" + ",\n".join(rest) + "\n}\n"
 
 
 def check_notebook(path: Path) -> None:
@@ -402,8 +556,22 @@ def read_record(path: str | Path) -> Record:
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA:
         raise RecordError("not a relbook record (no relbook metadata)", path=str(path))
     outcomes = [
-        outcome_from_dict(c["metadata"]["relbook"])
+        outcome_from_dict(cell_outcome(c))
         for c in nb.get("cells", [])
         if isinstance(c.get("metadata", {}).get("relbook"), dict)
     ]
     return Record(str(path), meta, outcomes)
+
+
+def cell_outcome(cell: dict[str, Any]) -> dict[str, Any]:
+    """A step cell's outcome data; a shell step's source and output as the cell shows them."""
+    data = dict(cell["metadata"]["relbook"])
+    if cell.get("cell_type") == "code" and "output" not in data:
+
+        def text(value: Any) -> str:
+            return "".join(value) if isinstance(value, list) else str(value or "")
+
+        data["source"] = text(cell.get("source"))
+        streams = [o for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+        data["output"] = "".join(text(o.get("text")) for o in streams)
+    return data

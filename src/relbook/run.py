@@ -7,12 +7,13 @@ import os
 import re
 import socket
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from relbook.effects import guard_for, guarded, is_destructive, touches_remote
-from relbook.engines import TRACE_FD_VAR, Execution, LocalEngine
+from relbook.engines import TRACE_FD_VAR, Execution, LocalEngine, OutputLog
 from relbook.errors import (
     Interrupted,
     ParamError,
@@ -26,9 +27,9 @@ from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
 from relbook.params import Params, bind, parse_version, render_shell, render_text
 from relbook.record import (
     Journal,
+    NotebookWriter,
     RecordPaths,
     State,
-    build_notebook,
     check_notebook,
     latest_attempt,
     now_iso,
@@ -36,7 +37,6 @@ from relbook.record import (
     read_journal,
     record_paths,
     replay,
-    write_notebook,
 )
 
 
@@ -162,6 +162,9 @@ class Runner:
         self.steps_info: dict[str, dict[str, Any]] = {}
         self.operator = operator_name(opts.operator, self.repo)
         self.masker = Masker()
+        self.writer = NotebookWriter()
+        self.output_log: OutputLog | None = None
+        self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
 
     # -- set-up --------------------------------------------------------------
@@ -189,6 +192,8 @@ class Runner:
                 path=str(self.paths.notebook),
             )
         state = replay(events) if events else None
+        if state:
+            _check_journal_covers_notebook(self.paths, state)
         if state and state.result == "done" and not self.opts.section:
             raise RelbookError(
                 f"{self.rb.name} {v} was already released (record {self.paths.notebook}, "
@@ -251,13 +256,27 @@ class Runner:
         from relbook.lock import release_lock
 
         with release_lock(self.paths.lock):
-            steps = self.begin()
-            total = len(steps)
             try:
+                steps = self.begin()
                 for n, step in enumerate(steps, 1):
-                    self.execute(step, n, total)
+                    self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
+                raise
+            except RecordError as e:
+                if not self._abandon():
+                    raise
+                raise RecordError(  # the record cannot be written (disk full, ...)
+                    f"{e.msg}; relbook stopped and started no further step. Make room, "
+                    "then run the same command to resume",
+                    path=e.path,
+                    line=e.line,
+                ) from None
+            except KeyboardInterrupt:  # Ctrl-C at a prompt (a running step is handled inside)
+                self.close("interrupted")
+                raise
+            except BaseException:
+                self._abandon()
                 raise
             self.close()
         return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
@@ -307,6 +326,7 @@ class Runner:
             return []
         self._bind()
         self.journal = Journal(self.paths.journal, events)
+        self.output_log = OutputLog(self.paths.logs / "output.log")
         self.state = replay(events)
         lost = []
         for step_id, started in _left_running(events).items():
@@ -316,14 +336,32 @@ class Runner:
             outcome = self._base_outcome(step)
             outcome.status, outcome.reason, outcome.started = status, reason, started
             outcome.duration = _seconds_since(started)
-            log = self.paths.logs / f"{step_id}.log"
-            if log.exists():
-                outcome.output = _tail(log)
-                outcome.log = str(log.relative_to(self.paths.base))
+            span = _lost_output(self.output_log.path, step_id)
+            if span:
+                outcome.output = _read_span(self.output_log.path, span)
+                outcome.log = str(self.output_log.path.relative_to(self.paths.base))
+                outcome.extra["log_bytes"] = list(span)
             self._record(outcome)
             lost.append(outcome)
         self._finish("failed")
         return lost
+
+    def abandon(self) -> bool:
+        """Stop without writing to the record again (it cannot be written, or the run
+        broke); False if the record was never opened."""
+        return self._abandon()
+
+    def _abandon(self) -> bool:
+        """Close the journal without writing to it; False if it was never opened."""
+        if not self.journal:
+            return False
+        try:
+            self.journal.close()
+        except RelbookError:
+            pass
+        self.journal = None
+        self.output_log.close()
+        return True
 
     def _all_finished(self) -> bool:
         return all(
@@ -347,6 +385,7 @@ class Runner:
     def _open_journal(self, params: Params, steps: list[Step], state: State | None) -> None:
         events = state.events if state else []
         self.journal = Journal(self.paths.journal, events)
+        self.output_log = OutputLog(self.paths.logs / "output.log")
         ids = [s.id for s in steps]
         if state is None:
             self.journal.append(
@@ -369,7 +408,26 @@ class Runner:
         self.state = replay(self.journal.events)
         for step_id in self.state.running:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
+            self._kill_leftovers(step_id)
         self._write(force=True)
+
+    def _kill_leftovers(self, step_id: str) -> None:
+        """Processes of an interrupted step may still run (relbook was killed, not the
+        step): find them by the step's token, stop them, and say so."""
+        from relbook.engines import kill_marked
+
+        token = next(
+            (
+                e.get("token", "")
+                for e in reversed(self.journal.events)
+                if e.get("event") == "start" and e.get("step") == step_id
+            ),
+            "",
+        )
+        killed = kill_marked(token) if token else []
+        if killed:
+            self.ui.info(f"  stopped what it left running: {', '.join(killed)}")
+            self.journal.append({"event": "leftovers", "step": step_id, "killed": killed})
 
     def _meta(self, params: Params) -> dict[str, Any]:
         repo: dict[str, str] = {"path": self.repo}
@@ -414,20 +472,22 @@ class Runner:
         self._write(force=True)
         self.journal.close()
         self.journal = None
+        self.output_log.close()
 
     def _write(self, force: bool = False) -> None:
         """Rewrite the notebook; between steps at most as often as it stays cheap."""
         now = time.monotonic()
         if not force and now - self.last_write < max(1.0, 10 * self.write_cost):
             return
-        nb = build_notebook(self.state, self.steps_info)
-        write_notebook(self.paths.notebook, nb)
+        self.journal.sync()  # the notebook never shows what the journal could still lose
+        self.writer.write(self.paths.notebook, self.state, self.steps_info)
         self.last_write = time.monotonic()
         self.write_cost = self.last_write - now
 
     def _record(self, outcome: Outcome) -> None:
         self._mask_outcome(outcome)
-        self.journal.append({"event": "outcome", "outcome": outcome_to_dict(outcome)}, sync=True)
+        # fsynced when the next step's bash starts, before anyone is asked, or at the end
+        self.journal.append({"event": "outcome", "outcome": outcome_to_dict(outcome)})
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
             self.state.running.remove(outcome.step_id)
@@ -480,12 +540,15 @@ class Runner:
         if why:
             outcome.status, outcome.reason = Status.NOT_APPLICABLE, why
             return self._end(outcome)
-        if interrupted and not self._rerun_ok(step):
+        if interrupted and step.kind is Kind.SHELL and not self._rerun_ok(step):
             raise Paused(
                 f"step {step.id} ({self.rb.path}:{step.line}) was interrupted; re-run it "
                 "with --rerun-interrupted once you have checked its effects"
             )
-        self.journal.append({"event": "start", "step": step.id, "time": outcome.started})
+        self.token = uuid.uuid4().hex  # marks the step's processes (found after a crash)
+        self.journal.append(
+            {"event": "start", "step": step.id, "time": outcome.started, "token": self.token}
+        )
         if step.kind is Kind.SHELL:
             resuming = interrupted or earlier is not None
             self._run_shell(step, outcome, resuming)
@@ -496,6 +559,11 @@ class Runner:
     def _end(self, outcome: Outcome) -> None:
         self._record(outcome)
         self.ui.step_end(outcome)
+        if outcome.extra.get("log_error"):
+            raise RecordError(
+                f"cannot write the step's log: {outcome.extra['log_error']}",
+                path=str(self.paths.base / outcome.log),
+            )
         if outcome.status is Status.INTERRUPTED:
             raise Interrupted("interrupted")
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
@@ -546,6 +614,7 @@ class Runner:
                 note=f"confirmed non-interactively by {self.operator}",
             )
         if self.ui.interactive:
+            self.journal.sync()  # what is done so far is on disk before a person is waited for
             return self.ui.ask(step, text, signoff=step.kind is Kind.SIGNOFF, automation=automation)
         return Answer(Status.PENDING)
 
@@ -567,16 +636,19 @@ class Runner:
             outcome.signer = answer.signer or outcome.operator
 
     def _pause_message(self, o: Outcome) -> str:
+        waiting = o.extra.get("waiting_for") or {"key": o.step_id, "text": o.text, "line": o.line}
+        what = "instruction" if "waiting_for" in o.extra else "manual step"
         return (
-            f"{self.rb.path}:{o.line}: waiting for manual step {o.step_id!r}: {o.text}. "
-            f"Run on a terminal to answer it, or pass --answers FILE (YAML: "
-            f"{o.step_id}: done | 'skip: reason' | fail) or --yes; the same command resumes."
+            f"{self.rb.path}:{waiting['line']}: waiting for {what} {waiting['key']!r}: "
+            f"{waiting['text']}. Run on a terminal to answer it, or pass --answers FILE "
+            f"(YAML: {waiting['key']}: done | 'skip: reason' | fail) or --yes; "
+            "the same command resumes."
         )
 
     def _failure_message(self, o: Outcome) -> str:
         tail = "\n".join(o.output.rstrip().splitlines()[-10:])
         what = "timed out" if o.status is Status.TIMEOUT else f"exit status {o.exit_code}"
-        hint = self.opts.command or "the same relbook run command"
+        hint = self.masker.mask(self.opts.command) or "the same relbook run command"
         return (
             f"{self.rb.path}:{o.failed_line or o.line}: step {o.step_id!r} failed ({what})"
             + (f"\n{tail}" if tail else "")
@@ -592,7 +664,9 @@ class Runner:
             return
         sources: list[str] = []
         outputs: list[str] = []
-        log = self.paths.logs / f"{step.id}.log"
+        self.output_log.begin(
+            f"==> {step.id} · {self.rb.path}:{step.line} · started {outcome.started} <==\n"
+        )
         instructions: list[dict[str, Any]] = []
         outcome.status = Status.DONE
         for segment in _segments(step.parts):
@@ -602,14 +676,17 @@ class Runner:
                 continue
             script, line_map, shown = self._script(step, segment, resuming)
             sources.append(shown)
-            ex = self._execute(script, line_map, step, log)
+            ex = self._execute(script, line_map, step)
             outputs.append(ex.output)
             self._apply_execution(outcome, ex, line_map)
             if outcome.status is not Status.DONE:
                 break
         outcome.source = "\n".join(sources)
         outcome.output = "".join(outputs)
-        outcome.log = str(log.relative_to(self.paths.base)) if log.exists() else ""
+        span = self.output_log.span()
+        if span:
+            outcome.log = str(self.output_log.path.relative_to(self.paths.base))
+            outcome.extra["log_bytes"] = list(span)
         if instructions:
             outcome.extra["instructions"] = instructions
 
@@ -624,6 +701,7 @@ class Runner:
             return True
         lines = ", ".join(str(c.line) for c in risky)
         if self.ui.interactive:
+            self.journal.sync()
             if self.ui.confirm(
                 f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
             ):
@@ -673,7 +751,7 @@ class Runner:
         shown = "\n".join(lines)
         return shown, line_map, shown
 
-    def _execute(self, script: str, line_map: list[int], step: Step, log: Path) -> Execution:
+    def _execute(self, script: str, line_map: list[int], step: Step) -> Execution:
         shown: set[int] = set()
 
         def on_line(n: int) -> None:
@@ -681,16 +759,17 @@ class Runner:
                 shown.add(line_map[n - 1])
                 self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
-        self.journal.append({"event": "running", "step": step.id})
         return self.engine.run(
             script,
             env=self.env,
             cwd=self.repo,
             timeout=step.timeout or self.opts.timeout,
-            log_path=log,
+            log=self.output_log,
             masker=self.masker,
             on_output=self.ui.output,
             on_line=on_line,
+            on_started=self.journal.sync,  # the per-step fsync, while bash starts up
+            token=self.token,
         )
 
     def _display(self, step: Step, line: int) -> str:
@@ -713,6 +792,8 @@ class Runner:
             outcome.extra.setdefault("already_done_lines", []).extend(ex.done_lines)
         if ex.stray:
             outcome.extra.setdefault("killed_after_step", []).extend(ex.stray)
+        if ex.log_error:
+            outcome.extra["log_error"] = ex.log_error
         if 0 < ex.last_line <= len(line_map):
             outcome.failed_line = line_map[ex.last_line - 1]
         if ex.interrupted:
@@ -770,6 +851,8 @@ class Runner:
         outcome.status = answer.status if answer.status is not Status.FAILED else Status.FAILED
         outcome.failed_line = part.line
         outcome.reason = answer.reason or f"instruction at line {part.line}: {answer.status.value}"
+        if answer.status is Status.PENDING:
+            outcome.extra["waiting_for"] = {"key": key, "text": part.source, "line": part.line}
         return False
 
     # -- dry run -------------------------------------------------------------
@@ -821,6 +904,27 @@ class Runner:
         ]
         tag = f"  [{', '.join(marks)}]" if marks else ""
         return f"    $ {self.masker.mask(text)}{tag}  ({self.rb.path}:{part.line})"
+
+
+def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
+    """The notebook is written after the journal: a step it shows finished that the
+    journal does not know means the journal lost events (cut short, replaced)."""
+    from relbook.record import read_record
+
+    if not paths.notebook.exists():
+        return
+    lost = [
+        o.step_id
+        for o in read_record(paths.notebook).outcomes
+        if o.status.finished and not ((j := state.outcomes.get(o.step_id)) and j.status.finished)
+    ]
+    if lost:
+        raise RecordError(
+            f"the journal lacks steps its notebook shows finished ({', '.join(lost)}): it "
+            "was cut short or replaced; relbook will not continue this record: restore "
+            "the journal or move the record aside",
+            path=str(paths.journal),
+        )
 
 
 def _segments(parts: tuple[Part, ...]) -> list[list[Part]]:
@@ -922,8 +1026,25 @@ def _seconds_since(stamp: str) -> float:
         return 0.0
 
 
-def _tail(path: Path, limit: int = 64 * 1024) -> str:
-    """The end of a step's log (what it printed before its process died)."""
-    with open(path, "rb") as f:
-        f.seek(max(0, path.stat().st_size - limit))
-        return f.read().decode("utf-8", "replace")
+def _lost_output(log: Path, step_id: str, limit: int = 1 << 20) -> tuple[int, int] | None:
+    """Byte range in the output log of what a step printed before its process died:
+    everything after the step's last header (it was the last step writing)."""
+    try:
+        size = log.stat().st_size
+        with open(log, "rb") as f:
+            f.seek(max(0, size - limit))
+            base = f.tell()
+            data = f.read()
+    except OSError:
+        return None
+    at = data.rfind(f"==> {step_id} · ".encode())
+    if at < 0:
+        return None
+    start = data.find(b"\n", at)
+    return None if start < 0 else (base + start + 1, size)
+
+
+def _read_span(log: Path, span: tuple[int, int]) -> str:
+    with open(log, "rb") as f:
+        f.seek(span[0])
+        return f.read(span[1] - span[0]).decode("utf-8", "replace")

@@ -1,0 +1,131 @@
+"""Helpers for the `relbook run` end-to-end tests: runbooks, records, subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from relbook.cli import main
+from tests.conftest import ROOT
+
+SRC = ROOT / "src"
+
+
+def write_runbook(path: Path, text: str) -> Path:
+    """Write a dedented Markdown runbook and return its path."""
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def run(*args: str | Path) -> int:
+    """`relbook run ...` in process; returns the exit status."""
+    return main(["run", *map(str, args)])
+
+
+def env(**extra: str) -> dict[str, str]:
+    """Environment for a relbook subprocess that uses this tree's sources."""
+    return {**os.environ, "PYTHONPATH": str(SRC), **extra}
+
+
+def command(*args: str | Path) -> list[str]:
+    """argv of `relbook run ...` as a subprocess."""
+    return [sys.executable, "-m", "relbook", "run", *map(str, args)]
+
+
+def spawn(*args: str | Path, **kw: Any) -> subprocess.Popen:
+    """Start `relbook run ...` in the background (output to pipes unless given)."""
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    kw.setdefault("env", env())
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.Popen(command(*args), text=True, **kw)
+
+
+def relbook(*args: str | Path, timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+    """Run `relbook run ...` as a subprocess to the end."""
+    kw.setdefault("env", env())
+    return subprocess.run(
+        command(*args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        **kw,
+    )
+
+
+def wait_for(predicate: Any, timeout: float = 20, what: str = "condition") -> None:
+    """Poll until predicate() is true."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def notebook(path: Path) -> Any:
+    """Read a record notebook and check it against the nbformat schema."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    nbformat.validate(nb)
+    return nb
+
+
+def outcomes(path: Path) -> dict[str, dict[str, Any]]:
+    """step id -> the outcome metadata of its cell, from a record notebook."""
+    from relbook.record import cell_outcome
+
+    nb = notebook(path)
+    return {
+        c.metadata["relbook"]["step_id"]: cell_outcome(c)
+        for c in nb.cells
+        if "relbook" in c.metadata
+    }
+
+
+def journal(path: Path) -> list[dict[str, Any]]:
+    """The events of a record journal."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def lines(path: Path) -> int:
+    """Number of lines in a counter file (0 if missing)."""
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def marked_pids(marker: str, command: str = "sleep") -> list[int]:
+    """Live (non-zombie) `command` processes whose environment contains `marker`."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/environ", "rb") as f:
+                if marker.encode() not in f.read():
+                    continue
+            with open(f"/proc/{entry.name}/stat") as f:
+                name, state = f.read().split(" (", 1)[1].rsplit(")", 1)
+                if state.split()[0] == "Z" or name != command:
+                    continue
+        except OSError:
+            continue
+        found.append(int(entry.name))
+    return found
+
+
+def kill_marked(marker: str) -> None:
+    """Clean up after a test: kill whatever still carries `marker`."""
+    for pid in marked_pids(marker):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
