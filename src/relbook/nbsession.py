@@ -97,8 +97,7 @@ class Session:
         try:
             steps = self.runner.begin()
         except BaseException:
-            self.runner.abandon()
-            self._release()
+            self._abandon()
             raise
         self.plan: dict[str, tuple[int, Step]] = {s.id: (n, s) for n, s in enumerate(steps, 1)}
 

@@ -242,6 +242,7 @@ echo before
 
 ```bash
 echo "stopping the kernel"
+sleep 1
 kill -9 $PPID
 sleep 60
 ```
@@ -264,6 +265,7 @@ def test_a_dead_kernel_is_recorded(tmp_path, capsys):
     assert rec.meta["result"] == "failed"
     assert [o.status.value for o in rec.outcomes] == ["done", "interrupted", "pending"]
     assert "killed by SIGKILL" in rec.outcomes[1].reason
+    assert rec.outcomes[1].output == "stopping the kernel\n"  # from the run's output log
     assert papermill_cells(record)[-2:] == [("steps.3", "pending"), ("relbook-close", "pending")]
     assert not (tmp_path / "after.txt").exists() and leftovers() == []
 
