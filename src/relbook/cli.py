@@ -194,7 +194,7 @@ def cmd_parameterize(args: argparse.Namespace) -> int:
 def _add_render(sub: Any) -> None:
     p = sub.add_parser(
         "render",
-        help="filled checklist, release notes, release report",
+        help="filled checklist, release notes, release report, release notebook",
         description="Write a document for a release: the checklist filled in, "
         "release notes from git history, or the HTML report of a record.",
     )
@@ -202,6 +202,7 @@ def _add_render(sub: Any) -> None:
     _add_render_checklist(kinds)
     _add_render_notes(kinds)
     _add_render_report(kinds)
+    _add_render_notebook(kinds)
 
 
 def _add_render_checklist(kinds: Any) -> None:
@@ -264,6 +265,22 @@ def _add_render_report(kinds: Any) -> None:
     _render_common(r)
 
 
+def _add_render_notebook(kinds: Any) -> None:
+    b = kinds.add_parser(
+        "notebook",
+        help="the runbook as a parameterized Jupyter notebook that papermill can run",
+        description="A Python notebook that runs RUNBOOK one cell per step and writes the "
+        "same record as `relbook run`. Its first code cell is tagged `parameters` (version, "
+        "description, repo, records, yes, answers, ...): papermill release.ipynb out.ipynb "
+        "-p version 1.2.3 -p description '...' -p repo . -p yes True. --version and the "
+        "other options set the parameters' defaults.",
+    )
+    _runbook_arg(b)
+    _version_args(b, required=False)
+    b.add_argument("--section", metavar="NAME", help="only this section (e.g. a rollback)")
+    b.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+
+
 def _render_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--templates", metavar="DIR", help="directory of templates overriding the shipped ones"
@@ -273,7 +290,7 @@ def _render_common(p: argparse.ArgumentParser) -> None:
 
 @command("render")
 def cmd_render(args: argparse.Namespace) -> int:
-    """relbook render checklist|notes|report."""
+    """relbook render checklist|notes|report|notebook."""
     return RENDERERS[args.document](args)
 
 
@@ -361,10 +378,26 @@ def _render_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render_notebook(args: argparse.Namespace) -> int:
+    from relbook.notebook import notebook_text, release_notebook
+
+    rb = load(args.runbook)
+    defaults = {"description": args.description, "repo": args.repo, "date": args.date}
+    if args.release is not None:
+        from relbook.params import parse_version
+
+        defaults["version"] = str(parse_version(args.release))
+    defaults = {k: v for k, v in defaults.items() if v}
+    nb = release_notebook(rb, section=args.section or "", defaults=defaults)
+    _emit(notebook_text(nb), args.output)
+    return 0
+
+
 RENDERERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "checklist": _render_checklist,
     "notes": _render_notes,
     "report": _render_report,
+    "notebook": _render_notebook,
 }
 
 
@@ -387,7 +420,13 @@ def _add_run(sub: Any) -> None:
         metavar="DIR",
         help="where records are kept (default: ./records)",
     )
-    p.add_argument("--engine", choices=["local", "papermill"], default="local")
+    p.add_argument(
+        "--engine",
+        choices=["local", "papermill"],
+        default="local",
+        help="local: steps run in this process (default); papermill: the release as a "
+        "parameterized notebook executed by papermill, the same record either way",
+    )
     p.add_argument(
         "--dry-run",
         action="store_true",
@@ -471,8 +510,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         command="relbook " + shlex.join(args.argv),
     )
     ui = TerminalUI(path=rb.path)
+    runner = Runner(rb, opts, ui)
     try:
-        result = Runner(rb, opts, ui).run()
+        if opts.engine == "papermill" and not opts.dry_run:
+            from relbook.pmengine import run_papermill
+
+            result = run_papermill(runner)
+        else:
+            result = runner.run()
     except Paused as e:
         print(f"relbook: paused: {e}", file=sys.stderr)
         return 3

@@ -111,8 +111,8 @@ def collect_metrics(records_dir: str | Path) -> Metrics:
     metrics = Metrics(str(base), [], [])
     stats: dict[tuple[str, str], StepStats] = {}
     for path in sorted(base.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
+        if ".ipynb_checkpoints" in path.parts or path.parent.name.endswith(".papermill"):
+            continue  # Jupyter's checkpoints; the papermill engine's notebooks beside a record
         try:
             record = read_record(path)
         except RelbookError as e:

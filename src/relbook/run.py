@@ -315,6 +315,42 @@ class Runner:
         """Write the final record: `result`, or done/incomplete from the outcomes."""
         self._finish(result or ("done" if self._all_finished() else "incomplete"))
 
+    def settle(self, status: Status, reason: str) -> list[Outcome]:
+        """Close the record of a run whose process died without closing it: the steps it
+        was running get `status` and `reason`, and the run ends as failed. The caller
+        holds the release lock; returns the outcomes recorded."""
+        if self.paths is None:
+            self.locate()
+        events = read_journal(self.paths.journal)
+        if not events or replay(events).result != "running":
+            return []
+        self._bind()
+        self.journal = Journal(self.paths.journal, events)
+        self.output_log = OutputLog(self.paths.logs / "output.log")
+        self.state = replay(events)
+        lost = []
+        for step_id, started in _left_running(events).items():
+            step = self.rb.step(step_id)
+            if step is None:
+                continue
+            outcome = self._base_outcome(step)
+            outcome.status, outcome.reason, outcome.started = status, reason, started
+            outcome.duration = _seconds_since(started)
+            span = _lost_output(self.output_log.path, step_id)
+            if span:
+                outcome.output = _read_span(self.output_log.path, span)
+                outcome.log = str(self.output_log.path.relative_to(self.paths.base))
+                outcome.extra["log_bytes"] = list(span)
+            self._record(outcome)
+            lost.append(outcome)
+        self._finish("failed")
+        return lost
+
+    def abandon(self) -> bool:
+        """Stop without writing to the record again (it cannot be written, or the run
+        broke); False if the record was never opened."""
+        return self._abandon()
+
     def _abandon(self) -> bool:
         """Close the journal without writing to it; False if it was never opened."""
         if not self.journal:
@@ -966,3 +1002,50 @@ def _exclude_records(repo: Path, records: Path) -> None:
                 f.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
     except OSError:
         pass
+
+
+def _left_running(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Steps started since the run last began or resumed and never given an outcome."""
+    running: dict[str, str] = {}
+    for e in events:
+        kind = e.get("event")
+        if kind in ("begin", "resume"):
+            running.clear()
+        elif kind == "start":
+            running[e["step"]] = e.get("time", "")
+        elif kind == "outcome":
+            running.pop(e["outcome"].get("step_id", ""), None)
+    return running
+
+
+def _seconds_since(stamp: str) -> float:
+    from datetime import datetime
+
+    try:
+        return max(0.0, time.time() - datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").timestamp())
+    except ValueError:
+        return 0.0
+
+
+def _lost_output(log: Path, step_id: str, limit: int = 1 << 20) -> tuple[int, int] | None:
+    """Byte range in the output log of what a step printed before its process died:
+    everything after the step's last header (it was the last step writing)."""
+    try:
+        size = log.stat().st_size
+        with open(log, "rb") as f:
+            f.seek(max(0, size - limit))
+            base = f.tell()
+            data = f.read()
+    except OSError:
+        return None
+    at = data.rfind(f"==> {step_id} · ".encode())
+    if at < 0:
+        return None
+    start = data.find(b"\n", at)
+    return None if start < 0 else (base + start + 1, size)
+
+
+def _read_span(log: Path, span: tuple[int, int]) -> str:
+    with open(log, "rb") as f:
+        f.seek(span[0])
+        return f.read(span[1] - span[0]).decode("utf-8", "replace")
