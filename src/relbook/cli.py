@@ -178,13 +178,7 @@ def cmd_parameterize(args: argparse.Namespace) -> int:
 
     rb = load(args.guide)
     text = parameterize(rb)
-    if args.output:
-        from relbook.files import write_atomic
-
-        write_atomic(Path(args.output), text.encode("utf-8"))
-        print(f"wrote {args.output} ({len(rb.placeholders)} placeholders)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _emit(text, args.output, f" ({len(rb.placeholders)} placeholders)")
     return 0
 
 
@@ -358,12 +352,13 @@ def _render_notes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, detail: str = "") -> None:
+    """Write a command's document to OUT (atomically) or to stdout."""
     if output:
         from relbook.files import write_atomic
 
         write_atomic(Path(output), text.encode("utf-8"))
-        print(f"wrote {output}", file=sys.stderr)
+        print(f"wrote {output}{detail}", file=sys.stderr)
     else:
         sys.stdout.write(text)
 
@@ -703,13 +698,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     text = export_github_actions(
         rb, section=args.section, environment=args.environment, runs_on=args.runs_on
     )
-    if args.output:
-        from relbook.files import write_atomic
-
-        write_atomic(Path(args.output), text.encode("utf-8"))
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _emit(text, args.output)
     return 0
 
 

@@ -176,17 +176,9 @@ class DrillRunner(Runner):
     def _run_shell(self, step: Step, outcome: Outcome, resuming: bool) -> None:
         if not self.drill.tabletop:
             return super()._run_shell(step, outcome, resuming)
-        from relbook.params import render_text
-
         shown = []
         for part in step.parts:
-            text = render_text(
-                part.source,
-                self.params,
-                path=self.rb.path,
-                line=part.line,
-                example=self.rb.example_version,
-            )
+            text = self.fill(part.source, part.line)
             shown.append(f"$ {text}" if part.kind == "command" else f"? {text}")
             self.ui.info(f"  {shown[-1]}  ({self.rb.path}:{part.line})")
         outcome.source = "\n".join(f"# {s}" if s.startswith("?") else s[2:] for s in shown)

@@ -507,15 +507,25 @@ class Runner:
             "line": step.line,
         }
 
+    def fill(self, text: str, line: int, params: Params | None = None) -> str:
+        """Runbook text at `line` with the parameter values filled in (for people)."""
+        return render_text(
+            text,
+            params or self.params,
+            path=self.rb.path,
+            line=line,
+            example=self.rb.example_version,
+        )
+
+    def bash(self, source: str, line: int) -> str:
+        """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
+        return render_shell(
+            source, self.params, path=self.rb.path, line=line, example=self.rb.example_version
+        )
+
     def _text(self, step: Step, params: Params) -> str:
         try:
-            return render_text(
-                step.text,
-                params,
-                path=self.rb.path,
-                line=step.line,
-                example=self.rb.example_version,
-            )
+            return self.fill(step.text, step.line, params)
         except ParamError:
             return step.text
 
@@ -733,13 +743,7 @@ class Runner:
         lines: list[str] = []
         line_map: list[int] = []
         for part in parts:
-            src = render_shell(
-                part.source,
-                self.params,
-                path=self.rb.path,
-                line=part.line,
-                example=self.rb.example_version,
-            )
+            src = self.bash(part.source, part.line)
             guard = guard_for(src) if resuming else None
             if guard:
                 src = guarded(src, guard, part.line, TRACE_FD_VAR)
@@ -777,13 +781,7 @@ class Runner:
         part = next((p for p in step.commands if p.line == line), None)
         if part is None:
             return ""
-        text = render_text(
-            part.source,
-            self.params,
-            path=self.rb.path,
-            line=part.line,
-            example=self.rb.example_version,
-        )
+        text = self.fill(part.source, part.line)
         return self.masker.mask(text.split("\n")[0])
 
     def _apply_execution(self, outcome: Outcome, ex: Execution, line_map: list[int]) -> None:
@@ -888,13 +886,7 @@ class Runner:
                         f"bump {describe(bumps, self.repo)})"
                     )
             return f"    ? {part.source}  ({self.rb.path}:{part.line}; asked like a manual step)"
-        text = render_text(
-            part.source,
-            self.params,
-            path=self.rb.path,
-            line=part.line,
-            example=self.rb.example_version,
-        )
+        text = self.fill(part.source, part.line)
         marks = [
             m
             for m, hit in (
