@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from relbook.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, RUNBOOKS
 
 SRC = ROOT / "src"
+GUIDE = RUNBOOKS / "release-management.md"
 
 
 def write_runbook(path: Path, text: str) -> Path:
@@ -32,6 +33,22 @@ RELEASE_DAY = "2026-06-15"
 def _dated(args: tuple[str | Path, ...]) -> list[str]:
     argv = [str(a) for a in args]
     return argv if "--date" in argv else [*argv, "--date", RELEASE_DAY]
+
+
+def release_args(repo: Any, records: Path, *extra: str, version: str = "1.2.3") -> list[Any]:
+    """Arguments of `relbook run` for the shipped release guide against `repo`."""
+    return [
+        GUIDE,
+        "--version",
+        version,
+        "--description",
+        "Faster rollbacks",
+        "--repo",
+        repo.path,
+        "--records",
+        records,
+        *extra,
+    ]
 
 
 def run(*args: str | Path) -> int:

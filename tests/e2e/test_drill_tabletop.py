@@ -57,23 +57,8 @@ def test_octoacme_pure_tabletop_with_an_answers_file(tmp_path, monkeypatch, caps
 
 def test_tabletop_event_and_response_walkthrough(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    answers = _answers(
-        tmp_path,
-        {"event:errors-after-release": "Stop, tell on-call, and run the Emergency Rollback"},
-    )
-    code, out, err = drill(
-        [
-            RELEASE,
-            "--version",
-            "1.2.3",
-            "--tabletop",
-            "--scenario",
-            "bad-release-rollback",
-            "--answers",
-            answers,
-        ],
-        capsys,
-    )
+    response = "Stop, tell on-call, and run the Emergency Rollback"
+    code, out, err = _bad_release_tabletop(tmp_path, capsys, response)
     assert code == 0, out + err
     assert "!! DRILL EVENT: Monitoring shows the error rate up 40% since v1.2.3 went out." in out
     assert "participants chose: Emergency Rollback" in out
@@ -96,20 +81,7 @@ def test_tabletop_event_and_response_walkthrough(tmp_path, monkeypatch, capsys):
 
 def test_tabletop_wrong_response_fails_the_drill(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    answers = _answers(tmp_path, {"event:errors-after-release": "Wait and see if it recovers"})
-    code, out, err = drill(
-        [
-            RELEASE,
-            "--version",
-            "1.2.3",
-            "--tabletop",
-            "--scenario",
-            "bad-release-rollback",
-            "--answers",
-            answers,
-        ],
-        capsys,
-    )
+    code, out, err = _bad_release_tabletop(tmp_path, capsys, "Wait and see if it recovers")
     assert code == 1
     assert "expectation failed: the response section succeeded: no response section ran" in err
 
@@ -172,3 +144,10 @@ def test_tabletop_on_a_terminal(tmp_path):
     assert steps["deployment-checklist.1"]["reason"] == "no window needed"
     assert steps["deployment-checklist.4"]["status"] == "pending"  # never reached
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("relbook-drill-")] == []
+
+
+def _bad_release_tabletop(tmp_path, capsys, response: str) -> tuple[int, str, str]:  # noqa: ANN001
+    """A tabletop of bad-release-rollback; the participants answer the event with `response`."""
+    answers = _answers(tmp_path, {"event:errors-after-release": response})
+    args = ["--version", "1.2.3", "--tabletop", "--scenario", "bad-release-rollback"]
+    return drill([RELEASE, *args, "--answers", answers], capsys)

@@ -7,26 +7,12 @@ from pathlib import Path
 
 from relbook.parse import read_runbook
 from relbook.record import read_record
-from tests.conftest import RUNBOOKS, Repo
-from tests.e2e.runhelp import journal, notebook, outcomes, run
-
-GUIDE = RUNBOOKS / "release-management.md"
+from tests.conftest import Repo
+from tests.e2e.runhelp import GUIDE, journal, notebook, outcomes, release_args, run
 
 
 def release(repo: Repo, records: Path, version: str = "1.2.3", *extra: str) -> int:
-    return run(
-        GUIDE,
-        "--version",
-        version,
-        "--description",
-        "Faster rollbacks",
-        "--repo",
-        repo.path,
-        "--records",
-        records,
-        "--yes",
-        *extra,
-    )
+    return run(*release_args(repo, records, "--yes", *extra, version=version))
 
 
 def test_release_end_to_end(origin_repo: Repo, tmp_path: Path, capsys) -> None:
@@ -141,18 +127,7 @@ def test_dry_run_fills_in_and_marks_but_runs_nothing(
 ) -> None:
     head = origin_repo.git("rev-parse", "HEAD")
     records = tmp_path / "records"
-    rc = run(
-        GUIDE,
-        "--version",
-        "1.2.3",
-        "--description",
-        "Faster rollbacks",
-        "--repo",
-        origin_repo.path,
-        "--records",
-        records,
-        "--dry-run",
-    )
+    rc = run(*release_args(origin_repo, records, "--dry-run"))
     assert rc == 0
     out = capsys.readouterr().out
     assert 'git tag -a v1.2.3 -m "Release v1.2.3: Faster rollbacks"' in out

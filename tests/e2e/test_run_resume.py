@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RUNBOOKS, Repo
+from tests.conftest import Repo
 from tests.e2e.runhelp import (
     journal,
     kill_marked,
@@ -20,6 +20,7 @@ from tests.e2e.runhelp import (
     marked_pids,
     outcomes,
     relbook,
+    release_args,
     run,
     spawn,
     wait_for,
@@ -167,18 +168,7 @@ def test_rejected_push_then_resume_runs_only_what_is_left(
     hook.write_text(REJECT_TAGS)
     hook.chmod(0o755)
     records = tmp_path / "records"
-    args = [
-        RUNBOOKS / "release-management.md",
-        "--version",
-        "1.2.3",
-        "--description",
-        "Faster rollbacks",
-        "--repo",
-        origin_repo.path,
-        "--records",
-        records,
-        "--yes",
-    ]
+    args = release_args(origin_repo, records, "--yes")
     assert run(*args) == 1
     err = capsys.readouterr().err
     assert "release freeze: tag pushes are refused by policy" in err
