@@ -68,6 +68,20 @@ def _runbook_arg(p: argparse.ArgumentParser, name: str = "runbook") -> None:
     )
 
 
+def _output_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+
+
+def _records_arg(p: argparse.ArgumentParser, text: str) -> None:
+    p.add_argument("--records", default="records", metavar="DIR", help=text)
+
+
+def _flags(p: argparse.ArgumentParser, *flags: tuple[str, str]) -> None:
+    """Add on/off options, each given as (option, help)."""
+    for flag, text in flags:
+        p.add_argument(flag, action="store_true", help=text)
+
+
 def resolve_runbook(path: str) -> str:
     """A path as given, or a shipped runbook's path when `path` names one."""
     try:
@@ -169,7 +183,7 @@ def _add_parameterize(sub: Any) -> None:
         "bracketed placeholders turned into {{ version }}, {{ description }}, ...",
     )
     _runbook_arg(p, "guide")
-    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    _output_arg(p)
 
 
 @command("parameterize")
@@ -272,14 +286,14 @@ def _add_render_notebook(kinds: Any) -> None:
     _runbook_arg(b)
     _version_args(b, required=False)
     b.add_argument("--section", metavar="NAME", help="only this section (e.g. a rollback)")
-    b.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    _output_arg(b)
 
 
 def _render_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--templates", metavar="DIR", help="directory of templates overriding the shipped ones"
     )
-    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    _output_arg(p)
 
 
 @command("render")
@@ -409,12 +423,7 @@ def _add_run(sub: Any) -> None:
     )
     _runbook_arg(p)
     _version_args(p, required=True)
-    p.add_argument(
-        "--records",
-        default="records",
-        metavar="DIR",
-        help="where records are kept (default: ./records)",
-    )
+    _records_arg(p, "where records are kept (default: ./records)")
     p.add_argument(
         "--engine",
         choices=["local", "papermill"],
@@ -422,15 +431,10 @@ def _add_run(sub: Any) -> None:
         help="local: steps run in this process (default); papermill: the release as a "
         "parameterized notebook executed by papermill, the same record either way",
     )
-    p.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="show every step filled in; execute nothing, record nothing",
-    )
-    p.add_argument(
-        "--yes",
-        action="store_true",
-        help="confirm every manual step and allow remote/destructive steps",
+    _flags(
+        p,
+        ("--dry-run", "show every step filled in; execute nothing, record nothing"),
+        ("--yes", "confirm every manual step and allow remote/destructive steps"),
     )
     p.add_argument(
         "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
@@ -439,25 +443,12 @@ def _add_run(sub: Any) -> None:
     p.add_argument("--from", dest="from_step", metavar="STEP", help="start at this step id")
     p.add_argument("--timeout", type=float, metavar="S", help="per-step timeout in seconds")
     p.add_argument("--operator", metavar="NAME", help="who is running the release")
-    p.add_argument(
-        "--rerun-interrupted",
-        action="store_true",
-        help="re-run a step that was running when relbook was stopped",
-    )
-    p.add_argument(
-        "--allow-changed",
-        action="store_true",
-        help="continue although steps changed since the release began",
-    )
-    p.add_argument(
-        "--new-attempt",
-        action="store_true",
-        help="start a new attempt of a finished release, in its own record",
-    )
-    p.add_argument(
-        "--allow-dirty",
-        action="store_true",
-        help="run although the repository has uncommitted changes",
+    _flags(
+        p,
+        ("--rerun-interrupted", "re-run a step that was running when relbook was stopped"),
+        ("--allow-changed", "continue although steps changed since the release began"),
+        ("--new-attempt", "start a new attempt of a finished release, in its own record"),
+        ("--allow-dirty", "run although the repository has uncommitted changes"),
     )
     p.add_argument(
         "--mask",
@@ -473,12 +464,24 @@ def _add_run(sub: Any) -> None:
     )
 
 
-@command("run")
-def cmd_run(args: argparse.Namespace) -> int:
+def _answers(args: argparse.Namespace) -> dict[str, Any]:
+    """The --answers file of run and drill, read; {} without one."""
+    from relbook.run import load_answers
+
+    return load_answers(args.answers) if args.answers else {}
+
+
+def _invocation(args: argparse.Namespace) -> str:
+    """The command line as typed, for the record."""
     import shlex
 
+    return "relbook " + shlex.join(args.argv)
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
     from relbook.errors import Interrupted, Paused, StepFailed
-    from relbook.run import Runner, RunOptions, load_answers
+    from relbook.run import Runner, RunOptions
     from relbook.ui import TerminalUI
 
     rb = load(args.runbook)
@@ -489,7 +492,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         records=args.records,
         dry_run=args.dry_run,
         yes=args.yes,
-        answers=load_answers(args.answers) if args.answers else {},
+        answers=_answers(args),
         section=args.section or "",
         from_step=args.from_step or "",
         timeout=args.timeout,
@@ -502,7 +505,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         date=args.date,
         override_blackout=args.override_blackout or "",
         engine=args.engine,
-        command="relbook " + shlex.join(args.argv),
+        command=_invocation(args),
     )
     ui = TerminalUI(path=rb.path)
     runner = Runner(rb, opts, ui)
@@ -560,12 +563,7 @@ def _add_drill(sub: Any) -> None:
         "--answers", metavar="FILE", help="YAML: step id -> answer, event:<fault-id> -> response"
     )
     p.add_argument("--keep", action="store_true", help="keep the sandbox and print where it is")
-    p.add_argument(
-        "--records",
-        default="records",
-        metavar="DIR",
-        help="drill records go to DIR/drills/<runbook>/ (default: ./records)",
-    )
+    _records_arg(p, "drill records go to DIR/drills/<runbook>/ (default: ./records)")
     p.add_argument("--operator", metavar="NAME", help="who runs the drill")
     p.add_argument(
         "--list-scenarios", action="store_true", help="list the built-in scenarios and exit"
@@ -574,10 +572,7 @@ def _add_drill(sub: Any) -> None:
 
 @command("drill")
 def cmd_drill(args: argparse.Namespace) -> int:
-    import shlex
-
     from relbook.drill import Drill, DrillOptions
-    from relbook.run import load_answers
     from relbook.scorecard import render_scorecard
 
     rb = load(args.runbook)
@@ -593,12 +588,12 @@ def cmd_drill(args: argparse.Namespace) -> int:
         repo=args.repo,
         scenario=args.scenario,
         tabletop=args.tabletop,
-        answers=load_answers(args.answers) if args.answers else {},
+        answers=_answers(args),
         keep=args.keep,
         records=args.records,
         operator=args.operator or "",
         date=args.date,
-        command="relbook " + shlex.join(args.argv),
+        command=_invocation(args),
     )
     report = Drill(rb, opts).run()
     print()
@@ -679,7 +674,7 @@ def _add_export(sub: Any) -> None:
     )
     _runbook_arg(p)
     p.add_argument("--to", required=True, choices=("github-actions",), help="target system")
-    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    _output_arg(p)
     p.add_argument("--section", metavar="NAME", help="export only this section (e.g. a rollback)")
     p.add_argument(
         "--environment",
