@@ -1,9 +1,11 @@
 """Engines run a shell step's bash and report what happened.
 
-The local engine runs `bash --noprofile --norc` in its own process group,
-streams output live (masked), keeps a bounded copy for the record and the full
-log on disk, follows which command is running through a DEBUG trap on a
-private pipe, and kills the whole group on timeout or Ctrl-C.
+The local engine keeps one long-lived `bash --noprofile --norc` (restarted when
+the environment changes or it dies) that forks a subshell per step, each in a
+process group of its own. It streams the step's output live (masked), keeps a
+bounded copy for the record and the full log on disk, follows which command is
+running through a DEBUG trap on a private pipe, and after the step (or on
+timeout or Ctrl-C) kills the step's group and any escapee carrying its token.
 """
 
 from __future__ import annotations
@@ -262,9 +264,6 @@ class _StepProc:
     def __init__(self, server: _Server, pid: int, stdout: Any) -> None:
         self.server, self.pid, self.stdout = server, pid, stdout
         self.returncode: int | None = None if pid else 127
-
-    def fileno_exit(self) -> int:
-        return self.server.ctl
 
     def _take(self, timeout: float | None) -> None:
         line = self.server.line(timeout)

@@ -86,11 +86,6 @@ def head_facts(path: str) -> dict[str, str]:
     return {"head": head, "branch": branch, "dirty": "yes" if dirty else "no", "origin": origin}
 
 
-def is_dirty(path: str) -> bool:
-    """True if the working tree has changes or untracked files."""
-    return head_facts(path)["dirty"] == "yes"
-
-
 def user_name(path: str | None) -> str:
     """git config user.name, or empty."""
     import subprocess

@@ -166,6 +166,7 @@ class Runner:
         self.output_log: OutputLog | None = None
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
+        self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
 
     # -- set-up --------------------------------------------------------------
     def locate(self) -> RecordPaths:
@@ -374,9 +375,11 @@ class Runner:
         if not repo:
             return
         _exclude_records(Path(repo), Path(self.opts.records))
-        from relbook.gitfacts import is_dirty
+        from relbook.gitfacts import head_facts
 
-        if is_dirty(repo) and not self.opts.allow_dirty:
+        # the begin record reads these facts too; nothing runs in between
+        self.head_at_start = head_facts(repo)
+        if self.head_at_start["dirty"] == "yes" and not self.opts.allow_dirty:
             raise RelbookError(
                 f"{repo} has uncommitted changes; the runbook may commit them "
                 "(it runs `git add .`). Commit or stash them, or pass --allow-dirty"
@@ -434,7 +437,7 @@ class Runner:
         if self._repo_or_none():
             from relbook.gitfacts import head_facts
 
-            repo.update(head_facts(self.repo))
+            repo.update(self.head_at_start or head_facts(self.repo))
         return {
             "runbook": {
                 "path": self.rb.path,
