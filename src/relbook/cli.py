@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -125,7 +124,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     rb = load(args.runbook)
     if args.json:
-        print(json.dumps(runbook_json(rb), indent=2, ensure_ascii=False))
+        _print_json(runbook_json(rb))
     else:
         print(outline(rb))
     return 0
@@ -364,6 +363,13 @@ def _render_notes(args: argparse.Namespace) -> int:
         print(f"{args.changelog}: {said} section {ctx['version']}", file=sys.stderr)
     _emit(text, args.output)
     return 0
+
+
+def _print_json(data: Any) -> None:
+    """Print a command's --json / --format json document."""
+    import json  # only the commands that print JSON need it
+
+    print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _emit(text: str, output: str | None, detail: str = "") -> None:
@@ -651,7 +657,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     rb = load(args.runbook)
     findings = lint_runbook(rb)
     if args.format == "json":
-        print(json.dumps(lint_json(rb, findings), indent=2, ensure_ascii=False))
+        _print_json(lint_json(rb, findings))
     else:
         for f in findings:
             print(f)
@@ -725,7 +731,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     m = collect_metrics(args.records)
     if args.format == "json":
-        print(json.dumps(metrics_json(m), indent=2, ensure_ascii=False))
+        _print_json(metrics_json(m))
     else:
         print(metrics_table(m))
     if args.svg:
