@@ -74,6 +74,7 @@ class Step:
     task: bool = False
     checked: bool = False
     numbered: bool = False
+    details: tuple[str, ...] = ()  # plain sub-items under a manual step: how to do it
     optional: bool = False
     contingency: bool = False
     skip: bool = False

@@ -30,6 +30,7 @@ def outline(rb: Runbook) -> str:
             shown = current[1:] if len(current) > 1 and current[0] == rb.title else current
             lines.append(f"\n{where}## {' > '.join(shown) or '(top)'}{flags}")
         lines.append(f"{rb.path}:{step.line}: {n}. {_describe(step)}")
+        lines.extend(f"{rb.path}:{step.line}:      - {d}" for d in step.details)
         for part in step.parts:
             mark = "$" if part.kind == "command" else "? (instruction)"
             src = part.source.replace("\n", "\n      ")
@@ -94,6 +95,7 @@ def step_json(s: Step) -> dict[str, Any]:
         "task": s.task,
         "checked": s.checked,
         "numbered": s.numbered,
+        "details": list(s.details),
         "optional": s.optional,
         "contingency": s.contingency,
         "skip": s.skip,

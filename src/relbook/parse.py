@@ -377,18 +377,41 @@ class _Walker:
         codes = [c for c in children if _is_shell_fence(c)]
         needed = task or codes or (ordered and not self.has_tasks)
         text = plain_text(self.blocks.inline(head)) if head and needed else ""
+        rest = [c for c in children if c is not head and not any(c is k for k in codes)]
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
-            self._task_step(text, line, checked, codes)
+            self._task_step(text, line, checked, codes, self._details(rest))
         elif codes:
             for code in codes:
                 self._code(code, text=text, task=False)
         elif ordered and not self.has_tasks and text:
-            self._add(Kind.MANUAL, text, line, numbered=True)
-        rest = [c for c in children if c is not head and not any(c is k for k in codes)]
+            self._add(Kind.MANUAL, text, line, numbered=True, details=self._details(rest))
         self._blocks(rest)
 
-    def _task_step(self, text: str, line: int, checked: bool, codes: list[dict[str, Any]]) -> None:
+    def _details(self, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
+        """Plain bullets nested under a manual step (no checkbox, no command): they say
+        how to do it, so the operator sees them with the step."""
+        out: list[str] = []
+        for tok in blocks:
+            if tok.get("type") != "list" or tok.get("attrs", {}).get("ordered"):
+                continue
+            for item in tok.get("children", []):
+                kids = item.get("children", [])
+                if item.get("type") == "task_list_item" or any(_is_shell_fence(k) for k in kids):
+                    continue
+                head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
+                if head:
+                    out.append(plain_text(self.blocks.inline(head)))
+        return tuple(t for t in out if t)
+
+    def _task_step(
+        self,
+        text: str,
+        line: int,
+        checked: bool,
+        codes: list[dict[str, Any]],
+        details: tuple[str, ...] = (),
+    ) -> None:
         section = self.stack[-1] if self.stack else None
         signoff = bool(section and section.signoff) or bool(_SIGNOFF_ITEM.search(text))
         if self.pending.pop("signoff", False):
@@ -411,7 +434,8 @@ class _Walker:
                 checked=checked,
             )
             return
-        self._add(Kind.SIGNOFF if signoff else Kind.MANUAL, text, line, task=True, checked=checked)
+        kind = Kind.SIGNOFF if signoff else Kind.MANUAL
+        self._add(kind, text, line, task=True, checked=checked, details=details)
 
     def _code(self, tok: dict[str, Any], text: str, task: bool) -> None:
         if not _is_shell_fence(tok):

@@ -284,6 +284,7 @@ def _item(rb: Runbook, step: Step, params: Params, outcome: Any) -> dict[str, An
         "id": step.id,
         "kind": step.kind.value,
         "text": text,
+        "details": [render_text(d, params, line=step.line, **where) for d in step.details],
         "body": body,
         "lang": step.lang or "bash",
         "optional": step.optional,

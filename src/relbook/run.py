@@ -8,7 +8,7 @@ import re
 import socket
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -629,7 +629,10 @@ class Runner:
             )
         if self.ui.interactive:
             self.journal.sync()  # what is done so far is on disk before a person is waited for
-            return self.ui.ask(step, text, signoff=step.kind is Kind.SIGNOFF, automation=automation)
+            shown = replace(step, details=tuple(self.fill(d, step.line) for d in step.details))
+            return self.ui.ask(
+                shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
+            )
         return Answer(Status.PENDING)
 
     def _given_answer(self, key: str, text: str) -> Answer | None:
@@ -871,6 +874,8 @@ class Runner:
                 f"[{n}/{total}] {step.section} > {self._text(step, self.params)}"
                 f"  ({self.rb.path}:{step.line})" + (f"  [{'; '.join(flags)}]" if flags else "")
             )
+            for detail in step.details:
+                self.ui.info(f"    - {self.fill(detail, step.line)}")
             for part in step.parts:
                 self.ui.info(self._dry_part(part))
         self.ui.info("dry run: nothing was executed and no record was written")

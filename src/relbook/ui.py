@@ -119,6 +119,8 @@ class TerminalUI:
         if step.optional:
             text += "  [optional]"
         self._print(f"  [ ] {text}")
+        for detail in step.details:
+            self._print(f"      - {detail}")
         while True:
             reply = self._input(f"  {choices}? ")
             if reply is None:
