@@ -653,6 +653,14 @@ class Runner:
             outcome.signer = answer.signer or outcome.operator
 
     def _pause_message(self, o: Outcome) -> str:
+        if "needs_say_so" in o.extra:
+            why = "you declined to run it" if o.extra.get("declined") else "nobody could confirm it"
+            return (
+                f"{self.rb.path}:{o.line}: step {o.step_id!r} was not run: "
+                f"{o.extra['needs_say_so']} and {why}. Run the same command when it may run "
+                f"(you are asked again), or pass --yes, or --answers FILE with "
+                f"{o.step_id}: run | 'skip: reason'."
+            )
         waiting = o.extra.get("waiting_for") or {"key": o.step_id, "text": o.text, "line": o.line}
         what = "instruction" if "waiting_for" in o.extra else "manual step"
         return (
@@ -723,9 +731,9 @@ class Runner:
                 f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
             ):
                 return True
-            outcome.status, outcome.reason = Status.SKIPPED, "operator declined to run it"
-            return False
+            outcome.extra["declined"] = True  # not now: the run stops here and asks again
         outcome.status = Status.PENDING
+        outcome.extra["needs_say_so"] = f"it touches a remote or deletes something (lines {lines})"
         return False
 
     def _check(self, command: str) -> int:

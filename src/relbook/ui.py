@@ -88,7 +88,12 @@ class TerminalUI:
         elif o.status in (Status.SKIPPED, Status.NOT_APPLICABLE):
             self._print("  ... " + self._c("warn", f"{o.status.value}: {o.reason}"))
         elif o.status is Status.PENDING:
-            self._print("  ... " + self._c("warn", "waiting for an answer"))
+            why = (
+                "not run: needs your say-so"
+                if "needs_say_so" in o.extra
+                else "waiting for an answer"
+            )
+            self._print("  ... " + self._c("warn", why))
         else:
             where = f"{self.path}:{o.failed_line or o.line}"
             code = f" exit {o.exit_code}" if o.exit_code is not None else ""

@@ -266,10 +266,10 @@ def test_risky_step_asks_before_touching_the_remote(setup, tmp_path: Path) -> No
     _, args, _ = setup
     child = terminal(rb, args, NO_COLOR="1")
     child.expect(r"touches a remote or deletes something \(lines 6\)\. Run it\? \[y/N\] ")
-    child.sendline("")  # the default is no
-    finish(child)
+    child.sendline("")  # the default is no: the run stops here, nothing is pushed
+    assert finish(child) == 3
     got = outcomes(tmp_path / "rec" / "push" / "1.3.0.ipynb")["steps.1"]
-    assert got["status"] == "skipped" and got["reason"] == "operator declined to run it"
+    assert got["status"] == "pending" and got["extra"]["declined"] is True
 
 
 def test_ctrl_c_at_a_prompt_exits_130(setup) -> None:
