@@ -152,6 +152,7 @@ class Runner:
 
     def __init__(self, rb: Runbook, opts: RunOptions, ui: UI) -> None:
         self.rb, self.opts, self.ui = rb, opts, ui
+        self.version = str(parse_version(opts.version))  # a bad version fails here, first
         self.engine = LocalEngine()
         self.repo = str(Path(opts.repo).resolve())
         self.journal: Journal | None = None
@@ -171,7 +172,7 @@ class Runner:
     # -- set-up --------------------------------------------------------------
     def locate(self) -> RecordPaths:
         """Where this release's record is (a new attempt gets its own)."""
-        v = str(parse_version(self.opts.version))
+        v = self.version
         records = Path(self.opts.records)
         attempt = max(latest_attempt(records, self.rb.name, v), 1)
         if self.opts.new_attempt:
@@ -182,8 +183,7 @@ class Runner:
 
     def prepare(self) -> tuple[Params, list[Step], State | None]:
         """Bind parameters, find an earlier record, and plan the steps."""
-        v = str(parse_version(self.opts.version))
-        attempt = self.attempt
+        v, attempt = self.version, self.attempt
         check_notebook(self.paths.notebook)
         events = read_journal(self.paths.journal)
         if not events and self.paths.notebook.exists():
@@ -699,8 +699,8 @@ class Runner:
                 if not self._instruction(step, segment[0], instructions, sources, outcome):
                     break
                 continue
-            script, line_map, shown = self._script(step, segment, resuming)
-            sources.append(shown)
+            script, line_map = self._script(segment, resuming)
+            sources.append(script)
             ex = self._execute(script, line_map, step)
             outputs.append(ex.output)
             self._apply_execution(outcome, ex, line_map)
@@ -718,8 +718,8 @@ class Runner:
     def _allowed(self, step: Step, outcome: Outcome) -> bool:
         """Remote-touching or destructive steps need the operator's say-so."""
         risky = [c for c in step.commands if touches_remote(c.source) or is_destructive(c.source)]
-        if not risky or self.opts.yes or self._given_answer(step.id, outcome.text):
-            given = self._given_answer(step.id, outcome.text)
+        given = self._given_answer(step.id, outcome.text)
+        if not risky or self.opts.yes or given:
             if given and given.status is not Status.DONE:
                 self._apply_answer(outcome, given)
                 return False
@@ -746,14 +746,9 @@ class Runner:
             capture_output=True,
         ).returncode
 
-    def _script(
-        self,
-        step: Step,
-        parts: list[Part],
-        resuming: bool,
-    ) -> tuple[str, list[int], str]:
-        """Bash for a run of commands, the script-line -> Markdown-line map, and
-        the source shown in the record."""
+    def _script(self, parts: list[Part], resuming: bool) -> tuple[str, list[int]]:
+        """Bash for a run of commands (what runs is what the record shows), and the
+        script-line -> Markdown-line map."""
         lines: list[str] = []
         line_map: list[int] = []
         for part in parts:
@@ -767,8 +762,7 @@ class Runner:
             for i, text in enumerate(src.split("\n")):
                 lines.append(text)
                 line_map.append(part.line + min(i, part.source.count("\n")))
-        shown = "\n".join(lines)
-        return shown, line_map, shown
+        return "\n".join(lines), line_map
 
     def _execute(self, script: str, line_map: list[int], step: Step) -> Execution:
         shown: set[int] = set()
@@ -827,12 +821,9 @@ class Runner:
         outcome: Outcome,
     ) -> bool:
         """Ask for a person's work inside a block; returns False to stop the step."""
-        from relbook.bump import apply_bump, describe, plan_bump
+        from relbook.bump import apply_bump
 
-        bumps = []
-        if re.search(r"\bversion", part.source, re.I) and self._repo_or_none():
-            bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
-        automation = f"bump {describe(bumps, self.repo)}" if bumps else ""
+        bumps, automation = self._bumps(part)
         key = f"{step.id}@{part.line}"
         fake = Step(
             id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
@@ -889,19 +880,20 @@ class Runner:
         self.ui.info("dry run: nothing was executed and no record was written")
         return RunResult(0, None)
 
+    def _bumps(self, part: Part) -> tuple[list[Any], str]:
+        """The version files an instruction about versions can bump, and how to say so."""
+        if not re.search(r"\bversion", part.source, re.I) or not self._repo_or_none():
+            return [], ""
+        from relbook.bump import describe, plan_bump
+
+        bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
+        return bumps, f"bump {describe(bumps, self.repo)}" if bumps else ""
+
     def _dry_part(self, part: Part) -> str:
         if part.kind == "instruction":
-            bumps = []
-            if re.search(r"\bversion", part.source, re.I) and self._repo_or_none():
-                from relbook.bump import describe, plan_bump
-
-                bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
-                if bumps:
-                    return (
-                        f"    ? {part.source}  ({self.rb.path}:{part.line}; relbook can "
-                        f"bump {describe(bumps, self.repo)})"
-                    )
-            return f"    ? {part.source}  ({self.rb.path}:{part.line}; asked like a manual step)"
+            _, automation = self._bumps(part)
+            how = f"relbook can {automation}" if automation else "asked like a manual step"
+            return f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"
         text = self.fill(part.source, part.line)
         marks = [
             m
