@@ -163,11 +163,11 @@ def _notes_range(rb: Runbook, opts: NotesInput) -> tuple[Params, str | None, str
 
     if not opts.repo:
         return bind(opts.version, opts.description, runbook=rb, date=opts.date), None, "HEAD"
-    from relbook.gitfacts import open_repo
+    from relbook.gitfacts import release_tags
 
     prefix = str(rb.front_matter.get("tag_prefix", "v"))
     tag = tag_for(parse_version(opts.version), prefix)
-    released = tag in [t.name for t in open_repo(opts.repo).tags]
+    released = tag in release_tags(opts.repo, remote=False)
     params = bind(
         opts.version,
         opts.description,
