@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from relbook.shims import command_names, simulated
+from relbook.drill.shims import command_names, simulated
 from tests.conftest import git
 from tests.e2e.drilltools import (
     RELEASE,

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from relbook import actions_params
-from relbook.export import export_github_actions
+from relbook.guard import actions_params
+from relbook.guard.export import export_github_actions
 from relbook.parse import parse_runbook, read_runbook
 from tests.conftest import RUNBOOKS, Repo, git, make_repo
 

@@ -206,8 +206,8 @@ def test_step_timeout_stops_the_notebook_there(tmp_path, capsys, monkeypatch):
 
 def test_papermill_execution_timeout_is_a_backstop(tmp_path):
     from relbook.errors import StepFailed
+    from relbook.notebook.pmengine import run_papermill
     from relbook.parse import read_runbook
-    from relbook.pmengine import run_papermill
     from relbook.run import Runner, RunOptions
     from relbook.ui import TerminalUI
 

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from relbook.blackout import BlackoutError, Window, active_window, check_blackout, windows
 from relbook.errors import ParseError
+from relbook.params.blackout import BlackoutError, Window, active_window, check_blackout, windows
 from relbook.parse import parse_runbook, read_runbook
 from tests.conftest import RUNBOOKS
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from relbook import changelog
 from relbook.errors import RelbookError
-from relbook.notes import parse_message
+from relbook.render import changelog
+from relbook.render.notes import parse_message
 
 CHANGES = [
     parse_message("feat: add canary deploy (#12)"),

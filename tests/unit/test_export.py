@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from relbook import actions_params
 from relbook.cli import main
-from relbook.export import export_github_actions
+from relbook.guard import actions_params
+from relbook.guard.export import export_github_actions
 from relbook.parse import parse_runbook, read_runbook
 from tests.conftest import RUNBOOKS
 
@@ -266,7 +266,7 @@ def test_actionlint_would_catch_a_broken_workflow(tmp_path):
     [("2026-12-24", True), ("2027-01-05", True), ("2027-01-06", False), ("2026-06-01", False)],
 )
 def test_params_script_blackout_matches_relbook(monkeypatch, capsys, day, inside):
-    from relbook.blackout import active_window
+    from relbook.params.blackout import active_window
 
     rb = read_runbook(RELEASE)
     derive = load(export(RELEASE))["jobs"]["params"]["steps"][1]
@@ -304,7 +304,7 @@ def test_params_script_refuses_released_or_older_versions(capsys):
 
 def test_export_does_not_need_heavy_imports():
     heavy = "{'git', 'nbformat', 'papermill', 'jinja2', 'yaml'}"
-    code = f"import relbook.export, sys; print(sorted({heavy} & set(sys.modules)))"
+    code = f"import relbook.guard.export, sys; print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -10,7 +10,7 @@ import pytest
 
 from relbook import cli
 from relbook.cli import main
-from relbook.lint import (
+from relbook.guard.lint import (
     RULES,
     destructive_kind,
     lint_runbook,
@@ -111,7 +111,7 @@ def test_shellcheck_findings_map_to_the_markdown_line(tmp_path):
 
 def test_shellcheck_runs_once_for_all_blocks(tmp_path, monkeypatch):
     calls = tmp_path / "calls"
-    real = __import__("relbook.lint", fromlist=["find_shellcheck"]).find_shellcheck()
+    real = __import__("relbook.guard.lint", fromlist=["find_shellcheck"]).find_shellcheck()
     wrapper = tmp_path / "shellcheck"
     wrapper.write_text(f'#!/bin/bash\necho "$#" >> {calls}\nexec {real} "$@"\n')
     wrapper.chmod(0o755)

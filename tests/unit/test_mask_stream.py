@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relbook.mask import Masker
+from relbook.record.mask import Masker
 
 SECRETS = ["s3cr3t-value", "abcabd", "ééé-key"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from relbook.cli import main
-from relbook.metrics import collect_metrics, duration_text, metrics_svg, percentile
+from relbook.guard.metrics import collect_metrics, duration_text, metrics_svg, percentile
 from relbook.model import Outcome, Status
 from relbook.record import State, build_notebook, record_paths, write_notebook
 from tests.conftest import RUNBOOKS

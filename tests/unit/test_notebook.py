@@ -13,8 +13,8 @@ import pytest
 
 from relbook.cli import main
 from relbook.errors import Paused, RelbookError
-from relbook.nbsession import Session, options
 from relbook.notebook import PARAMETER_NAMES
+from relbook.notebook.nbsession import Session, options
 from relbook.parse import read_runbook
 from relbook.record import read_record
 from tests.conftest import RUNBOOKS
@@ -184,7 +184,7 @@ def test_settle_records_a_step_whose_process_died(tmp_path):
     )
     code = textwrap.dedent(
         f"""
-        from relbook.nbsession import Session
+        from relbook.notebook.nbsession import Session
         s = Session({str(runbook)!r}, version="1.0.0", repo={str(tmp_path)!r},
                     records={str(tmp_path / "r")!r}, yes=True)
         for n in (1, 2, 3):
@@ -193,8 +193,8 @@ def test_settle_records_a_step_whose_process_died(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == -9
-    from relbook.lock import release_lock
     from relbook.model import Status
+    from relbook.record.lock import release_lock
     from relbook.run import Runner, RunOptions
     from relbook.ui import TerminalUI
 
@@ -224,7 +224,7 @@ def test_metrics_skip_the_papermill_notebooks_beside_a_record(tmp_path, capsys):
 
 
 def test_cli_import_stays_lean():
-    heavy = ["papermill", "jupyter_client", "nbclient", "nbformat", "relbook.pmengine"]
+    heavy = ["papermill", "jupyter_client", "nbclient", "nbformat", "relbook.notebook.pmengine"]
     code = f"import relbook.cli, sys; print(sorted(set({heavy}) & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -2,8 +2,8 @@
 
 from textwrap import dedent
 
-from relbook.notes import group_changes, notes_fields, parse_message, summarize
 from relbook.parse import parse_runbook, read_runbook
+from relbook.render.notes import group_changes, notes_fields, parse_message, summarize
 from tests.conftest import RUNBOOKS
 
 

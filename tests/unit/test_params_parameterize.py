@@ -80,7 +80,7 @@ def test_explicit_form_runs_the_same_commands(name: str, text: str, version: str
 
 
 def _parameterized(text: str) -> str:
-    from relbook.outline import parameterize
+    from relbook.render.outline import parameterize
 
     return parameterize(parse_runbook(text, "g.md"))
 

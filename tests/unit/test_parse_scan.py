@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from relbook.source import scan
+from relbook.parse.source import scan
 
 DOC = textwrap.dedent(
     """\

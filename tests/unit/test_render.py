@@ -168,7 +168,7 @@ def test_templates_are_sandboxed(tmp_path):
 
 def test_render_modules_import_no_heavy_libraries():
     code = (
-        "import sys, relbook.cli, relbook.render, relbook.notes, relbook.changelog; "
+        "import sys, relbook.cli, relbook.render, relbook.render.notes, relbook.render.changelog; "
         "print(sorted(m for m in ('jinja2', 'git', 'nbformat', 'yaml') if m in sys.modules))"
     )
     env = {"PYTHONPATH": str(Path(ROOT) / "src")}

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from relbook.shell import console_commands, quote_context, shell_quote, split_commands
+from relbook.bash.shell import console_commands, quote_context, shell_quote, split_commands
 from tests.unit.golden import DATA
 
 BLOCKS = [

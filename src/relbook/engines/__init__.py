@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relbook.mask import Masker
+from relbook.record.mask import Masker
 
 KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
 TRACE_FD_VAR = "RELBOOK_TRACE_FD"

@@ -133,7 +133,7 @@ def create_sandbox(
     wrap: set[str],
 ) -> Sandbox:
     """Build a sandbox from `repo` (or a demo repository) with shims installed."""
-    from relbook.shims import install
+    from relbook.drill.shims import install
 
     root = Path(tempfile.mkdtemp(prefix="relbook-drill-"))
     box = Sandbox(root, str(Path(repo).resolve()) if repo else "")
@@ -141,7 +141,7 @@ def create_sandbox(
         if repo:
             _clone_origin(Path(repo), box.origin)
         else:
-            from relbook.demo import build_demo
+            from relbook.drill.demo import build_demo
 
             build_demo(box.origin, *version)
         _clone_work(box, _current_branch(Path(repo)) if repo else "main")

@@ -154,7 +154,7 @@ def mask_notebook(path: str, mask: Callable[[str], str]) -> None:
     """Mask secrets in a notebook papermill wrote (its last writes bypass the manager)."""
     from pathlib import Path
 
-    from relbook.files import write_atomic
+    from relbook.record.files import write_atomic
 
     nb = nbformat.read(path, as_version=4)
     text = nbformat.writes(_mask_values(nb, mask)) + "\n"

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from relbook.errors import Interrupted, RelbookError, StepFailed
-from relbook.mask import Masker
 from relbook.model import Outcome, Status
 from relbook.notebook import PARAMETER_NAMES, release_notebook, write_release_notebook
 from relbook.record import RecordPaths, read_journal, replay
+from relbook.record.mask import Masker
 from relbook.run import Runner, RunOptions, RunResult
 
 KERNEL_ID_VAR = "RELBOOK_KERNEL_ID"  # marks the kernel and every process it starts
@@ -79,7 +79,7 @@ def run_papermill(runner: Runner, execution_timeout: float | None = AUTO) -> Run
 def _preflight(runner: Runner) -> None:
     """Refuse at once what the kernel would refuse (bad version, blackout, finished or
     changed release, another run going on) while the kernel boots."""
-    from relbook.lock import release_lock
+    from relbook.record.lock import release_lock
 
     with release_lock(runner.paths.lock):
         runner.prepare()
@@ -121,7 +121,7 @@ def _execute(
     """Run the notebook; returns what stopped it (None when every cell ran)."""
     import papermill
 
-    from relbook import pmexec
+    from relbook.notebook import pmexec
 
     out = getattr(runner.ui, "out", None) or sys.stdout
     masker = Masker.from_env({**os.environ, **runner.opts.env}, runner.opts.mask)
@@ -202,7 +202,7 @@ def _what_happened(
 
 
 def _settle(runner: Runner, status: Status, reason: str) -> list[Outcome]:
-    from relbook.lock import release_lock
+    from relbook.record.lock import release_lock
 
     with release_lock(runner.paths.lock):
         return runner.settle(status, reason)
@@ -302,7 +302,7 @@ class Kernel:
         from jupyter_core.utils import run_sync
 
         from relbook.errors import LockedError
-        from relbook.lock import release_lock
+        from relbook.record.lock import release_lock
 
         try:
             run_sync(self.manager.interrupt_kernel)()

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from relbook.errors import RecordError
-from relbook.files import write_atomic
 from relbook.model import Outcome, Record, Status
+from relbook.record.files import write_atomic
 
 SCHEMA = "relbook.record/1"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from relbook.effects import guard_for, guarded, is_destructive, touches_remote
+from relbook.bash.effects import guard_for, guarded, is_destructive, touches_remote
 from relbook.engines import TRACE_FD_VAR, Execution, LocalEngine, OutputLog
 from relbook.errors import (
     Interrupted,
@@ -22,7 +22,6 @@ from relbook.errors import (
     RelbookError,
     StepFailed,
 )
-from relbook.mask import Masker
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
 from relbook.params import Params, bind, parse_version, render_shell, render_text
 from relbook.record import (
@@ -38,6 +37,7 @@ from relbook.record import (
     record_paths,
     replay,
 )
+from relbook.record.mask import Masker
 
 
 @dataclass
@@ -134,7 +134,7 @@ def operator_name(given: str, repo: str | None) -> str:
     """--operator, else git user.name, else the login name."""
     if given:
         return given
-    from relbook.gitfacts import user_name
+    from relbook.params.gitfacts import user_name
 
     name = user_name(repo)
     if name:
@@ -223,7 +223,7 @@ class Runner:
         sections, drills, or a release that already began)."""
         if self.opts.section or self.opts.drill or state is not None:
             return
-        from relbook.blackout import BlackoutError, check_blackout
+        from relbook.params.blackout import BlackoutError, check_blackout
 
         try:
             window = check_blackout(self.rb, self.opts.date, self.opts.override_blackout or None)
@@ -254,7 +254,7 @@ class Runner:
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        from relbook.lock import release_lock
+        from relbook.record.lock import release_lock
 
         with release_lock(self.paths.lock):
             try:
@@ -375,7 +375,7 @@ class Runner:
         if not repo:
             return
         _exclude_records(Path(repo), Path(self.opts.records))
-        from relbook.gitfacts import head_facts
+        from relbook.params.gitfacts import head_facts
 
         # the begin record reads these facts too; nothing runs in between
         self.head_at_start = head_facts(repo)
@@ -435,7 +435,7 @@ class Runner:
     def _meta(self, params: Params) -> dict[str, Any]:
         repo: dict[str, str] = {"path": self.repo}
         if self._repo_or_none():
-            from relbook.gitfacts import head_facts
+            from relbook.params.gitfacts import head_facts
 
             repo.update(self.head_at_start or head_facts(self.repo))
         return {
@@ -465,7 +465,7 @@ class Runner:
             return
         head = ""
         if self._repo_or_none():
-            from relbook.gitfacts import head_facts
+            from relbook.params.gitfacts import head_facts
 
             head = head_facts(self.repo).get("head", "")
         self.journal.append(
@@ -821,7 +821,7 @@ class Runner:
         outcome: Outcome,
     ) -> bool:
         """Ask for a person's work inside a block; returns False to stop the step."""
-        from relbook.bump import apply_bump
+        from relbook.params.bump import apply_bump
 
         bumps, automation = self._bumps(part)
         key = f"{step.id}@{part.line}"
@@ -884,7 +884,7 @@ class Runner:
         """The version files an instruction about versions can bump, and how to say so."""
         if not re.search(r"\bversion", part.source, re.I) or not self._repo_or_none():
             return [], ""
-        from relbook.bump import describe, plan_bump
+        from relbook.params.bump import describe, plan_bump
 
         bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
         return bumps, f"bump {describe(bumps, self.repo)}" if bumps else ""

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from relbook.drill.sandbox import Sandbox
+from relbook.drill.scenario import Action, Expectation, Fault, Scenario
 from relbook.errors import Interrupted, Paused, RelbookError, StepFailed
 from relbook.model import Kind, Outcome, Runbook, Status, Step
 from relbook.record import RecordPaths
 from relbook.run import Answer, Runner, RunOptions
-from relbook.sandbox import Sandbox
-from relbook.scenario import Action, Expectation, Fault, Scenario
 from relbook.ui import TerminalUI
 
 MODES = ("execute", "tabletop")
@@ -208,7 +208,7 @@ class Drill:
     # -- the whole drill ------------------------------------------------------------
     def run(self) -> DrillReport:
         """Run the drill; the sandbox is removed afterwards unless --keep."""
-        from relbook.scenario import find_scenario
+        from relbook.drill.scenario import find_scenario
 
         self.started = time.monotonic()
         scenario = find_scenario(self.opts.scenario, self.rb)
@@ -220,9 +220,9 @@ class Drill:
                 self.box.remove()
 
     def _sandbox(self, scenario: Scenario) -> Sandbox:
+        from relbook.drill.sandbox import create_sandbox
+        from relbook.drill.shims import REMOTE_TOOLS, simulated, step_commands
         from relbook.params import parse_version
-        from relbook.sandbox import create_sandbox
-        from relbook.shims import REMOTE_TOOLS, simulated, step_commands
 
         v = parse_version(self.opts.version)
         used = {n for s in self.rb.steps for n in step_commands(s)}
@@ -284,7 +284,7 @@ class Drill:
 
     def _flow(self, section: str, before: str = "") -> Flow:
         """Run the release flow (or a section) in the sandbox, faults injected on the way."""
-        from relbook.lock import release_lock
+        from relbook.record.lock import release_lock
 
         answers = self._answers(section)
         runner = DrillRunner(self.rb, self._options(section, answers), self.ui, self)
@@ -495,7 +495,7 @@ class Drill:
 
     # -- scoring ----------------------------------------------------------------------------
     def _report(self, main: Flow, response: Flow) -> DrillReport:
-        from relbook.shims import simulated_commands
+        from relbook.drill.shims import simulated_commands
 
         detection = self._detection(main)
         checks = [self._check(e, main, response, detection) for e in self.scenario.expect]
@@ -555,7 +555,7 @@ class Drill:
         d: Detection | None,
         implicit: bool = False,
     ) -> Check:
-        from relbook.checks import check_expectation
+        from relbook.drill.checks import check_expectation
 
         held, why = check_expectation(e, self, main, response, d)
         return Check(e, held, why, implicit)
@@ -646,9 +646,9 @@ def write_outputs(report: DrillReport) -> None:
 
     import nbformat
 
-    from relbook.files import write_atomic
+    from relbook.drill.scorecard import render_scorecard, scorecard_data
     from relbook.record import write_notebook
-    from relbook.scorecard import render_scorecard, scorecard_data
+    from relbook.record.files import write_atomic
 
     text = render_scorecard(report)
     write_atomic(report.scorecard, text.encode("utf-8"))

@@ -7,8 +7,8 @@ import shlex
 import subprocess
 from typing import TYPE_CHECKING, Any
 
+from relbook.drill.scenario import Expectation
 from relbook.model import _norm
-from relbook.scenario import Expectation
 
 if TYPE_CHECKING:
     from relbook.drill import Detection, Drill, Flow

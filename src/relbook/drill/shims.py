@@ -138,7 +138,7 @@ def simulated(name: str) -> bool:
 
 def install(bin_dir: Path, simulate: set[str], wrap: set[str]) -> dict[str, str]:
     """Write the shim and its links into `bin_dir`; returns name -> real path for `wrap`."""
-    from relbook.files import write_atomic
+    from relbook.record.files import write_atomic
 
     bin_dir.mkdir(parents=True, exist_ok=True)
     shim = bin_dir / SHIM_FILE

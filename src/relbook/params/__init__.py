@@ -19,9 +19,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from relbook.bash.shell import env_reference, heredoc_delimiter, quote_context, quote_literal
 from relbook.errors import ParamError, TemplateError
 from relbook.model import Kind, Placeholder
-from relbook.shell import env_reference, heredoc_delimiter, quote_context, quote_literal
 
 if TYPE_CHECKING:
     from relbook.model import Runbook, Step
@@ -164,7 +164,7 @@ def _previous_for(
     v: Version, repo: str | None, prefix: str, check: bool, sources: dict[str, str]
 ) -> Version | None:
     if repo:
-        from relbook.gitfacts import release_tags
+        from relbook.params.gitfacts import release_tags
 
         sources["previous_version"] = f"highest earlier tag in {repo}"
         return _previous(v, release_tags(repo), prefix, check)

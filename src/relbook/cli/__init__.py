@@ -94,7 +94,7 @@ def resolve_runbook(path: str) -> str:
     shipped = resources.files("relbook") / "runbooks" / Path(name).name
     if shipped.is_file():
         return str(shipped)
-    local = Path(__file__).resolve().parents[2] / "runbooks" / Path(name).name
+    local = Path(__file__).resolve().parents[3] / "runbooks" / Path(name).name
     return str(local) if local.is_file() else path
 
 
@@ -120,7 +120,7 @@ def _add_parse(sub: Any) -> None:
 
 @command("parse")
 def cmd_parse(args: argparse.Namespace) -> int:
-    from relbook.outline import outline, runbook_json
+    from relbook.render.outline import outline, runbook_json
 
     rb = load(args.runbook)
     if args.json:
@@ -159,7 +159,7 @@ def _version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
 
 @command("params")
 def cmd_params(args: argparse.Namespace) -> int:
-    from relbook.outline import params_table
+    from relbook.render.outline import params_table
 
     rb = load(args.runbook)
     params = None
@@ -187,7 +187,7 @@ def _add_parameterize(sub: Any) -> None:
 
 @command("parameterize")
 def cmd_parameterize(args: argparse.Namespace) -> int:
-    from relbook.outline import parameterize
+    from relbook.render.outline import parameterize
 
     rb = load(args.guide)
     text = parameterize(rb)
@@ -375,7 +375,7 @@ def _print_json(data: Any) -> None:
 def _emit(text: str, output: str | None, detail: str = "") -> None:
     """Write a command's document to OUT (atomically) or to stdout."""
     if output:
-        from relbook.files import write_atomic
+        from relbook.record.files import write_atomic
 
         write_atomic(Path(output), text.encode("utf-8"))
         print(f"wrote {output}{detail}", file=sys.stderr)
@@ -517,7 +517,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     runner = Runner(rb, opts, ui)
     try:
         if opts.engine == "papermill" and not opts.dry_run:
-            from relbook.pmengine import run_papermill
+            from relbook.notebook.pmengine import run_papermill
 
             result = run_papermill(runner)
         else:
@@ -579,11 +579,11 @@ def _add_drill(sub: Any) -> None:
 @command("drill")
 def cmd_drill(args: argparse.Namespace) -> int:
     from relbook.drill import Drill, DrillOptions
-    from relbook.scorecard import render_scorecard
+    from relbook.drill.scorecard import render_scorecard
 
     rb = load(args.runbook)
     if args.list_scenarios:
-        from relbook.scenario import builtins, load_scenario
+        from relbook.drill.scenario import builtins, load_scenario
 
         for name, path in sorted(builtins(rb.name).items()):
             print(f"{name:22} {load_scenario(path, rb).title}")
@@ -652,7 +652,7 @@ def _add_lint(sub: Any) -> None:
 
 @command("lint")
 def cmd_lint(args: argparse.Namespace) -> int:
-    from relbook.lint import lint_json, lint_runbook
+    from relbook.guard.lint import lint_json, lint_runbook
 
     rb = load(args.runbook)
     findings = lint_runbook(rb)
@@ -693,7 +693,7 @@ def _add_export(sub: Any) -> None:
 
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
-    from relbook.export import export_github_actions
+    from relbook.guard.export import export_github_actions
 
     rb = load(args.runbook)
     text = export_github_actions(
@@ -727,7 +727,7 @@ def _add_metrics(sub: Any) -> None:
 
 @command("metrics")
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from relbook.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
+    from relbook.guard.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
 
     m = collect_metrics(args.records)
     if args.format == "json":
@@ -735,7 +735,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     else:
         print(metrics_table(m))
     if args.svg:
-        from relbook.files import write_atomic
+        from relbook.record.files import write_atomic
 
         write_atomic(Path(args.svg), metrics_svg(m).encode("utf-8"))
         print(f"wrote {args.svg}", file=sys.stderr)

@@ -19,11 +19,11 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from relbook.bash.shell import shell_quote
 from relbook.errors import RelbookError
-from relbook.lint import Block, shell_blocks
+from relbook.guard.lint import Block, shell_blocks
 from relbook.model import Kind, Part, Runbook, Step
 from relbook.params import BUILTIN, Params, env_name, render_shell
-from relbook.shell import shell_quote
 
 TARGETS = ("github-actions",)
 DERIVED = tuple(n for n in BUILTIN if n not in ("version", "description"))
@@ -250,7 +250,7 @@ def _own_inputs(rb: Runbook, names: list[str]) -> list[str]:
 
 
 def _blackout_windows(rb: Runbook) -> list[list[str]]:
-    from relbook.blackout import windows
+    from relbook.params.blackout import windows
 
     return [[w.start, w.end, w.text, w.location] for w in windows(rb)]
 
@@ -259,7 +259,7 @@ def _blackout_windows(rb: Runbook) -> list[list[str]]:
 
 
 def _params_job(rb: Runbook, runs_on: str, contingency: bool) -> list[str]:
-    script = resources.files("relbook").joinpath("actions_params.py").read_text("utf-8")
+    script = resources.files("relbook").joinpath("guard", "actions_params.py").read_text("utf-8")
     lines = [
         "  params:",
         '    name: "Release parameters"',

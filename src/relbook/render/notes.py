@@ -89,7 +89,7 @@ def _breaking_note(body: list[str]) -> str:
 
 def commit_range(repo_path: str, since: str | None, until: str) -> list[Change]:
     """Changes in `since..until` (all history up to `until` when `since` is None)."""
-    from relbook.gitfacts import open_repo
+    from relbook.params.gitfacts import open_repo
 
     repo = open_repo(repo_path)
     rev = f"{_resolve(repo, since)}..{_resolve(repo, until)}" if since else _resolve(repo, until)
@@ -200,7 +200,7 @@ class NotesField:
 
 def notes_fields(rb: Runbook) -> tuple[str, list[NotesField]] | None:
     """The runbook's release-notes template section: (title, fields), or None."""
-    from relbook.source import scan
+    from relbook.parse.source import scan
 
     for i, sec in enumerate(rb.sections):
         if not (_NOTES_SECTION.search(sec.title) and re.search(r"template", sec.title, re.I)):

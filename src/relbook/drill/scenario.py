@@ -166,7 +166,7 @@ def builtin_dir() -> Path:
     """Where the shipped scenarios are."""
     from importlib import resources
 
-    return Path(str(resources.files("relbook") / "scenarios"))
+    return Path(str(resources.files("relbook") / "drill" / "scenarios"))
 
 
 def builtins(runbook: str) -> dict[str, Path]:
@@ -388,7 +388,7 @@ def check_scenario(s: Scenario, rb: Runbook) -> None:
                 f"<step-id>@<line> for an instruction inside it",
             )
         if f.command:
-            from relbook.shims import BUILTINS
+            from relbook.drill.shims import BUILTINS
 
             if f.command[0] in BUILTINS:
                 raise _err(s.path, f.line, f"{f.command[0]} is a shell builtin: it cannot fail")

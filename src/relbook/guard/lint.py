@@ -31,10 +31,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from relbook.bash.shell import env_reference, quote_context
 from relbook.errors import ParseError, RelbookError
 from relbook.model import Kind, Runbook, Step
 from relbook.params import env_name, explicit_form, literal_map
-from relbook.shell import env_reference, quote_context
 
 SCHEMA = "relbook.lint/1"
 RULES = {
@@ -142,7 +142,7 @@ def _ignored_codes(rb: Runbook) -> set[str]:
 def shell_blocks(rb: Runbook) -> list[Block]:
     """Fenced blocks of the shell steps that run, as bash with exact source lines."""
     from relbook.parse import CONSOLE_LANGS, SHELL_LANGS, split_front_matter
-    from relbook.source import scan
+    from relbook.parse.source import scan
 
     _, body = split_front_matter(rb.source, rb.path)
     fences = [f for f in scan(body).fences if _info_lang(f.info) in SHELL_LANGS]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from relbook.errors import RelbookError
 
 if TYPE_CHECKING:
-    from relbook.notes import Change
+    from relbook.render.notes import Change
 
 CATEGORIES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 # Housekeeping commits that people reading a changelog do not need (unless breaking).
@@ -138,7 +138,7 @@ def _outside_fences(lines: list[str]) -> list[str]:
 
 def update(path: str, version: str, date: str, changes: list[Change]) -> str:
     """Insert the section into the file at `path`: "added", "created" or "unchanged"."""
-    from relbook.files import write_atomic
+    from relbook.record.files import write_atomic
 
     p = Path(path)
     new = not p.exists()

@@ -26,7 +26,7 @@ def templates_dir() -> Path:
     shipped = resources.files("relbook") / "templates"
     if shipped.is_dir():
         return Path(str(shipped))
-    return Path(__file__).resolve().parents[2] / "templates"
+    return Path(__file__).resolve().parents[3] / "templates"
 
 
 def _autoescape(name: str | None) -> bool:
@@ -137,7 +137,7 @@ class NotesInput:
 
 def notes_context(rb: Runbook, opts: NotesInput) -> dict[str, Any]:
     """Parameters, grouped changes, migration steps and known issues for the templates."""
-    from relbook.notes import commit_range, group_changes, migration_steps, summarize
+    from relbook.render.notes import commit_range, group_changes, migration_steps, summarize
 
     params, since, until = _notes_range(rb, opts)
     changes = commit_range(opts.repo, since, until) if opts.repo else []
@@ -163,7 +163,7 @@ def _notes_range(rb: Runbook, opts: NotesInput) -> tuple[Params, str | None, str
 
     if not opts.repo:
         return bind(opts.version, opts.description, runbook=rb, date=opts.date), None, "HEAD"
-    from relbook.gitfacts import release_tags
+    from relbook.params.gitfacts import release_tags
 
     prefix = str(rb.front_matter.get("tag_prefix", "v"))
     tag = tag_for(parse_version(opts.version), prefix)
@@ -181,7 +181,7 @@ def _notes_range(rb: Runbook, opts: NotesInput) -> tuple[Params, str | None, str
 
 def render_notes(rb: Runbook, opts: NotesInput, ctx: dict[str, Any] | None = None) -> str:
     """Release notes: the runbook's own notes template section drives them if it has one."""
-    from relbook.notes import notes_fields
+    from relbook.render.notes import notes_fields
 
     ctx = dict(ctx or notes_context(rb, opts))
     own = notes_fields(rb)
@@ -195,7 +195,7 @@ def render_notes(rb: Runbook, opts: NotesInput, ctx: dict[str, Any] | None = Non
 
 def update_changelog(path: str, ctx: dict[str, Any]) -> str:
     """Add the release's section to a Keep a Changelog file: "added", "created" or "unchanged"."""
-    from relbook import changelog
+    from relbook.render import changelog
 
     return changelog.update(path, ctx["version"], ctx["date"], ctx["changes"])
 
@@ -376,6 +376,6 @@ def render_report(
     record: Record, *, runbook: str | None = None, templates: str | None = None
 ) -> str:
     """The record as one self-contained HTML page (inline CSS and SVG, autoescaped)."""
-    from relbook.report import report_context
+    from relbook.render.report import report_context
 
     return render_template("report.html.j2", report_context(record, runbook), templates)
