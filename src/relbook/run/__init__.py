@@ -38,7 +38,7 @@ from relbook.record import (
     record_paths,
     replay,
 )
-from relbook.record.mask import Masker
+from relbook.record.mask import MASK, Masker
 
 
 @dataclass
@@ -213,11 +213,44 @@ class Runner:
             date=self.opts.date,
             check_tags=state is None and not self.opts.new_attempt,
         )
+        if state:
+            self._keep_values(state, params)
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
         self._check_blackout(state)
         if state:
             self._check_changed(state, steps)
         return params, steps, state
+
+    def _keep_values(self, state: State, params: Params) -> None:
+        """A resume runs with the values its release began with: a value given now that
+        differs from the recorded one is refused (never silently mixed: the tag would say
+        one thing and the record another); derived values (date, previous version) are
+        the recorded ones."""
+        before = state.meta.get("params", {})
+        given = [n for n, src in params.sources.items() if src.startswith("--") and n != "version"]
+        if self.opts.date:
+            given.append("date")
+        env = {**os.environ, **self.opts.env, **params.env()}
+        masker = Masker.from_env(env, self.opts.mask)
+        changed = [
+            (n, before.get(n), masker.mask(params.values.get(n) or ""))
+            for n in given
+            if masker.mask(params.values.get(n) or "") != (before.get(n) or "")
+        ]
+        if changed:
+            what = "; ".join(
+                f"{_flag(n)}: it began with {old!r}, this run gives {new!r}"
+                for n, old, new in changed
+            )
+            raise ParamError(
+                f"{self.rb.name} {self.version} began with other values ({what}). A resume "
+                "runs with the values its release began with: run the same command without "
+                "them (or with the recorded values), or start over with --new-attempt",
+                path=str(self.paths.notebook),
+            )
+        for name, value in before.items():
+            if name in params.values and name not in given and MASK not in str(value):
+                params.values[name] = value
 
     def _check_blackout(self, state: State | None) -> None:
         """Refuse a release inside a blackout window unless overridden (not for contingency
@@ -935,6 +968,11 @@ def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
             "the journal or move the record aside",
             path=str(paths.journal),
         )
+
+
+def _flag(name: str) -> str:
+    """The command-line option that gives parameter `name`."""
+    return f"--{name}" if name in ("description", "date") else f"parameter {name}"
 
 
 def _segments(parts: tuple[Part, ...]) -> list[list[Part]]:
