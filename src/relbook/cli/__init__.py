@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        if e.errno not in _WRITE_FAILURES:
+            raise
+        # a write relbook does not wrap itself (disk full, read-only, quota): one line
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"relbook: error: {where}cannot write: {e.strerror}", file=sys.stderr)
+        return 2
+
+
+_WRITE_FAILURES = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EACCES}
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

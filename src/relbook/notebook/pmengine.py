@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from relbook.errors import Interrupted, RelbookError, StepFailed
+from relbook.errors import Interrupted, RecordError, RelbookError, StepFailed
 from relbook.model import Outcome, Status
 from relbook.notebook import PARAMETER_NAMES, release_notebook, write_release_notebook
 from relbook.record import RecordPaths, read_journal, replay
@@ -51,6 +51,10 @@ class KernelError(RelbookError):
 def run_papermill(runner: Runner, execution_timeout: float | None = AUTO) -> RunResult:
     """Run the release as a notebook under papermill; the record is the local engine's."""
     paths = runner.locate()
+    with runner.lock():
+        repaired = runner.repair()  # a finished release whose notebook write had failed
+    if repaired:
+        return repaired
     work = workdir(paths)
     kernel = Kernel(work, runner.opts.env)
     error: BaseException | None = None
@@ -89,7 +93,10 @@ def workdir(paths: RecordPaths) -> Path:
     """The directory beside a record that holds its papermill notebooks."""
     stem = paths.notebook.name.removesuffix(".ipynb")
     work = paths.base / f"{stem}.papermill"
-    work.mkdir(parents=True, exist_ok=True)
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RecordError(f"cannot write: {e.strerror}", path=str(work)) from None
     return work
 
 

@@ -12,6 +12,7 @@ Attempt 2 of a release uses `1.2.3.attempt-2.*`.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -80,8 +81,8 @@ class Journal:
         self.unsynced = False
         self._thread: Any = None
         self._error: OSError | None = None
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as e:
             raise RecordError(f"cannot open journal: {e.strerror}", path=str(path)) from None
@@ -122,6 +123,8 @@ class Journal:
         data = f'{body[:-1]}, "h": "{h}"}}\n'.encode()  # read_journal re-sorts the keys
         try:
             _write_all(self.fd, data)
+            if os.fstat(self.fd).st_size != self.size + len(data):  # verified, not assumed
+                raise OSError(errno.EIO, "the journal's size is not what was written")
         except OSError as e:
             self._cut()
             raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path)) from None

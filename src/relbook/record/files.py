@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -10,21 +11,27 @@ from relbook.errors import RecordError
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Replace `path` with `data` so that a crash leaves the old or the new file, never
+    half; the new file is read back before it replaces the old one. A write that fails
+    (disk full, read-only, quota) leaves the old file and raises RecordError."""
+    tmp = ""
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode
-        with os.fdopen(fd, "wb") as f:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "r+b") as f:
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+            if os.fstat(fd).st_size != len(data) or os.pread(fd, len(data) + 1, 0) != data:
+                raise OSError(errno.EIO, "the file read back differs from what was written")
         os.replace(tmp, path)
     except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise RecordError(f"cannot write: {e.strerror or e}", path=str(path)) from None
     fsync_dir(path.parent)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from relbook.errors import LockedError
+from relbook.errors import LockedError, RecordError
 
 REPO_LOCK = "relbook.lock"
 
@@ -71,10 +71,15 @@ def git_common_dir(repo: str) -> Path | None:
 
 @contextmanager
 def _flock(path: Path, me: dict[str, object], what: str) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # not inherited by the steps' processes (os.open is close-on-exec): a step's
-    # leftover never keeps the lock of a run that has ended
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # not inherited by the steps' processes (os.open is close-on-exec): a step's
+        # leftover never keeps the lock of a run that has ended
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise RecordError(
+            f"cannot create the lock of {what}: {e.strerror}", path=str(path)
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

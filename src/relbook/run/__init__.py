@@ -195,7 +195,8 @@ class Runner:
         events = read_journal(self.paths.journal)
         if not events and self.paths.notebook.exists():
             raise RecordError(
-                "record has no journal beside it; relbook cannot continue it "
+                "record has no journal beside it (missing, or cut short before its first "
+                "event); relbook cannot continue it "
                 "safely: move it aside or restore the journal",
                 path=str(self.paths.notebook),
             )
@@ -203,9 +204,12 @@ class Runner:
         if state:
             _check_journal_covers_notebook(self.paths, state)
         if state and state.result == "done" and not self.opts.section:
+            repaired = self._repair_notebook(state)
             raise RelbookError(
                 f"{self.rb.name} {v} was already released (record {self.paths.notebook}, "
-                f"finished {state.meta.get('ended', '')}); use --new-attempt to start attempt "
+                f"finished {state.meta.get('ended', '')}"
+                + ("; its notebook was rewritten from the journal" if repaired else "")
+                + f"); use --new-attempt to start attempt "
                 f"{attempt + 1}, or --section NAME to run a contingency section"
             )
         description = self.opts.description
@@ -228,6 +232,40 @@ class Runner:
         if state:
             self._check_changed(state, steps)
         return params, steps, state
+
+    def repair(self) -> RunResult | None:
+        """A finished release whose notebook lags behind its journal (the last notebook
+        write failed: disk full, read-only) gets its notebook rewritten from the journal,
+        which is the truth; returns the result, or None when there is nothing to repair.
+        The caller holds the locks."""
+        if self.paths is None:
+            self.locate()
+        if self.opts.section or self.opts.new_attempt or self.opts.dry_run:
+            return None
+        check_notebook(self.paths.notebook)
+        events = read_journal(self.paths.journal)
+        if not events:
+            return None
+        state = replay(events)
+        _check_journal_covers_notebook(self.paths, state)
+        if state.result != "done" or not self._repair_notebook(state):
+            return None
+        self.state = state
+        return RunResult(0, self.paths.notebook, state)
+
+    def _repair_notebook(self, state: State) -> bool:
+        """Rewrite the notebook of a finished record from its journal if it lags behind."""
+        if not _notebook_lags(self.paths.notebook, state):
+            return False
+        params = Params({k: v for k, v in state.meta.get("params", {}).items()})
+        info = {s.id: self._info(s, params) for s in self.rb.steps}
+        state.meta["journal"] = {"events": len(state.events), "h": state.events[-1]["h"]}
+        self.writer.write(self.paths.notebook, state, info)
+        self.ui.info(
+            f"record: {self.paths.notebook} rewritten from its journal (the last write of "
+            f"the notebook had failed); the release finished {state.meta.get('ended', '')}"
+        )
+        return True
 
     def _keep_values(self, state: State, params: Params) -> None:
         """A resume runs with the values its release began with: a value given now that
@@ -330,6 +368,9 @@ class Runner:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
         with self.lock():
+            repaired = self.repair()
+            if repaired:
+                return repaired
             try:
                 steps = self.begin()
                 for n, step in enumerate(steps, 1):
@@ -436,7 +477,9 @@ class Runner:
         return self._abandon()
 
     def _abandon(self) -> bool:
-        """Close the journal without writing to it; False if it was never opened."""
+        """Close the journal without writing to it, and stop the engine's shell; False
+        if the journal was never opened."""
+        self.engine.close()
         if not self.journal:
             return False
         try:
@@ -568,6 +611,11 @@ class Runner:
         if not force and now - self.last_write < max(1.0, 10 * self.write_cost):
             return
         self.journal.sync()  # the notebook never shows what the journal could still lose
+        # how far the journal was when this was written: a journal later cut short shows
+        self.state.meta["journal"] = {
+            "events": len(self.journal.events),
+            "h": self.journal.last_hash,
+        }
         self.writer.write(self.paths.notebook, self.state, self.steps_info)
         self.last_write = time.monotonic()
         self.write_cost = self.last_write - now
@@ -1002,24 +1050,91 @@ class Runner:
 
 
 def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
-    """The notebook is written after the journal: a step it shows finished that the
-    journal does not know means the journal lost events (cut short, replaced)."""
-    from relbook.record import read_record
-
-    if not paths.notebook.exists():
-        return
-    lost = [
-        o.step_id
-        for o in read_record(paths.notebook).outcomes
-        if o.status.finished and not ((j := state.outcomes.get(o.step_id)) and j.status.finished)
-    ]
+    """The journal is written before everything else: a notebook written after an event
+    the journal lacks, a step the notebook shows finished that the journal does not know,
+    or a step's output in the output log that the journal never started, means the
+    journal lost events (cut short at any byte, line boundary included, or replaced)."""
+    lost = _journal_gaps(paths, state)
     if lost:
         raise RecordError(
-            f"the journal lacks steps its notebook shows finished ({', '.join(lost)}): it "
-            "was cut short or replaced; relbook will not continue this record: restore "
-            "the journal or move the record aside",
+            f"the journal was cut short or replaced ({lost}); relbook will not continue "
+            "this record: restore the journal or move the record aside",
             path=str(paths.journal),
         )
+
+
+def _journal_gaps(paths: RecordPaths, state: State) -> str:
+    from relbook.record import read_record
+
+    if paths.notebook.exists():
+        rec = read_record(paths.notebook)
+        lost = [
+            o.step_id
+            for o in rec.outcomes
+            if o.status.finished
+            and not ((j := state.outcomes.get(o.step_id)) and j.status.finished)
+        ]
+        if lost:
+            return f"it lacks steps its notebook shows finished: {', '.join(lost)}"
+        seen = rec.meta.get("journal") or {}
+        n = int(seen.get("events") or 0)
+        if n > len(state.events) or (n and state.events[n - 1].get("h") != seen.get("h")):
+            return (
+                f"its notebook was written after event {n}, the journal has "
+                f"{len(state.events)} that agree with it"
+                if n > len(state.events)
+                else f"event {n} is not the one its notebook was written after"
+            )
+    started: dict[str, int] = {}
+    for e in state.events:
+        if e.get("event") == "start":
+            started[e["step"]] = started.get(e["step"], 0) + 1
+    for step_id, n in _log_headers(paths.logs / "output.log").items():
+        if n > started.get(step_id, 0):
+            return f"the output log has output of step {step_id} that it never started"
+    return ""
+
+
+_HEADER = re.compile(rb"^==> (\S+) \xc2\xb7 ", re.M)
+
+
+def _log_headers(log: Path) -> dict[str, int]:
+    """How many times each step's output begins in the output log."""
+    counts: dict[str, int] = {}
+    try:
+        f = open(log, "rb")  # noqa: SIM115 - read in chunks below
+    except OSError:
+        return counts
+    with f:
+        rest = b""
+        while chunk := f.read(1 << 20):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            for m in _HEADER.finditer(data, 0, cut):
+                name = m.group(1).decode("utf-8", "replace")
+                counts[name] = counts.get(name, 0) + 1
+            rest = data[cut:]
+        for m in _HEADER.finditer(rest):
+            name = m.group(1).decode("utf-8", "replace")
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _notebook_lags(notebook: Path, state: State) -> bool:
+    """True when the notebook does not show what the journal says (missing, or its
+    result, end or step statuses differ)."""
+    from relbook.record import read_record
+
+    if not notebook.exists():
+        return True
+    rec = read_record(notebook)
+    shown = {o.step_id: o.status.value for o in rec.outcomes}
+    truth = {s: o.status.value for s, o in state.outcomes.items() if s in state.plan}
+    return (
+        rec.meta.get("result") != state.result
+        or rec.meta.get("ended", "") != state.meta.get("ended", "")
+        or any(shown.get(s) != v for s, v in truth.items())
+    )
 
 
 def _flag(name: str) -> str:
