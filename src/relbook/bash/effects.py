@@ -145,12 +145,17 @@ def _checkout(args: list[str]) -> Guard | None:
 
 
 def _commit(args: list[str]) -> Guard | None:
-    if "-m" not in args or args.index("-m") + 1 >= len(args):
+    """Already made when HEAD has the message and nothing is left to commit: the tree
+    is compared, not only the subject. Changes staged again after a kill (or an older
+    commit that happens to have the subject) are committed, never left behind."""
+    flag = next((a for a in args if a in ("-m", "-am") or a == "--message"), None)
+    if flag is None or args.index(flag) + 1 >= len(args):
         return None
-    msg = args[args.index("-m") + 1]
-    return Guard(
-        f'[ "$(git log -1 --format=%s 2>/dev/null)" = {msg} ]', "the commit is already made"
-    )
+    msg = args[args.index(flag) + 1]
+    same = f'[ "$(git log -1 --format=%s 2>/dev/null)" = {msg} ] && git diff --cached --quiet'
+    if flag == "-am" or any(a in ("-a", "--all") for a in args):
+        same += " && git diff --quiet"
+    return Guard(same, "the commit is already made (its message and tree match)")
 
 
 def _merge(args: list[str]) -> Guard | None:

@@ -538,7 +538,33 @@ class Runner:
         for step_id in self.state.running:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
+        if self.state.running:
+            self._report_staged()
         self._write(force=True)
+
+    def _report_staged(self) -> None:
+        """A kill inside a git command's window (after `git add`, before or during `git
+        commit`) leaves changes staged: say so and journal it, so they are never left
+        behind unseen (re-running the step commits them; the commit guard compares trees)."""
+        if not self._repo_or_none():
+            return
+        import subprocess
+
+        done = subprocess.run(
+            ["git", "-C", self.repo, "diff", "--cached", "--name-only"],
+            capture_output=True,
+            text=True,
+        )
+        staged = done.stdout.split() if done.returncode == 0 else []
+        if staged:
+            shown = ", ".join(staged[:5]) + (
+                f" and {len(staged) - 5} more" if len(staged) > 5 else ""
+            )
+            self.ui.info(
+                f"  the repository has changes staged but not committed ({shown}): re-running "
+                "the step commits them; otherwise commit or unstage them yourself"
+            )
+            self.journal.append({"event": "staged", "files": staged})
 
     def _kill_leftovers(self, step_id: str) -> None:
         """Processes of an interrupted step may still run (relbook was killed, not the
