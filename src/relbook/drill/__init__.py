@@ -103,6 +103,7 @@ class DrillReport:
     simulated_steps: dict[str, list[str]]
     manual: list[tuple[str, str, int]]
     paused: str = ""
+    network: str = ""  # whether the steps could reach the network, and why
 
     @property
     def code(self) -> int:
@@ -161,6 +162,11 @@ class DrillRunner(Runner):
     def __init__(self, rb: Runbook, opts: RunOptions, ui: DrillUI, drill: Drill) -> None:
         super().__init__(rb, opts, ui)
         self.drill = drill
+        if drill.isolated:  # every step forks from a shell in a namespace with only loopback
+            from relbook.engines import LocalEngine
+            from relbook.engines.netns import wrapper
+
+            self.engine = LocalEngine(tuple(wrapper()))
 
     def _record(self, outcome: Outcome) -> None:
         self.drill.annotate(outcome, self.masker)
@@ -195,6 +201,7 @@ class Drill:
     ) -> None:
         self.rb, self.opts = rb, opts
         self.tabletop = opts.tabletop
+        self.isolated, self.network = False, ""  # set by _check_network when the drill runs
         self.ui = DrillUI(TerminalUI(out=out, inp=inp, path=rb.path))
         self.box: Sandbox | None = None
         self.injected: list[Injection] = []
@@ -215,12 +222,30 @@ class Drill:
         require_flow(self.rb)
         self.started = time.monotonic()
         scenario = find_scenario(self.opts.scenario, self.rb)
+        self._check_network()
         self.box = self._sandbox(scenario)
         try:
             return self._run_in_sandbox(scenario)
         finally:
             if not self.opts.keep:
                 self.box.remove()
+
+    def _check_network(self) -> None:
+        """Drill steps run without a network (a network namespace with only loopback);
+        where that cannot be made, `network` says why and the drill says so."""
+        self.isolated = False
+        if self.tabletop:
+            self.network = "not needed: nothing executes"
+            return
+        from relbook.engines.netns import isolation
+
+        why = isolation()
+        self.isolated = not why
+        self.network = (
+            "isolated: steps run in a network namespace with only loopback"
+            if self.isolated
+            else f"NOT isolated ({why}): only the shims stand between the steps and the network"
+        )
 
     def _sandbox(self, scenario: Scenario) -> Sandbox:
         from relbook.drill.sandbox import create_sandbox
@@ -259,7 +284,10 @@ class Drill:
         where = (
             f"a clone of {self.box.source}" if self.box.source else "a generated demo repository"
         )
-        self.ui.info(f"DRILL: {self.rb.title} {self.opts.version}, scenario {s.name} ({mode})")
+        self.ui.info(
+            f"DRILL: {self.rb.title} {self.opts.version}, scenario {s.name} ({mode}; "
+            f"network {self.network})"
+        )
         if s.description:
             self.ui.info(f"  {s.description}")
         if self.tabletop:
@@ -522,6 +550,7 @@ class Drill:
             version=self.version,
             scenario=self.scenario,
             mode="tabletop" if self.tabletop else "execute",
+            network=self.network,
             record=self.paths.notebook,
             scorecard=scorecard_path(self.paths),
             source=self.box.source,

@@ -90,12 +90,15 @@ class LocalEngine:
 
     _server: Any = None
 
+    def __init__(self, wrapper: tuple[str, ...] = ()) -> None:
+        self.wrapper = wrapper  # argv prefix the shell runs under (a drill's netns)
+
     def server(self, env: dict[str, str]) -> _Server:
         """The shell server for this environment (started, or restarted, on demand)."""
         if self._server is not None and (self._server.env != env or not self._server.alive()):
             self.drop_server()
         if self._server is None:
-            self._server = _Server(dict(env))
+            self._server = _Server(dict(env), self.wrapper)
         return self._server
 
     def drop_server(self) -> None:
@@ -204,10 +207,10 @@ _EVAL_LINE = _SERVER.split("\n").index(next(x for x in _SERVER.split("\n") if "e
 class _Server:
     """The shell that forks one subshell per step (see _SERVER)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], wrapper: tuple[str, ...] = ()) -> None:
         self.env = env
         self.proc = subprocess.Popen(
-            [_bash(), "--noprofile", "--norc", "-c", _SERVER],
+            [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
