@@ -38,7 +38,14 @@ from relbook.record import (
     record_paths,
     replay,
 )
-from relbook.record.mask import MASK, Masker
+from relbook.record.mask import Masker
+from relbook.run.recovery import (
+    check_journal_covers_notebook,
+    keep_values,
+    notebook_lags,
+    staged_files,
+    staged_message,
+)
 
 
 @dataclass
@@ -202,7 +209,7 @@ class Runner:
             )
         state = replay(events) if events else None
         if state:
-            _check_journal_covers_notebook(self.paths, state)
+            check_journal_covers_notebook(self.paths, state)
         if state and state.result == "done" and not self.opts.section:
             repaired = self._repair_notebook(state)
             raise RelbookError(
@@ -247,7 +254,7 @@ class Runner:
         if not events:
             return None
         state = replay(events)
-        _check_journal_covers_notebook(self.paths, state)
+        check_journal_covers_notebook(self.paths, state)
         if state.result != "done" or not self._repair_notebook(state):
             return None
         self.state = state
@@ -255,7 +262,7 @@ class Runner:
 
     def _repair_notebook(self, state: State) -> bool:
         """Rewrite the notebook of a finished record from its journal if it lags behind."""
-        if not _notebook_lags(self.paths.notebook, state):
+        if not notebook_lags(self.paths.notebook, state):
             return False
         params = Params({k: v for k, v in state.meta.get("params", {}).items()})
         info = {s.id: self._info(s, params) for s in self.rb.steps}
@@ -268,35 +275,16 @@ class Runner:
         return True
 
     def _keep_values(self, state: State, params: Params) -> None:
-        """A resume runs with the values its release began with: a value given now that
-        differs from the recorded one is refused (never silently mixed: the tag would say
-        one thing and the record another); derived values (date, previous version) are
-        the recorded ones."""
-        before = state.meta.get("params", {})
-        given = [n for n, src in params.sources.items() if src.startswith("--") and n != "version"]
-        if self.opts.date:
-            given.append("date")
+        """A resume runs with the values its release began with (see recovery)."""
         env = {**os.environ, **self.opts.env, **params.env()}
-        masker = Masker.from_env(env, self.opts.mask)
-        changed = [
-            (n, before.get(n), masker.mask(params.values.get(n) or ""))
-            for n in given
-            if masker.mask(params.values.get(n) or "") != (before.get(n) or "")
-        ]
-        if changed:
-            what = "; ".join(
-                f"{_flag(n)}: it began with {old!r}, this run gives {new!r}"
-                for n, old, new in changed
-            )
-            raise ParamError(
-                f"{self.rb.name} {self.version} began with other values ({what}). A resume "
-                "runs with the values its release began with: run the same command without "
-                "them (or with the recorded values), or start over with --new-attempt",
-                path=str(self.paths.notebook),
-            )
-        for name, value in before.items():
-            if name in params.values and name not in given and MASK not in str(value):
-                params.values[name] = value
+        keep_values(
+            state.meta.get("params", {}),
+            params,
+            dated=bool(self.opts.date),
+            masker=Masker.from_env(env, self.opts.mask),
+            what=f"{self.rb.name} {self.version}",
+            path=str(self.paths.notebook),
+        )
 
     def _check_blackout(self, state: State | None) -> None:
         """Refuse a release inside a blackout window unless overridden (not for contingency
@@ -543,27 +531,10 @@ class Runner:
         self._write(force=True)
 
     def _report_staged(self) -> None:
-        """A kill inside a git command's window (after `git add`, before or during `git
-        commit`) leaves changes staged: say so and journal it, so they are never left
-        behind unseen (re-running the step commits them; the commit guard compares trees)."""
-        if not self._repo_or_none():
-            return
-        import subprocess
-
-        done = subprocess.run(
-            ["git", "-C", self.repo, "diff", "--cached", "--name-only"],
-            capture_output=True,
-            text=True,
-        )
-        staged = done.stdout.split() if done.returncode == 0 else []
+        """Changes a kill left staged are said and journaled, never left unseen."""
+        staged = staged_files(self.repo) if self._repo_or_none() else []
         if staged:
-            shown = ", ".join(staged[:5]) + (
-                f" and {len(staged) - 5} more" if len(staged) > 5 else ""
-            )
-            self.ui.info(
-                f"  the repository has changes staged but not committed ({shown}): re-running "
-                "the step commits them; otherwise commit or unstage them yourself"
-            )
+            self.ui.info(staged_message(staged))
             self.journal.append({"event": "staged", "files": staged})
 
     def _kill_leftovers(self, step_id: str) -> None:
@@ -1073,99 +1044,6 @@ class Runner:
         ]
         tag = f"  [{', '.join(marks)}]" if marks else ""
         return f"    $ {self.masker.mask(text)}{tag}  ({self.rb.path}:{part.line})"
-
-
-def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
-    """The journal is written before everything else: a notebook written after an event
-    the journal lacks, a step the notebook shows finished that the journal does not know,
-    or a step's output in the output log that the journal never started, means the
-    journal lost events (cut short at any byte, line boundary included, or replaced)."""
-    lost = _journal_gaps(paths, state)
-    if lost:
-        raise RecordError(
-            f"the journal was cut short or replaced ({lost}); relbook will not continue "
-            "this record: restore the journal or move the record aside",
-            path=str(paths.journal),
-        )
-
-
-def _journal_gaps(paths: RecordPaths, state: State) -> str:
-    from relbook.record import read_record
-
-    if paths.notebook.exists():
-        rec = read_record(paths.notebook)
-        lost = [
-            o.step_id
-            for o in rec.outcomes
-            if o.status.finished
-            and not ((j := state.outcomes.get(o.step_id)) and j.status.finished)
-        ]
-        if lost:
-            return f"it lacks steps its notebook shows finished: {', '.join(lost)}"
-        seen = rec.meta.get("journal") or {}
-        n = int(seen.get("events") or 0)
-        if n > len(state.events) or (n and state.events[n - 1].get("h") != seen.get("h")):
-            return (
-                f"its notebook was written after event {n}, the journal has "
-                f"{len(state.events)} that agree with it"
-                if n > len(state.events)
-                else f"event {n} is not the one its notebook was written after"
-            )
-    started: dict[str, int] = {}
-    for e in state.events:
-        if e.get("event") == "start":
-            started[e["step"]] = started.get(e["step"], 0) + 1
-    for step_id, n in _log_headers(paths.logs / "output.log").items():
-        if n > started.get(step_id, 0):
-            return f"the output log has output of step {step_id} that it never started"
-    return ""
-
-
-_HEADER = re.compile(rb"^==> (\S+) \xc2\xb7 ", re.M)
-
-
-def _log_headers(log: Path) -> dict[str, int]:
-    """How many times each step's output begins in the output log."""
-    counts: dict[str, int] = {}
-    try:
-        f = open(log, "rb")  # noqa: SIM115 - read in chunks below
-    except OSError:
-        return counts
-    with f:
-        rest = b""
-        while chunk := f.read(1 << 20):
-            data = rest + chunk
-            cut = data.rfind(b"\n") + 1
-            for m in _HEADER.finditer(data, 0, cut):
-                name = m.group(1).decode("utf-8", "replace")
-                counts[name] = counts.get(name, 0) + 1
-            rest = data[cut:]
-        for m in _HEADER.finditer(rest):
-            name = m.group(1).decode("utf-8", "replace")
-            counts[name] = counts.get(name, 0) + 1
-    return counts
-
-
-def _notebook_lags(notebook: Path, state: State) -> bool:
-    """True when the notebook does not show what the journal says (missing, or its
-    result, end or step statuses differ)."""
-    from relbook.record import read_record
-
-    if not notebook.exists():
-        return True
-    rec = read_record(notebook)
-    shown = {o.step_id: o.status.value for o in rec.outcomes}
-    truth = {s: o.status.value for s, o in state.outcomes.items() if s in state.plan}
-    return (
-        rec.meta.get("result") != state.result
-        or rec.meta.get("ended", "") != state.meta.get("ended", "")
-        or any(shown.get(s) != v for s, v in truth.items())
-    )
-
-
-def _flag(name: str) -> str:
-    """The command-line option that gives parameter `name`."""
-    return f"--{name}" if name in ("description", "date") else f"parameter {name}"
 
 
 def _segments(parts: tuple[Part, ...]) -> list[list[Part]]:
