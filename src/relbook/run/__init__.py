@@ -8,6 +8,7 @@ import re
 import socket
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -254,9 +255,7 @@ class Runner:
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        from relbook.record.lock import release_lock
-
-        with release_lock(self.paths.lock):
+        with self.lock():
             try:
                 steps = self.begin()
                 for n, step in enumerate(steps, 1):
@@ -281,6 +280,16 @@ class Runner:
                 raise
             self.close()
         return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+
+    def lock(self) -> AbstractContextManager[None]:
+        """The locks a run holds: its repository's and its record's (see record.lock)."""
+        from relbook.record.lock import release_lock
+
+        if self.paths is None:
+            self.locate()
+        return release_lock(
+            self.paths.lock, repo=self.repo, runbook=self.rb.name, version=self.version
+        )
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
