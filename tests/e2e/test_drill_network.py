@@ -38,6 +38,11 @@ def _runbook(tmp_path: Path) -> tuple[str, Path]:
         (echo > /dev/tcp/192.0.2.1/80) 2> {out}/tcp.err || echo "tcp failed" >> {out}/results
         ```
 
+        <!-- relbook: done-if: (echo > /dev/tcp/192.0.2.1/80) 2> {out}/check.err -->
+        ```bash
+        echo "done-if did not hold" >> {out}/results
+        ```
+
         ```bash
         python3 -c 'import socket
         s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
@@ -65,9 +70,10 @@ def test_drill_steps_cannot_reach_the_network(tmp_path, monkeypatch, capsys):
         "ssh failed",
         "python failed",
         "tcp failed",
+        "done-if did not hold",
         "loopback ok",
     ]
-    for name in ("ssh", "python", "tcp"):
+    for name in ("ssh", "python", "tcp", "check"):  # a done-if check runs there too
         assert UNREACHABLE in (out / f"{name}.err").read_text(), name
     record = drill_records(tmp_path, "leaky")[0]
     assert {o["status"] for o in outcomes(notebook(record)).values()} == {"done"}

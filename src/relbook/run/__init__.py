@@ -884,8 +884,8 @@ class Runner:
     def _check(self, command: str) -> int:
         import subprocess
 
-        return subprocess.run(
-            ["bash", "--noprofile", "--norc", "-c", command],
+        return subprocess.run(  # where the steps run (a drill's network namespace)
+            [*getattr(self.engine, "wrapper", ()), "bash", "--noprofile", "--norc", "-c", command],
             cwd=self.repo,
             env=self.env,
             capture_output=True,
