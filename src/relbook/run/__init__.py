@@ -41,7 +41,7 @@ from relbook.record.mask import Masker
 from relbook.run.recovery import (
     check_journal_covers_notebook,
     keep_values,
-    notebook_lags,
+    repair_notebook,
     staged_files,
     staged_message,
 )
@@ -250,28 +250,23 @@ class Runner:
             return None
         check_notebook(self.paths.notebook)
         events = read_journal(self.paths.journal)
-        if not events:
-            return None
-        state = replay(events)
+        state = replay(events) if events else None
+        if state is None or state.result != "done":
+            return None  # nothing finished: the run resumes (and rewrites the notebook)
         check_journal_covers_notebook(self.paths, state)
-        if state.result != "done" or not self._repair_notebook(state):
+        if not self._repair_notebook(state):
             return None
         self.state = state
         return RunResult(0, self.paths.notebook, state)
 
     def _repair_notebook(self, state: State) -> bool:
         """Rewrite the notebook of a finished record from its journal if it lags behind."""
-        if not notebook_lags(self.paths.notebook, state):
-            return False
-        params = Params({k: v for k, v in state.meta.get("params", {}).items()})
+        params = Params(dict(state.meta.get("params", {})))
         info = {s.id: self._info(s, params) for s in self.rb.steps}
-        state.meta["journal"] = {"events": len(state.events), "h": state.events[-1]["h"]}
-        self.writer.write(self.paths.notebook, state, info)
-        self.ui.info(
-            f"record: {self.paths.notebook} rewritten from its journal (the last write of "
-            f"the notebook had failed); the release finished {state.meta.get('ended', '')}"
-        )
-        return True
+        done = repair_notebook(self.paths.notebook, state, info, self.writer)
+        if done:
+            self.ui.info(done)
+        return bool(done)
 
     def _keep_values(self, state: State, params: Params) -> None:
         """A resume runs with the values its release began with (see recovery)."""

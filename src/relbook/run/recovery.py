@@ -103,6 +103,19 @@ def notebook_lags(notebook: Path, state: State) -> bool:
     )
 
 
+def repair_notebook(notebook: Path, state: State, info: dict[str, Any], writer: Any) -> str:
+    """Rewrite a finished record's notebook from its journal when it lags behind (its
+    last write failed: disk full, read-only); returns what to tell the operator, or ""."""
+    if not notebook_lags(notebook, state):
+        return ""
+    state.meta["journal"] = {"events": len(state.events), "h": state.events[-1]["h"]}
+    writer.write(notebook, state, info)
+    return (
+        f"record: {notebook} rewritten from its journal (the last write of the notebook "
+        f"had failed); the release finished {state.meta.get('ended', '')}"
+    )
+
+
 def keep_values(
     before: dict[str, Any], params: Params, *, dated: bool, masker: Masker, what: str, path: str
 ) -> None:
