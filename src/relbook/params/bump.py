@@ -30,6 +30,11 @@ class Bump:
     new: str
 
 
+def about_versions(instruction: str) -> bool:
+    """True when an instruction inside a block is one relbook can automate by a bump."""
+    return bool(re.search(r"\bversion", instruction, re.I))
+
+
 def plan_bump(repo: str | Path, version: str, front: dict[str, Any] | None = None) -> list[Bump]:
     """The version files found in `repo` (or listed in front matter `version_files`)."""
     repo = Path(repo)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import socket
 import time
 import uuid
@@ -76,6 +75,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    job: str = ""  # one job of an exported workflow: "begin", or steps "FIRST..LAST"
+    ci: dict[str, str] = field(default_factory=dict)  # the CI run (url, job, attempt)
 
 
 class UI(Protocol):
@@ -115,6 +116,28 @@ def plan_steps(rb: Runbook, section: str = "", from_step: str = "") -> list[Step
         idx = _find_step(steps, from_step)
         steps = steps[idx:]
     return steps
+
+
+def job_range(job: str, steps: list[Step]) -> tuple[int, int]:
+    """`--job` as indexes into the planned steps: "begin" (no step: open the record),
+    "FIRST..LAST" or "STEP" (step ids or 1-based numbers)."""
+    if job == "begin":
+        return 0, -1
+    first, sep, last = job.partition("..")
+    a = _job_step(steps, first, job) if first else 0
+    b = _job_step(steps, last, job) if last else len(steps) - 1
+    if b < a:
+        raise RelbookError(f"--job {job!r}: {steps[b].id} comes before {steps[a].id}")
+    return a, (b if sep else a)
+
+
+def _job_step(steps: list[Step], key: str, job: str) -> int:
+    try:
+        return _find_step(steps, key)
+    except RelbookError:
+        raise RelbookError(
+            f"--job {job!r}: no step {key!r} in the plan (step ids from `relbook parse`)"
+        ) from None
 
 
 def _find_step(steps: list[Step], key: str) -> int:
@@ -259,7 +282,7 @@ class Runner:
         with release_lock(self.paths.lock):
             try:
                 steps = self.begin()
-                for n, step in enumerate(steps, 1):
+                for n, step in self.job_steps(steps):
                     self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
@@ -280,7 +303,39 @@ class Runner:
                 self._abandon()
                 raise
             self.close()
-        return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+        ok = self.state.result == "done" or (self.opts.job and self._job_finished(steps))
+        return RunResult(0 if ok else 1, self.paths.notebook, self.state)
+
+    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
+        """The planned steps this invocation runs, numbered in the plan: all of them, or
+        those of `--job` (earlier steps must be finished; the ones that do not apply to
+        this release, whose jobs were skipped, are recorded on the way)."""
+        numbered = list(enumerate(steps, 1))
+        if not self.opts.job:
+            return numbered
+        first, last = job_range(self.opts.job, steps)
+        todo = []
+        for n, step in numbered[:first]:
+            done = self.state.outcomes.get(step.id)
+            if done and done.status.finished:
+                continue
+            if not self._not_applicable(step):
+                self.close("incomplete")
+                raise RelbookError(
+                    f"step {step.id!r} comes before this job's steps and is not finished; "
+                    "run the job that does it first",
+                    path=self.rb.path,
+                    line=step.line,
+                )
+            todo.append((n, step))
+        return todo + numbered[first : last + 1]
+
+    def _job_finished(self, steps: list[Step]) -> bool:
+        _, last = job_range(self.opts.job, steps)
+        return all(
+            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
+            for s in steps[: last + 1]
+        )
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
@@ -402,6 +457,7 @@ class Runner:
                     "time": now_iso(),
                     "operator": self.operator,
                     "section": self.opts.section,
+                    **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
                 },
                 sync=True,
             )
@@ -457,6 +513,7 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": self.masker.mask(self.opts.command),
+            **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
         }
 
     def _finish(self, result: str) -> None:
@@ -829,7 +886,9 @@ class Runner:
             id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
         )
         answer = self._answer(fake, part.source, key=key, automation=automation)
-        if answer.automate and bumps:
+        if answer.automate and not bumps:  # never recorded as done when nothing was done
+            answer = Answer(Status.PENDING, reason="relbook cannot automate it: no version file")
+        if answer.automate:
             apply_bump(bumps)
         log.append(
             {
@@ -882,9 +941,10 @@ class Runner:
 
     def _bumps(self, part: Part) -> tuple[list[Any], str]:
         """The version files an instruction about versions can bump, and how to say so."""
-        if not re.search(r"\bversion", part.source, re.I) or not self._repo_or_none():
+        from relbook.params.bump import about_versions, describe, plan_bump
+
+        if not about_versions(part.source) or not self._repo_or_none():
             return [], ""
-        from relbook.params.bump import describe, plan_bump
 
         bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
         return bumps, f"bump {describe(bumps, self.repo)}" if bumps else ""
