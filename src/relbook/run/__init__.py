@@ -7,6 +7,7 @@ import os
 import socket
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -277,9 +278,7 @@ class Runner:
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        from relbook.record.lock import release_lock
-
-        with release_lock(self.paths.lock):
+        with self.lock():
             try:
                 steps = self.begin()
                 for n, step in self.job_steps(steps):
@@ -335,6 +334,16 @@ class Runner:
         return all(
             (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
             for s in steps[: last + 1]
+        )
+
+    def lock(self) -> AbstractContextManager[None]:
+        """The locks a run holds: its repository's and its record's (see record.lock)."""
+        from relbook.record.lock import release_lock
+
+        if self.paths is None:
+            self.locate()
+        return release_lock(
+            self.paths.lock, repo=self.repo, runbook=self.rb.name, version=self.version
         )
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
