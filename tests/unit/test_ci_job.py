@@ -10,8 +10,8 @@ import pytest
 from relbook.errors import RelbookError
 from relbook.model import Outcome, Status
 from relbook.parse import read_runbook
-from relbook.run import job_range, plan_steps
-from relbook.run.ci import Approval, github_run, job_answers, read_approval
+from relbook.run import plan_steps
+from relbook.run.ci import Approval, github_run, job_answers, job_range, read_approval
 from relbook.ui.github import GitHubUI, annotation_path, summary_markdown, write_outputs
 from tests.conftest import RUNBOOKS
 

@@ -504,45 +504,9 @@ def _add_run(sub: Any) -> None:
         "(patch, minor or major: the bump this version is); needs --reason, which is recorded",
     )
     p.add_argument("--reason", default="", metavar="TEXT", help="why, for --allow-bump")
-    _job_args(p)
+    from relbook.cli.ci import add_job_args
 
-
-def _job_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--job",
-        metavar="FIRST..LAST",
-        help="run one job of an exported CI workflow: steps FIRST..LAST of the plan (ids "
-        "or numbers; earlier steps must be done), or `begin` (open the record, run no "
-        "step). The workflow dispatch allows the remote and destructive commands and "
-        "version bumps of those steps; manual steps and sign-offs need --approvals",
-    )
-    p.add_argument(
-        "--approvals",
-        metavar="FILE",
-        help="with --job: the run's review history from GitHub (GET /repos/OWNER/REPO/"
-        "actions/runs/ID/approvals); the approval of --environment confirms the job's "
-        "manual steps and sign-offs, and its reviewer signs",
-    )
-    p.add_argument(
-        "--environment", metavar="NAME", help="with --approvals: the job's GitHub environment"
-    )
-
-
-def _job_answers(args: argparse.Namespace, rb: Any, ci: dict[str, str]) -> dict[str, Any]:
-    """What the dispatch and the environment's approval answer for a --job's steps."""
-    if not args.job:
-        if args.approvals or args.environment:
-            raise RelbookError("--approvals and --environment go with --job")
-        return {}
-    from relbook.run import job_range, plan_steps
-    from relbook.run.ci import job_answers, read_approval
-
-    if bool(args.approvals) != bool(args.environment):
-        raise RelbookError("--approvals and --environment go together")
-    steps = plan_steps(rb, args.section or "", args.from_step or "")
-    first, last = job_range(args.job, steps)
-    approval = read_approval(args.approvals, args.environment) if args.approvals else None
-    return job_answers(steps[first : last + 1], approval, ci.get("url", ""))
+    add_job_args(p)
 
 
 def _answers(args: argparse.Namespace) -> dict[str, Any]:
@@ -563,12 +527,13 @@ def _invocation(args: argparse.Namespace) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     import os
 
+    from relbook.cli.ci import github_report, job_answers_for
     from relbook.run import RunOptions
     from relbook.run.ci import github_run
 
     rb = load(args.runbook)
     ci = github_run(os.environ)
-    answers = {**_job_answers(args, rb, ci), **_answers(args)}
+    answers = {**job_answers_for(args, rb, ci), **_answers(args)}
     if args.job and not args.dry_run:
         from relbook.run.ci import prepare_checkout
 
@@ -609,7 +574,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     ui = GitHubUI(path=rb.path)
     ui.add_masks(Masker.from_env(None, opts.mask).secrets)
-    return _run(rb, opts, ui, report=lambda runner: _github_report(runner, opts))
+    return _run(rb, opts, ui, report=lambda runner: github_report(runner, opts))
 
 
 def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = None) -> int:
@@ -643,32 +608,6 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
     if result.record:
         print(f"record: {result.record}  ({result.state.result if result.state else ''})")
     return result.code
-
-
-def _github_report(runner: Any, opts: Any) -> None:
-    """The job summary and the parameters as outputs, when the runner asks for them."""
-    import os
-
-    from relbook.ui.github import summary_markdown, write_outputs, write_summary
-
-    state = getattr(runner, "state", None)
-    params = getattr(runner, "params", None)
-    if state is None or params is None:
-        return
-    values = {k: runner.masker.mask(v) if v else v for k, v in params.values.items()}
-    if os.environ.get("GITHUB_OUTPUT"):
-        write_outputs(os.environ["GITHUB_OUTPUT"], values)
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        from relbook.run import job_range
-
-        steps = [runner.rb.step(i) for i in state.plan]
-        steps = [s for s in steps if s is not None]
-        if opts.job:
-            first, last = job_range(opts.job, steps)
-            steps = steps[first : last + 1]
-        outcomes = [o for s in steps if (o := state.outcomes.get(s.id))]
-        text = summary_markdown(runner.rb.title, values, outcomes, state.result, opts.ci)
-        write_summary(os.environ["GITHUB_STEP_SUMMARY"], text)
 
 
 # -- drill ---------------------------------------------------------------------

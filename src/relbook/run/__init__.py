@@ -124,28 +124,6 @@ def plan_steps(rb: Runbook, section: str = "", from_step: str = "") -> list[Step
     return steps
 
 
-def job_range(job: str, steps: list[Step]) -> tuple[int, int]:
-    """`--job` as indexes into the planned steps: "begin" (no step: open the record),
-    "FIRST..LAST" or "STEP" (step ids or 1-based numbers)."""
-    if job == "begin":
-        return 0, -1
-    first, sep, last = job.partition("..")
-    a = _job_step(steps, first, job) if first else 0
-    b = _job_step(steps, last, job) if last else len(steps) - 1
-    if b < a:
-        raise RelbookError(f"--job {job!r}: {steps[b].id} comes before {steps[a].id}")
-    return a, (b if sep else a)
-
-
-def _job_step(steps: list[Step], key: str, job: str) -> int:
-    try:
-        return _find_step(steps, key)
-    except RelbookError:
-        raise RelbookError(
-            f"--job {job!r}: no step {key!r} in the plan (step ids from `relbook parse`)"
-        ) from None
-
-
 def _find_step(steps: list[Step], key: str) -> int:
     for i, s in enumerate(steps):
         if key in (s.id, str(i + 1)) or key.casefold() == s.text.casefold():
@@ -386,6 +364,8 @@ class Runner:
         numbered = list(enumerate(steps, 1))
         if not self.opts.job:
             return numbered
+        from relbook.run.ci import job_range
+
         first, last = job_range(self.opts.job, steps)
         todo = []
         for n, step in numbered[:first]:
@@ -404,6 +384,8 @@ class Runner:
         return todo + numbered[first : last + 1]
 
     def _job_finished(self, steps: list[Step]) -> bool:
+        from relbook.run.ci import job_range
+
         _, last = job_range(self.opts.job, steps)
         return all(
             (o := self.state.outcomes.get(s.id)) is not None and o.status.finished

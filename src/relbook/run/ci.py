@@ -53,6 +53,28 @@ def github_run(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in facts.items() if v}
 
 
+def job_range(job: str, steps: list[Step]) -> tuple[int, int]:
+    """`--job` as indexes into the planned steps: "begin" (no step: open the record),
+    "FIRST..LAST" or "STEP" (step ids or 1-based numbers)."""
+    if job == "begin":
+        return 0, -1
+    first, sep, last = job.partition("..")
+    a = _job_step(steps, first, job) if first else 0
+    b = _job_step(steps, last, job) if last else len(steps) - 1
+    if b < a:
+        raise RelbookError(f"--job {job!r}: {steps[b].id} comes before {steps[a].id}")
+    return a, (b if sep else a)
+
+
+def _job_step(steps: list[Step], key: str, job: str) -> int:
+    for i, step in enumerate(steps):
+        if key in (step.id, str(i + 1)):
+            return i
+    raise RelbookError(
+        f"--job {job!r}: no step {key!r} in the plan (step ids from `relbook parse`)"
+    )
+
+
 def read_approval(path: str, environment: str) -> Approval | None:
     """The latest approval of `environment` in a run's review history: the JSON of
     GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals (newest first)."""
