@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class RelbookError(Exception):
     """Base of every error relbook reports to the user (exit status 2)."""
@@ -60,3 +62,13 @@ class Interrupted(RelbookError):
     """The operator pressed Ctrl-C or quit (exit 130)."""
 
     exit_code = 130
+
+
+_WRITE_FAILURES = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EACCES}
+
+
+def write_failure(e: OSError) -> RecordError:
+    """A failed write (disk full, read-only, quota) as one line; anything else is re-raised."""
+    if e.errno not in _WRITE_FAILURES:
+        raise e
+    return RecordError(f"cannot write: {e.strerror}", path=str(e.filename or ""))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from relbook import __version__
-from relbook.errors import RelbookError
+from relbook.errors import RelbookError, write_failure
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -40,16 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except OSError as e:
-        if e.errno not in _WRITE_FAILURES:
-            raise
-        # a write relbook does not wrap itself (disk full, read-only, quota): one line
-        where = f"{e.filename}: " if e.filename else ""
-        print(f"relbook: error: {where}cannot write: {e.strerror}", file=sys.stderr)
+    except OSError as e:  # a write not wrapped where it happened: disk full, read-only, ...
+        print(f"relbook: error: {write_failure(e)}", file=sys.stderr)
         return 2
-
-
-_WRITE_FAILURES = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EACCES}
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -40,9 +40,8 @@ from relbook.record.mask import Masker
 from relbook.run.recovery import (
     check_journal_covers_notebook,
     keep_values,
-    repair_notebook,
-    staged_files,
-    staged_message,
+    repair_finished,
+    report_staged,
 )
 
 
@@ -211,7 +210,7 @@ class Runner:
         if state:
             check_journal_covers_notebook(self.paths, state)
         if state and state.result == "done" and not self.opts.section:
-            repaired = self._repair_notebook(state)
+            repaired = repair_finished(self.paths, self.rb, self.writer, self.ui, state)
             raise RelbookError(
                 f"{self.rb.name} {v} was already released (record {self.paths.notebook}, "
                 f"finished {state.meta.get('ended', '')}"
@@ -230,8 +229,8 @@ class Runner:
             date=self.opts.date,
             check_tags=state is None and not self.opts.new_attempt,
         )
-        if state:
-            self._keep_values(state, params)
+        if state:  # a resume runs with the values its release began with
+            keep_values(state, params, self.opts, f"{self.rb.name} {v}", self.paths)
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
         self._check_blackout(state)
         if state is None:
@@ -241,45 +240,13 @@ class Runner:
         return params, steps, state
 
     def repair(self) -> RunResult | None:
-        """A finished release whose notebook lags behind its journal (the last notebook
-        write failed: disk full, read-only) gets its notebook rewritten from the journal,
-        which is the truth; returns the result, or None when there is nothing to repair.
-        The caller holds the locks."""
-        if self.paths is None:
-            self.locate()
+        """A finished release whose last notebook write failed gets its notebook rewritten
+        from the journal (recovery.repair_finished); the caller holds the locks."""
+        paths = self.paths or self.locate()
         if self.opts.section or self.opts.new_attempt or self.opts.dry_run:
             return None
-        check_notebook(self.paths.notebook)
-        events = read_journal(self.paths.journal)
-        state = replay(events) if events else None
-        if state is None or state.result != "done":
-            return None  # nothing finished: the run resumes (and rewrites the notebook)
-        check_journal_covers_notebook(self.paths, state)
-        if not self._repair_notebook(state):
-            return None
-        self.state = state
-        return RunResult(0, self.paths.notebook, state)
-
-    def _repair_notebook(self, state: State) -> bool:
-        """Rewrite the notebook of a finished record from its journal if it lags behind."""
-        params = Params(dict(state.meta.get("params", {})))
-        info = {s.id: self._info(s, params) for s in self.rb.steps}
-        done = repair_notebook(self.paths.notebook, state, info, self.writer)
-        if done:
-            self.ui.info(done)
-        return bool(done)
-
-    def _keep_values(self, state: State, params: Params) -> None:
-        """A resume runs with the values its release began with (see recovery)."""
-        env = {**os.environ, **self.opts.env, **params.env()}
-        keep_values(
-            state.meta.get("params", {}),
-            params,
-            dated=bool(self.opts.date),
-            masker=Masker.from_env(env, self.opts.mask),
-            what=f"{self.rb.name} {self.version}",
-            path=str(self.paths.notebook),
-        )
+        self.state = repair_finished(paths, self.rb, self.writer, self.ui)
+        return RunResult(0, paths.notebook, self.state) if self.state else None
 
     def _check_blackout(self, state: State | None) -> None:
         """Refuse a release inside a blackout window unless overridden (not for contingency
@@ -419,11 +386,8 @@ class Runner:
         """The locks a run holds: its repository's and its record's (see record.lock)."""
         from relbook.record.lock import release_lock
 
-        if self.paths is None:
-            self.locate()
-        return release_lock(
-            self.paths.lock, repo=self.repo, runbook=self.rb.name, version=self.version
-        )
+        paths = self.paths or self.locate()
+        return release_lock(paths.lock, repo=self.repo, runbook=self.rb.name, version=self.version)
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
@@ -559,16 +523,9 @@ class Runner:
         for step_id in self.state.running:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
-        if self.state.running:
-            self._report_staged()
+        if self.state.running and self._repo_or_none():
+            report_staged(self.repo, self.ui, self.journal)
         self._write(force=True)
-
-    def _report_staged(self) -> None:
-        """Changes a kill left staged are said and journaled, never left unseen."""
-        staged = staged_files(self.repo) if self._repo_or_none() else []
-        if staged:
-            self.ui.info(staged_message(staged))
-            self.journal.append({"event": "staged", "files": staged})
 
     def _note_lost_attempts(self, state: State) -> None:
         """Steps that were running when relbook died: their attempt ends here, with

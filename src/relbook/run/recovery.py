@@ -4,14 +4,16 @@ its release began with, and what a kill inside a git command left staged."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from relbook.errors import ParamError, RecordError
+from relbook.model import Runbook
 from relbook.params import Params
-from relbook.record import RecordPaths, State
+from relbook.record import RecordPaths, State, check_notebook, read_journal, replay
 from relbook.record.mask import MASK, Masker
 
 
@@ -103,28 +105,44 @@ def notebook_lags(notebook: Path, state: State) -> bool:
     )
 
 
-def repair_notebook(notebook: Path, state: State, info: dict[str, Any], writer: Any) -> str:
-    """Rewrite a finished record's notebook from its journal when it lags behind (its
-    last write failed: disk full, read-only); returns what to tell the operator, or ""."""
-    if not notebook_lags(notebook, state):
-        return ""
+def repair_finished(
+    paths: RecordPaths, rb: Runbook, writer: Any, ui: Any, state: State | None = None
+) -> State | None:
+    """A finished release whose notebook lags behind its journal (its last write failed:
+    disk full, read-only) gets its notebook rewritten from the journal, which is the
+    truth. Returns the state when it did; None when not finished or nothing lagged."""
+    if state is None:
+        check_notebook(paths.notebook)
+        events = read_journal(paths.journal)
+        state = replay(events) if events else None
+        if state is None or state.result != "done":
+            return None  # not finished: the run resumes, and rewrites the notebook
+        check_journal_covers_notebook(paths, state)
+    if not notebook_lags(paths.notebook, state):
+        return None
+    # every planned step of a finished record has an outcome: the cells come from them
+    info = {
+        s.id: {"kind": s.kind.value, "text": s.text, "section": s.section, "line": s.line}
+        for s in rb.steps
+    }
     state.meta["journal"] = {"events": len(state.events), "h": state.events[-1]["h"]}
-    writer.write(notebook, state, info)
-    return (
-        f"record: {notebook} rewritten from its journal (the last write of the notebook "
-        f"had failed); the release finished {state.meta.get('ended', '')}"
+    writer.write(paths.notebook, state, info)
+    ui.info(
+        f"record: {paths.notebook} rewritten from its journal (the last write of the "
+        f"notebook had failed); the release finished {state.meta.get('ended', '')}"
     )
+    return state
 
 
-def keep_values(
-    before: dict[str, Any], params: Params, *, dated: bool, masker: Masker, what: str, path: str
-) -> None:
+def keep_values(state: State, params: Params, opts: Any, what: str, paths: RecordPaths) -> None:
     """A resume runs with the values its release began with: a value given now that
     differs from the recorded one is refused (never silently mixed: the tag would say
     one thing and the record another); derived values (date, previous version) become
-    the recorded ones."""
+    the recorded ones. `opts` are the run's options (date, env, mask)."""
+    before = state.meta.get("params", {})
+    masker = Masker.from_env({**os.environ, **opts.env, **params.env()}, opts.mask)
     given = [n for n, src in params.sources.items() if src.startswith("--") and n != "version"]
-    if dated:
+    if opts.date:
         given.append("date")
     changed = [
         (n, before.get(n), masker.mask(params.values.get(n) or ""))
@@ -139,7 +157,7 @@ def keep_values(
             f"{what} began with other values ({said}). A resume runs with the values its "
             "release began with: run the same command without them (or with the recorded "
             "values), or start over with --new-attempt",
-            path=path,
+            path=str(paths.notebook),
         )
     for name, value in before.items():
         if name in params.values and name not in given and MASK not in str(value):
@@ -160,11 +178,15 @@ def staged_files(repo: str) -> list[str]:
     return done.stdout.split() if done.returncode == 0 else []
 
 
-def staged_message(staged: list[str]) -> str:
-    """What the operator is told about them."""
+def report_staged(repo: str, ui: Any, journal: Any) -> None:
+    """Changes a kill left staged are said and journaled, never left behind unseen."""
+    staged = staged_files(repo)
+    if not staged:
+        return
     shown = ", ".join(staged[:5]) + (f" and {len(staged) - 5} more" if len(staged) > 5 else "")
-    return (
+    ui.info(
         f"  the repository has changes staged but not committed ({shown}): re-running "
         "the step commits them (the commit guard compares trees); otherwise commit or "
         "unstage them yourself"
     )
+    journal.append({"event": "staged", "files": staged})
