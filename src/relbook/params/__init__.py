@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from relbook.bash.shell import env_reference, heredoc_delimiter, quote_context, quote_literal
-from relbook.errors import ParamError, TemplateError
+from relbook.bash.shell import env_reference
+from relbook.errors import ParamError, RelbookError, TemplateError
 from relbook.model import Kind, Placeholder
 
 if TYPE_CHECKING:
@@ -340,13 +340,7 @@ _LONE_STATEMENT = (
     r"|filter|endfilter|macro|endmacro|call|endcall)\b)"
 )
 _RAW_OPEN = "{% raw %}{%{% endraw %}"
-_SENTINEL = "\x01RB([PC])(\\d+)\x02"
-
-
-class _Value(str):
-    """A parameter's value inside a template, knowing its name."""
-
-    name = ""
+_SENTINEL = "\x01RB(\\d+)\x02"
 
 
 def render_text(
@@ -356,76 +350,222 @@ def render_text(
     text = explicit_form(text, example)
     if "{{" not in text and "{%" not in text:
         return text
-    return _jinja(text, _values_or_fail(text, params, path, line), path, line)
+    values = _values_or_fail(text, params, path, line)
+    _check_names(text, values, path, line)
+    return _jinja(text, values, path, line)
+
+
+# values that cannot hold shell syntax: SemVer versions, tags, dates, fixed words
+CONSTRAINED = frozenset(
+    {"version", "tag", "previous_version", "previous_tag", "next_patch", "release_type"}
+    | {"bump", "date"}
+)
+_INERT = re.compile(r"[A-Za-z0-9._+:@/-]*")
+_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Shell(str):
+    """Bash source from `render_shell`; `env` holds the values of template expressions
+    (`{{ description | trim }}`), which reach bash as variables like the parameters."""
+
+    env: dict[str, str]
+
+
+class Computed:
+    """Names for the values of template expressions: one variable per expression text,
+    shared by every step of a run so that the run's environment carries them all."""
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.names: dict[str, str] = {}
+        self.env: dict[str, str] = {}
+        self.taken = set(taken or ())
+
+    def var(self, expr: str, value: str) -> str:
+        """The variable holding `value`, the value of template expression `expr`."""
+        key = expr + "\0" + value
+        if key not in self.names:
+            base = env_name(re.sub(r"\W+", " ", expr).strip()[:40]) or "RELBOOK_VALUE"
+            name, n = base, 1
+            while name in self.taken or name in self.env:
+                n += 1
+                name = f"{base}_{n}"
+            self.names[key], self.env[name] = name, value
+        return self.names[key]
 
 
 def render_shell(
-    source: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
-) -> str:
+    source: str,
+    params: Params,
+    *,
+    path: str = "",
+    line: int = 0,
+    example: str = "",
+    computed: Computed | None = None,
+) -> Shell:
     """Bash source whose parameters expand from RELBOOK_* variables, safely quoted.
 
-    `{{ name }}` becomes a reference to $RELBOOK_NAME quoted for where it
-    stands; text computed in a template (`{{ "v" ~ version }}`) is quoted as a
-    literal. Conditions (`{% if description %}`) see the real values."""
-    text = explicit_form(source, example)
-    if "{{" not in text and "{%" not in text:
-        return text
-    values = _values_or_fail(text, params, path, line)
-    computed: list[str] = []
-    rendered = _jinja(text, _as_values(values), path, line, finalize=_marker(computed))
-    pieces: list[str] = []
-    last = 0
-    for m in re.finditer(_SENTINEL, rendered):
-        ctx = quote_context(rendered, m.start())
-        pieces.append(rendered[last : m.start()])
-        if m.group(1) == "P":
-            name = list(values)[int(m.group(2))]
-            value = values[name] or ""
-            if ctx == "heredoc-quoted":  # no expansion there: the value itself
-                pieces.append(_heredoc_safe(value, rendered, m.start(), path, line))
-            else:
-                pieces.append(env_reference(env_name(name), ctx))
-        else:
-            value = computed[int(m.group(2))]
-            if ctx == "heredoc-quoted":
-                value = _heredoc_safe(value, rendered, m.start(), path, line)
-            pieces.append(quote_literal(value, ctx))
-        last = m.end()
-    pieces.append(rendered[last:])
-    return "".join(pieces)
-
-
-def _as_values(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for i, (name, value) in enumerate(values.items()):
-        if isinstance(value, str):
-            value = _Value(value)
-            value.name = f"\x01RBP{i}\x02"
-        out[name] = value
+    `{{ name }}` becomes a reference to $RELBOOK_NAME quoted for where it stands
+    (also inside backticks and `$(...)`); the value of an expression
+    (`{{ description | trim }}`) gets a variable of its own (in the result's `env`).
+    A free-text value where bash would parse it again (eval, `bash -c`, ssh, a
+    quoted heredoc, arithmetic) is refused: no quoting makes that safe.
+    Conditions (`{% if description %}`) see the real values."""
+    problems: list[ParamError] = []
+    out = _render_shell(source, params, path, line, example, computed, problems)
+    if problems:
+        raise problems[0]
     return out
 
 
-def _marker(computed: list[str]) -> Any:
-    """Jinja `finalize`: each output becomes a sentinel, resolved after rendering."""
+def shell_problems(
+    source: str,
+    params: Params,
+    *,
+    path: str = "",
+    line: int = 0,
+    example: str = "",
+    computed: Computed | None = None,
+) -> list[RelbookError]:
+    """Every reason `render_shell` would refuse `source` (all of them, not the first)."""
+    problems: list[ParamError] = []
+    try:
+        _render_shell(source, params, path, line, example, computed, problems)
+    except RelbookError as e:
+        return [e]
+    return list(problems)
 
-    def finalize(value: Any) -> str:
-        if isinstance(value, _Value):
-            return value.name
-        computed.append("" if value is None else str(value))
-        return f"\x01RBC{len(computed) - 1}\x02"
 
-    return finalize
+def _render_shell(
+    source: str,
+    params: Params,
+    path: str,
+    line: int,
+    example: str,
+    computed: Computed | None,
+    problems: list[ParamError],
+) -> Shell:
+    text = explicit_form(source, example)
+    if computed is None:
+        computed = Computed({env_name(n) for n in params.values})
+    if "{{" not in text and "{%" not in text:
+        return _shell(text, {})
+    values = _values_or_fail(text, params, path, line)
+    _check_names(text, values, path, line)
+    exprs: list[tuple[str, Any]] = []
+    rendered = _jinja(_wrap(text, values), values, path, line, mark=_marker(exprs))
+    pieces: list[str] = []
+    env: dict[str, str] = {}
+    last = 0
+    for m in re.finditer(_SENTINEL, rendered):
+        pieces.append(rendered[last : m.start()])
+        expr, value = exprs[int(m.group(1))]
+        at = line + rendered.count("\n", 0, m.start())
+        name = expr if expr in values else ""
+        var = env_name(name) if name else computed.var(expr, value)
+        if not name:
+            env[var] = value
+        free = not name and not _constrained(expr, values) or name and name not in CONSTRAINED
+        pieces.append(_reference(rendered, m.start(), var, value, expr, free, path, at, problems))
+        last = m.end()
+    pieces.append(rendered[last:])
+    return _shell("".join(pieces), env)
 
 
-def _heredoc_safe(value: str, source: str, pos: int, path: str, line: int) -> str:
-    delim = heredoc_delimiter(source, pos)
-    if delim is not None and any(row.lstrip("\t") == delim for row in value.split("\n")):
-        raise ParamError(
-            f"a value holds the line {delim!r}, which would end the heredoc early",
+def _shell(text: str, env: dict[str, str]) -> Shell:
+    out = Shell(text)
+    out.env = env
+    return out
+
+
+def _constrained(expr: str, values: dict[str, Any]) -> bool:
+    """Whether an expression only uses values that cannot hold shell syntax."""
+    used = [n for n in _NAMES.findall(expr) if n in values]
+    return bool(used) and all(n in CONSTRAINED for n in used)
+
+
+def _reference(
+    source: str,
+    pos: int,
+    var: str,
+    value: str,
+    expr: str,
+    free: bool,
+    path: str,
+    line: int,
+    problems: list[ParamError],
+) -> str:
+    """The text that stands for `{{ expr }}` at `pos`: a reference to `var`."""
+    from relbook.bash.places import place_of
+
+    place = place_of(source, pos)
+    why = ""
+    if place.code:
+        why = f"inside {place.code}, where its text would be parsed as code"
+    elif place.arith:
+        why = "in arithmetic, where bash evaluates it as an expression (which can run commands)"
+    elif place.context == "heredoc-quoted":
+        why = "in a quoted heredoc (<<'EOF'), where no variable expands"
+    if why and free:
+        problems.append(ParamError(
+            f"{{{{ {expr} }}}} is free text {why}; no quoting makes that safe. Pass it "
+            f"as \"${var}\" where bash runs it, or use an unquoted heredoc",
             path=path,
             line=line,
-        )
-    return value
+        ))  # fmt: skip
+        return ""
+    if why and not _INERT.fullmatch(value):
+        problems.append(ParamError(f"{{{{ {expr} }}}} = {value!r} {why}", path=path, line=line))
+        return ""
+    if place.context == "heredoc-quoted":  # no expansion there: the (inert) value itself
+        return value
+    return env_reference(var, "double" if place.arith else place.context)
+
+
+def _wrap(text: str, values: dict[str, Any]) -> str:
+    """`{{ expr }}` -> `{{ _relbook_(expr) }}` where expr uses a parameter, so that each
+    output is marked with the expression that made it."""
+
+    def wrap(m: re.Match[str]) -> str:
+        if m.group(1) not in values:
+            return m.group(0)
+        whole = m.group(0)
+        left = "{{-" if whole.startswith("{{-") else "{{"
+        right = "-}}" if whole.endswith("-}}") and len(whole) > 5 else "}}"
+        inner = whole[len(left) : len(whole) - len(right)].strip()
+        return f"{left} _relbook_({inner!r}, ({inner})) {right}"
+
+    return _JINJA_EXPR.sub(wrap, text)
+
+
+def _marker(exprs: list[tuple[str, Any]]) -> Any:
+    """The `_relbook_` function: each output becomes a sentinel, resolved after rendering."""
+
+    def mark(expr: str, value: Any) -> str:
+        exprs.append((expr, "" if value is None else str(value)))
+        return f"\x01RB{len(exprs) - 1}\x02"
+
+    return mark
+
+
+def _check_names(text: str, values: dict[str, Any], path: str, line: int) -> None:
+    """`{{ verison }}` (a name close to a parameter's) is a typo, not other template syntax."""
+    from difflib import get_close_matches
+
+    for m in _JINJA_EXPR.finditer(text):
+        name = m.group(1)
+        if not name or name in values or name in _JINJA_WORDS:
+            continue
+        close = get_close_matches(name, list(values), n=1, cutoff=0.75)
+        if close:
+            at = line + text.count("\n", 0, m.start())
+            raise TemplateError(
+                f"undefined name {name!r} in {m.group(0)}: did you mean {close[0]!r}?",
+                path=path,
+                line=at,
+            )
+
+
+_JINJA_WORDS = frozenset({"range", "end", "if", "else", "with", "define", "template", "block"})
 
 
 def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str, Any]:
@@ -440,7 +580,7 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
     return dict(params.values)
 
 
-def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: Any = None) -> str:
+def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -450,11 +590,13 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: An
         comment_end_string="relbook#}",
         keep_trailing_newline=True,
         autoescape=False,
-        finalize=finalize,
     )
+    if mark is not None:
+        env.globals["_relbook_"] = mark
     protected = re.sub(_LONE_STATEMENT, _RAW_OPEN, text)
+    known = {*values, "_relbook_"}
     protected = _JINJA_EXPR.sub(
-        lambda m: m.group(0) if m.group(1) in values else "{% raw %}" + m.group(0) + "{% endraw %}",
+        lambda m: m.group(0) if m.group(1) in known else "{% raw %}" + m.group(0) + "{% endraw %}",
         protected,
     )
     try:
