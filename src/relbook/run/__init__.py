@@ -8,6 +8,7 @@ import re
 import socket
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,7 +47,7 @@ from relbook.record import (
     record_paths,
     replay,
 )
-from relbook.record.mask import Masker
+from relbook.record.mask import MASK, Masker
 
 
 @dataclass
@@ -85,6 +86,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    allow_bump: str = ""  # release a smaller bump than the history implies ...
+    bump_reason: str = ""  # ... for this recorded reason
 
 
 class UI(Protocol):
@@ -119,6 +122,9 @@ def plan_steps(rb: Runbook, section: str = "", from_step: str = "") -> list[Step
                 f"steps: {', '.join(titles)}"
             )
     else:
+        from relbook.run.safety import require_flow
+
+        require_flow(rb)
         steps = list(rb.flow())
     if from_step:
         idx = _find_step(steps, from_step)
@@ -178,6 +184,7 @@ class Runner:
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
         self.computed: Computed | None = None  # variables of template expressions
+        self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
     def locate(self) -> RecordPaths:
@@ -222,11 +229,46 @@ class Runner:
             date=self.opts.date,
             check_tags=state is None and not self.opts.new_attempt,
         )
+        if state:
+            self._keep_values(state, params)
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
         self._check_blackout(state)
+        if state is None:
+            self._check_history(params)
         if state:
             self._check_changed(state, steps)
         return params, steps, state
+
+    def _keep_values(self, state: State, params: Params) -> None:
+        """A resume runs with the values its release began with: a value given now that
+        differs from the recorded one is refused (never silently mixed: the tag would say
+        one thing and the record another); derived values (date, previous version) are
+        the recorded ones."""
+        before = state.meta.get("params", {})
+        given = [n for n, src in params.sources.items() if src.startswith("--") and n != "version"]
+        if self.opts.date:
+            given.append("date")
+        env = {**os.environ, **self.opts.env, **params.env()}
+        masker = Masker.from_env(env, self.opts.mask)
+        changed = [
+            (n, before.get(n), masker.mask(params.values.get(n) or ""))
+            for n in given
+            if masker.mask(params.values.get(n) or "") != (before.get(n) or "")
+        ]
+        if changed:
+            what = "; ".join(
+                f"{_flag(n)}: it began with {old!r}, this run gives {new!r}"
+                for n, old, new in changed
+            )
+            raise ParamError(
+                f"{self.rb.name} {self.version} began with other values ({what}). A resume "
+                "runs with the values its release began with: run the same command without "
+                "them (or with the recorded values), or start over with --new-attempt",
+                path=str(self.paths.notebook),
+            )
+        for name, value in before.items():
+            if name in params.values and name not in given and MASK not in str(value):
+                params.values[name] = value
 
     def _check_blackout(self, state: State | None) -> None:
         """Refuse a release inside a blackout window unless overridden (not for contingency
@@ -243,6 +285,39 @@ class Runner:
             self.ui.info(f"warning: {e}")
             return
         self.blackout = window.as_json() if window else None
+
+    def _check_history(self, params: Params) -> None:
+        """Refuse a version smaller than its Conventional Commits imply, and check the version
+        files, before any step (warnings in a dry run; a contingency section is not checked)."""
+        repo = self._repo_or_none()
+        if not repo or self.opts.section:
+            return
+        try:
+            self._check_version(repo, params)
+        except RelbookError as e:
+            if not self.opts.dry_run:
+                raise
+            self.ui.info(f"warning: {e}")
+
+    def _check_version(self, repo: str, params: Params) -> None:
+        from relbook.params.history import check_version, read_history
+
+        values = params.values
+        previous = values.get("previous_version")
+        history = read_history(repo, values.get("previous_tag"), zero=(previous or "1")[0] == "0")
+        verdict = check_version(
+            values["version"], previous, history, self.opts.allow_bump, self.opts.bump_reason
+        )
+        self.version_check = verdict.as_json()
+        if verdict.warning:
+            self.ui.info(f"warning: {verdict.warning}")
+        if verdict.override:
+            reason = self.masker.mask(verdict.override["reason"])
+            self.ui.info(f"version check overridden: {verdict.actual} bump allowed ({reason})")
+        if any(p.kind == "instruction" for s in self.rb.steps for p in s.parts):
+            from relbook.params.bump import plan_bump
+
+            plan_bump(repo, values["version"], self.rb.front_matter, previous)
 
     def _repo_or_none(self) -> str | None:
         return self.repo if (Path(self.repo) / ".git").exists() else None
@@ -264,9 +339,7 @@ class Runner:
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        from relbook.record.lock import release_lock
-
-        with release_lock(self.paths.lock):
+        with self.lock():
             try:
                 steps = self.begin()
                 for n, step in enumerate(steps, 1):
@@ -291,6 +364,16 @@ class Runner:
                 raise
             self.close()
         return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+
+    def lock(self) -> AbstractContextManager[None]:
+        """The locks a run holds: its repository's and its record's (see record.lock)."""
+        from relbook.record.lock import release_lock
+
+        if self.paths is None:
+            self.locate()
+        return release_lock(
+            self.paths.lock, repo=self.repo, runbook=self.rb.name, version=self.version
+        )
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
@@ -470,6 +553,7 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": self.masker.mask(self.opts.command),
+            "version_check": self.version_check,
         }
 
     def _finish(self, result: str) -> None:
@@ -847,8 +931,12 @@ class Runner:
             id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
         )
         answer = self._answer(fake, part.source, key=key, automation=automation)
+        diff = ""
         if answer.automate and bumps:
             apply_bump(bumps)
+            diff = "".join(b.diff(self.repo) for b in bumps)
+            for row in diff.splitlines():
+                self.ui.info(f"    {row}")
         log.append(
             {
                 "line": part.line,
@@ -857,6 +945,7 @@ class Runner:
                 "by": answer.by or self.operator,
                 "note": answer.note,
                 "reason": answer.reason,
+                **({"diff": diff} if diff else {}),
             }
         )
         self.ui.info(
@@ -868,6 +957,7 @@ class Runner:
             + (f"; {answer.note}" if answer.note else "")
             + ")"
         )
+        sources += [f"#   {row}" for row in diff.splitlines()]
         if answer.status in (Status.DONE, Status.SKIPPED):
             return True
         outcome.status = answer.status if answer.status is not Status.FAILED else Status.FAILED
@@ -904,14 +994,18 @@ class Runner:
             return [], ""
         from relbook.params.bump import describe, plan_bump
 
-        bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
+        values = self.params.values
+        bumps = plan_bump(self.repo, values["version"], self.rb.front_matter,
+                          values.get("previous_version"))  # fmt: skip
         return bumps, f"bump {describe(bumps, self.repo)}" if bumps else ""
 
     def _dry_part(self, part: Part) -> str:
         if part.kind == "instruction":
-            _, automation = self._bumps(part)
+            bumps, automation = self._bumps(part)
             how = f"relbook can {automation}" if automation else "asked like a manual step"
-            return f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"
+            diff = "".join(b.diff(self.repo) for b in bumps)
+            rows = [f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"]
+            return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
         text = self.fill(part.source, part.line)
         marks = [
             m
@@ -944,6 +1038,11 @@ def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
             "the journal or move the record aside",
             path=str(paths.journal),
         )
+
+
+def _flag(name: str) -> str:
+    """The command-line option that gives parameter `name`."""
+    return f"--{name}" if name in ("description", "date") else f"parameter {name}"
 
 
 def _segments(parts: tuple[Part, ...]) -> list[list[Part]]:
