@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import signal
 import socket
 import time
@@ -24,7 +23,16 @@ from relbook.errors import (
     StepFailed,
 )
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
-from relbook.params import Params, bind, parse_version, render_shell, render_text
+from relbook.params import (
+    Computed,
+    Params,
+    bind,
+    env_name,
+    parse_version,
+    render_shell,
+    render_text,
+)
+from relbook.params.check import check_runbook
 from relbook.record import (
     Journal,
     NotebookWriter,
@@ -78,6 +86,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    job: str = ""  # one job of an exported workflow: "begin", or steps "FIRST..LAST"
+    ci: dict[str, str] = field(default_factory=dict)  # the CI run (url, job, attempt)
     allow_bump: str = ""  # release a smaller bump than the history implies ...
     bump_reason: str = ""  # ... for this recorded reason
 
@@ -176,6 +186,7 @@ class Runner:
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
+        self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
@@ -334,7 +345,7 @@ class Runner:
         with signals.stopping_signals(), self.lock():
             try:
                 steps = self.begin()
-                for n, step in enumerate(steps, 1):
+                for n, step in self.job_steps(steps):
                     self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
@@ -355,7 +366,43 @@ class Runner:
                 self._abandon()
                 raise
             self.close()
-        return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+        ok = self.state.result == "done" or (self.opts.job and self._job_finished(steps))
+        return RunResult(0 if ok else 1, self.paths.notebook, self.state)
+
+    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
+        """The planned steps this invocation runs, numbered in the plan: all of them, or
+        those of `--job` (earlier steps must be finished; the ones that do not apply to
+        this release, whose jobs were skipped, are recorded on the way)."""
+        numbered = list(enumerate(steps, 1))
+        if not self.opts.job:
+            return numbered
+        from relbook.run.ci import job_range
+
+        first, last = job_range(self.opts.job, steps)
+        todo = []
+        for n, step in numbered[:first]:
+            done = self.state.outcomes.get(step.id)
+            if done and done.status.finished:
+                continue
+            if not self._not_applicable(step):
+                self.close("incomplete")
+                raise RelbookError(
+                    f"step {step.id!r} comes before this job's steps and is not finished; "
+                    "run the job that does it first",
+                    path=self.rb.path,
+                    line=step.line,
+                )
+            todo.append((n, step))
+        return todo + numbered[first : last + 1]
+
+    def _job_finished(self, steps: list[Step]) -> bool:
+        from relbook.run.ci import job_range
+
+        _, last = job_range(self.opts.job, steps)
+        return all(
+            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
+            for s in steps[: last + 1]
+        )
 
     def lock(self) -> AbstractContextManager[None]:
         """The locks a run holds: its repository's and its record's (see record.lock)."""
@@ -369,7 +416,10 @@ class Runner:
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
-        env = {**os.environ, **self.opts.env, **params.env()}
+        # every problem of the whole runbook, before its first step; fills `computed`
+        self.computed = Computed({env_name(n) for n in params.values})
+        check_runbook(self.rb, params, self.computed)
+        env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
         self.params = params
@@ -488,6 +538,7 @@ class Runner:
                     "time": now_iso(),
                     "operator": self.operator,
                     "section": self.opts.section,
+                    **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
                 },
                 sync=True,
             )
@@ -556,6 +607,7 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": self.masker.mask(self.opts.command),
+            **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
 
@@ -625,7 +677,12 @@ class Runner:
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
         return render_shell(
-            source, self.params, path=self.rb.path, line=line, example=self.rb.example_version
+            source,
+            self.params,
+            path=self.rb.path,
+            line=line,
+            example=self.rb.example_version,
+            computed=self.computed,
         )
 
     def _text(self, step: Step, params: Params) -> str:
@@ -944,7 +1001,9 @@ class Runner:
         )
         answer = self._answer(fake, part.source, key=key, automation=automation)
         diff = ""
-        if answer.automate and bumps:
+        if answer.automate and not bumps:  # never recorded as done when nothing was done
+            answer = Answer(Status.PENDING, reason="relbook cannot automate it: no version file")
+        if answer.automate:
             apply_bump(bumps)
             diff = "".join(b.diff(self.repo) for b in bumps)
             for row in diff.splitlines():
@@ -1002,9 +1061,10 @@ class Runner:
 
     def _bumps(self, part: Part) -> tuple[list[Any], str]:
         """The version files an instruction about versions can bump, and how to say so."""
-        if not re.search(r"\bversion", part.source, re.I) or not self._repo_or_none():
+        from relbook.params.bump import about_versions, describe, plan_bump
+
+        if not about_versions(part.source) or not self._repo_or_none():
             return [], ""
-        from relbook.params.bump import describe, plan_bump
 
         values = self.params.values
         bumps = plan_bump(self.repo, values["version"], self.rb.front_matter,
