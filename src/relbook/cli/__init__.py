@@ -31,18 +31,16 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser(words).parse_args(words)
         args.argv = words
         return COMMANDS[args.command](args)
-    except RelbookError as e:
+    except BrokenPipeError:
+        return 0
+    except (RelbookError, OSError) as e:  # OSError: a write failure not wrapped where it was
+        e = write_failure(e) if isinstance(e, OSError) else e  # disk full, read-only: 1 line
         print(f"relbook: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP during a run
         signum = getattr(e, "signum", 2)
         print(f"relbook: {_stopped_by(signum)}", file=sys.stderr)
         return 128 + signum
-    except BrokenPipeError:
-        return 0
-    except OSError as e:  # a write not wrapped where it happened: disk full, read-only, ...
-        print(f"relbook: error: {write_failure(e)}", file=sys.stderr)
-        return 2
 
 
 def _stopped_by(signum: int) -> str:
