@@ -584,10 +584,15 @@ class Runner:
             sync=True,
         )
         self.state = replay(self.journal.events)
-        self._write(force=True)
-        self.journal.close()
-        self.journal = None
-        self.output_log.close()
+        try:  # the last notebook write may fail (disk full): the journal is closed anyway
+            self._write(force=True)
+        except RecordError as e:
+            why = f"{e.msg}; the journal holds the run's end: once there is room, the same"
+            raise RecordError(f"{why} command rewrites the notebook from it", path=e.path) from None
+        finally:
+            self.journal.close()
+            self.journal = None
+            self.output_log.close()
 
     def _write(self, force: bool = False) -> None:
         """Rewrite the notebook; between steps at most as often as it stays cheap."""
