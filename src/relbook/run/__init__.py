@@ -39,6 +39,14 @@ from relbook.record import (
     replay,
 )
 from relbook.record.mask import MASK, Masker
+from relbook.run.session import (
+    Session,
+    may_change,
+    note_change,
+    restore,
+    unmask,
+    with_secrets,
+)
 
 
 @dataclass
@@ -174,6 +182,7 @@ class Runner:
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
+        self.session = Session(self.repo)  # variables and cwd carried between steps
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
@@ -383,6 +392,7 @@ class Runner:
         if state is None:
             self._check_repo()
         self._open_journal(params, steps, state)
+        self._restore_session()
         self.ui.info(f"record: {self.paths.notebook}")
         return steps
 
@@ -545,6 +555,7 @@ class Runner:
 
     def _finish(self, result: str) -> None:
         self.engine.close()
+        self.session.close()
         if not self.journal:
             return
         head = ""
@@ -649,7 +660,12 @@ class Runner:
         )
         if step.kind is Kind.SHELL:
             resuming = interrupted or earlier is not None
+            before = (dict(self.session.vars), self.session.cwd)
+            if step.directives.get("clean"):
+                self.session.reset()
+                outcome.extra["session"] = {"clean": True}
             self._run_shell(step, outcome, resuming)
+            self._note_session(outcome, *before)
         else:
             self._apply_answer(outcome, self._answer(step, outcome.text))
         self._end(outcome)
@@ -856,18 +872,47 @@ class Runner:
                 shown.add(line_map[n - 1])
                 self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
-        return self.engine.run(
-            script,
+        session, last = self.session, [0]
+        if session.baseline is None and may_change(script):  # what an untouched step sees
+            session.probe(self.engine, self.env, self.masker)
+        text, shift = session.wrap(script)  # carried variables, the script, its state saved
+
+        def on_script_line(n: int) -> None:
+            if 0 < n - shift <= len(line_map):
+                last[0] = n - shift
+            on_line(n - shift)
+
+        ex = self.engine.run(
+            text,
             env=self.env,
-            cwd=self.repo,
+            cwd=session.cwd,
             timeout=step.timeout or self.opts.timeout,
             log=self.output_log,
             masker=self.masker,
             on_output=self.ui.output,
-            on_line=on_line,
+            on_line=on_script_line,
             on_started=self.journal.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
         )
+        ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
+        session.take(session.read())
+        return ex
+
+    def _note_session(self, outcome: Outcome, vars_before: dict[str, Any], cwd: str) -> None:
+        """Journal what the step changed in the session (secret values masked), and
+        mask the secrets it set from now on."""
+        data, values = note_change(self.session, vars_before, cwd, self.masker, self.opts.mask)
+        self.masker = with_secrets(self.masker, values)
+        if data:
+            outcome.extra.setdefault("session", {}).update(data)
+
+    def _restore_session(self) -> None:
+        """A resumed run carries on the session its finished steps left; secret values,
+        masked in the journal, come from the environment or are asked for."""
+        restore(self.session, self.journal.events)
+        env = {**os.environ, **self.opts.env}
+        values = unmask(self.session, env, self.ui, self.rb.path, self.opts.command)
+        self.masker = with_secrets(self.masker, values)
 
     def _display(self, step: Step, line: int) -> str:
         part = next((p for p in step.commands if p.line == line), None)
