@@ -489,6 +489,7 @@ class Runner:
                 sync=True,
             )
         else:
+            self._note_lost_attempts(state)
             self.journal.append(
                 {
                     "event": "resume",
@@ -506,6 +507,19 @@ class Runner:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
         self._write(force=True)
+
+    def _note_lost_attempts(self, state: State) -> None:
+        """Steps that were running when relbook died: their attempt ends here, with
+        what they printed and when they last printed it (the journal cannot know more)."""
+        for step_id in state.running:
+            event: dict[str, Any] = {"event": "attempt-lost", "step": step_id, "time": now_iso()}
+            span = _lost_output(self.output_log.path, step_id)
+            if span:
+                event["log_bytes"] = list(span)
+                event["output"] = self.masker.mask(_read_span(self.output_log.path, span)[-4096:])
+                mtime = self.output_log.path.stat().st_mtime
+                event["last_output"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(mtime))
+            self.journal.append(event)
 
     def _kill_leftovers(self, step_id: str) -> None:
         """Processes of an interrupted step may still run (relbook was killed, not the
@@ -586,7 +600,9 @@ class Runner:
     def _record(self, outcome: Outcome) -> None:
         self._mask_outcome(outcome)
         # fsynced when the next step's bash starts, before anyone is asked, or at the end
-        self.journal.append({"event": "outcome", "outcome": outcome_to_dict(outcome)})
+        self.journal.append(
+            {"event": "outcome", "time": now_iso(), "outcome": outcome_to_dict(outcome)}
+        )
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
             self.state.running.remove(outcome.step_id)
@@ -1131,21 +1147,12 @@ def load_answers(path: str) -> dict[str, Any]:
 
 
 def _exclude_records(repo: Path, records: Path) -> None:
-    """Keep a records directory inside the repo out of `git add .` (.git/info/exclude)."""
-    try:
-        rel = records.resolve().relative_to(repo.resolve())
-    except ValueError:
-        return
-    exclude = repo / ".git" / "info" / "exclude"
-    line = f"/{rel.as_posix()}/"
-    try:
-        text = exclude.read_text() if exclude.exists() else ""
-        if line not in text.split("\n"):
-            exclude.parent.mkdir(parents=True, exist_ok=True)
-            with open(exclude, "a") as f:
-                f.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
-    except OSError:
-        pass
+    """Keep a records directory inside the repo, and notebooks relbook wrote there, out of
+    `git add .` and the dirty check (.git/info/exclude)."""
+    from relbook.record.exclude import exclude, exclude_own_notebooks
+
+    exclude(repo, records, directory=True)
+    exclude_own_notebooks(repo)
 
 
 def _left_running(events: list[dict[str, Any]]) -> dict[str, str]:
