@@ -7,7 +7,6 @@ import os
 import re
 import socket
 import time
-import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -670,7 +669,7 @@ class Runner:
                 f"step {step.id} ({self.rb.path}:{step.line}) was interrupted; re-run it "
                 "with --rerun-interrupted once you have checked its effects"
             )
-        self.token = uuid.uuid4().hex  # marks the step's processes (found after a crash)
+        self.token = os.urandom(16).hex()  # marks the step's processes (found after a crash)
         self.journal.append(
             {"event": "start", "step": step.id, "time": outcome.started, "token": self.token}
         )
@@ -815,9 +814,9 @@ class Runner:
                 if not self._instruction(step, segment[0], instructions, sources, outcome):
                     break
                 continue
-            script, line_map = self._script(segment, resuming)
+            script, line_map, marks = self._script(segment, resuming)
             sources.append(script)
-            ex = self._execute(script, line_map, step)
+            ex = self._execute(script, line_map, step, marks)
             outputs.append(ex.output)
             self._apply_execution(outcome, ex, line_map)
             if outcome.status is not Status.DONE:
@@ -862,11 +861,12 @@ class Runner:
             capture_output=True,
         ).returncode
 
-    def _script(self, parts: list[Part], resuming: bool) -> tuple[str, list[int]]:
-        """Bash for a run of commands (what runs is what the record shows), and the
-        script-line -> Markdown-line map."""
+    def _script(self, parts: list[Part], resuming: bool) -> tuple[str, list[int], list[int]]:
+        """Bash for a run of commands (what runs is what the record shows), the
+        script-line -> Markdown-line map, and the script lines where commands begin."""
         lines: list[str] = []
         line_map: list[int] = []
+        marks: list[int] = []
         for part in parts:
             src = self.bash(part.source, part.line)
             guard = guard_for(src) if resuming else None
@@ -875,12 +875,15 @@ class Runner:
             for comment in part.comment.split("\n") if part.comment else []:
                 lines.append(f"# {comment}")
                 line_map.append(part.line)
+            marks.append(len(lines) + 1)
             for i, text in enumerate(src.split("\n")):
                 lines.append(text)
                 line_map.append(part.line + min(i, part.source.count("\n")))
-        return "\n".join(lines), line_map
+        return "\n".join(lines), line_map, marks
 
-    def _execute(self, script: str, line_map: list[int], step: Step) -> Execution:
+    def _execute(
+        self, script: str, line_map: list[int], step: Step, marks: list[int] | None = None
+    ) -> Execution:
         shown: set[int] = set()
 
         def on_line(n: int) -> None:
@@ -909,6 +912,7 @@ class Runner:
             on_line=on_script_line,
             on_started=self.journal.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
+            marks=marks,
         )
         ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
         session.take(session.read())
