@@ -675,10 +675,7 @@ class Runner:
         )
         if step.kind is Kind.SHELL:
             resuming = interrupted or earlier is not None
-            before = (dict(self.session.vars), self.session.cwd)
-            if step.directives.get("clean"):
-                self.session.reset()
-                outcome.extra["session"] = {"clean": True}
+            before = self.session.begin_step(bool(step.directives.get("clean")), outcome.extra)
             self._run_shell(step, outcome, resuming)
             self._note_session(outcome, *before)
         else:
@@ -912,23 +909,19 @@ class Runner:
             on_line=on_script_line,
             on_started=self.journal.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
-            marks=marks,
+            marks=[m + shift for m in marks] if marks is not None else None,
         )
         ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
         session.take(session.read())
         return ex
 
     def _note_session(self, outcome: Outcome, vars_before: dict[str, Any], cwd: str) -> None:
-        """Journal what the step changed in the session (secret values masked), and
-        mask the secrets it set from now on."""
-        data, values = note_change(self.session, vars_before, cwd, self.masker, self.opts.mask)
-        self.masker = with_secrets(self.masker, values)
-        if data:
-            outcome.extra.setdefault("session", {}).update(data)
+        """Journal what the step changed in the session; mask the secrets it set."""
+        args = (self.session, vars_before, cwd, self.masker, self.opts.mask)
+        self.masker = with_secrets(self.masker, note_change(*args, outcome.extra))
 
     def _restore_session(self) -> None:
-        """A resumed run carries on the session its finished steps left; secret values,
-        masked in the journal, come from the environment or are asked for."""
+        """A resumed run carries on the session its finished steps left (see unmask)."""
         restore(self.session, self.journal.events)
         env = {**os.environ, **self.opts.env}
         values = unmask(self.session, env, self.ui, self.rb.path, self.opts.command)

@@ -49,7 +49,7 @@ def may_change(script: str) -> bool:
 def capture_line(path: str) -> str:
     """Bash that ends a step: keep its exit status, write the session state, exit."""
     return (
-        f"{_RC}=$?; trap - DEBUG; : __rb; unset -v __rb_s __rb_pid __rb_l; "
+        f"{_RC}=$?; : __rb; unset -v __rb_s __rb_h __rb_n __rb_m __rb_pid; "
         f"builtin declare -p >{shlex.quote(path)} 2>/dev/null; exit ${_RC}"
     )
 
@@ -140,6 +140,14 @@ class Session:
         self.cwd = self.home
         self._prelude = ""
         self.last_dump = ""
+
+    def begin_step(self, clean: bool, extra: dict[str, Any]) -> tuple[dict[str, str | None], str]:
+        """Before a shell step: start afresh if it asks to (noted in `extra`); returns
+        the state it starts from."""
+        if clean:
+            self.reset()
+            extra["session"] = {"clean": True}
+        return dict(self.vars), self.cwd
 
     def set_baseline(self, dump: str) -> None:
         """What an untouched step sees (the engine's environment, nothing carried)."""
@@ -304,10 +312,15 @@ def _ansi(m: re.Match[str]) -> str:
 
 
 def note_change(
-    session: Session, before: dict[str, str | None], cwd: str, masker: Masker, mask: list[str]
-) -> tuple[dict[str, Any], list[str]]:
-    """What a step changed in the session, as journaled (secrets masked), and the
-    secret values it set (to mask from now on)."""
+    session: Session,
+    before: dict[str, str | None],
+    cwd: str,
+    masker: Masker,
+    mask: list[str],
+    extra: dict[str, Any],
+) -> list[str]:
+    """Note in `extra` (the step's outcome) what the step changed in the session, as
+    journaled (secrets masked); returns the secret values it set (to mask from now on)."""
     now = session.vars
     delta = Delta(
         {n: v for n, v in now.items() if v is not None and before.get(n) != v},
@@ -315,15 +328,15 @@ def note_change(
         session.cwd if session.cwd != cwd else "",
     )
     if not delta:
-        return {}, []
+        return []
     known = [s for s in masker.secrets if s]
     secret = []
     for name, line in delta.set.items():
         value = declared_value(line) or ""
         if SECRET_NAME.search(name) or name in mask or any(k in value for k in known):
             secret.append(name)
-    values = [v for n in secret if (v := declared_value(delta.set[n]))]
-    return journaled(delta, secret), values
+    extra.setdefault("session", {}).update(journaled(delta, secret))
+    return [v for n in secret if (v := declared_value(delta.set[n]))]
 
 
 def restore(session: Session, events: list[dict[str, Any]]) -> None:
