@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import socket
 import time
 from contextlib import AbstractContextManager
@@ -84,6 +83,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    job: str = ""  # one job of an exported workflow: "begin", or steps "FIRST..LAST"
+    ci: dict[str, str] = field(default_factory=dict)  # the CI run (url, job, attempt)
     allow_bump: str = ""  # release a smaller bump than the history implies ...
     bump_reason: str = ""  # ... for this recorded reason
 
@@ -340,7 +341,7 @@ class Runner:
         with self.lock():
             try:
                 steps = self.begin()
-                for n, step in enumerate(steps, 1):
+                for n, step in self.job_steps(steps):
                     self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
@@ -361,7 +362,43 @@ class Runner:
                 self._abandon()
                 raise
             self.close()
-        return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+        ok = self.state.result == "done" or (self.opts.job and self._job_finished(steps))
+        return RunResult(0 if ok else 1, self.paths.notebook, self.state)
+
+    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
+        """The planned steps this invocation runs, numbered in the plan: all of them, or
+        those of `--job` (earlier steps must be finished; the ones that do not apply to
+        this release, whose jobs were skipped, are recorded on the way)."""
+        numbered = list(enumerate(steps, 1))
+        if not self.opts.job:
+            return numbered
+        from relbook.run.ci import job_range
+
+        first, last = job_range(self.opts.job, steps)
+        todo = []
+        for n, step in numbered[:first]:
+            done = self.state.outcomes.get(step.id)
+            if done and done.status.finished:
+                continue
+            if not self._not_applicable(step):
+                self.close("incomplete")
+                raise RelbookError(
+                    f"step {step.id!r} comes before this job's steps and is not finished; "
+                    "run the job that does it first",
+                    path=self.rb.path,
+                    line=step.line,
+                )
+            todo.append((n, step))
+        return todo + numbered[first : last + 1]
+
+    def _job_finished(self, steps: list[Step]) -> bool:
+        from relbook.run.ci import job_range
+
+        _, last = job_range(self.opts.job, steps)
+        return all(
+            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
+            for s in steps[: last + 1]
+        )
 
     def lock(self) -> AbstractContextManager[None]:
         """The locks a run holds: its repository's and its record's (see record.lock)."""
@@ -495,6 +532,7 @@ class Runner:
                     "time": now_iso(),
                     "operator": self.operator,
                     "section": self.opts.section,
+                    **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
                 },
                 sync=True,
             )
@@ -563,6 +601,7 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": self.masker.mask(self.opts.command),
+            **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
 
@@ -972,7 +1011,9 @@ class Runner:
         )
         answer = self._answer(fake, part.source, key=key, automation=automation)
         diff = ""
-        if answer.automate and bumps:
+        if answer.automate and not bumps:  # never recorded as done when nothing was done
+            answer = Answer(Status.PENDING, reason="relbook cannot automate it: no version file")
+        if answer.automate:
             apply_bump(bumps)
             diff = "".join(b.diff(self.repo) for b in bumps)
             for row in diff.splitlines():
@@ -1030,9 +1071,10 @@ class Runner:
 
     def _bumps(self, part: Part) -> tuple[list[Any], str]:
         """The version files an instruction about versions can bump, and how to say so."""
-        if not re.search(r"\bversion", part.source, re.I) or not self._repo_or_none():
+        from relbook.params.bump import about_versions, describe, plan_bump
+
+        if not about_versions(part.source) or not self._repo_or_none():
             return [], ""
-        from relbook.params.bump import describe, plan_bump
 
         values = self.params.values
         bumps = plan_bump(self.repo, values["version"], self.rb.front_matter,
