@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import time
 from contextlib import AbstractContextManager
@@ -22,7 +23,16 @@ from relbook.errors import (
     StepFailed,
 )
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
-from relbook.params import Params, bind, parse_version, render_shell, render_text
+from relbook.params import (
+    Computed,
+    Params,
+    bind,
+    env_name,
+    parse_version,
+    render_shell,
+    render_text,
+)
+from relbook.params.check import check_runbook
 from relbook.record import (
     Journal,
     NotebookWriter,
@@ -37,6 +47,7 @@ from relbook.record import (
     replay,
 )
 from relbook.record.mask import MASK, Masker
+from relbook.run import signals
 from relbook.run.session import (
     Session,
     may_change,
@@ -168,6 +179,7 @@ class Runner:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
         self.engine = LocalEngine()
+        self.engine.interruptible = signals.interruptible
         self.repo = str(Path(opts.repo).resolve())
         self.journal: Journal | None = None
         self.paths: RecordPaths | None = None
@@ -183,6 +195,7 @@ class Runner:
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
         self.session = Session(self.repo)  # variables and cwd carried between steps
+        self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
@@ -338,7 +351,7 @@ class Runner:
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        with self.lock():
+        with signals.stopping_signals(), self.lock():
             try:
                 steps = self.begin()
                 for n, step in self.job_steps(steps):
@@ -412,7 +425,10 @@ class Runner:
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
-        env = {**os.environ, **self.opts.env, **params.env()}
+        # every problem of the whole runbook, before its first step; fills `computed`
+        self.computed = Computed({env_name(n) for n in params.values})
+        check_runbook(self.rb, params, self.computed)
+        env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
         self.params = params
@@ -672,7 +688,12 @@ class Runner:
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
         return render_shell(
-            source, self.params, path=self.rb.path, line=line, example=self.rb.example_version
+            source,
+            self.params,
+            path=self.rb.path,
+            line=line,
+            example=self.rb.example_version,
+            computed=self.computed,
         )
 
     def _text(self, step: Step, params: Params) -> str:
@@ -695,6 +716,7 @@ class Runner:
         )
 
     def _run_step(self, n: int, total: int, step: Step) -> None:
+        signals.check()  # a signal held back while the record was written stops here
         interrupted = step.id in self.state.running
         earlier = self.state.outcomes.get(step.id)
         outcome = self._base_outcome(step)
@@ -730,17 +752,22 @@ class Runner:
                 path=str(self.paths.base / outcome.log),
             )
         if outcome.status is Status.INTERRUPTED:
-            raise Interrupted("interrupted")
+            raise Interrupted("interrupted", signum=signals.received() or signal.SIGINT)
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
             raise StepFailed(self._failure_message(outcome), returncode=outcome.exit_code or 1)
         if outcome.status is Status.PENDING:
             raise Paused(self._pause_message(outcome))
 
+    def _prompt(self, ask: Any, *args: Any, **kw: Any) -> Any:
+        """Wait for the operator where a stopping signal may interrupt."""
+        with signals.interruptible():
+            return ask(*args, **kw)
+
     def _rerun_ok(self, step: Step) -> bool:
         if self.opts.rerun_interrupted or self.opts.yes:
             return True
-        return self.ui.interactive and self.ui.confirm(
-            f"step {step.id} was running when relbook stopped. Re-run it?"
+        return self.ui.interactive and self._prompt(
+            self.ui.confirm, f"step {step.id} was running when relbook stopped. Re-run it?"
         )
 
     def _not_applicable(self, step: Step) -> str:
@@ -781,8 +808,8 @@ class Runner:
         if self.ui.interactive:
             self.journal.sync()  # what is done so far is on disk before a person is waited for
             shown = replace(step, details=tuple(self.fill(d, step.line) for d in step.details))
-            return self.ui.ask(
-                shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
+            return self._prompt(
+                self.ui.ask, shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
             )
         return Answer(Status.PENDING)
 
@@ -878,8 +905,9 @@ class Runner:
         lines = ", ".join(str(c.line) for c in risky)
         if self.ui.interactive:
             self.journal.sync()
-            if self.ui.confirm(
-                f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
+            if self._prompt(
+                self.ui.confirm,
+                f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?",
             ):
                 return True
             outcome.extra["declined"] = True  # not now: the run stops here and asks again
