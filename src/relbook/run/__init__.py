@@ -48,14 +48,7 @@ from relbook.record import (
 )
 from relbook.record.mask import MASK, Masker
 from relbook.run import signals
-from relbook.run.session import (
-    Session,
-    may_change,
-    note_change,
-    restore,
-    unmask,
-    with_secrets,
-)
+from relbook.run.session import SessionEngine, SessionSteps
 
 
 @dataclass
@@ -172,15 +165,15 @@ def operator_name(given: str, repo: str | None) -> str:
         return getpass.getuser()
 
 
-class Runner:
+class Runner(SessionSteps):
     """One invocation of `relbook run`."""
 
     def __init__(self, rb: Runbook, opts: RunOptions, ui: UI) -> None:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
-        self.engine = LocalEngine()
-        self.engine.interruptible = signals.interruptible
         self.repo = str(Path(opts.repo).resolve())
+        self.engine = SessionEngine(LocalEngine(), self.repo)  # one session for all steps
+        self.engine.interruptible = signals.interruptible
         self.journal: Journal | None = None
         self.paths: RecordPaths | None = None
         self.state: State | None = None
@@ -194,7 +187,6 @@ class Runner:
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
-        self.session = Session(self.repo)  # variables and cwd carried between steps
         self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
@@ -590,7 +582,6 @@ class Runner:
 
     def _finish(self, result: str) -> None:
         self.engine.close()
-        self.session.close()
         if not self.journal:
             return
         head = ""
@@ -703,9 +694,7 @@ class Runner:
         )
         if step.kind is Kind.SHELL:
             resuming = interrupted or earlier is not None
-            before = self.session.begin_step(bool(step.directives.get("clean")), outcome.extra)
-            self._run_shell(step, outcome, resuming)
-            self._note_session(outcome, *before)
+            self._run_in_session(step, outcome, resuming)
         else:
             self._apply_answer(outcome, self._answer(step, outcome.text))
         self._end(outcome)
@@ -922,44 +911,19 @@ class Runner:
                 shown.add(line_map[n - 1])
                 self.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
-        session, last = self.session, [0]
-        if session.baseline is None and may_change(script):  # what an untouched step sees
-            session.probe(self.engine, self.env, self.masker)
-        text, shift = session.wrap(script)  # carried variables, the script, its state saved
-
-        def on_script_line(n: int) -> None:
-            if 0 < n - shift <= len(line_map):
-                last[0] = n - shift
-            on_line(n - shift)
-
-        ex = self.engine.run(
-            text,
+        return self.engine.run(
+            script,
             env=self.env,
-            cwd=session.cwd,
+            cwd=self.repo,
             timeout=step.timeout or self.opts.timeout,
             log=self.output_log,
             masker=self.masker,
             on_output=self.ui.output,
-            on_line=on_script_line,
+            on_line=on_line,
             on_started=self.journal.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
-            marks=[m + shift for m in marks] if marks is not None else None,
+            marks=marks,
         )
-        ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
-        session.take(session.read())
-        return ex
-
-    def _note_session(self, outcome: Outcome, vars_before: dict[str, Any], cwd: str) -> None:
-        """Journal what the step changed in the session; mask the secrets it set."""
-        args = (self.session, vars_before, cwd, self.masker, self.opts.mask)
-        self.masker = with_secrets(self.masker, note_change(*args, outcome.extra))
-
-    def _restore_session(self) -> None:
-        """A resumed run carries on the session its finished steps left (see unmask)."""
-        restore(self.session, self.journal.events)
-        env = {**os.environ, **self.opts.env}
-        values = unmask(self.session, env, self.ui, self.rb.path, self.opts.command)
-        self.masker = with_secrets(self.masker, values)
 
     def _display(self, step: Step, line: int) -> str:
         part = next((p for p in step.commands if p.line == line), None)

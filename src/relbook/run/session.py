@@ -385,3 +385,78 @@ def with_secrets(masker: Masker, values: Iterable[str]) -> Masker:
     if not new:
         return masker
     return Masker(sorted({*masker.secrets, *new}, key=len, reverse=True))
+
+
+class SessionEngine:
+    """An engine that runs every step in the run's one session: the carried variables
+    before the step's script, its state saved after it, the carried working directory
+    instead of the repository. Everything else is the wrapped engine's."""
+
+    def __init__(self, engine: Any, home: str) -> None:
+        object.__setattr__(self, "engine", engine)
+        object.__setattr__(self, "session", Session(home))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.engine, name, value)
+
+    def run(self, script: str, *, env: dict[str, str], masker: Masker, **kw: Any) -> Any:
+        """Run a step's `script` in the session (see the engine's run for the rest)."""
+        session, last = self.session, [0]
+        if session.baseline is None and may_change(script):  # what an untouched step sees
+            session.probe(self.engine, env, masker)
+        text, shift = session.wrap(script)
+        lines, on_line = script.count("\n") + 1, kw.pop("on_line", lambda n: None)
+
+        def on_script_line(n: int) -> None:
+            if 0 < n - shift <= lines:
+                last[0] = n - shift
+            on_line(n - shift)
+
+        marks = kw.pop("marks", None)
+        kw["cwd"] = session.cwd
+        ex = self.engine.run(
+            text,
+            env=env,
+            masker=masker,
+            on_line=on_script_line,
+            marks=[m + shift for m in marks] if marks is not None else None,
+            **kw,
+        )
+        ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
+        session.take(session.read())
+        return ex
+
+    def close(self) -> None:
+        """Close the wrapped engine and the session's channel."""
+        self.engine.close()
+        self.session.close()
+
+
+class SessionSteps:
+    """The runner's side of the session (a mixin of Runner): a shell step runs in the
+    session and its changes are journaled; a resumed run restores them."""
+
+    engine: Any
+    masker: Masker
+    opts: Any
+    journal: Any
+    ui: Any
+    rb: Any
+
+    def _run_in_session(self, step: Any, outcome: Any, resuming: bool) -> None:
+        session = self.engine.session
+        before = session.begin_step(bool(step.directives.get("clean")), outcome.extra)
+        self._run_shell(step, outcome, resuming)  # type: ignore[attr-defined]
+        args = (session, *before, self.masker, self.opts.mask, outcome.extra)
+        self.masker = with_secrets(self.masker, note_change(*args))
+
+    def _restore_session(self) -> None:
+        """A resumed run carries on the session its finished steps left (see unmask)."""
+        session = self.engine.session
+        restore(session, self.journal.events)
+        env = {**os.environ, **self.opts.env}
+        values = unmask(session, env, self.ui, self.rb.path, self.opts.command)
+        self.masker = with_secrets(self.masker, values)
