@@ -163,10 +163,9 @@ class DrillRunner(Runner):
         super().__init__(rb, opts, ui)
         self.drill = drill
         if drill.isolated:  # every step forks from a shell in a namespace with only loopback
-            from relbook.engines import LocalEngine
             from relbook.engines.netns import wrapper
 
-            self.engine = LocalEngine(tuple(wrapper()))
+            self.engine.wrapper = tuple(wrapper())  # the local engine's, under any wrapping
 
     def _record(self, outcome: Outcome) -> None:
         self.drill.annotate(outcome, self.masker)
