@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +11,10 @@ from typing import Any
 
 from relbook import __version__
 from relbook.errors import RelbookError
+from relbook.record.mask import Masker, masked_output, short_secret_warning
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+_OUTPUT_MASK = [Masker()]  # the secrets of the command running, for the files it writes
 
 
 def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Any]:
@@ -30,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         words = list(sys.argv[1:] if argv is None else argv)
         args = _parser(words).parse_args(words)
         args.argv = words
-        return COMMANDS[args.command](args)
+        _OUTPUT_MASK[0] = masker = _masker(args)
+        with masked_output(masker):
+            return COMMANDS[args.command](args)
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
         return e.exit_code
@@ -40,6 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + signum
     except BrokenPipeError:
         return 0
+
+
+def _masker(args: argparse.Namespace) -> Masker:
+    """Secrets of this environment (and --mask NAME), hidden in all relbook prints."""
+    names = getattr(args, "mask", None) or ()
+    warning = short_secret_warning(os.environ, names)
+    if warning:
+        print(f"relbook: {warning}", file=sys.stderr)
+    return Masker.from_env(os.environ, names)
 
 
 def _stopped_by(signum: int) -> str:
@@ -408,6 +422,7 @@ def _print_json(data: Any) -> None:
 
 def _emit(text: str, output: str | None, detail: str = "") -> None:
     """Write a command's document to OUT (atomically) or to stdout."""
+    text = _OUTPUT_MASK[0].mask(text)
     if output:
         from relbook.record.files import write_atomic
 
