@@ -113,11 +113,16 @@ class Masker:
         )
         self._pending = ""
         self._bytes = b""
+        self.warning = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, names: Iterable[str] = ()) -> Masker:
-        """A masker for the secrets in `env` (default: this process's environment)."""
-        return cls(secret_values(os.environ if env is None else env, names))
+        """A masker for the secrets in `env` (default: this process's environment);
+        `warning` says which are too short to mask."""
+        env = os.environ if env is None else env
+        masker = cls(secret_values(env, names))
+        masker.warning = short_secret_warning(env, names)
+        return masker
 
     def mask(self, text: str) -> str:
         """`text` with every secret replaced by ***."""
