@@ -338,6 +338,8 @@ class Runner:
     # -- main loop -----------------------------------------------------------
     def run(self) -> RunResult:
         """Run the planned steps, recording each; returns the exit code."""
+        from relbook.run.ci import job_finished, job_steps
+
         self.locate()
         if self.opts.dry_run:
             params, steps, _ = self._bind()
@@ -345,7 +347,7 @@ class Runner:
         with signals.stopping_signals(), self.lock():
             try:
                 steps = self.begin()
-                for n, step in self.job_steps(steps):
+                for n, step in job_steps(self, steps):
                     self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
@@ -366,43 +368,8 @@ class Runner:
                 self._abandon()
                 raise
             self.close()
-        ok = self.state.result == "done" or (self.opts.job and self._job_finished(steps))
+        ok = self.state.result == "done" or job_finished(self.opts.job, self.state, steps)
         return RunResult(0 if ok else 1, self.paths.notebook, self.state)
-
-    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
-        """The planned steps this invocation runs, numbered in the plan: all of them, or
-        those of `--job` (earlier steps must be finished; the ones that do not apply to
-        this release, whose jobs were skipped, are recorded on the way)."""
-        numbered = list(enumerate(steps, 1))
-        if not self.opts.job:
-            return numbered
-        from relbook.run.ci import job_range
-
-        first, last = job_range(self.opts.job, steps)
-        todo = []
-        for n, step in numbered[:first]:
-            done = self.state.outcomes.get(step.id)
-            if done and done.status.finished:
-                continue
-            if not self._not_applicable(step):
-                self.close("incomplete")
-                raise RelbookError(
-                    f"step {step.id!r} comes before this job's steps and is not finished; "
-                    "run the job that does it first",
-                    path=self.rb.path,
-                    line=step.line,
-                )
-            todo.append((n, step))
-        return todo + numbered[first : last + 1]
-
-    def _job_finished(self, steps: list[Step]) -> bool:
-        from relbook.run.ci import job_range
-
-        _, last = job_range(self.opts.job, steps)
-        return all(
-            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
-            for s in steps[: last + 1]
-        )
 
     def lock(self) -> AbstractContextManager[None]:
         """The locks a run holds: its repository's and its record's (see record.lock)."""
