@@ -25,7 +25,7 @@ from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
 from relbook.record.files import write_atomic
 from relbook.record.history import attempt_history, attempt_line, earlier, run_history
-from relbook.record.syncer import Syncer as _Syncer
+from relbook.record.sync import _Syncer
 
 SCHEMA = "relbook.record/1"
 
