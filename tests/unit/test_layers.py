@@ -185,7 +185,7 @@ MAX_MODULE: dict[str, int] = {
     "relbook/engines/__init__.py": 720,
     "relbook/guard/lint.py": 650,
     "relbook/parse/__init__.py": 720,
-    "relbook/record/__init__.py": 750,
+    "relbook/record/__init__.py": 720,
     "relbook/run/__init__.py": 1200,
 }
 MAX_CLASS: dict[str, int] = {
