@@ -186,9 +186,7 @@ MAX_MODULE: dict[str, int] = {
     "relbook/guard/lint.py": 650,
     "relbook/parse/__init__.py": 720,
     "relbook/record/__init__.py": 720,
-    "relbook/run/__init__.py": 1200,
 }
 MAX_CLASS: dict[str, int] = {
     "relbook/drill/__init__.py:Drill": 450,
-    "relbook/run/__init__.py:Runner": 900,
 }

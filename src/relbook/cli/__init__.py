@@ -486,8 +486,7 @@ def _invocation(args: argparse.Namespace) -> str:
 
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
-    from relbook.errors import Interrupted, Paused, StepFailed
-    from relbook.run import Runner, RunOptions
+    from relbook.run import STOPS, Runner, RunOptions, RunResult, stop_message
     from relbook.ui import TerminalUI
 
     rb = load(args.runbook)
@@ -515,25 +514,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     ui = TerminalUI(path=rb.path)
     runner = Runner(rb, opts, ui)
-    try:
-        if opts.engine == "papermill" and not opts.dry_run:
-            from relbook.notebook.pmengine import run_papermill
+    if opts.engine == "papermill" and not opts.dry_run:
+        from relbook.notebook.pmengine import run_papermill
 
+        try:
             result = run_papermill(runner)
-        else:
-            result = runner.run()
-    except Paused as e:
-        print(f"relbook: paused: {e}", file=sys.stderr)
-        return 3
-    except StepFailed as e:
-        print(f"relbook: step failed: {e}", file=sys.stderr)
-        return 1
-    except Interrupted:
-        print(
-            "relbook: interrupted; the record shows where. Run the same command to resume.",
-            file=sys.stderr,
-        )
-        return 130
+        except tuple(STOPS) as e:  # what stopped the run inside the kernel
+            result = RunResult(STOPS[type(e)].code, runner.paths.notebook, error=e)
+    else:
+        result = runner.run()
+    if result.error is not None:
+        print(stop_message(result.error), file=sys.stderr)
+        return result.code
     if result.record:
         print(f"record: {result.record}  ({result.state.result if result.state else ''})")
     return result.code

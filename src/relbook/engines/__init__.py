@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from relbook.record.mask import Masker
 
@@ -50,6 +50,31 @@ class Execution:
     done_lines: list[int] = field(default_factory=list)  # guards that found work already done
     stray: list[str] = field(default_factory=list)  # processes killed after the step
     log_error: str = ""  # why the full log on disk is incomplete
+
+
+class Engine(Protocol):
+    """What runs a shell step's bash. An engine that does not execute (`executes` is
+    False: the walkthrough engine of tabletop drills) has its steps shown instead."""
+
+    name: str
+    executes: bool
+
+    def run(
+        self,
+        script: str,
+        *,
+        env: dict[str, str],
+        cwd: str,
+        timeout: float | None,
+        masker: Masker,
+        on_output: Callable[[str], None] = ...,
+        on_line: Callable[[int], None] = ...,
+        on_started: Callable[[], None] = ...,
+        token: str = "",
+        log: OutputLog | None = None,
+    ) -> Execution: ...
+
+    def close(self) -> None: ...
 
 
 class _Keeper:
@@ -86,6 +111,7 @@ class LocalEngine:
     """Runs bash steps on this machine."""
 
     name = "local"
+    executes = True
     _sel: selectors.BaseSelector | None = None
 
     _server: Any = None
