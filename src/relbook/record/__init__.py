@@ -470,6 +470,13 @@ def _summary(meta: dict[str, Any], state: State) -> str:
     ]
     if meta.get("override_blackout"):
         rows.append(("Blackout override", meta["override_blackout"]))
+    check = meta.get("version_check") or {}
+    if check.get("override"):
+        over = check["override"]
+        rows.append(("Version check override", f"{over['bump']} allowed: {over['reason']} "
+                     f"(history: {check.get('why', '')})"))  # fmt: skip
+    elif check.get("warning"):
+        rows.append(("Version check", check["warning"]))
     lines = [
         f"# {title}Release record: {rb.get('title', '')} {params.get('version', '')}",
         "",

@@ -75,6 +75,7 @@ class Runner:
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
         self.plan: list[Step] = []  # the planned steps, once begun
+        self.version_check: dict[str, Any] | None = None  # the version against its history
         self.answers = AnswerPolicy(
             opts, ui, self.operator, hooks=self.hooks, sync=self._sync, fill=self.fill
         )
@@ -122,6 +123,7 @@ class Runner:
             self.locate()
         got = self.preflight.prepare(self.paths, self.attempt)
         self.blackout = got.blackout
+        self.version_check = got.version_check
         return got.params, got.steps, got.state
 
     def bind(self) -> tuple[Params, list[Step], State | None]:
@@ -301,6 +303,7 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": mask(self.opts.command),
+            "version_check": self.version_check,
         }
 
     # -- dry run -------------------------------------------------------------------------
@@ -326,9 +329,11 @@ class Runner:
 
     def _dry_part(self, part: Part) -> str:
         if part.kind == "instruction":
-            _, automation = self.steps.bumps(part)
+            bumps, automation = self.steps.bumps(part)
             how = f"relbook can {automation}" if automation else "asked like a manual step"
-            return f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"
+            diff = "".join(b.diff(self.repo) for b in bumps)
+            rows = [f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"]
+            return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
         text = self.fill(part.source, part.line)
         marks = [
             m

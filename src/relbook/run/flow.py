@@ -21,6 +21,9 @@ def plan_steps(rb: Runbook, section: str = "", from_step: str = "") -> list[Step
                 f"steps: {', '.join(titles)}"
             )
     else:
+        from relbook.run.safety import require_flow
+
+        require_flow(rb)
         steps = list(rb.flow())
     if from_step:
         idx = _find_step(steps, from_step)

@@ -3,11 +3,12 @@ the blackout calendar, edits since the release began, and a dirty repository."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relbook.errors import RecordError, RelbookError
+from relbook.errors import ParamError, RecordError, RelbookError
 from relbook.model import Runbook, Step
 from relbook.params import Params, bind
 from relbook.record import (
@@ -19,6 +20,7 @@ from relbook.record import (
     record_paths,
     replay,
 )
+from relbook.record.mask import MASK, Masker
 from relbook.run.flow import plan_steps, step_hash
 from relbook.run.recorder import check_journal_covers_notebook
 
@@ -34,6 +36,7 @@ class Prepared:
     steps: list[Step]
     state: State | None
     blackout: dict[str, Any] | None = None
+    version_check: dict[str, Any] | None = None  # the version against its history
 
 
 class Preflight:
@@ -69,11 +72,82 @@ class Preflight:
             date=self.opts.date,
             check_tags=state is None and not self.opts.new_attempt,
         )
+        if state:
+            self.keep_values(state, params, paths)
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
         blackout = self.blackout(state)
+        version_check = self.check_history(params) if state is None else None
         if state:
             self.check_changed(state, steps)
-        return Prepared(params, steps, state, blackout)
+        return Prepared(params, steps, state, blackout, version_check)
+
+    def _masker(self, params: Params) -> Masker:
+        return Masker.from_env({**os.environ, **self.opts.env, **params.env()}, self.opts.mask)
+
+    def keep_values(self, state: State, params: Params, paths: RecordPaths) -> None:
+        """A resume runs with the values its release began with: a value given now that
+        differs from the recorded one is refused (never silently mixed: the tag would say
+        one thing and the record another); derived values (date, previous version) are
+        the recorded ones."""
+        before = state.meta.get("params", {})
+        given = [n for n, src in params.sources.items() if src.startswith("--") and n != "version"]
+        if self.opts.date:
+            given.append("date")
+        masker = self._masker(params)
+        changed = [
+            (n, before.get(n), masker.mask(params.values.get(n) or ""))
+            for n in given
+            if masker.mask(params.values.get(n) or "") != (before.get(n) or "")
+        ]
+        if changed:
+            what = "; ".join(
+                f"{_flag(n)}: it began with {old!r}, this run gives {new!r}"
+                for n, old, new in changed
+            )
+            raise ParamError(
+                f"{self.rb.name} {self.version} began with other values ({what}). A resume "
+                "runs with the values its release began with: run the same command without "
+                "them (or with the recorded values), or start over with --new-attempt",
+                path=str(paths.notebook),
+            )
+        for name, value in before.items():
+            if name in params.values and name not in given and MASK not in str(value):
+                params.values[name] = value
+
+    def check_history(self, params: Params) -> dict[str, Any] | None:
+        """Refuse a version smaller than its Conventional Commits imply, and check the version
+        files, before any step (warnings in a dry run; a contingency section is not checked).
+        Returns the verdict for the record."""
+        repo = self.git_repo()
+        if not repo or self.opts.section:
+            return None
+        try:
+            return self._check_version(repo, params)
+        except RelbookError as e:
+            if not self.opts.dry_run:
+                raise
+            self.ui.info(f"warning: {e}")
+            return None
+
+    def _check_version(self, repo: str, params: Params) -> dict[str, Any]:
+        from relbook.params.history import check_version, read_history
+
+        values = params.values
+        previous = values.get("previous_version")
+        history = read_history(repo, values.get("previous_tag"), zero=(previous or "1")[0] == "0")
+        verdict = check_version(
+            values["version"], previous, history, self.opts.allow_bump, self.opts.bump_reason
+        )
+        if verdict.warning:
+            self.ui.info(f"warning: {verdict.warning}")
+        if verdict.override:
+            reason = self._masker(params).mask(verdict.override["reason"])
+            self.ui.info(f"version check overridden: {verdict.actual} bump allowed ({reason})")
+        if any(p.kind == "instruction" for s in self.rb.steps for p in s.parts):
+            from relbook.params.bump import plan_bump
+
+            plan_bump(repo, values["version"], self.rb.front_matter, previous)
+        return verdict.as_json()
 
     def earlier(self, paths: RecordPaths, attempt: int) -> State | None:
         """The state of this attempt's record so far (None for a new one)."""
@@ -138,6 +212,11 @@ class Preflight:
                 "(it runs `git add .`). Commit or stash them, or pass --allow-dirty"
             )
         return facts
+
+
+def _flag(name: str) -> str:
+    """The command-line option that gives parameter `name`."""
+    return f"--{name}" if name in ("description", "date") else f"parameter {name}"
 
 
 def exclude_records(repo: Path, records: Path) -> None:

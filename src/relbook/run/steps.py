@@ -221,8 +221,12 @@ class StepRunner:
             id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
         )
         answer = run.answers.answer(fake, part.source, key=key, automation=automation)
+        diff = ""
         if answer.automate and bumps:
             apply_bump(bumps)
+            diff = "".join(b.diff(run.repo) for b in bumps)
+            for row in diff.splitlines():
+                run.ui.info(f"    {row}")
         log.append(
             {
                 "line": part.line,
@@ -231,6 +235,7 @@ class StepRunner:
                 "by": answer.by or run.operator,
                 "note": answer.note,
                 "reason": answer.reason,
+                **({"diff": diff} if diff else {}),
             }
         )
         run.ui.info(
@@ -242,6 +247,7 @@ class StepRunner:
             + (f"; {answer.note}" if answer.note else "")
             + ")"
         )
+        sources += [f"#   {row}" for row in diff.splitlines()]
         if answer.status in (Status.DONE, Status.SKIPPED):
             return True
         outcome.status = answer.status if answer.status is not Status.FAILED else Status.FAILED
@@ -258,7 +264,10 @@ class StepRunner:
             return [], ""
         from relbook.params.bump import describe, plan_bump
 
-        bumps = plan_bump(run.repo, run.params.values["version"], run.rb.front_matter)
+        values = run.params.values
+        bumps = plan_bump(
+            run.repo, values["version"], run.rb.front_matter, values.get("previous_version")
+        )
         return bumps, f"bump {describe(bumps, run.repo)}" if bumps else ""
 
 
