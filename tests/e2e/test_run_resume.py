@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -125,13 +126,15 @@ def test_second_run_is_refused_at_once(counting, tmp_path: Path) -> None:
     first = spawn(*args, "--yes", env=_env(counters, marker, "30"))
     try:
         wait_for(lambda: lines(counters / "counter3") == 1, what="step 3 to start")
+        t0 = time.monotonic()
         second = relbook(*args, "--yes", env=_env(counters, marker))
-        waited = first.poll() is not None  # the first run's step sleeps 30 s: still going
+        took = time.monotonic() - t0
     finally:
         first.kill()
         first.communicate(timeout=5)
     assert second.returncode != 0
-    assert not waited, "the second run waited for the first to end instead of refusing"
+    # refused without waiting for the lock: the first run holds it for 30 s more
+    assert took < 15, f"refusal took {took:.2f}s"
     assert f"pid {first.pid}" in second.stderr
     assert f"host {socket.gethostname()}" in second.stderr
     assert "Traceback" not in second.stderr

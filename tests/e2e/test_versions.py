@@ -172,3 +172,60 @@ def test_zero_major_rules(tmp_path: Path, capsys) -> None:
     assert "implies a minor bump (0.x rules)" in capsys.readouterr().err
     assert run(rb, "--version", "auto", *args) == 0
     assert repo.origin_git("tag", "--list", "v0.5.0") == "v0.5.0"
+
+
+def test_a_notebook_relbook_rendered_into_the_repo_is_not_a_change(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb = write_runbook(tmp_path / "lib.md", RUNBOOK.replace("-am", "-m").replace(
+        "git commit", "git add . && git commit"))  # fmt: skip
+    notebook_path = origin_repo.path / "release.ipynb"
+    assert main(["render", "notebook", str(rb), "-o", str(notebook_path)]) == 0
+    foreign = origin_repo.path / "scratch.ipynb"
+    foreign.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    args = ["--version", "1.2.3", "--repo", origin_repo.path, "--records", tmp_path / "rec"]
+    assert run(rb, *args, "--yes") == 2  # a notebook relbook did not write is a change
+    assert "uncommitted changes" in capsys.readouterr().err
+    foreign.unlink()
+    assert run(rb, *args, "--yes") == 0
+    tree = origin_repo.origin_git("ls-tree", "-r", "--name-only", "v1.2.3").split()
+    assert "release.ipynb" not in tree and "VERSION" in tree
+    assert "/release.ipynb" in (origin_repo.path / ".git/info/exclude").read_text()
+
+
+@pytest.mark.slow
+def test_the_readme_papermill_route_word_for_word(origin_repo: Repo) -> None:
+    """README: render the notebook inside the repository, then run it with papermill."""
+    import datetime
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from relbook.params.blackout import BlackoutError, check_blackout
+    from relbook.parse import read_runbook
+    from tests.conftest import ROOT
+    from tests.e2e.runhelp import GUIDE
+
+    readme = (ROOT / "README.md").read_text()
+    render = re.search(r"`(relbook render notebook RUNBOOK \[-o release.ipynb\])`", readme)
+    route = re.search(r"^(papermill release\.ipynb out\.ipynb .*)$", readme, re.M)
+    assert render and route, "the README's papermill route moved: update this test"
+    try:
+        check_blackout(read_runbook(GUIDE), datetime.date.today().isoformat(), None)
+    except BlackoutError:
+        pytest.skip("today is inside the shipped guide's blackout window")
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+    origin_repo.commit("docs: the release guide", {"runbook.md": GUIDE.read_text()})
+    words = render.group(1).replace("RUNBOOK", "runbook.md").replace("[", "").replace("]", "")
+    for line in (words, route.group(1)):
+        got = subprocess.run(
+            line, shell=True, cwd=origin_repo.path, env=env, capture_output=True, text=True,
+            timeout=600,
+        )  # fmt: skip
+        assert got.returncode == 0, got.stdout + got.stderr
+    assert "Release v1.2.3" in origin_repo.origin_git("tag", "-n1", "v1.2.3")
+    assert origin_repo.origin_git("show", "v1.2.3:VERSION") == "1.2.3"
+    tree = origin_repo.origin_git("ls-tree", "-r", "--name-only", "v1.2.3").split()
+    assert not [name for name in tree if name.endswith(".ipynb")]

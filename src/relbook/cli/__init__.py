@@ -421,6 +421,19 @@ def _render_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exclude_from_repo(path: Path) -> None:
+    """A file relbook wrote inside a git work tree goes into its info/exclude."""
+    from relbook.params.gitfacts import git_out
+    from relbook.record.exclude import exclude
+
+    try:
+        code, top = git_out(str(path.resolve().parent), "rev-parse", "--show-toplevel")
+    except RelbookError:  # no git: nothing to keep out of it
+        return
+    if code == 0 and top.strip():
+        exclude(Path(top.strip()), path)
+
+
 def _render_notebook(args: argparse.Namespace) -> int:
     from relbook.notebook import notebook_text, release_notebook
 
@@ -433,6 +446,8 @@ def _render_notebook(args: argparse.Namespace) -> int:
     defaults = {k: v for k, v in defaults.items() if v}
     nb = release_notebook(rb, section=args.section or "", defaults=defaults)
     _emit(notebook_text(nb), args.output)
+    if args.output:
+        _exclude_from_repo(Path(args.output))
     return 0
 
 

@@ -220,18 +220,9 @@ def _flag(name: str) -> str:
 
 
 def exclude_records(repo: Path, records: Path) -> None:
-    """Keep a records directory inside the repo out of `git add .` (.git/info/exclude)."""
-    try:
-        rel = records.resolve().relative_to(repo.resolve())
-    except ValueError:
-        return
-    exclude = repo / ".git" / "info" / "exclude"
-    line = f"/{rel.as_posix()}/"
-    try:
-        text = exclude.read_text() if exclude.exists() else ""
-        if line not in text.split("\n"):
-            exclude.parent.mkdir(parents=True, exist_ok=True)
-            with open(exclude, "a") as f:
-                f.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
-    except OSError:
-        pass
+    """Keep a records directory inside the repo, and notebooks relbook wrote there, out of
+    `git add .` and the dirty check (.git/info/exclude)."""
+    from relbook.record.exclude import exclude, exclude_own_notebooks
+
+    exclude(repo, records, directory=True)
+    exclude_own_notebooks(repo)

@@ -65,6 +65,7 @@ class Recorder:
     def resume(self, state: State, plan: list[str], operator: str, section: str) -> None:
         """Continue the record `state` was replayed from; steps new to the plan are added."""
         self.open(state.events)
+        self._note_lost_attempts(state)
         self._append(
             {"event": "resume", "time": now_iso(), "operator": operator, "section": section}, True
         )
@@ -72,6 +73,20 @@ class Recorder:
         if new:
             self._append({"event": "plan-add", "steps": new}, True)
         self.state = replay(self.journal.events)
+
+    def _note_lost_attempts(self, state: State) -> None:
+        """Steps that were running when relbook died: their attempt ends here, with
+        what they printed and when they last printed it (the journal cannot know more)."""
+        log = self.output_log.path
+        for step_id in state.running:
+            event: dict[str, Any] = {"event": "attempt-lost", "step": step_id, "time": now_iso()}
+            span = lost_output(log, step_id)
+            if span:
+                event["log_bytes"] = list(span)
+                event["output"] = self.masker.mask(read_span(log, span)[-4096:])
+                mtime = log.stat().st_mtime
+                event["last_output"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(mtime))
+            self._append(event)
 
     # -- during the run ----------------------------------------------------------------
     def start(self, step_id: str, started: str, token: str) -> None:
@@ -99,7 +114,7 @@ class Recorder:
         self.hooks.on_outcome(outcome, self.masker.mask)
         for name in MASKED_FIELDS:
             setattr(outcome, name, self.masker.mask(getattr(outcome, name)))
-        self._append({"event": "outcome", "outcome": outcome_to_dict(outcome)})
+        self._append({"event": "outcome", "time": now_iso(), "outcome": outcome_to_dict(outcome)})
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
             self.state.running.remove(outcome.step_id)
