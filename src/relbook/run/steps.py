@@ -7,9 +7,9 @@ engine of tabletop drills) has its shell steps shown and answered instead.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import guard_for, guarded
@@ -61,7 +61,7 @@ class StepRunner:
             return self.end(outcome)
         if interrupted and step.kind is Kind.SHELL and not self._rerun_ok(step):
             raise Paused(messages.interrupted_step(run.rb.path, step))
-        self.token = uuid.uuid4().hex  # marks the step's processes (found after a crash)
+        self.token = os.urandom(16).hex()  # marks the step's processes (found after a crash)
         run.recorder.start(step.id, outcome.started, self.token)
         if step.kind is not Kind.SHELL:
             apply_answer(outcome, run.answers.answer(step, outcome.text))
@@ -131,9 +131,9 @@ class StepRunner:
                 if not self._instruction(step, segment[0], instructions, sources, outcome):
                     break
                 continue
-            script, line_map = self.script(segment, resuming)
+            script, line_map, marks = self.script(segment, resuming)
             sources.append(script)
-            ex = self._execute(script, line_map, step)
+            ex = self._execute(script, line_map, step, marks)
             outputs.append(ex.output)
             apply_execution(outcome, ex, line_map)
             if outcome.status is not Status.DONE:
@@ -155,11 +155,12 @@ class StepRunner:
             capture_output=True,
         ).returncode
 
-    def script(self, parts: list[Part], resuming: bool) -> tuple[str, list[int]]:
-        """Bash for a run of commands (what runs is what the record shows), and the
-        script-line -> Markdown-line map."""
+    def script(self, parts: list[Part], resuming: bool) -> tuple[str, list[int], list[int]]:
+        """Bash for a run of commands (what runs is what the record shows), the
+        script-line -> Markdown-line map, and the script lines where commands begin."""
         lines: list[str] = []
         line_map: list[int] = []
+        marks: list[int] = []
         for part in parts:
             src = self.run.bash(part.source, part.line)
             guard = guard_for(src) if resuming else None
@@ -168,12 +169,15 @@ class StepRunner:
             for comment in part.comment.split("\n") if part.comment else []:
                 lines.append(f"# {comment}")
                 line_map.append(part.line)
+            marks.append(len(lines) + 1)
             for i, text in enumerate(src.split("\n")):
                 lines.append(text)
                 line_map.append(part.line + min(i, part.source.count("\n")))
-        return "\n".join(lines), line_map
+        return "\n".join(lines), line_map, marks
 
-    def _execute(self, script: str, line_map: list[int], step: Step) -> Execution:
+    def _execute(
+        self, script: str, line_map: list[int], step: Step, marks: list[int] | None = None
+    ) -> Execution:
         run = self.run
         shown: set[int] = set()
 
@@ -193,6 +197,7 @@ class StepRunner:
             on_line=on_line,
             on_started=run.recorder.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
+            marks=marks,
         )
 
     def _display(self, step: Step, line: int) -> str:
