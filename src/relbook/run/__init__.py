@@ -14,15 +14,15 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from relbook.bash.effects import is_destructive, touches_remote
 from relbook.engines import Engine, LocalEngine, kill_marked
-from relbook.errors import ParamError
-from relbook.model import Outcome, Part, Runbook, Status, Step
+from relbook.errors import ParamError, RelbookError
+from relbook.model import Outcome, Runbook, Status, Step
 from relbook.params import Params, parse_version, render_shell, render_text
 from relbook.record import RecordPaths, State, read_journal, replay
 from relbook.record.mask import Masker
 from relbook.run.answers import Answer, AnswerPolicy, RiskGate, load_answers, parse_answer
 from relbook.run.drive import STOPS, drive, exit_code, stop_message
+from relbook.run.dryrun import dry_run
 from relbook.run.flow import not_applicable, operator_name, plan_steps, step_hash
 from relbook.run.hooks import NoHooks, RunHooks
 from relbook.run.options import UI, RunOptions, RunResult
@@ -147,7 +147,7 @@ class Runner:
             self.head_at_start = self.preflight.check_repo()
             self.recorder.begin(self._meta(params), ids)
         else:
-            self.recorder.resume(state, ids, self.operator, self.opts.section)
+            self.recorder.resume(state, ids, self.operator, self.opts.section, self.opts.ci)
         for step_id in self.state.running:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
@@ -162,7 +162,7 @@ class Runner:
         self.locate()
         if self.opts.dry_run:
             _, steps, _ = self.bind()
-            return self._dry_run(steps)
+            return dry_run(self, steps)
         with self.lock():
             return drive(self)
 
@@ -175,6 +175,44 @@ class Runner:
         self.hooks.before_step(step)
         self.steps.run_step(n, total, step)
         return self.state.outcomes.get(step.id)
+
+    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
+        """The planned steps this invocation runs, numbered in the plan: all of them, or
+        those of `--job` (earlier steps must be finished; the ones that do not apply to
+        this release, whose jobs were skipped, are recorded on the way)."""
+        numbered = list(enumerate(steps, 1))
+        if not self.opts.job:
+            return numbered
+        from relbook.run.ci import job_range
+
+        first, last = job_range(self.opts.job, steps)
+        todo = []
+        for n, step in numbered[:first]:
+            done = self.state.outcomes.get(step.id)
+            if done and done.status.finished:
+                continue
+            if not not_applicable(step, self.params):
+                self.close("incomplete")
+                raise RelbookError(
+                    f"step {step.id!r} comes before this job's steps and is not finished; "
+                    "run the job that does it first",
+                    path=self.rb.path,
+                    line=step.line,
+                )
+            todo.append((n, step))
+        return todo + numbered[first : last + 1]
+
+    def job_done(self) -> bool:
+        """With --job: every step up to the job's last one has finished."""
+        if not self.opts.job:
+            return False
+        from relbook.run.ci import job_range
+
+        _, last = job_range(self.opts.job, self.plan)
+        return all(
+            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
+            for s in self.plan[: last + 1]
+        )
 
     def natural_result(self) -> str:
         """done when every planned step finished, else incomplete."""
@@ -303,48 +341,9 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": mask(self.opts.command),
+            **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
-
-    # -- dry run -------------------------------------------------------------------------
-    def _dry_run(self, steps: list[Step]) -> RunResult:
-        total = len(steps)
-        for n, step in enumerate(steps, 1):
-            flags = []
-            why = not_applicable(step, self.params)
-            if why:
-                flags.append(f"not applicable: {why}")
-            if step.optional:
-                flags.append("optional")
-            self.ui.info(
-                f"[{n}/{total}] {step.section} > {self.text(step)}"
-                f"  ({self.rb.path}:{step.line})" + (f"  [{'; '.join(flags)}]" if flags else "")
-            )
-            for detail in step.details:
-                self.ui.info(f"    - {self.fill(detail, step.line)}")
-            for part in step.parts:
-                self.ui.info(self._dry_part(part))
-        self.ui.info("dry run: nothing was executed and no record was written")
-        return RunResult(0, None)
-
-    def _dry_part(self, part: Part) -> str:
-        if part.kind == "instruction":
-            bumps, automation = self.steps.bumps(part)
-            how = f"relbook can {automation}" if automation else "asked like a manual step"
-            diff = "".join(b.diff(self.repo) for b in bumps)
-            rows = [f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"]
-            return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
-        text = self.fill(part.source, part.line)
-        marks = [
-            m
-            for m, hit in (
-                ("remote", touches_remote(part.source)),
-                ("destructive", is_destructive(part.source)),
-            )
-            if hit
-        ]
-        tag = f"  [{', '.join(marks)}]" if marks else ""
-        return f"    $ {self.masker.mask(text)}{tag}  ({self.rb.path}:{part.line})"
 
 
 def _now() -> str:

@@ -74,7 +74,7 @@ def drive(
     try:
         if steps is None:
             plan = runner.begin()
-            steps = [(n, s, len(plan)) for n, s in enumerate(plan, 1)]
+            steps = [(n, s, len(plan)) for n, s in runner.job_steps(plan)]
         for n, step, total in steps:
             runner.execute(step, n, total)
     except (Paused, Interrupted, StepFailed) as e:
@@ -93,7 +93,7 @@ def drive(
     if close:
         runner.close(word(runner.natural_result()))
     state = runner.state
-    code = exit_code(state.result) if close else EXIT_DONE
+    code = EXIT_DONE if not close or runner.job_done() else exit_code(state.result)
     return RunResult(code, runner.paths.notebook, state)
 
 

@@ -48,6 +48,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    job: str = ""  # one job of an exported workflow: "begin", or steps "FIRST..LAST"
+    ci: dict[str, str] = field(default_factory=dict)  # the CI run (url, job, attempt)
     allow_bump: str = ""  # release a smaller bump than the history implies ...
     bump_reason: str = ""  # ... for this recorded reason
 

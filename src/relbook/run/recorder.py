@@ -62,13 +62,14 @@ class Recorder:
         self._append({"event": "begin", "time": now_iso(), "meta": meta, "plan": plan}, True)
         self.state = replay(self.journal.events)
 
-    def resume(self, state: State, plan: list[str], operator: str, section: str) -> None:
+    def resume(
+        self, state: State, plan: list[str], operator: str, section: str, ci: dict[str, str]
+    ) -> None:
         """Continue the record `state` was replayed from; steps new to the plan are added."""
         self.open(state.events)
         self._note_lost_attempts(state)
-        self._append(
-            {"event": "resume", "time": now_iso(), "operator": operator, "section": section}, True
-        )
+        event = {"event": "resume", "time": now_iso(), "operator": operator, "section": section}
+        self._append({**event, **({"ci": dict(ci)} if ci else {})}, True)
         new = [i for i in plan if i not in state.plan]
         if new:
             self._append({"event": "plan-add", "steps": new}, True)

@@ -8,7 +8,6 @@ engine of tabletop drills) has its shell steps shown and answered instead.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from relbook.record import now_iso
 from relbook.run import messages
 from relbook.run.answers import apply_answer
 from relbook.run.flow import not_applicable, step_hash
+from relbook.run.options import Answer
 
 if TYPE_CHECKING:
     from relbook.run.context import RunContext
@@ -220,14 +220,16 @@ class StepRunner:
         from relbook.params.bump import apply_bump
 
         run = self.run
-        bumps, automation = self.bumps(part)
+        bumps, automation = version_bumps(run, part)
         key = f"{step.id}@{part.line}"
         fake = Step(
             id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
         )
         answer = run.answers.answer(fake, part.source, key=key, automation=automation)
         diff = ""
-        if answer.automate and bumps:
+        if answer.automate and not bumps:  # never recorded as done when nothing was done
+            answer = Answer(Status.PENDING, reason="relbook cannot automate it: no version file")
+        if answer.automate:
             apply_bump(bumps)
             diff = "".join(b.diff(run.repo) for b in bumps)
             for row in diff.splitlines():
@@ -262,18 +264,19 @@ class StepRunner:
             outcome.extra["waiting_for"] = {"key": key, "text": part.source, "line": part.line}
         return False
 
-    def bumps(self, part: Part) -> tuple[list[Any], str]:
-        """The version files an instruction about versions can bump, and how to say so."""
-        run = self.run
-        if not re.search(r"\bversion", part.source, re.I) or not run.git_repo():
-            return [], ""
-        from relbook.params.bump import describe, plan_bump
 
-        values = run.params.values
-        bumps = plan_bump(
-            run.repo, values["version"], run.rb.front_matter, values.get("previous_version")
-        )
-        return bumps, f"bump {describe(bumps, run.repo)}" if bumps else ""
+def version_bumps(run: RunContext, part: Part) -> tuple[list[Any], str]:
+    """The version files an instruction about versions can bump, and how to say so."""
+    from relbook.params.bump import about_versions, describe, plan_bump
+
+    if not about_versions(part.source) or not run.git_repo():
+        return [], ""
+
+    values = run.params.values
+    bumps = plan_bump(
+        run.repo, values["version"], run.rb.front_matter, values.get("previous_version")
+    )
+    return bumps, f"bump {describe(bumps, run.repo)}" if bumps else ""
 
 
 def apply_execution(outcome: Outcome, ex: Execution, line_map: list[int]) -> None:
