@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from relbook.engines import Engine, LocalEngine, kill_marked
-from relbook.errors import ParamError, RelbookError
+from relbook.errors import ParamError
 from relbook.model import Outcome, Runbook, Status, Step
-from relbook.params import Params, parse_version, render_shell, render_text
+from relbook.params import Computed, Params, env_name, parse_version, render_shell, render_text
+from relbook.params.check import check_runbook
 from relbook.record import RecordPaths, State, read_journal, replay
 from relbook.record.mask import Masker
+from relbook.run import signals
 from relbook.run.answers import Answer, AnswerPolicy, RiskGate, load_answers, parse_answer
 from relbook.run.drive import STOPS, drive, exit_code, stop_message
 from relbook.run.dryrun import dry_run
-from relbook.run.flow import not_applicable, operator_name, plan_steps, step_hash
+from relbook.run.flow import operator_name, plan_steps, step_hash
 from relbook.run.hooks import NoHooks, RunHooks
 from relbook.run.options import UI, RunOptions, RunResult
 from relbook.run.preflight import Preflight
@@ -63,7 +65,7 @@ class Runner:
     ) -> None:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
-        self.engine: Engine = engine or LocalEngine()
+        self.engine: Engine = engine or _local_engine()
         self.hooks: RunHooks = hooks or NoHooks()
         self.repo = str(Path(opts.repo).resolve())
         self.operator = operator_name(opts.operator, self.repo)
@@ -75,6 +77,7 @@ class Runner:
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
         self.plan: list[Step] = []  # the planned steps, once begun
+        self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
         self.answers = AnswerPolicy(
             opts, ui, self.operator, hooks=self.hooks, sync=self._sync, fill=self.fill
@@ -129,7 +132,10 @@ class Runner:
     def bind(self) -> tuple[Params, list[Step], State | None]:
         """prepare(), then the run's environment, masker and what the record shows of steps."""
         params, steps, state = self.prepare()
-        env = {**os.environ, **self.opts.env, **params.env()}
+        # every problem of the whole runbook, before its first step; fills `computed`
+        self.computed = Computed({env_name(n) for n in params.values})
+        check_runbook(self.rb, params, self.computed)
+        env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.recorder.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
         self.params = params
@@ -163,7 +169,7 @@ class Runner:
         if self.opts.dry_run:
             _, steps, _ = self.bind()
             return dry_run(self, steps)
-        with self.lock():
+        with signals.stopping_signals(), self.lock():
             return drive(self)
 
     def execute(self, step: Step, n: int, total: int) -> Outcome | None:
@@ -175,44 +181,6 @@ class Runner:
         self.hooks.before_step(step)
         self.steps.run_step(n, total, step)
         return self.state.outcomes.get(step.id)
-
-    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
-        """The planned steps this invocation runs, numbered in the plan: all of them, or
-        those of `--job` (earlier steps must be finished; the ones that do not apply to
-        this release, whose jobs were skipped, are recorded on the way)."""
-        numbered = list(enumerate(steps, 1))
-        if not self.opts.job:
-            return numbered
-        from relbook.run.ci import job_range
-
-        first, last = job_range(self.opts.job, steps)
-        todo = []
-        for n, step in numbered[:first]:
-            done = self.state.outcomes.get(step.id)
-            if done and done.status.finished:
-                continue
-            if not not_applicable(step, self.params):
-                self.close("incomplete")
-                raise RelbookError(
-                    f"step {step.id!r} comes before this job's steps and is not finished; "
-                    "run the job that does it first",
-                    path=self.rb.path,
-                    line=step.line,
-                )
-            todo.append((n, step))
-        return todo + numbered[first : last + 1]
-
-    def job_done(self) -> bool:
-        """With --job: every step up to the job's last one has finished."""
-        if not self.opts.job:
-            return False
-        from relbook.run.ci import job_range
-
-        _, last = job_range(self.opts.job, self.plan)
-        return all(
-            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
-            for s in self.plan[: last + 1]
-        )
 
     def natural_result(self) -> str:
         """done when every planned step finished, else incomplete."""
@@ -280,7 +248,12 @@ class Runner:
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
         return render_shell(
-            source, self.params, path=self.rb.path, line=line, example=self.rb.example_version
+            source,
+            self.params,
+            path=self.rb.path,
+            line=line,
+            example=self.rb.example_version,
+            computed=self.computed,
         )
 
     def text(self, step: Step) -> str:
@@ -344,6 +317,12 @@ class Runner:
             **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
+
+
+def _local_engine() -> LocalEngine:
+    engine = LocalEngine()
+    engine.interruptible = signals.interruptible  # a stopping signal may end a step's wait
+    return engine
 
 
 def _now() -> str:

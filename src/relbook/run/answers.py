@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.errors import RelbookError
 from relbook.model import Kind, Outcome, Status, Step
-from relbook.run import messages
+from relbook.run import messages, signals
 from relbook.run.options import Answer
 
 if TYPE_CHECKING:
@@ -74,9 +74,10 @@ class AnswerPolicy:
         if self.ui.interactive:
             self.sync()  # what is done so far is on disk before a person is waited for
             shown = replace(step, details=tuple(self.fill(d, step.line) for d in step.details))
-            return self.ui.ask(
-                shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
-            )
+            with signals.interruptible():  # a stopping signal may end the wait
+                return self.ui.ask(
+                    shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
+                )
         return Answer(Status.PENDING)
 
 
@@ -111,7 +112,9 @@ class RiskGate:
         lines = ", ".join(str(c.line) for c in risky)
         if self.ui.interactive:
             self.sync()
-            if self.ui.confirm(messages.risky(step, lines)):
+            with signals.interruptible():
+                confirmed = self.ui.confirm(messages.risky(step, lines))
+            if confirmed:
                 return True
             outcome.extra["declined"] = True  # not now: the run stops here and asks again
         outcome.status = Status.PENDING

@@ -7,6 +7,7 @@ the record says and the exit status.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from relbook.errors import Interrupted, Paused, RecordError, RelbookError, StepFailed
 from relbook.model import Step
 from relbook.run import messages
+from relbook.run.ci import job_finished, job_steps
 from relbook.run.options import RunResult
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ def exit_code(result: str) -> int:
 def stop_message(error: BaseException) -> str:
     """How the CLI says why the run stopped."""
     if isinstance(error, Interrupted):
-        return f"relbook: {messages.INTERRUPTED}"
+        return f"relbook: {messages.stopped_by(error.signum)}; {messages.INTERRUPTED}"
     stop = stop_of(error)
     return f"relbook: {stop.label if stop else 'error'}: {error}"
 
@@ -74,13 +76,14 @@ def drive(
     try:
         if steps is None:
             plan = runner.begin()
-            steps = [(n, s, len(plan)) for n, s in runner.job_steps(plan)]
+            steps = [(n, s, len(plan)) for n, s in job_steps(runner, plan)]
         for n, step, total in steps:
             runner.execute(step, n, total)
     except (Paused, Interrupted, StepFailed) as e:
         return _stopped(runner, e, word)
-    except KeyboardInterrupt:  # Ctrl-C at a prompt (a running step is handled inside)
-        return _stopped(runner, Interrupted("interrupted"), word)
+    except KeyboardInterrupt as e:  # Ctrl-C or a stopping signal outside a running step
+        signum = getattr(e, "signum", signal.SIGINT)
+        return _stopped(runner, Interrupted("interrupted", signum=signum), word)
     except RecordError as e:
         if not runner.abandon():
             raise
@@ -93,11 +96,13 @@ def drive(
     if close:
         runner.close(word(runner.natural_result()))
     state = runner.state
-    code = EXIT_DONE if not close or runner.job_done() else exit_code(state.result)
+    done = not close or job_finished(runner.opts.job, state, runner.plan)
+    code = EXIT_DONE if done else exit_code(state.result)
     return RunResult(code, runner.paths.notebook, state)
 
 
 def _stopped(runner: RunContext, error: RelbookError, word: Callable[[str], str]) -> RunResult:
     stop = STOPS[type(error)]
     runner.close(word(stop.result))
-    return RunResult(stop.code, runner.paths.notebook, runner.state, error=error)
+    code = getattr(error, "exit_code", stop.code)  # 128 + the signal for an interrupted run
+    return RunResult(code, runner.paths.notebook, runner.state, error=error)

@@ -57,4 +57,9 @@ def risky(step: Step, lines: str) -> str:
     return f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
 
 
-INTERRUPTED = "interrupted; the record shows where. Run the same command to resume."
+INTERRUPTED = "the record shows where. Run the same command to resume."
+
+
+def stopped_by(signum: int) -> str:
+    """How relbook says it was stopped by a signal."""
+    return {15: "terminated (SIGTERM)", 1: "hung up (SIGHUP)"}.get(signum, "interrupted")

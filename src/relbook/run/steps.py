@@ -8,6 +8,7 @@ engine of tabletop drills) has its shell steps shown and answered instead.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from relbook.engines import TRACE_FD_VAR, Execution
 from relbook.errors import Interrupted, Paused, RecordError, StepFailed
 from relbook.model import Kind, Outcome, Part, Status, Step
 from relbook.record import now_iso
-from relbook.run import messages
+from relbook.run import messages, signals
 from relbook.run.answers import apply_answer
 from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
@@ -49,6 +50,7 @@ class StepRunner:
 
     def run_step(self, n: int, total: int, step: Step) -> None:
         """Run `step`, record its outcome; raises when the run must stop there."""
+        signals.check()  # a signal held back while the record was written stops here
         run = self.run
         state = run.recorder.state
         interrupted = step.id in state.running
@@ -82,7 +84,7 @@ class StepRunner:
                 path=str(run.paths.base / outcome.log),
             )
         if outcome.status is Status.INTERRUPTED:
-            raise Interrupted("interrupted")
+            raise Interrupted("interrupted", signum=signals.received() or signal.SIGINT)
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
             msg = messages.failed(
                 run.rb.path, outcome, str(run.paths.notebook), run.masker.mask(run.opts.command)
@@ -95,9 +97,10 @@ class StepRunner:
         opts, ui = self.run.opts, self.run.ui
         if opts.rerun_interrupted or opts.yes:
             return True
-        return ui.interactive and ui.confirm(
-            f"step {step.id} was running when relbook stopped. Re-run it?"
-        )
+        if not ui.interactive:
+            return False
+        with signals.interruptible():  # a stopping signal may end the wait for the operator
+            return ui.confirm(f"step {step.id} was running when relbook stopped. Re-run it?")
 
     # -- shell steps --------------------------------------------------------------------
     def _walk_through(self, step: Step, outcome: Outcome) -> None:
