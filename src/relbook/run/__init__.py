@@ -30,6 +30,7 @@ from relbook.run.hooks import NoHooks, RunHooks
 from relbook.run.options import UI, RunOptions, RunResult
 from relbook.run.preflight import Preflight
 from relbook.run.recorder import Recorder, left_running, lost_output, read_span, seconds_since
+from relbook.run.session import SessionEngine, restore_session
 from relbook.run.steps import StepRunner
 
 __all__ = [
@@ -65,9 +66,9 @@ class Runner:
     ) -> None:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
-        self.engine: Engine = engine or _local_engine()
-        self.hooks: RunHooks = hooks or NoHooks()
         self.repo = str(Path(opts.repo).resolve())
+        self.engine: Engine = engine or _local_engine(self.repo)
+        self.hooks: RunHooks = hooks or NoHooks()
         self.operator = operator_name(opts.operator, self.repo)
         self.preflight = Preflight(rb, opts, ui, self.repo, self.version)
         self.recorder: Recorder | None = None
@@ -158,6 +159,8 @@ class Runner:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
         self.recorder.write(force=True)
+        if hasattr(self.engine, "session"):
+            restore_session(self)
         self.ui.info(f"record: {self.paths.notebook}")
         self.plan = steps
         return steps
@@ -319,8 +322,8 @@ class Runner:
         }
 
 
-def _local_engine() -> LocalEngine:
-    engine = LocalEngine()
+def _local_engine(repo: str) -> Engine:
+    engine = SessionEngine(LocalEngine(), repo)  # one session for all steps
     engine.interruptible = signals.interruptible  # a stopping signal may end a step's wait
     return engine
 

@@ -21,6 +21,7 @@ from relbook.run import messages, signals
 from relbook.run.answers import apply_answer
 from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
+from relbook.run.session import run_in_session
 
 if TYPE_CHECKING:
     from relbook.run.context import RunContext
@@ -70,7 +71,12 @@ class StepRunner:
         elif not run.engine.executes:
             self._walk_through(step, outcome)
         else:
-            self._shell(step, outcome, interrupted or earlier is not None)
+            resuming = interrupted or earlier is not None
+            shell = lambda: self._shell(step, outcome, resuming)  # noqa: E731
+            if hasattr(run.engine, "session"):
+                run_in_session(run, step, outcome, shell)
+            else:
+                shell()
         self.end(outcome)
 
     def end(self, outcome: Outcome) -> None:
