@@ -58,7 +58,7 @@ def notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def outcomes(nb: nbformat.NotebookNode) -> dict[str, dict]:
-    """Step id -> the outcome of its cell (a shell step's output as the cell shows it)."""
+    """Step id -> the outcome of its cell (metadata, with the cell's source and output)."""
     from relbook.record import cell_outcome
 
     out = {}
