@@ -17,8 +17,8 @@ from typing import Any
 from relbook.engines import Engine, LocalEngine, kill_marked
 from relbook.errors import ParamError
 from relbook.model import Outcome, Runbook, Status, Step
-from relbook.params import Computed, Params, env_name, parse_version, render_shell, render_text
-from relbook.params.check import check_runbook
+from relbook.params import Computed, Params, parse_version, render_shell, render_text
+from relbook.params.check import checked_variables
 from relbook.record import RecordPaths, State, read_journal, replay
 from relbook.record.mask import Masker
 from relbook.run import signals
@@ -133,9 +133,7 @@ class Runner:
     def bind(self) -> tuple[Params, list[Step], State | None]:
         """prepare(), then the run's environment, masker and what the record shows of steps."""
         params, steps, state = self.prepare()
-        # every problem of the whole runbook, before its first step; fills `computed`
-        self.computed = Computed({env_name(n) for n in params.values})
-        check_runbook(self.rb, params, self.computed)
+        self.computed = checked_variables(self.rb, params)  # the whole runbook, up front
         env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.recorder.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
