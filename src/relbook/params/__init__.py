@@ -420,7 +420,10 @@ def _render_shell(
     values = _values_or_fail(text, params, path, line)
     check_names(text, values, path, line)
     exprs: list[tuple[str, Any]] = []
-    rendered = _jinja(wrap_outputs(text, values), values, path, line, mark=mark_outputs(exprs))
+    mark = mark_outputs(exprs)
+    rendered = _plain(text, values, mark)
+    if rendered is None:
+        rendered = _jinja(wrap_outputs(text, values), values, path, line, mark=mark)
     pieces: list[str] = []
     env: dict[str, str] = {}
     last = 0
@@ -451,7 +454,31 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
     return dict(params.values)
 
 
+_PLAIN_EXPR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _plain(text: str, values: dict[str, Any], mark: Any = None) -> str | None:
+    """`text` filled without jinja2 when every placeholder in it is a bare name (no
+    filter, no statement, no comment): jinja2 renders those as str(value) (or, for
+    shell, `mark`'s sentinel), and an unknown name stays as written. None when
+    jinja2 is needed."""
+    if "{%" in text or "{#" in text or "{{" in _PLAIN_EXPR.sub("", text):
+        return None
+    if any(not isinstance(v, (str, int)) or isinstance(v, bool) for v in values.values()):
+        return None
+
+    def fill(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in values:
+            return m.group(0)
+        return mark(name, values[name]) if mark is not None else str(values[name])
+
+    return _PLAIN_EXPR.sub(fill, text)
+
+
 def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
+    if mark is None and (done := _plain(text, values)) is not None:
+        return done  # importing and compiling a template costs more than a trivial step
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 

