@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.errors import ParamError, RelbookError, TemplateError
 from relbook.model import Kind, Placeholder
+from relbook.params.plain import fill_plain as _plain
 from relbook.params.quoting import (
     _JINJA_EXPR,
     CONSTRAINED,
@@ -452,28 +453,6 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
             }.get(name, "no value given")
             raise ParamError(f"uses {name}, which is unknown: {why}", path=path, line=line)
     return dict(params.values)
-
-
-_PLAIN_EXPR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-
-
-def _plain(text: str, values: dict[str, Any], mark: Any = None) -> str | None:
-    """`text` filled without jinja2 when every placeholder in it is a bare name (no
-    filter, no statement, no comment): jinja2 renders those as str(value) (or, for
-    shell, `mark`'s sentinel), and an unknown name stays as written. None when
-    jinja2 is needed."""
-    if "{%" in text or "{#" in text or "{{" in _PLAIN_EXPR.sub("", text):
-        return None
-    if any(not isinstance(v, (str, int)) or isinstance(v, bool) for v in values.values()):
-        return None
-
-    def fill(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name not in values:
-            return m.group(0)
-        return mark(name, values[name]) if mark is not None else str(values[name])
-
-    return _PLAIN_EXPR.sub(fill, text)
 
 
 def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
