@@ -76,3 +76,28 @@ class Terminated(KeyboardInterrupt):
         super().__init__(signum)
         self.signum = signum
         self.exit_code = 128 + signum
+
+
+def decode_utf8(data: bytes, path: str, what: str = "") -> str:
+    """`data` (the contents of `path`) as text; bytes that are not UTF-8 are a RelbookError
+    at their line, never a traceback."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        prefix = f"{what}: " if what else ""
+        raise RelbookError(
+            f"{prefix}not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+
+
+def check_utf8_argument(option: str, value: str) -> None:
+    """An argument holding bytes that are not UTF-8 (surrogate escapes) is refused."""
+    bad = next((c for c in value if "\udc80" <= c <= "\udcff"), None)
+    if bad is not None:
+        raise RelbookError(
+            f"{option}: not UTF-8 text (byte 0x{ord(bad) - 0xDC00:02x} at character "
+            f"{value.index(bad) + 1}); pass UTF-8"
+        )

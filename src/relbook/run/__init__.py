@@ -21,6 +21,7 @@ from relbook.errors import (
     RecordError,
     RelbookError,
     StepFailed,
+    decode_utf8,
 )
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
 from relbook.params import Params, bind, parse_version, render_shell, render_text
@@ -1113,7 +1114,7 @@ def load_answers(path: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(decode_utf8(Path(path).read_bytes(), path, "answers")) or {}
     except OSError as e:
         raise RelbookError(f"cannot read answers: {e.strerror}", path=path) from None
     except yaml.YAMLError as e:
