@@ -21,9 +21,9 @@ GUIDE = "# R\n\n- [ ] Announce\n\n```bash\ntouch RAN\n```\n"
 @pytest.mark.parametrize("option", ["--description", "--operator"])
 def test_non_utf8_argument_is_exit_2(option: str, origin_repo: Repo, tmp_path: Path):
     guide = write_runbook(tmp_path / "g.md", GUIDE)
-    argv = [sys.executable.encode(), b"-m", b"relbook", b"run", str(guide).encode(),
-            b"--version", b"1.2.3", b"--repo", str(origin_repo.path).encode(), b"--yes",
-            b"--records", str(tmp_path / "rec").encode(), option.encode(), b"bad \xff byte"]  # fmt: skip
+    words = [sys.executable, "-m", "relbook", "run", guide, "--version", "1.2.3", "--yes",
+             "--repo", origin_repo.path, "--records", tmp_path / "rec", option]  # fmt: skip
+    argv = [str(w).encode() for w in words] + [b"bad \xff byte"]
     out = subprocess.run(argv, capture_output=True, env=env(), timeout=60)
     err = out.stderr.decode()
     assert out.returncode == 2, err
