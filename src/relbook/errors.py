@@ -93,11 +93,14 @@ def decode_utf8(data: bytes, path: str, what: str = "") -> str:
         ) from None
 
 
-def check_utf8_argument(option: str, value: str) -> None:
-    """An argument holding bytes that are not UTF-8 (surrogate escapes) is refused."""
-    bad = next((c for c in value if "\udc80" <= c <= "\udcff"), None)
-    if bad is not None:
-        raise RelbookError(
-            f"{option}: not UTF-8 text (byte 0x{ord(bad) - 0xDC00:02x} at character "
-            f"{value.index(bad) + 1}); pass UTF-8"
-        )
+def check_utf8_arguments(args: dict[str, object]) -> None:
+    """Arguments holding bytes that are not UTF-8 (surrogate escapes) are refused."""
+    for name, value in args.items():
+        for text in value if isinstance(value, list) else [value]:
+            s = text if isinstance(text, str) else ""
+            bad = next((c for c in s if "\udc80" <= c <= "\udcff"), None)
+            if bad is not None:
+                raise RelbookError(
+                    f"--{name.replace('_', '-')}: not UTF-8 text (byte 0x{ord(bad) - 0xDC00:02x}"
+                    f" at character {s.index(bad) + 1}); pass UTF-8"
+                )
