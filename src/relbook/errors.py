@@ -60,3 +60,9 @@ class Interrupted(RelbookError):
     """The operator pressed Ctrl-C or quit (exit 130)."""
 
     exit_code = 130
+
+
+class Tampered(RelbookError):
+    """A record does not match its journal (edited, truncated, replaced)."""
+
+    exit_code = 1

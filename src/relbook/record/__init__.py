@@ -374,7 +374,14 @@ class NotebookWriter:
 
 def _record_meta(state: State) -> dict[str, Any]:
     history = run_history(state.events)
-    return {**state.meta, "result": state.result, "schema": SCHEMA, "history": history}
+    head = state.events[-1].get("h", "") if state.events else ""
+    return {
+        **state.meta,
+        "result": state.result,
+        "schema": SCHEMA,
+        "history": history,
+        "journal_head": head,  # the journal event this notebook was built from
+    }
 
 
 def _summary_cell(meta: dict[str, Any], state: State) -> dict[str, Any]:
