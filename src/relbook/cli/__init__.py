@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from relbook import __version__
+from relbook.cli import tamper
 from relbook.errors import RelbookError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -317,12 +318,10 @@ def _add_render_notebook(kinds: Any) -> None:
 
 
 def _render_common(p: argparse.ArgumentParser) -> None:
-    from relbook.cli.tamper import force_arg
-
     p.add_argument(
         "--templates", metavar="DIR", help="directory of templates overriding the shipped ones"
     )
-    force_arg(p)
+    tamper.force_arg(p)
     _output_arg(p)
 
 
@@ -351,10 +350,8 @@ def _render_checklist(args: argparse.Namespace) -> int:
             date=args.date,
             check_tags=False,
         )
-    from relbook.cli.tamper import banner
-
     text = render_checklist(rb, params, record, templates=args.templates)
-    _emit(banner(text, getattr(args, "tampered", [])), args.output)
+    _emit(tamper.banner(text, getattr(args, "tampered", [])), args.output)
     return 0
 
 
@@ -362,12 +359,11 @@ def _record_arg(args: argparse.Namespace, rb: Any) -> Any:
     """The record given with --record, checked against the runbook and --version."""
     if not args.record:
         return None
-    from relbook.cli.tamper import authentic
     from relbook.params import parse_version
     from relbook.record import read_record
     from relbook.render import check_record_matches
 
-    args.tampered = authentic(args.record, args.force)
+    args.tampered = tamper.authentic(args.record, args.force)
     record = read_record(args.record)
     check_record_matches(rb, record)
     have = str(record.params.get("version", ""))
@@ -389,10 +385,8 @@ def _render_notes(args: argparse.Namespace) -> int:
         templates=args.templates,
         record=_record_arg(args, rb),
     )
-    from relbook.cli.tamper import banner
-
     ctx = notes_context(rb, opts)
-    text = banner(render_notes(rb, opts, ctx), getattr(args, "tampered", []))
+    text = tamper.banner(render_notes(rb, opts, ctx), getattr(args, "tampered", []))
     if args.changelog:
         from relbook.render import update_changelog
 
@@ -422,15 +416,14 @@ def _emit(text: str, output: str | None, detail: str = "") -> None:
 
 
 def _render_report(args: argparse.Namespace) -> int:
-    from relbook.cli.tamper import authentic, banner
     from relbook.record import read_record
     from relbook.render import render_report
 
     record = read_record(args.record)
-    tampered = authentic(args.record, args.force)
+    tampered = tamper.authentic(args.record, args.force)
     runbook = resolve_runbook(args.runbook) if args.runbook else None
     page = render_report(record, runbook=runbook, templates=args.templates)
-    _emit(banner(page, tampered, html=True), args.output)
+    _emit(tamper.banner(page, tampered, html=True), args.output)
     return 0
 
 
@@ -822,9 +815,7 @@ def _add_metrics(sub: Any) -> None:
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--svg", metavar="FILE", help="also write a chart of releases per month")
-    from relbook.cli.tamper import force_arg
-
-    force_arg(p)
+    tamper.force_arg(p)
 
 
 @command("metrics")
@@ -832,17 +823,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from relbook.guard.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
 
     m = collect_metrics(args.records)
-    from relbook.cli.tamper import banner, tampered_records
-
-    tampered = tampered_records(m, args.force)
+    tampered = tamper.tampered_records(m, args.force)
     if tampered and not args.force:
         return 1
     if args.format == "json":
         _print_json({**metrics_json(m), "tampered": tampered})
     else:
-        print(
-            banner(metrics_table(m), [f"{t['path']}: {p}" for t in tampered for p in t["problems"]])
-        )
+        print(tamper.banner(metrics_table(m), tamper.problems_of(tampered)))
     if args.svg:
         from relbook.record.files import write_atomic
 

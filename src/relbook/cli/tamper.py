@@ -76,3 +76,8 @@ def tampered_records(m: Any, force: bool) -> list[dict[str, Any]]:
             file=sys.stderr,
         )
     return out
+
+
+def problems_of(tampered: list[dict[str, Any]]) -> list[str]:
+    """`path: problem` for each problem of each record."""
+    return [f"{t['path']}: {p}" for t in tampered for p in t["problems"]]
