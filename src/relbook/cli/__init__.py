@@ -725,6 +725,7 @@ LINT_CODES = """relbook codes:
   RB004  empty section
   RB005  unterminated code fence
   RB006  directive that applies to no step
+  RB007  unclosed HTML comment (hides the rest of the runbook)
 SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
 
 

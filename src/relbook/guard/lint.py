@@ -9,6 +9,7 @@ RB003  destructive command without a `<!-- relbook: confirm -->` directive
 RB004  empty section (a heading with nothing under it)
 RB005  unterminated code fence
 RB006  relbook directive that applies to no step
+RB007  unclosed HTML comment (it hides the rest of the runbook)
 
 shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
 silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
@@ -44,6 +45,7 @@ RULES = {
     "RB004": "empty section",
     "RB005": "unterminated code fence",
     "RB006": "directive that applies to no step",
+    "RB007": "unclosed HTML comment",
 }
 # Every block runs under `bash -euo pipefail`, so a failing `cd` stops the step.
 SHELLCHECK_EXCLUDE = ("SC2164",)
@@ -558,7 +560,7 @@ def check_empty_sections(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
 
 def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     """What the parser noticed (RB005 unterminated fences, RB006 stray directives)."""
-    severity = {"RB005": "error"}
+    severity = {"RB005": "error", "RB007": "error"}
     return [
         LintFinding(rb.path, f.line, f.code, f.message, severity=severity.get(f.code, "warning"))
         for f in rb.findings

@@ -22,7 +22,16 @@ from relbook.errors import (
     StepFailed,
 )
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
-from relbook.params import Params, bind, parse_version, render_shell, render_text
+from relbook.params import (
+    Computed,
+    Params,
+    bind,
+    env_name,
+    parse_version,
+    render_shell,
+    render_text,
+)
+from relbook.params.check import check_runbook
 from relbook.record import (
     Journal,
     NotebookWriter,
@@ -174,6 +183,7 @@ class Runner:
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
+        self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
@@ -403,7 +413,10 @@ class Runner:
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
-        env = {**os.environ, **self.opts.env, **params.env()}
+        # every problem of the whole runbook, before its first step; fills `computed`
+        self.computed = Computed({env_name(n) for n in params.values})
+        check_runbook(self.rb, params, self.computed)
+        env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
         self.params = params
@@ -661,7 +674,12 @@ class Runner:
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
         return render_shell(
-            source, self.params, path=self.rb.path, line=line, example=self.rb.example_version
+            source,
+            self.params,
+            path=self.rb.path,
+            line=line,
+            example=self.rb.example_version,
+            computed=self.computed,
         )
 
     def _text(self, step: Step, params: Params) -> str:
