@@ -45,6 +45,7 @@ from relbook.record import (
     record_paths,
     replay,
 )
+from relbook.record.history import lost_attempt, lost_output, read_span
 from relbook.record.mask import MASK, Masker
 
 
@@ -469,9 +470,9 @@ class Runner:
             outcome = self._base_outcome(step)
             outcome.status, outcome.reason, outcome.started = status, reason, started
             outcome.duration = _seconds_since(started)
-            span = _lost_output(self.output_log.path, step_id)
+            span = lost_output(self.output_log.path, step_id)
             if span:
-                outcome.output = _read_span(self.output_log.path, span)
+                outcome.output = read_span(self.output_log.path, span)
                 outcome.log = str(self.output_log.path.relative_to(self.paths.base))
                 outcome.extra["log_bytes"] = list(span)
             self._record(outcome)
@@ -528,7 +529,8 @@ class Runner:
                 sync=True,
             )
         else:
-            self._note_lost_attempts(state)
+            for step_id in state.running:  # relbook died under them: their attempt ends here
+                self.journal.append(lost_attempt(self.output_log.path, step_id, self.masker.mask))
             self.journal.append(
                 {
                     "event": "resume",
@@ -547,19 +549,6 @@ class Runner:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
         self._write(force=True)
-
-    def _note_lost_attempts(self, state: State) -> None:
-        """Steps that were running when relbook died: their attempt ends here, with
-        what they printed and when they last printed it (the journal cannot know more)."""
-        for step_id in state.running:
-            event: dict[str, Any] = {"event": "attempt-lost", "step": step_id, "time": now_iso()}
-            span = _lost_output(self.output_log.path, step_id)
-            if span:
-                event["log_bytes"] = list(span)
-                event["output"] = self.masker.mask(_read_span(self.output_log.path, span)[-4096:])
-                mtime = self.output_log.path.stat().st_mtime
-                event["last_output"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(mtime))
-            self.journal.append(event)
 
     def _kill_leftovers(self, step_id: str) -> None:
         """Processes of an interrupted step may still run (relbook was killed, not the
@@ -640,9 +629,7 @@ class Runner:
     def _record(self, outcome: Outcome) -> None:
         self._mask_outcome(outcome)
         # fsynced when the next step's bash starts, before anyone is asked, or at the end
-        self.journal.append(
-            {"event": "outcome", "time": now_iso(), "outcome": outcome_to_dict(outcome)}
-        )
+        self.journal.append({"event": "outcome", "time": now_iso(), **_as_outcome(outcome)})
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
             self.state.running.remove(outcome.step_id)
@@ -1081,6 +1068,10 @@ class Runner:
         return f"    $ {self.masker.mask(text)}{tag}  ({self.rb.path}:{part.line})"
 
 
+def _as_outcome(o: Outcome) -> dict[str, Any]:
+    return {"outcome": outcome_to_dict(o)}
+
+
 def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
     """The notebook is written after the journal: a step it shows finished that the
     journal does not know means the journal lost events (cut short, replaced)."""
@@ -1195,27 +1186,3 @@ def _seconds_since(stamp: str) -> float:
         return max(0.0, time.time() - datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").timestamp())
     except ValueError:
         return 0.0
-
-
-def _lost_output(log: Path, step_id: str, limit: int = 1 << 20) -> tuple[int, int] | None:
-    """Byte range in the output log of what a step printed before its process died:
-    everything after the step's last header (it was the last step writing)."""
-    try:
-        size = log.stat().st_size
-        with open(log, "rb") as f:
-            f.seek(max(0, size - limit))
-            base = f.tell()
-            data = f.read()
-    except OSError:
-        return None
-    at = data.rfind(f"==> {step_id} · ".encode())
-    if at < 0:
-        return None
-    start = data.find(b"\n", at)
-    return None if start < 0 else (base + start + 1, size)
-
-
-def _read_span(log: Path, span: tuple[int, int]) -> str:
-    with open(log, "rb") as f:
-        f.seek(span[0])
-        return f.read(span[1] - span[0]).decode("utf-8", "replace")
