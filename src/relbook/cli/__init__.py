@@ -35,11 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("relbook: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP during a run
+        signum = getattr(e, "signum", 2)
+        print(f"relbook: {_stopped_by(signum)}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
+
+
+def _stopped_by(signum: int) -> str:
+    """How relbook says it was stopped by a signal."""
+    return {15: "terminated (SIGTERM)", 1: "hung up (SIGHUP)"}.get(signum, "interrupted")
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -474,7 +480,7 @@ def _add_run(sub: Any) -> None:
         help="run a release: execute shell steps, ask for manual ones, record everything",
         description="Run RUNBOOK for one release. Re-running the same command resumes an "
         "unfinished release. Exit status: 0 done, 1 a step failed, 2 bad input, 3 paused "
-        "waiting for a manual step, 130 interrupted.",
+        "waiting for a manual step, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.",
     )
     _runbook_arg(p)
     _version_args(p, required=True)
@@ -617,12 +623,13 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
     except StepFailed as e:
         print(f"relbook: step failed: {e}", file=sys.stderr)
         return 1
-    except Interrupted:
+    except Interrupted as e:
         print(
-            "relbook: interrupted; the record shows where. Run the same command to resume.",
+            f"relbook: {_stopped_by(e.signum)}; the record shows where. "
+            "Run the same command to resume.",
             file=sys.stderr,
         )
-        return 130
+        return e.exit_code
     finally:
         if report:
             report(runner)

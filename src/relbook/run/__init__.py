@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import time
 from contextlib import AbstractContextManager
@@ -47,6 +48,7 @@ from relbook.record import (
 )
 from relbook.record.history import lost_attempt, lost_output, read_span
 from relbook.record.mask import MASK, Masker
+from relbook.run import signals
 
 
 @dataclass
@@ -170,6 +172,7 @@ class Runner:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
         self.engine = LocalEngine()
+        self.engine.interruptible = signals.interruptible
         self.repo = str(Path(opts.repo).resolve())
         self.journal: Journal | None = None
         self.paths: RecordPaths | None = None
@@ -336,14 +339,16 @@ class Runner:
     # -- main loop -----------------------------------------------------------
     def run(self) -> RunResult:
         """Run the planned steps, recording each; returns the exit code."""
+        from relbook.run.ci import job_finished, job_steps
+
         self.locate()
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        with self.lock():
+        with signals.stopping_signals(), self.lock():
             try:
                 steps = self.begin()
-                for n, step in self.job_steps(steps):
+                for n, step in job_steps(self, steps):
                     self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
@@ -364,43 +369,8 @@ class Runner:
                 self._abandon()
                 raise
             self.close()
-        ok = self.state.result == "done" or (self.opts.job and self._job_finished(steps))
+        ok = self.state.result == "done" or job_finished(self.opts.job, self.state, steps)
         return RunResult(0 if ok else 1, self.paths.notebook, self.state)
-
-    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
-        """The planned steps this invocation runs, numbered in the plan: all of them, or
-        those of `--job` (earlier steps must be finished; the ones that do not apply to
-        this release, whose jobs were skipped, are recorded on the way)."""
-        numbered = list(enumerate(steps, 1))
-        if not self.opts.job:
-            return numbered
-        from relbook.run.ci import job_range
-
-        first, last = job_range(self.opts.job, steps)
-        todo = []
-        for n, step in numbered[:first]:
-            done = self.state.outcomes.get(step.id)
-            if done and done.status.finished:
-                continue
-            if not self._not_applicable(step):
-                self.close("incomplete")
-                raise RelbookError(
-                    f"step {step.id!r} comes before this job's steps and is not finished; "
-                    "run the job that does it first",
-                    path=self.rb.path,
-                    line=step.line,
-                )
-            todo.append((n, step))
-        return todo + numbered[first : last + 1]
-
-    def _job_finished(self, steps: list[Step]) -> bool:
-        from relbook.run.ci import job_range
-
-        _, last = job_range(self.opts.job, steps)
-        return all(
-            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
-            for s in steps[: last + 1]
-        )
 
     def lock(self) -> AbstractContextManager[None]:
         """The locks a run holds: its repository's and its record's (see record.lock)."""
@@ -689,6 +659,7 @@ class Runner:
         )
 
     def _run_step(self, n: int, total: int, step: Step) -> None:
+        signals.check()  # a signal held back while the record was written stops here
         interrupted = step.id in self.state.running
         earlier = self.state.outcomes.get(step.id)
         outcome = self._base_outcome(step)
@@ -722,17 +693,22 @@ class Runner:
                 path=str(self.paths.base / outcome.log),
             )
         if outcome.status is Status.INTERRUPTED:
-            raise Interrupted("interrupted")
+            raise Interrupted("interrupted", signum=signals.received() or signal.SIGINT)
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
             raise StepFailed(self._failure_message(outcome), returncode=outcome.exit_code or 1)
         if outcome.status is Status.PENDING:
             raise Paused(self._pause_message(outcome))
 
+    def _prompt(self, ask: Any, *args: Any, **kw: Any) -> Any:
+        """Wait for the operator where a stopping signal may interrupt."""
+        with signals.interruptible():
+            return ask(*args, **kw)
+
     def _rerun_ok(self, step: Step) -> bool:
         if self.opts.rerun_interrupted or self.opts.yes:
             return True
-        return self.ui.interactive and self.ui.confirm(
-            f"step {step.id} was running when relbook stopped. Re-run it?"
+        return self.ui.interactive and self._prompt(
+            self.ui.confirm, f"step {step.id} was running when relbook stopped. Re-run it?"
         )
 
     def _not_applicable(self, step: Step) -> str:
@@ -773,8 +749,8 @@ class Runner:
         if self.ui.interactive:
             self.journal.sync()  # what is done so far is on disk before a person is waited for
             shown = replace(step, details=tuple(self.fill(d, step.line) for d in step.details))
-            return self.ui.ask(
-                shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
+            return self._prompt(
+                self.ui.ask, shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
             )
         return Answer(Status.PENDING)
 
@@ -870,8 +846,9 @@ class Runner:
         lines = ", ".join(str(c.line) for c in risky)
         if self.ui.interactive:
             self.journal.sync()
-            if self.ui.confirm(
-                f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
+            if self._prompt(
+                self.ui.confirm,
+                f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?",
             ):
                 return True
             outcome.extra["declined"] = True  # not now: the run stops here and asks again
