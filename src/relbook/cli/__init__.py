@@ -10,6 +10,7 @@ from typing import Any
 
 from relbook import __version__
 from relbook.cli import tamper
+from relbook.cli.metrics import _add_metrics, cmd_metrics
 from relbook.errors import RelbookError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -803,46 +804,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- metrics -----------------------------------------------------------------
-
-
-def _add_metrics(sub: Any) -> None:
-    p = sub.add_parser(
-        "metrics",
-        help="release metrics from the records: frequency, lead time, rollbacks, durations",
-        description="Read every record under RECORDS_DIR and report releases per month, "
-        "lead time per release, rollback frequency, failed and skipped steps, and "
-        "per-step duration p50/p90. Drill records are not counted as releases.",
-    )
-    p.add_argument(
-        "records",
-        nargs="?",
-        default="records",
-        metavar="RECORDS_DIR",
-        help="records directory (default: ./records)",
-    )
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument("--svg", metavar="FILE", help="also write a chart of releases per month")
-    tamper.force_arg(p)
-
-
-@command("metrics")
-def cmd_metrics(args: argparse.Namespace) -> int:
-    from relbook.guard.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
-
-    m = collect_metrics(args.records)
-    tampered = tamper.tampered_records(m, args.force)  # refused (exit 1) unless --force
-    if args.format == "json":
-        _print_json({**metrics_json(m), "tampered": tampered})
-    else:
-        print(tamper.banner(metrics_table(m), tamper.problems_of(tampered)))
-    if args.svg:
-        from relbook.record.files import write_atomic
-
-        write_atomic(Path(args.svg), metrics_svg(m).encode("utf-8"))
-        print(f"wrote {args.svg}", file=sys.stderr)
-    return 0
-
+COMMANDS["metrics"] = cmd_metrics
 
 PARSERS: list[Callable[[Any], None]] = [
     _add_parse,

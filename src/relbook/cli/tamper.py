@@ -65,16 +65,15 @@ def tampered_records(m: Any, force: bool) -> list[dict[str, Any]]:
         if problems:
             print(f"relbook: {r.path}: {BANNER}: " + "; ".join(problems), file=sys.stderr)
             out.append({"path": r.path, "problems": problems})
-    if out:
-        print(
-            f"relbook: {len(out)} record(s) do not match their journals"
-            + (
-                "; counted anyway (--force)"
-                if force
-                else "; nothing reported (--force counts them)"
-            ),
-            file=sys.stderr,
+    if out and not force:
+        from relbook.errors import Tampered
+
+        raise Tampered(
+            f"{len(out)} record(s) do not match their journals; nothing reported "
+            "(--force counts them anyway)"
         )
+    if out:
+        print(f"relbook: {len(out)} record(s) do not match their journals", file=sys.stderr)
     return out
 
 
