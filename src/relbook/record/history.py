@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 # How an attempt ended, as people read it.
@@ -263,47 +260,3 @@ def earlier_output(tries: list[dict[str, Any]], path: str, markdown: str) -> dic
         plain += [f"    | {ln}" for ln in (a.get("output") or "").split("\n") if a.get("output")]
     data = {"text/plain": "\n".join(plain), "text/markdown": markdown.strip()}
     return {"output_type": "display_data", "data": data, "metadata": {"relbook": "attempts"}}
-
-
-# -- a step's output when relbook died under it ------------------------------
-
-
-def lost_attempt(log: Path, step_id: str, mask: Callable[[str], str]) -> dict[str, Any]:
-    """The journal event that ends the attempt of a step relbook died under: what it
-    printed and when it last printed (the journal cannot know more)."""
-    event: dict[str, Any] = {"event": "attempt-lost", "step": step_id, "time": _now()}
-    span = lost_output(log, step_id)
-    if span:
-        event["log_bytes"] = list(span)
-        event["output"] = mask(read_span(log, span)[-4096:])
-        stamp = time.localtime(log.stat().st_mtime)
-        event["last_output"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", stamp)
-    return event
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-
-def lost_output(log: Path, step_id: str, limit: int = 1 << 20) -> tuple[int, int] | None:
-    """Byte range in the output log of what a step printed before its process died:
-    everything after the step's last header (it was the last step writing)."""
-    try:
-        size = log.stat().st_size
-        with open(log, "rb") as f:
-            f.seek(max(0, size - limit))
-            base = f.tell()
-            data = f.read()
-    except OSError:
-        return None
-    at = data.rfind(f"==> {step_id} · ".encode())
-    if at < 0:
-        return None
-    start = data.find(b"\n", at)
-    return None if start < 0 else (base + start + 1, size)
-
-
-def read_span(log: Path, span: tuple[int, int]) -> str:
-    with open(log, "rb") as f:
-        f.seek(span[0])
-        return f.read(span[1] - span[0]).decode("utf-8", "replace")
