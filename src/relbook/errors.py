@@ -108,6 +108,12 @@ def check_utf8_arguments(args: dict[str, object]) -> None:
                 )
 
 
+class Tampered(RelbookError):
+    """A record does not match its journal (edited, truncated, replaced)."""
+
+    exit_code = 1
+
+
 _WRITE_FAILURES = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EACCES}
 
 
