@@ -155,6 +155,22 @@ def _version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--description", default="", metavar="D", help="one-line release description")
     p.add_argument("--repo", metavar="DIR", help="git repository (tags give previous_version)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today)")
+    p.add_argument(
+        "-p",
+        "--param",
+        dest="param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for a placeholder of the guide (<commit-sha> -> -p commit_sha=...)",
+    )
+    p.add_argument("--params", metavar="FILE", help="YAML file of placeholder values (name: value)")
+
+
+def _run_params(args: argparse.Namespace) -> dict[str, str]:
+    from relbook.params import run_parameters
+
+    return run_parameters(getattr(args, "param", []), getattr(args, "params", None))
 
 
 @command("params")
@@ -166,7 +182,14 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.release is not None:
         from relbook.params import bind
 
-        params = bind(args.release, args.description, runbook=rb, repo=args.repo, date=args.date)
+        params = bind(
+            args.release,
+            args.description,
+            runbook=rb,
+            repo=args.repo,
+            date=args.date,
+            extra=_run_params(args),
+        )
     print(params_table(rb, params))
     return 0
 
@@ -441,6 +464,7 @@ def _add_run(sub: Any) -> None:
         p,
         ("--dry-run", "show every step filled in; execute nothing, record nothing"),
         ("--yes", "confirm every manual step and allow remote/destructive steps"),
+        ("--json", "with --dry-run: the plan as JSON (schema relbook.plan/1)"),
     )
     p.add_argument(
         "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
@@ -512,7 +536,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         override_blackout=args.override_blackout or "",
         engine=args.engine,
         command=_invocation(args),
+        params=_run_params(args),
+        json=args.json,
     )
+    if opts.json and not opts.dry_run:
+        raise RelbookError("--json goes with --dry-run (the plan as a document)")
     ui = TerminalUI(path=rb.path)
     runner = Runner(rb, opts, ui)
     try:
@@ -534,6 +562,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    if result.plan is not None:
+        _print_json(result.plan)
     if result.record:
         print(f"record: {result.record}  ({result.state.result if result.state else ''})")
     return result.code
@@ -633,6 +663,7 @@ LINT_CODES = """relbook codes:
   RB004  empty section
   RB005  unterminated code fence
   RB006  directive that applies to no step
+  RB007  unfilled placeholder (the command is blocked until it is given)
 SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
 
 

@@ -42,6 +42,8 @@ BUILTIN = (
     "bump",
     "date",
 )
+# parts of the version a guide's placeholders name (`X.Y`, `<major>`): derived, not exported
+PARTS = ("major", "minor", "patch", "series")
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,33 @@ class Params:
 
     values: dict[str, str | None]
     sources: dict[str, str] = field(default_factory=dict)
+    shell: dict[str, str] = field(default_factory=dict)  # the guide's own variables (VERSION=)
 
     def __getitem__(self, name: str) -> str | None:
         return self.values[name]
 
     def env(self) -> dict[str, str]:
-        """Environment variables for shell steps (RELBOOK_VERSION, ...)."""
-        return {env_name(k): v for k, v in self.values.items() if v is not None}
+        """Environment variables for shell steps (RELBOOK_VERSION, ..., and the guide's own
+        variables that name a release value or were given with -p)."""
+        out = {env_name(k): v for k, v in self.all_values().items() if v is not None}
+        return {**self.shell, **out}
+
+    def known(self) -> set[str]:
+        """Names of parameters that have a value."""
+        return {k for k, v in self.all_values().items() if v is not None}
+
+    def all_values(self) -> dict[str, str | None]:
+        """The values, and the parts of the version guides name (`major`, `series`)."""
+        return {**version_parts(self.values.get("version")), **self.values}
+
+
+def version_parts(version: str | None) -> dict[str, str]:
+    """major, minor, patch and series ("1.2") of a version; {} when it is not one."""
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", version or "")
+    if not m:
+        return {}
+    major, minor, patch = m.groups()
+    return {"major": major, "minor": minor, "patch": patch, "series": f"{major}.{minor}"}
 
 
 def env_name(name: str) -> str:
@@ -156,8 +178,21 @@ def bind(
         sources.setdefault(name, "front matter")
     for name, value in (extra or {}).items():
         values[name] = value
-        sources[name] = "--param"
-    return Params(values, sources)
+        sources[name] = "-p"
+    return Params(values, sources, _guide_variables(runbook, {**version_parts(str(v)), **values}))
+
+
+def _guide_variables(runbook: Runbook | None, values: dict[str, str | None]) -> dict[str, str]:
+    """The guide's shell variables that nothing in it sets: those named after a release
+    value get it (`$VERSION`, `$TAG`), those given with -p NAME=VALUE get that."""
+    out: dict[str, str] = {}
+    for p in runbook.placeholders if runbook else ():
+        if p.kind != "variable" or p.name in out:
+            continue
+        value = values.get(p.name) if p.name in values else values.get(p.means)
+        if value is not None and (p.name in values or p.means != "input"):
+            out[p.name] = value
+    return out
 
 
 def _previous_for(
@@ -245,10 +280,51 @@ def infer_placeholders(
         example = _most_common_version(steps)
     literals = literal_map(example)
     found: list[Placeholder] = []
+    set_so_far: set[str] = set()
     for step in steps:
         for line, text in _step_lines(step):
             found.extend(_uses(text, line, literals))
+            if step.kind is Kind.SHELL:
+                found.extend(_token_uses(text, line))
+        if step.kind is Kind.SHELL:
+            found.extend(_variable_uses(step, set_so_far))
     return example, tuple(found)
+
+
+def _token_uses(text: str, line: int) -> list[Placeholder]:
+    from relbook.params.tokens import find_tokens
+
+    out = []
+    for t in find_tokens(text):
+        if t.means == "input":
+            why = "names no release value: an operator input"
+        else:
+            why = f"stands for {t.means}" + (f" (filled as {t.template})" if t.template else "")
+        out.append(Placeholder(t.name, line, t.text, means=t.means, kind="token", why=why))
+    return out
+
+
+def _variable_uses(step: Step, set_so_far: set[str]) -> list[Placeholder]:
+    """`$NAME` a block expands that no earlier block (nor its own earlier lines) sets."""
+    from relbook.params.tokens import SHELL_VARS, meaning, variable_uses, variables_set
+
+    out = []
+    for part in step.commands:
+        for name, _ in variable_uses(part.source):
+            if name in set_so_far or name in SHELL_VARS or name.startswith("RELBOOK_"):
+                continue
+            means = meaning(name)
+            why = (
+                f"nothing in the guide sets it; named like {means}"
+                if means != "input"
+                else "nothing in the guide sets it"
+            )
+            out.append(
+                Placeholder(name, part.line, "$" + name, means=means, kind="variable", why=why)
+            )
+            set_so_far.add(name)  # reported once, at its first use
+        set_so_far |= variables_set(part.source)
+    return out
 
 
 def _explicit(steps: tuple[Step, ...]) -> bool:
@@ -318,17 +394,48 @@ def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
     return out
 
 
-def explicit_form(text: str, example: str) -> str:
-    """Replace inferred literals with `{{ name }}` placeholders."""
+def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = frozenset()) -> str:
+    """Replace inferred literals and placeholders with `{{ name }}` placeholders.
+
+    Placeholders that stand for a release value are always replaced; an operator input
+    (`<commit-sha>`) only when `names` holds its parameter (given with -p)."""
     literals = literal_map(example)
     if literals:
         text = _CORE.sub(
             lambda m: "{{ %s }}" % literals[m.group(0)] if m.group(0) in literals else m.group(0),
             text,
         )
-    return _BRACKET.sub(
+    text = _BRACKET.sub(
         lambda m: "{{ description }}" if _DESCRIPTION_WORDS.search(m.group(1)) else m.group(0), text
     )
+    return fill_tokens(text, names)
+
+
+def fill_tokens(text: str, names: set[str] | frozenset[str] = frozenset()) -> str:
+    """Placeholder tokens whose values are known, as `{{ name }}`; the rest as written."""
+    from relbook.params.tokens import find_tokens
+
+    tokens = [t for t in find_tokens(text) if t.template and _fillable(t, names)]
+    for t in reversed(tokens):
+        text = text[: t.start] + t.template + text[t.end :]
+    return text
+
+
+def _fillable(token: Any, names: set[str] | frozenset[str]) -> bool:
+    wanted = set(_JINJA_NAME.findall(token.template))
+    return all(n in names if names else n in BUILTIN + PARTS for n in wanted) and (
+        token.means != "input" or token.name in names
+    )
+
+
+_JINJA_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def unfilled(text: str, example: str, names: set[str] | frozenset[str]) -> list[Any]:
+    """Placeholder tokens left in `text` once every known value is filled in."""
+    from relbook.params.tokens import find_tokens
+
+    return find_tokens(explicit_form(text, example, names))
 
 
 # -- rendering ---------------------------------------------------------------
@@ -353,7 +460,7 @@ def render_text(
     text: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
 ) -> str:
     """A step's text with values filled in (for people; never executed)."""
-    text = explicit_form(text, example)
+    text = explicit_form(text, example, params.known())
     if "{{" not in text and "{%" not in text:
         return text
     return _jinja(text, _values_or_fail(text, params, path, line), path, line)
@@ -367,7 +474,7 @@ def render_shell(
     `{{ name }}` becomes a reference to $RELBOOK_NAME quoted for where it
     stands; text computed in a template (`{{ "v" ~ version }}`) is quoted as a
     literal. Conditions (`{% if description %}`) see the real values."""
-    text = explicit_form(source, example)
+    text = explicit_form(source, example, params.known())
     if "{{" not in text and "{%" not in text:
         return text
     values = _values_or_fail(text, params, path, line)
@@ -437,7 +544,7 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
                 "previous_tag": "no earlier release tag (give --repo with release tags)",
             }.get(name, "no value given")
             raise ParamError(f"uses {name}, which is unknown: {why}", path=path, line=line)
-    return dict(params.values)
+    return params.all_values()
 
 
 def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: Any = None) -> str:
@@ -467,3 +574,40 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: An
         raise TemplateError(f"template: {e.message}", path=path, line=line) from None
     except jinja2.TemplateError as e:
         raise TemplateError(f"template: {e}", path=path, line=line) from None
+
+
+# -- run parameters given by the operator -------------------------------------
+
+
+def run_parameters(pairs: list[str] | None = None, path: str | None = None) -> dict[str, str]:
+    """`--params FILE` (YAML mapping, as papermill's -f) then `-p NAME=VALUE` (later wins)."""
+    out: dict[str, str] = {}
+    if path:
+        out.update(_params_file(path))
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ParamError(f"-p {pair!r}: expected NAME=VALUE, e.g. -p commit_sha=1a2b3c")
+        out[name] = value
+    return out
+
+
+def _params_file(path: str) -> dict[str, str]:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f) or {}
+    except OSError as e:
+        raise ParamError(f"cannot read: {e.strerror or e}", path=path) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise ParamError(
+            f"not YAML: {getattr(e, 'problem', None) or e}",
+            path=path,
+            line=mark.line + 1 if mark else 1,
+        ) from None
+    if not isinstance(data, dict):
+        raise ParamError("must be a YAML mapping (name: value)", path=path, line=1)
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}

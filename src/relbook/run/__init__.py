@@ -76,6 +76,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    params: dict[str, str] = field(default_factory=dict)  # -p NAME=VALUE, --params FILE
+    json: bool = False  # a dry run returns its plan as a document (relbook.plan/1)
 
 
 class UI(Protocol):
@@ -97,6 +99,7 @@ class RunResult:
     code: int
     record: Path | None
     state: State | None = None
+    plan: dict[str, Any] | None = None  # the dry run's plan document, with --json
 
 
 def plan_steps(rb: Runbook, section: str = "", from_step: str = "") -> list[Step]:
@@ -211,6 +214,7 @@ class Runner:
             repo=self._repo_or_none(),
             date=self.opts.date,
             check_tags=state is None and not self.opts.new_attempt,
+            extra=self.opts.params,
         )
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
         self._check_blackout(state)
@@ -528,7 +532,7 @@ class Runner:
 
     def _text(self, step: Step, params: Params) -> str:
         try:
-            return self.fill(step.text, step.line, params)
+            return self.masker.mask(self.fill(step.text, step.line, params))
         except ParamError:
             return step.text
 
@@ -553,6 +557,12 @@ class Runner:
         why = self._not_applicable(step)
         if why:
             outcome.status, outcome.reason = Status.NOT_APPLICABLE, why
+            return self._end(outcome)
+        from relbook.run.plan import step_block
+
+        block = step_block(self, step)
+        if block:  # a placeholder nothing fills: never executed
+            outcome.status, outcome.reason = Status.BLOCKED, block
             return self._end(outcome)
         if interrupted and step.kind is Kind.SHELL and not self._rerun_ok(step):
             raise Paused(
@@ -584,6 +594,8 @@ class Runner:
             raise StepFailed(self._failure_message(outcome), returncode=outcome.exit_code or 1)
         if outcome.status is Status.PENDING:
             raise Paused(self._pause_message(outcome))
+        if outcome.status is Status.BLOCKED:
+            raise Paused(f"{outcome.reason}; then run the same command again")
 
     def _rerun_ok(self, step: Step) -> bool:
         if self.opts.rerun_interrupted or self.opts.yes:
@@ -861,12 +873,19 @@ class Runner:
 
     # -- dry run -------------------------------------------------------------
     def _dry_run(self, steps: list[Step]) -> RunResult:
+        from relbook.run.plan import plan_document, step_block
+
+        if self.opts.json:
+            return RunResult(0, None, plan=plan_document(self, steps))
         total = len(steps)
         for n, step in enumerate(steps, 1):
             flags = []
             why = self._not_applicable(step)
             if why:
                 flags.append(f"not applicable: {why}")
+            block = step_block(self, step)
+            if block and not why:
+                flags.append(f"blocked: {block}")
             if step.optional:
                 flags.append("optional")
             self.ui.info(
@@ -876,7 +895,7 @@ class Runner:
             for detail in step.details:
                 self.ui.info(f"    - {self.fill(detail, step.line)}")
             for part in step.parts:
-                self.ui.info(self._dry_part(part))
+                self.ui.info(self._dry_part(part, step))
         self.ui.info("dry run: nothing was executed and no record was written")
         return RunResult(0, None)
 
@@ -889,11 +908,20 @@ class Runner:
         bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
         return bumps, f"bump {describe(bumps, self.repo)}" if bumps else ""
 
-    def _dry_part(self, part: Part) -> str:
+    def _dry_part(self, part: Part, step: Step) -> str:
         if part.kind == "instruction":
             _, automation = self._bumps(part)
             how = f"relbook can {automation}" if automation else "asked like a manual step"
             return f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"
+        from relbook.run.plan import blocked_by
+
+        found = blocked_by(self, part)
+        if found:
+            _, token, how = found[0]
+            return (
+                f"    $ {self.masker.mask(part.source)}  [blocked: unfilled placeholder {token}, "
+                f"give it with {how}]  ({self.rb.path}:{part.line})"
+            )
         text = self.fill(part.source, part.line)
         marks = [
             m
