@@ -630,6 +630,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
         operator=args.operator or "",
         date=args.date,
         command=_invocation(args),
+        params=_run_params(args),
     )
     report = Drill(rb, opts).run()
     print()

@@ -44,6 +44,7 @@ class DrillOptions:
     operator: str = ""
     date: str | None = None
     command: str = ""
+    params: dict[str, str] = field(default_factory=dict)  # -p NAME=VALUE for placeholders
 
 
 @dataclass
@@ -280,6 +281,7 @@ class Drill:
             drill=True,
             env=self.box.env(),
             command=self.opts.command,
+            params=self.opts.params,
         )
 
     def _flow(self, section: str, before: str = "") -> Flow:
