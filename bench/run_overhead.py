@@ -1,25 +1,32 @@
-"""Per-step overhead of `relbook run`, and how it scales with the number of steps.
+"""Per-step overhead of `relbook run`, side by side with the shells it must beat.
 
-1. Per-step overhead: 200 trivial steps (`echo step N`, each its own bash block)
-   run with --yes, against a bare shell loop spawning `bash -c` 200 times (same
-   machine, same run). The per-step cost is the slope: (time of N steps - time of
-   1 step) / (N - 1), for relbook and for the loop alike, so Python's start-up and
-   relbook's one-off work (parsing, git facts, the lock) are reported apart.
-   Target: per-step ratio <= 1.5 (aim for 1.2). The whole-run ratio is printed too.
-2. 2,000 steps against 200 steps. Target: <= 11x (no quadratic rewriting).
+Contenders, each running N trivial steps (`echo step N`) at N = 50, 200, 2000:
 
-Usage: python bench/run_overhead.py [--steps 200] [--scale 2000] [--repeat 3]
-Run from the repository root (it uses ./src when present).
+- bash -c loop: a fresh `bash -c 'set -euo pipefail; echo step N'` per step,
+- fork floor:   one bash forking a subshell per step, `( echo step N )`,
+- relbook:      `relbook run --yes` on a guide of N bash blocks,
+- with --peers VENV: byexample, markdown-exec and rundoc from that venv.
+
+Rounds are interleaved (every contender at every size, then again), so machine
+load hits all alike; the table shows medians. The per-step slope is
+(median at 2000 - median at 200) / 1800. Targets, as ratios of the same run:
+relbook's slope <= 1.4x the fork floor's; its whole run at N=200 <= 1.0x the
+bash -c loop; at N=2000 <= 0.45x it.
+
+Usage: python bench/run_overhead.py [--rounds 5] [--sizes 50,200,2000] [--peers VENV]
+Run from the repository root (it uses ./src).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +37,7 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "Bench",
     "GIT_COMMITTER_EMAIL": "bench@example.com",
 }
+TARGETS = {"slope": 1.4, "whole200": 1.0, "whole2000": 0.45}
 
 
 def make_runbook(path: Path, steps: int) -> None:
@@ -49,123 +57,158 @@ def make_repo(path: Path) -> None:
         subprocess.run(cmd, cwd=path, env=env, check=True)
 
 
-def time_relbook(runbook: Path, repo: Path, records: Path) -> float:
-    """Wall time of one `relbook run --yes`, output to /dev/null."""
-    env = {**os.environ, **GIT_ENV, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
-    # compiled once, as an installed package is (PYTHONDONTWRITEBYTECODE would
-    # otherwise recompile relbook's sources on every start)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    cmd = [sys.executable, "-m", "relbook", "run", str(runbook), "--version", "1.0.0"]
-    cmd += ["--yes", "--repo", str(repo), "--records", str(records), "--operator", "bench"]
+def _timed(cmd: list[str], **kw: object) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
     took = time.perf_counter() - t0
     if proc.returncode != 0:
-        sys.exit(f"relbook failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+        sys.exit(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
     return took
 
 
-def time_bash_loop(steps: int, cwd: Path) -> float:
-    """Wall time of a bare shell loop spawning `bash -c` once per step."""
-    script = f'for i in $(seq 1 {steps}); do bash --noprofile --norc -c "echo step $i"; done'
-    t0 = time.perf_counter()
-    subprocess.run(
-        ["bash", "--noprofile", "--norc", "-c", script],
-        cwd=cwd,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - t0
+class Bench:
+    """The files each contender needs, per size, in one temporary directory."""
+
+    def __init__(self, base: Path, peers: Path | None) -> None:
+        self.base, self.peers, self.runs = base, peers, 0
+        self.repo = base / "repo"
+        make_repo(self.repo)
+
+    def guide(self, n: int) -> Path:
+        path = self.base / f"bench-{n}.md"
+        if not path.exists():
+            make_runbook(path, n)
+        return path
+
+    def bash_loop(self, n: int) -> float:
+        script = (
+            f"for i in $(seq 1 {n}); do "
+            'bash --noprofile --norc -c "set -euo pipefail; echo step $i"; done'
+        )
+        return _timed(["bash", "--noprofile", "--norc", "-c", script], cwd=self.repo)
+
+    def fork_floor(self, n: int) -> float:
+        script = f"for i in $(seq 1 {n}); do ( echo step $i ); done"
+        return _timed(["bash", "--noprofile", "--norc", "-c", script], cwd=self.repo)
+
+    def relbook(self, n: int) -> float:
+        env = {**os.environ, **GIT_ENV, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+        # compiled once, as an installed package is
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+        self.runs += 1
+        records = self.base / f"records-{self.runs}"
+        cmd = [sys.executable, "-m", "relbook", "run", str(self.guide(n)), "--version", "1.0.0"]
+        cmd += ["--yes", "--repo", str(self.repo), "--records", str(records)]
+        cmd += ["--operator", "bench"]
+        return _timed(cmd, env=env)
+
+    # -- peers (installed in a venv of their own) ---------------------------------
+    def _peer_bin(self, name: str) -> str:
+        return str(self.peers / "bin" / name)
+
+    def byexample(self, n: int) -> float:
+        path = self.base / f"byexample-{n}.md"
+        if not path.exists():
+            blocks = [f"```shell\n$ echo step {i}\nstep {i}\n```\n" for i in range(1, n + 1)]
+            path.write_text("# Bench\n\n" + "\n".join(blocks))
+        return _timed([self._peer_bin("byexample"), "-q", "-l", "shell", str(path)])
+
+    def markdown_exec(self, n: int) -> float:
+        path = self.base / f"mdexec-{n}.md"
+        if not path.exists():
+            blocks = [f'```bash exec="1"\necho step {i}\n```\n' for i in range(1, n + 1)]
+            path.write_text("# Bench\n\n" + "\n".join(blocks))
+        code = (
+            "import sys, markdown\n"
+            "from markdown_exec import formatter, validator\n"
+            "fence = {'name': 'bash', 'class': 'bash', 'validator': validator, "
+            "'format': formatter}\n"
+            "markdown.markdown(open(sys.argv[1]).read(), extensions=['pymdownx.superfences'], "
+            "extension_configs={'pymdownx.superfences': {'custom_fences': [fence]}})\n"
+        )
+        return _timed([self._peer_bin("python"), "-c", code, str(path)])
+
+    def rundoc(self, n: int) -> float:
+        path = self.base / f"rundoc-{n}.md"
+        if not path.exists():
+            blocks = [f"```bash#\necho step {i}\n```\n" for i in range(1, n + 1)]
+            path.write_text("# Bench\n\n" + "\n".join(blocks))
+        return _timed([self._peer_bin("rundoc"), "run", "-y", str(path)])
 
 
-PY_FLOOR = """
-import subprocess, sys
-for n in range(int(sys.argv[1])):
-    p = subprocess.Popen(["bash", "--noprofile", "--norc", "-c", f"echo step {n}"],
-                         stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
-    p.stdout.read()
-    p.wait()
-"""
+def _row(name: str, times: dict[int, list[float]], sizes: list[int]) -> dict[int, float]:
+    return {n: statistics.median(times[n]) for n in sizes if times.get(n)}
 
 
-def time_python_floor(steps: int, cwd: Path) -> float:
-    """Wall time of the least a Python runner does: start Python, spawn bash per step."""
-    t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", PY_FLOOR, str(steps)], cwd=cwd, check=True, stdout=subprocess.DEVNULL
-    )
-    return time.perf_counter() - t0
-
-
-def measure(base: Path, steps: int, repeat: int) -> dict[str, float]:
-    """Seconds for relbook, the bare loop and the Python floor, run back to back
-    `repeat` times: the best of each, and the median of the paired ratios (a busy
-    machine slows neighbouring runs alike)."""
-    runbook = base / f"bench-{steps}.md"
-    make_runbook(runbook, steps)
-    repo = base / f"repo-{steps}"
-    make_repo(repo)
-    one = base / f"bench-1-of-{steps}.md"
-    make_runbook(one, 1)
-    rel, loop, floor, rel1, loop1 = [], [], [], [], []
-    for i in range(repeat):
-        loop.append(time_bash_loop(steps, repo))
-        rel.append(time_relbook(runbook, repo, base / f"records-{steps}-{i}"))
-        floor.append(time_python_floor(steps, repo))
-        loop1.append(time_bash_loop(1, repo))
-        rel1.append(time_relbook(one, repo, base / f"records-1-{steps}-{i}"))
-    ratios = sorted(r / b for r, b in zip(rel, loop, strict=True))
-    slopes = sorted(
-        (r - r1) / (b - b1) for r, r1, b, b1 in zip(rel, rel1, loop, loop1, strict=True)
-    )
-    return {
-        "relbook": min(rel),
-        "loop": min(loop),
-        "floor": min(floor),
-        "relbook1": min(rel1),
-        "ratio": ratios[len(ratios) // 2],
-        "step_ratio": slopes[len(slopes) // 2],
-        "step_ms": (min(rel) - min(rel1)) / (steps - 1) * 1000,
-        "loop_ms": (min(loop) - min(loop1)) / (steps - 1) * 1000,
-        "floor_ratio": sorted(f / b for f, b in zip(floor, loop, strict=True))[len(ratios) // 2],
+def measure(bench: Bench, sizes: list[int], rounds: int) -> dict[str, dict[int, float]]:
+    """Median seconds per contender and size, rounds interleaved."""
+    who: dict[str, Callable[[int], float]] = {
+        "bash -c loop": bench.bash_loop,
+        "fork floor": bench.fork_floor,
+        "relbook run --yes": bench.relbook,
     }
+    if bench.peers:
+        who |= {
+            "byexample": bench.byexample,
+            "markdown-exec": bench.markdown_exec,
+            "rundoc": bench.rundoc,
+        }
+    times: dict[str, dict[int, list[float]]] = {name: {n: [] for n in sizes} for name in who}
+    for fn in who.values():  # warm-up: page cache, bytecode, guides on disk
+        fn(sizes[0])
+    for r in range(rounds):
+        for n in sizes:
+            for name, fn in who.items():
+                times[name][n].append(fn(n))
+        print(f"  round {r + 1}/{rounds} done (load {os.getloadavg()[0]:.2f})", file=sys.stderr)
+    return {name: _row(name, t, sizes) for name, t in times.items()}
+
+
+def slope(row: dict[int, float], lo: int, hi: int) -> float:
+    """Seconds per step between two sizes."""
+    return (row[hi] - row[lo]) / (hi - lo)
+
+
+def report(table: dict[str, dict[int, float]], sizes: list[int]) -> bool:
+    """Print the table and the target ratios; True when all are met."""
+    lo, hi = sizes[-2], sizes[-1]
+    head = " ".join(f"{'N=' + str(n):>9}" for n in sizes)
+    print(f"{'tool':<20} {head}  per step ({lo}->{hi})")
+    for name, row in table.items():
+        cells = " ".join(f"{row[n]:8.3f}s" for n in sizes)
+        print(f"{name:<20} {cells}  {slope(row, lo, hi) * 1000:6.3f} ms")
+    rel, loop, floor = table["relbook run --yes"], table["bash -c loop"], table["fork floor"]
+    got = {
+        "slope": slope(rel, lo, hi) / slope(floor, lo, hi),
+        "whole200": rel[200] / loop[200] if 200 in rel else float("nan"),
+        "whole2000": rel[2000] / loop[2000] if 2000 in rel else float("nan"),
+    }
+    labels = {
+        "slope": "per-step slope / fork floor's",
+        "whole200": "whole run at N=200 / bash -c loop",
+        "whole2000": "whole run at N=2000 / bash -c loop",
+    }
+    ok = True
+    for key, value in got.items():
+        hit = value <= TARGETS[key]
+        ok = ok and hit
+        verdict = "ok" if hit else "MISS"
+        print(f"{labels[key]:<36} {value:5.2f}  (target <= {TARGETS[key]}) {verdict}")
+    return ok
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", type=int, default=200)
-    ap.add_argument("--scale", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--sizes", default="50,200,2000", help="comma-separated step counts")
+    ap.add_argument("--peers", type=Path, help="a venv with byexample, markdown-exec, rundoc")
     args = ap.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
     with tempfile.TemporaryDirectory(prefix="relbook-bench-") as tmp:
-        base = Path(tmp)
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-        small = measure(base, args.steps, args.repeat)
-        print(
-            f"{args.steps} steps: per step relbook {small['step_ms']:.2f} ms, bash -c loop "
-            f"{small['loop_ms']:.2f} ms; per-step ratio {small['step_ratio']:.2f} "
-            f"(median of pairs; target <= 1.5, aim 1.2)"
-        )
-        print(
-            f"  whole run: relbook {small['relbook']:.2f}s (of which {small['relbook1']:.2f}s "
-            f"is a 1-step run: Python start-up, parsing, git facts, lock), bash -c loop "
-            f"{small['loop']:.2f}s (best of {args.repeat}); ratio {small['ratio']:.2f}"
-        )
-        print(
-            f"  Python spawning bash per step, nothing else: {small['floor']:.2f}s, ratio "
-            f"{small['floor_ratio']:.2f}; relbook's own cost over that: "
-            f"{(small['relbook'] - small['floor']) / args.steps * 1000:.2f} ms per step"
-        )
-        big = measure(base, args.scale, max(1, args.repeat - 2))
-        scale = big["relbook"] / small["relbook"]
-        print(
-            f"{args.scale} steps: relbook {big['relbook']:.2f}s, bash -c loop {big['loop']:.2f}s "
-            f"(ratio {big['ratio']:.2f}); {args.scale} vs {args.steps} steps: {scale:.1f}x "
-            f"(target <= {11 * args.scale / 2000:.0f}x; the loop: "
-            f"{big['loop'] / small['loop']:.1f}x)"
-        )
-        ok = small["step_ratio"] <= 1.5 and scale <= 11 * args.scale / 2000
+        table = measure(Bench(Path(tmp), args.peers), sizes, args.rounds)
+    ok = report(table, sizes)
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 

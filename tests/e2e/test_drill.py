@@ -40,7 +40,7 @@ def test_first_command_on_a_fresh_machine(tmp_path):
     assert code == 0, out + err
     assert took < 20, f"the first command took {took:.1f}s"
     assert "# DRILL scorecard: Release Management Guide 1.2.3 (happy-path)" in out
-    assert "PASSED" in out and "Expectations (4 of 4 held)" in out
+    assert "PASSED" in out and "Expectations (7 of 7 held)" in out
     [record] = drill_records(cwd)
     assert re.fullmatch(r"1\.2\.3-\d{8}-\d{6}\.ipynb", record.name)
     nb = notebook(record)

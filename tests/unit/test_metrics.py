@@ -91,7 +91,9 @@ def test_text_table_counts_releases_rollbacks_and_failures(records, capsys):
         for line in out.splitlines()
         if line.startswith("  release-management  1.")
     }
-    assert rows["1.2.3"][2:] == ["done", "2026-01-10", "10:00", "30m", "20s", "3", "0", "1", "-"]
+    assert rows["1.2.3"][2:] == [
+        *("done", "2026-01-10", "10:00", "30m", "20s", "3", "0", "1", "0", "-", "-")
+    ]
     assert rows["1.2.4"][-2:] == ["Emergency", "Rollback"]
     assert rows["1.2.4"][5:7] == ["2h", "00m"]  # lead time stops at the last release step
     assert rows["1.3.0"][2] == "failed" and rows["1.3.0"][5] == "-"
@@ -130,6 +132,8 @@ def test_json_is_stable_and_complete(records, capsys):
         "skipped": 0,
         "p50": 30.0,
         "p90": 38.0,
+        "failed_attempts": 0,
+        "time_lost": 0.0,
     }
     assert data["drills"] == 1
 

@@ -194,14 +194,13 @@ def test_settle_records_a_step_whose_process_died(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == -9
     from relbook.model import Status
-    from relbook.record.lock import release_lock
     from relbook.run import Runner, RunOptions
     from relbook.ui import TerminalUI
 
     rb = read_runbook(str(runbook))
     runner = Runner(rb, RunOptions(version="1.0.0", records=str(tmp_path / "r")), TerminalUI())
     runner.locate()
-    with release_lock(runner.paths.lock):
+    with runner.lock():  # the dead kernel's locks were released by the OS
         lost = runner.settle(Status.INTERRUPTED, "the kernel died")
     assert [o.step_id for o in lost] == ["steps.2"]
     rec = read_record(runner.paths.notebook)

@@ -150,7 +150,8 @@ def _version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
         dest="release",
         metavar="V",
         required=required,
-        help="the version being released (SemVer; a leading v is fine)",
+        help="the version being released (SemVer; a leading v is fine; `auto`: the next "
+        "version the Conventional Commits since the previous tag imply)",
     )
     p.add_argument("--description", default="", metavar="D", help="one-line release description")
     p.add_argument("--repo", metavar="DIR", help="git repository (tags give previous_version)")
@@ -178,6 +179,9 @@ def cmd_params(args: argparse.Namespace) -> int:
     from relbook.render.outline import params_table
 
     rb = load(args.runbook)
+    suggestion = _suggest(args.repo, rb) if args.repo else None
+    if args.release == "auto":
+        _resolve_auto(args, rb)
     params = None
     if args.release is not None:
         from relbook.params import bind
@@ -191,7 +195,31 @@ def cmd_params(args: argparse.Namespace) -> int:
             extra=_run_params(args),
         )
     print(params_table(rb, params))
+    if suggestion:
+        print(f"\nsuggested next version: {suggestion[0]} ({suggestion[1]})")
     return 0
+
+
+def _suggest(repo: str, rb: Any) -> tuple[str, str] | None:
+    """The next version the history of `repo` implies, and why."""
+    from relbook.params.history import suggest_version
+
+    return suggest_version(repo, str(rb.front_matter.get("tag_prefix", "v")))
+
+
+def _resolve_auto(args: argparse.Namespace, rb: Any) -> None:
+    """`--version auto`: the version the history implies, said on stderr."""
+    if args.release != "auto":
+        return
+    found = _suggest(args.repo or ".", rb)
+    if found is None:
+        raise RelbookError(
+            "--version auto: no feature, fix or breaking change since the previous release "
+            "tag; give --version V"
+        )
+    args.release = found[0]
+    args.argv = [found[0] if a == "auto" else a for a in getattr(args, "argv", [])]
+    print(f"version: {found[0]} ({found[1]})", file=sys.stderr)
 
 
 # -- parameterize ------------------------------------------------------------
@@ -416,6 +444,19 @@ def _render_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exclude_from_repo(path: Path) -> None:
+    """A file relbook wrote inside a git work tree goes into its info/exclude."""
+    from relbook.params.gitfacts import git_out
+    from relbook.record.exclude import exclude
+
+    try:
+        code, top = git_out(str(path.resolve().parent), "rev-parse", "--show-toplevel")
+    except RelbookError:  # no git: nothing to keep out of it
+        return
+    if code == 0 and top.strip():
+        exclude(Path(top.strip()), path)
+
+
 def _render_notebook(args: argparse.Namespace) -> int:
     from relbook.notebook import notebook_text, release_notebook
 
@@ -428,6 +469,8 @@ def _render_notebook(args: argparse.Namespace) -> int:
     defaults = {k: v for k, v in defaults.items() if v}
     nb = release_notebook(rb, section=args.section or "", defaults=defaults)
     _emit(notebook_text(nb), args.output)
+    if args.output:
+        _exclude_from_repo(Path(args.output))
     return 0
 
 
@@ -492,6 +535,14 @@ def _add_run(sub: Any) -> None:
         metavar="REASON",
         help="run inside a blackout window; the reason is recorded",
     )
+    p.add_argument(
+        "--allow-bump",
+        choices=("patch", "minor", "major"),
+        metavar="BUMP",
+        help="release although the commits since the previous tag imply a larger bump "
+        "(patch, minor or major: the bump this version is); needs --reason, which is recorded",
+    )
+    p.add_argument("--reason", default="", metavar="TEXT", help="why, for --allow-bump")
 
 
 def _answers(args: argparse.Namespace) -> dict[str, Any]:
@@ -515,6 +566,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from relbook.ui import TerminalUI
 
     rb = load(args.runbook)
+    _resolve_auto(args, rb)
     opts = RunOptions(
         version=args.release,
         description=args.description,
@@ -536,6 +588,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         override_blackout=args.override_blackout or "",
         engine=args.engine,
         command=_invocation(args),
+        allow_bump=args.allow_bump or "",
+        bump_reason=args.reason,
         params=_run_params(args),
         json=args.json,
     )

@@ -205,12 +205,15 @@ class Drill:
         self.step_started = 0.0
         self.started = 0.0
         self.seen_calls = 0
+        self.pushed: dict[str, str] = {}  # refs the run put on origin -> their last value
 
     # -- the whole drill ------------------------------------------------------------
     def run(self) -> DrillReport:
         """Run the drill; the sandbox is removed afterwards unless --keep."""
         from relbook.drill.scenario import find_scenario
+        from relbook.run.safety import require_flow
 
+        require_flow(self.rb)
         self.started = time.monotonic()
         scenario = find_scenario(self.opts.scenario, self.rb)
         self.box = self._sandbox(scenario)
@@ -482,6 +485,14 @@ class Drill:
             outcome.extra["drill"] = info
         if outcome.kind != "shell" or self.tabletop:
             outcome.duration = round(time.monotonic() - self.step_started, 3)
+        if outcome.kind == "shell" and not self.tabletop:
+            self._note_pushed()
+
+    def _note_pushed(self) -> None:
+        """Remember the refs the run has put on origin (new or moved since the start)."""
+        for name, oid in self.box.refs("origin").items():
+            if self.box.baseline.get(name) != oid:
+                self.pushed[name] = oid
 
     # -- response ------------------------------------------------------------------------
     def _respond(self, main: Flow) -> Flow:
@@ -590,6 +601,8 @@ def _ref_patterns(ref: str) -> list[str]:
 def _implicit(s: Scenario, tabletop: bool) -> list[Expectation]:
     kinds = {e.kind for e in s.expect}
     out = []
+    if not s.faults:  # a happy path: the outcomes must be right, not just the exit status
+        out += [Expectation(k, "", 0) for k in ("not_blocked", "no_contingency", "kept")]
     if not kinds & {"result", "detected_at"}:
         stopping = any(f.stops for f in s.faults)
         out.append(

@@ -13,7 +13,7 @@ from relbook.model import _norm
 if TYPE_CHECKING:
     from relbook.drill import Detection, Drill, Flow
 
-REPO_KINDS = ("tag", "branch", "file", "called")
+REPO_KINDS = ("tag", "branch", "file", "called", "kept")
 
 
 def check_expectation(
@@ -147,6 +147,73 @@ def _matches(pattern: list[str], words: list[str]) -> bool:
     return all(fnmatch.fnmatchcase(w, p) for p, w in zip(pattern, words, strict=False))
 
 
+def _not_blocked(
+    e: Expectation, drill: Drill, main: Flow, response: Flow, *_: Any
+) -> tuple[bool, str]:
+    bad = [o for o in main.outcomes + response.outcomes if _blocked(o)]
+    if not bad:
+        return True, "no step was blocked or refused"
+    return False, "; ".join(_blocked_line(drill, o) for o in bad)
+
+
+def _blocked_line(drill: Drill, o: Any) -> str:
+    what = "refused" if o.extra.get("refused") else "blocked"
+    why = o.reason or str(o.extra.get("refused", ""))
+    return f"{o.step_id} ({drill.rb.path}:{o.failed_line or o.line}) was {what}" + (
+        f": {why}" if why else ""
+    )
+
+
+def _blocked(o: Any) -> bool:
+    return o.status.value == "blocked" or bool(o.extra.get("blocked") or o.extra.get("refused"))
+
+
+def _no_contingency(e: Expectation, drill: Drill, main: Flow, *_: Any) -> tuple[bool, str]:
+    ran = [
+        o
+        for o in main.outcomes
+        if (s := drill.rb.step(o.step_id)) is not None
+        and s.contingency
+        and o.status.value in ("done", "failed", "timeout", "interrupted")
+    ]
+    if not ran:
+        return True, "no step of a contingency section ran"
+    return False, "contingency steps ran in the release flow: " + ", ".join(
+        f"{o.step_id} ({drill.rb.path}:{o.line}, {o.section})" for o in ran
+    )
+
+
+def _kept(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
+    lost = lost_refs(drill)
+    if not lost:
+        n = len(drill.pushed)
+        return True, f"all {n} ref{'s' * (n != 1)} the run put on origin are still there"
+    return False, "gone from origin at the end: " + "; ".join(lost)
+
+
+def lost_refs(drill: Drill) -> list[str]:
+    """Tags and branches the run put on the sandbox origin that are gone at the end:
+    a tag deleted or moved, a branch deleted or rewound whose last commit no ref on
+    origin holds any more (a branch merged and then deleted is kept work)."""
+    now = drill.box.refs("origin")
+    lost = []
+    for name, oid in sorted(drill.pushed.items()):
+        if name.startswith("refs/tags/"):
+            if now.get(name) != oid:
+                lost.append(f"tag {name[10:]} ({'moved' if name in now else 'deleted'})")
+        elif name.startswith("refs/heads/") and not _held(drill, oid):
+            what = "rewound" if name in now else "deleted"
+            lost.append(f"branch {name[11:]} ({what}; its commit {oid[:12]} is on no ref)")
+    return lost
+
+
+def _held(drill: Drill, oid: str) -> bool:
+    got = drill.box.git(
+        "for-each-ref", "--contains", oid, "--format=%(refname)", where="origin", check=False
+    )
+    return bool(got.strip())
+
+
 CHECKERS = {
     "result": _result,
     "detected_at": _detected,
@@ -156,4 +223,7 @@ CHECKERS = {
     "file": _file,
     "step": _step,
     "called": _called,
+    "not_blocked": _not_blocked,
+    "no_contingency": _no_contingency,
+    "kept": _kept,
 }

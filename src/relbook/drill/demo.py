@@ -1,6 +1,10 @@
 """A realistic demo repository for drills run without --repo: a few tagged
 releases below the drill's version, Conventional Commit history, a VERSION file
-and a Keep a Changelog CHANGELOG.md. Built with one `git fast-import`."""
+and a Keep a Changelog CHANGELOG.md. Built with one `git fast-import`.
+
+The commits since the latest tag fit the drill's version: fixes only before a
+patch release, features before a minor one, a breaking change before a major
+one (relbook checks a version against its history)."""
 
 from __future__ import annotations
 
@@ -31,6 +35,8 @@ _CHANGES = [
     ("fix(runbooks)", "correct the on-call rotation link", "runbooks/escalation.md"),
     ("feat(alerts)", "alert when agent queues stall for 10m", "alerts/queues.yaml"),
 ]
+# the unreleased history of a demo for a major release: what makes it one
+_BREAKING = ("feat(alerts)!", "alert routes move to alerts/routes.yaml", "alerts/routes.yaml")
 _SECTION = {"feat": "Added", "fix": "Fixed", "perf": "Changed", "refactor": "Changed"}
 
 
@@ -110,7 +116,12 @@ def build_demo(bare: Path, major: int, minor: int, patch: int) -> list[str]:
             {"VERSION": f"{version}\n", "CHANGELOG.md": _changelog(releases, [])},
         )
         history.tag(f"v{version}", f"Release v{version}")
-    unreleased = [n for n in (_change(history, next(changes)) for _ in range(3)) if n]
+    bump = "patch" if patch else "minor" if minor else "major"
+    fitting = (c for c in changes if bump != "patch" or not c[0].startswith("feat"))
+    picked = [next(fitting) for _ in range(3)]
+    if bump == "major":
+        picked.append(_BREAKING)
+    unreleased = [n for n in (_change(history, c) for c in picked) if n]
     history.commit(
         "docs(changelog): note unreleased changes",
         {"CHANGELOG.md": _changelog(releases, unreleased)},

@@ -134,6 +134,9 @@ class Expectation:
             "result": f"the release flow ends {self.value}",
             "detected_at": f"the fault is detected at step {self.value}",
             "response": f"the response section {self.value}",
+            "not_blocked": "no step is blocked or refused",
+            "no_contingency": "no contingency step runs in the release flow",
+            "kept": "every tag and branch the run put on origin is still there",
         }[self.kind]
 
 

@@ -105,7 +105,11 @@ class ShellcheckMissing(RelbookError):
 
 
 def lint_runbook(rb: Runbook, *, shellcheck: str | None = None) -> list[LintFinding]:
-    """All findings for a runbook, sorted by line; shellcheck is run once."""
+    """All findings for a runbook, sorted by line; shellcheck is run once. A guide with
+    no release-flow step is refused (RelbookError), not reported clean."""
+    from relbook.run.safety import require_flow
+
+    require_flow(rb)
     blocks = shell_blocks(rb)
     exe = shellcheck or find_shellcheck()
     found = run_shellcheck(blocks, rb.path, exe, rb.example_version)

@@ -19,6 +19,7 @@ from typing import Any
 
 from relbook.errors import RelbookError
 from relbook.model import Outcome, Record, Status
+from relbook.record.history import failed_attempts, lost_time
 
 SCHEMA = "relbook.metrics/1"
 _RAN = (Status.DONE, Status.ALREADY_DONE, Status.FAILED, Status.TIMEOUT, Status.INTERRUPTED)
@@ -40,6 +41,8 @@ class Release:
     skipped: list[str] = field(default_factory=list)
     rollback: list[str] = field(default_factory=list)  # contingency sections that ran
     override_blackout: str = ""
+    failed_attempts: int = 0  # attempts that failed, timed out, were interrupted or killed
+    time_lost: float = 0.0  # seconds spent in those attempts
 
     @property
     def done(self) -> bool:
@@ -58,6 +61,8 @@ class StepStats:
     failed: int = 0
     skipped: int = 0
     durations: list[float] = field(default_factory=list)
+    failed_attempts: int = 0
+    time_lost: float = 0.0
 
     @property
     def p50(self) -> float | None:
@@ -149,7 +154,13 @@ def _release(record: Record, contingent: set[str]) -> Release:
         skipped=[o.step_id for o in record.outcomes if o.status is Status.SKIPPED],
         rollback=list(dict.fromkeys(rollback)),
         override_blackout=str(meta.get("override_blackout", "") or ""),
+        failed_attempts=sum(len(failed_attempts(_attempts(o))) for o in record.outcomes),
+        time_lost=round(sum(lost_time(_attempts(o)) for o in record.outcomes), 3),
     )
+
+
+def _attempts(o: Outcome) -> list[dict[str, Any]]:
+    return list(o.extra.get("attempts", []) or [])
 
 
 def _lead_time(started: str, flow: list[Outcome]) -> float | None:
@@ -207,6 +218,8 @@ def _add_step_stats(
         s.skipped += o.status is Status.SKIPPED
         if o.status is Status.DONE:
             s.durations.append(float(o.duration))
+        s.failed_attempts += len(failed_attempts(_attempts(o)))
+        s.time_lost += lost_time(_attempts(o))
 
 
 # -- output -------------------------------------------------------------------
@@ -240,6 +253,8 @@ def metrics_json(m: Metrics) -> dict[str, Any]:
                 "skipped": s.skipped,
                 "p50": _round(s.p50),
                 "p90": _round(s.p90),
+                "failed_attempts": s.failed_attempts,
+                "time_lost": _round(s.time_lost),
             }
             for s in m.steps
         ],
@@ -286,7 +301,7 @@ def metrics_table(m: Metrics) -> str:
 
 _RELEASE_COLUMNS = [
     *("runbook", "version", "result", "started", "lead time"),
-    *("steps", "failed", "skipped", "rollback"),
+    *("steps", "failed", "skipped", "failed attempts", "time lost", "rollback"),
 ]
 
 
@@ -300,6 +315,8 @@ def _release_row(r: Release) -> list[str]:
         str(r.steps),
         str(len(r.failed)),
         str(len(r.skipped)),
+        str(r.failed_attempts),
+        duration_text(r.time_lost) if r.failed_attempts else "-",
         ", ".join(r.rollback) or "-",
     ]
 
@@ -315,6 +332,15 @@ def _step_sections(m: Metrics) -> list[str]:
     out: list[str] = []
     failed = [s for s in m.steps if s.failed]
     skipped = [s for s in m.steps if s.skipped]
+    retried = [s for s in m.steps if s.failed_attempts]
+    if retried:
+        out += ["", "Failed attempts (steps that needed another try)"] + _table(
+            ["runbook", "step", "failed attempts", "time lost", "text"],
+            [
+                [s.runbook, s.step, str(s.failed_attempts), duration_text(s.time_lost), s.text[:50]]
+                for s in retried
+            ],
+        )
     if failed:
         out += ["", "Failed steps"] + _table(
             ["runbook", "step", "failed", "of runs", "text"],

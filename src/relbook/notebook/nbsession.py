@@ -84,14 +84,13 @@ class Session:
         **params: Any,
     ) -> None:
         from relbook.parse import read_runbook
-        from relbook.record.lock import release_lock
 
         rb = read_runbook(runbook)
         _check_same(rb, sha256)
         opts = options(params, section=section, from_step=from_step, engine=engine)
         self.runner = Runner(rb, opts, KernelUI(path=rb.path))
         self.paths = self.runner.locate()
-        self._lock = release_lock(self.paths.lock)
+        self._lock = self.runner.lock()
         self._lock.__enter__()
         self.closed = self.released = False
         try:

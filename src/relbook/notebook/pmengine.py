@@ -22,6 +22,8 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +81,7 @@ def run_papermill(runner: Runner, execution_timeout: float | None = AUTO) -> Run
 def _preflight(runner: Runner) -> None:
     """Refuse at once what the kernel would refuse (bad version, blackout, finished or
     changed release, another run going on) while the kernel boots."""
-    from relbook.record.lock import release_lock
-
-    with release_lock(runner.paths.lock):
+    with runner.lock():
         runner.prepare()
 
 
@@ -144,7 +144,7 @@ def _execute(
         )
     except KeyboardInterrupt as e:
         _cancel_pending()
-        kernel.interrupt(runner.paths.lock)
+        kernel.interrupt(runner.lock)
         return e
     except Exception as e:  # papermill, nbclient and jupyter_client errors alike
         return e
@@ -202,9 +202,7 @@ def _what_happened(
 
 
 def _settle(runner: Runner, status: Status, reason: str) -> list[Outcome]:
-    from relbook.record.lock import release_lock
-
-    with release_lock(runner.paths.lock):
+    with runner.lock():
         return runner.settle(status, reason)
 
 
@@ -296,13 +294,12 @@ class Kernel:
             "IPYTHONDIR": str(self.work / "ipython"),
         }
 
-    def interrupt(self, lock: Path) -> None:
+    def interrupt(self, lock: Callable[[], AbstractContextManager[None]]) -> None:
         """Pass Ctrl-C on to the kernel (it has a session of its own), and give the
         step it interrupts time to be recorded: the session releases the lock then."""
         from jupyter_core.utils import run_sync
 
         from relbook.errors import LockedError
-        from relbook.record.lock import release_lock
 
         try:
             run_sync(self.manager.interrupt_kernel)()
@@ -311,7 +308,7 @@ class Kernel:
         deadline = time.monotonic() + INTERRUPT_WAIT
         while time.monotonic() < deadline:
             try:
-                with release_lock(lock):
+                with lock():
                     return
             except LockedError:
                 time.sleep(0.1)

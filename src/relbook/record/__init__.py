@@ -23,6 +23,7 @@ from typing import Any
 from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
 from relbook.record.files import write_atomic
+from relbook.record.history import attempt_history, attempt_line, earlier, run_history
 
 SCHEMA = "relbook.record/1"
 
@@ -325,9 +326,11 @@ def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[
     Built as plain JSON data: nbformat's constructors validate every cell against
     the schema, which costs more than running a trivial step."""
     meta = _record_meta(state)
+    history = attempt_history(state.events)
     cells = [_summary_cell(meta, state)]
     for n, step_id in enumerate(state.plan, 1):
-        cells.append(_cell(n, _outcome_or_placeholder(state, step_id, steps_info), meta))
+        o = _outcome_or_placeholder(state, step_id, steps_info)
+        cells.append(_cell(n, o, meta, history.get(step_id, [])))
     return _notebook(meta, cells)
 
 
@@ -341,27 +344,37 @@ class NotebookWriter:
     def write(self, path: Path, state: State, steps_info: dict[str, dict[str, Any]]) -> None:
         """Write the notebook of `state` atomically, sealed with its digest."""
         meta = _record_meta(state)
+        history = attempt_history(state.events)
         cells = [_dump(_summary_cell(meta, state))]
         for n, step_id in enumerate(state.plan, 1):
-            cells.append(self._cell_json(n, step_id, state, steps_info, meta))
+            tries = history.get(step_id, [])
+            cells.append(self._cell_json(n, step_id, state, steps_info, meta, tries))
         text = _layout(cells, _notebook(meta, []))
         write_atomic(path, seal(text).encode("utf-8"))
 
     def _cell_json(
-        self, n: int, step_id: str, state: State, info: dict[str, Any], meta: dict[str, Any]
+        self,
+        n: int,
+        step_id: str,
+        state: State,
+        info: dict[str, Any],
+        meta: dict[str, Any],
+        tries: list[dict[str, Any]],
     ) -> str:
         outcome = state.outcomes.get(step_id)
-        key = (n, "outcome" if outcome else step_id in state.running)
+        key = (n, "outcome" if outcome else step_id in state.running, len(tries))
         hit = self._cells.get(step_id)
         if hit is None or hit[0] != key or hit[2] is not outcome:
-            cell = _cell(n, outcome or _outcome_or_placeholder(state, step_id, info), meta)
+            o = outcome or _outcome_or_placeholder(state, step_id, info)
+            cell = _cell(n, o, meta, tries)
             hit = (key, _dump(cell), outcome)
             self._cells[step_id] = hit
         return hit[1]
 
 
 def _record_meta(state: State) -> dict[str, Any]:
-    return {**state.meta, "result": state.result, "schema": SCHEMA}
+    history = run_history(state.events)
+    return {**state.meta, "result": state.result, "schema": SCHEMA, "history": history}
 
 
 def _summary_cell(meta: dict[str, Any], state: State) -> dict[str, Any]:
@@ -470,6 +483,13 @@ def _summary(meta: dict[str, Any], state: State) -> str:
     ]
     if meta.get("override_blackout"):
         rows.append(("Blackout override", meta["override_blackout"]))
+    check = meta.get("version_check") or {}
+    if check.get("override"):
+        over = check["override"]
+        rows.append(("Version check override", f"{over['bump']} allowed: {over['reason']} "
+                     f"(history: {check.get('why', '')})"))  # fmt: skip
+    elif check.get("warning"):
+        rows.append(("Version check", check["warning"]))
     lines = [
         f"# {title}Release record: {rb.get('title', '')} {params.get('version', '')}",
         "",
@@ -509,13 +529,18 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
     return " · ".join(bits)
 
 
-def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> dict[str, Any]:
-    md = {"relbook": {**outcome_to_dict(o), "file": meta.get("runbook", {}).get("path", "")}}
+def _cell(
+    n: int, o: Outcome, meta: dict[str, Any], tries: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    path = meta.get("runbook", {}).get("path", "")
+    tries = tries or []
+    md = {"relbook": {**outcome_to_dict(o), "file": path, "attempts": tries}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
+    before = _earlier_attempts(tries, path)
     if o.kind != "shell":
         box = "x" if o.status in (Status.DONE, Status.ALREADY_DONE) else " "
-        return _markdown_cell(cell_id, f"- [{box}] **{o.text}** — {line}", md)
+        return _markdown_cell(cell_id, f"- [{box}] **{o.text}** — {line}{before}", md)
     outputs: list[dict[str, Any]] = []
     if o.output:
         outputs.append({"output_type": "stream", "name": "stdout", "text": o.output})
@@ -526,6 +551,8 @@ def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> dict[str, Any]:
     else:
         data = {"text/plain": line, "text/markdown": f"**{line}**"}
         outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    if before:
+        outputs.append(_earlier_output(tries, path, before))
     md["tags"] = [f"relbook-{o.status.value}"]
     return {
         "cell_type": "code",
@@ -535,6 +562,47 @@ def _cell(n: int, o: Outcome, meta: dict[str, Any]) -> dict[str, Any]:
         "source": o.source,
         "outputs": outputs,
     }
+
+
+def _earlier_attempts(tries: list[dict[str, Any]], path: str) -> str:
+    """Markdown for the attempts before the last: collapsed, the latest first."""
+    older = earlier(tries)
+    if not older:
+        return ""
+    parts = [
+        "",
+        "",
+        f"<details><summary>{len(older)} earlier attempt{'s' * (len(older) > 1)}: "
+        + ", ".join(_short(a) for a in older)
+        + "</summary>",
+        "",
+    ]
+    for a in older:
+        parts.append(f"- {_md_escape(attempt_line(a, path))}")
+        if a.get("output"):
+            parts += ["", "  ```text"] + [f"  {ln}" for ln in a["output"].split("\n")] + ["  ```"]
+    parts += ["", "</details>"]
+    return "\n".join(parts)
+
+
+def _short(a: dict[str, Any]) -> str:
+    from relbook.record.history import ENDED
+
+    return f"#{a.get('n')} {ENDED.get(a.get('status', ''), a.get('status', '')).split(' (')[0]}"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _earlier_output(tries: list[dict[str, Any]], path: str, markdown: str) -> dict[str, Any]:
+    """A shell cell's earlier attempts, below its last one (plain text and Markdown)."""
+    plain = ["Earlier attempts (the latest first):"]
+    for a in earlier(tries):
+        plain.append("  " + attempt_line(a, path))
+        plain += [f"    | {ln}" for ln in (a.get("output") or "").split("\n") if a.get("output")]
+    data = {"text/plain": "\n".join(plain), "text/markdown": markdown.strip()}
+    return {"output_type": "display_data", "data": data, "metadata": {"relbook": "attempts"}}
 
 
 def write_notebook(path: Path, nb: dict[str, Any]) -> None:
@@ -591,11 +659,20 @@ def read_record(path: str | Path) -> Record:
     if not isinstance(meta, dict) or meta.get("schema") != SCHEMA:
         raise RecordError("not a relbook record (no relbook metadata)", path=str(path))
     outcomes = [
-        outcome_from_dict(cell_outcome(c))
+        _read_outcome(cell_outcome(c))
         for c in nb.get("cells", [])
         if isinstance(c.get("metadata", {}).get("relbook"), dict)
     ]
     return Record(str(path), meta, outcomes)
+
+
+def _read_outcome(data: dict[str, Any]) -> Outcome:
+    """A cell's outcome, its attempts (all of them, in order) in `extra["attempts"]`."""
+    o = outcome_from_dict(data)
+    tries = data.get("attempts")
+    if isinstance(tries, list) and tries:
+        o.extra = {**o.extra, "attempts": tries}
+    return o
 
 
 def cell_outcome(cell: dict[str, Any]) -> dict[str, Any]:

@@ -1,53 +1,115 @@
-"""One run per runbook and version at a time (filelock; a killed holder's lock is
-released by the kernel, so a stale lock recovers by itself)."""
+"""One run at a time per repository, and per record.
+
+Two locks, taken in this order, each failing at once when held:
+- the repository lock, in the repository's git common directory
+  (`.git/relbook.lock`, shared by every worktree and clone-less checkout of it):
+  two runs that would write the same repository never proceed together, whatever
+  their runbook, version or records directory;
+- the record lock, beside the record (`records/<runbook>/<version>.lock`): two
+  runs never write one record, whatever repository they point at.
+
+Both are `flock(2)` locks on an open file: the kernel releases them when the
+holder dies, however it dies (a killed relbook, a papermill kernel that crashed),
+so a stale lock recovers by itself. The holder writes who it is (pid, host,
+runbook, version, records, since) into the lock file; a refused run names it.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from relbook.errors import LockedError
 
+REPO_LOCK = "relbook.lock"
+
 
 @contextmanager
-def release_lock(path: Path) -> Iterator[None]:
-    """Hold the release lock, or fail at once naming the process and host holding it."""
-    from filelock import FileLock, Timeout
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    holder = path.with_name(path.name + ".holder")
-    lock = FileLock(str(path), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockedError(
-            f"another relbook run holds this release: {_describe(holder)}; wait for it to finish",
-            path=str(path),
-        ) from None
-    try:
-        me = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        holder.write_text(json.dumps(me))
+def release_lock(
+    path: Path, *, repo: str | None = None, runbook: str = "", version: str = ""
+) -> Iterator[None]:
+    """Hold the repository's lock (when `repo` is a git repository) and the record's
+    lock at `path`, or fail at once naming the run that holds one of them."""
+    me = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "runbook": runbook,
+        "version": version,
+        "records": str(path.parent.parent.resolve()),
+        "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    with ExitStack() as stack:
+        common = git_common_dir(repo) if repo else None
+        if common is not None:
+            stack.enter_context(_flock(common / REPO_LOCK, me, f"repository {repo}"))
+        stack.enter_context(_flock(path, me, "this release's record"))
         yield
-    finally:
-        try:
-            holder.unlink()
-        except OSError:
-            pass
-        lock.release()
 
 
-def _describe(holder: Path) -> str:
+def git_common_dir(repo: str) -> Path | None:
+    """The git directory every worktree of `repo` shares (None when not a repository)."""
+    if not (Path(repo) / ".git").exists():
+        return None
     try:
-        info = json.loads(holder.read_text())
+        out = subprocess.run(
+            ["git", "-C", repo, "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return Path(out) if out else None
+
+
+@contextmanager
+def _flock(path: Path, me: dict[str, object], what: str) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # not inherited by the steps' processes (os.open is close-on-exec): a step's
+    # leftover never keeps the lock of a run that has ended
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"another relbook run holds {what}: {_describe(fd)}; wait for it to finish",
+                path=str(path),
+            ) from None
+        try:
+            data = json.dumps(me).encode()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, data, 0)
+        except OSError:
+            pass  # the lock holds; only its holder's description is missing
+        try:
+            yield
+        finally:
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _describe(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 65536, 0))
     except (OSError, ValueError):
         return "a process whose details are not known yet"
-    return f"pid {info.get('pid')} on host {info.get('host')} since {info.get('since')}"
+    bits = [f"pid {info.get('pid')} on host {info.get('host')}"]
+    if info.get("runbook"):
+        bits.append(f"runbook {info['runbook']} version {info.get('version')}")
+    if info.get("records"):
+        bits.append(f"records {info['records']}")
+    bits.append(f"since {info.get('since')}")
+    return ", ".join(bits)

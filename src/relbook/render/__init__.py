@@ -263,6 +263,7 @@ def _gone(o: Any) -> dict[str, Any]:
         "outcome": o,
         "status": str(o.status),
         "changed": False,
+        "retries": retry_lines(o, ""),
     }
 
 
@@ -294,7 +295,20 @@ def _item(rb: Runbook, step: Step, params: Params, outcome: Any) -> dict[str, An
         "outcome": outcome,
         "status": str(outcome.status) if outcome is not None else "",
         "changed": _changed(step, outcome),
+        "retries": retry_lines(outcome, rb.path) if outcome is not None else [],
     }
+
+
+def retry_lines(o: Any, path: str) -> list[str]:
+    """One line per attempt before the last (with its last line of output), or []."""
+    from relbook.record.history import attempt_line, telling_line
+
+    tries = list(o.extra.get("attempts", []) or [])
+    out = []
+    for a in tries[:-1]:
+        last = telling_line(a.get("output") or "")
+        out.append(attempt_line(a, path) + (f": `{last}`" if last else ""))
+    return out
 
 
 def _changed(step: Step, outcome: Any) -> bool:
@@ -333,7 +347,10 @@ def check_record_matches(rb: Runbook, record: Record) -> None:
 
 
 def record_issues(record: Record) -> list[str]:
-    """Known issues from a record: steps skipped, failed, or never finished."""
+    """Known issues from a record: steps skipped, failed, never finished, or that
+    failed before they went through."""
+    from relbook.record.history import LOST
+
     out, undone = [], []
     for o in record.outcomes:
         why = o.reason or o.note
@@ -344,6 +361,10 @@ def record_issues(record: Record) -> list[str]:
             out.append(f"Failed: {o.text} ({code}{'; ' + why if why else ''})")
         elif o.status.value in ("pending", "interrupted", "running"):
             undone.append(o.text)
+        tries = o.extra.get("attempts", []) or []
+        if any(a.get("status") in LOST for a in tries[:-1]):
+            lines = "; ".join(retry_lines(o, record.meta.get("runbook", {}).get("path", "")))
+            out.append(f"{o.text} needed {len(tries)} attempts ({lines})")
     if len(undone) == 1:
         out.append(f"Not done: {undone[0]}")
     elif undone:

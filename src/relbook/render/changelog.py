@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from relbook.errors import RelbookError
 
 if TYPE_CHECKING:
-    from relbook.render.notes import Change
+    from relbook.params.commits import Change
 
 CATEGORIES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 # Housekeeping commits that people reading a changelog do not need (unless breaking).

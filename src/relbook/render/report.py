@@ -50,7 +50,8 @@ def report_context(record: Record, runbook_path: str | None = None) -> dict[str,
         "elapsed": (ended - started).total_seconds() if started and ended else None,
         "off_script": _off_script(steps),
         "runbook_note": runbook_note,
-        "timeline": timeline(steps, started, ended),
+        "timeline": timeline(steps, started, ended, record.meta.get("history", [])),
+        "history": _sessions(record.meta.get("history", [])),
         "generated": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
     }
 
@@ -99,6 +100,8 @@ def _step_row(n: int, o: Outcome, record: Record, rb: Runbook | None) -> dict[st
         "who": o.signer or o.operator,
         "start": parse_time(o.started),
         "instructions": list(o.extra.get("instructions", [])),
+        "attempts": list(o.extra.get("attempts", [])),
+        "path": record.meta.get("runbook", {}).get("path", ""),
         "missing": rb is not None and step is None,
         "contingency": bool(step and step.contingency),
         "diff": _diff(o, step, record, rb) if step is not None else None,
@@ -159,6 +162,8 @@ def _off_script(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(
                 _dev(r, r["status"], f"{code}{line}" + (f": {o.reason}" if o.reason else ""))
             )
+        if len(r["attempts"]) > 1:
+            out.append(_dev(r, "retried", _retried(r["attempts"], r["path"])))
         if r["missing"]:
             out.append(_dev(r, "added", "not in the current runbook"))
         elif r["contingency"]:
@@ -167,6 +172,29 @@ def _off_script(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(_dev(r, "changed", "differs from the current runbook", r["diff"]))
     if unrun:
         out.append(_not_run(unrun))
+    return out
+
+
+def _retried(attempts: list[dict[str, Any]], path: str) -> str:
+    """`needed 2 attempts: attempt 1: failed · exit 1 at ...: <its last output line>`."""
+    from relbook.record.history import attempt_line, telling_line
+
+    bits = []
+    for a in attempts[:-1]:
+        last = telling_line(a.get("output") or "")
+        bits.append(attempt_line(a, path) + (f": {last}" if last else ""))
+    return f"needed {len(attempts)} attempts: " + "; ".join(bits)
+
+
+def _sessions(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run's sessions with how long it stood still before each resume."""
+    out = []
+    for i, h in enumerate(history):
+        gap = None
+        if i and history[i - 1].get("ended"):
+            a, b = parse_time(history[i - 1]["ended"]), parse_time(h.get("time"))
+            gap = (b - a).total_seconds() if a and b else None
+        out.append({**h, "gap": gap, "start": parse_time(h.get("time"))})
     return out
 
 
@@ -195,9 +223,13 @@ def _dev(row: dict[str, Any], kind: str, detail: str, diff: list[str] | None = N
 
 
 def timeline(
-    steps: list[dict[str, Any]], started: dt.datetime | None, ended: dt.datetime | None
+    steps: list[dict[str, Any]],
+    started: dt.datetime | None,
+    ended: dt.datetime | None,
+    history: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Geometry of the SVG timeline: one row per step, x = time since the run began."""
+    """Geometry of the SVG timeline: one row per step, x = time since the run began;
+    earlier attempts as bars of their own, stops and resumes as marks across it."""
     starts = [r["start"] for r in steps if r["start"] is not None]
     known = [t for t in (started, *starts) if t is not None]
     t0 = min(known, key=_ts) if known else None
@@ -206,7 +238,11 @@ def timeline(
         ends.append(_ts(ended))
     span = max(max(ends, default=0) - (_ts(t0) if t0 else 0), 1.0)
     rows = [_bar(i, r, t0, span) for i, r in enumerate(steps)]
+    for row, step in zip(rows, steps, strict=True):
+        row["attempts"] = _attempt_bars(step["attempts"][:-1], row["y"], t0, span)
+    marks = _marks(history or [], t0, span)
     return {
+        "marks": marks,
         "width": LABEL_W + BAR_W + RIGHT_W,
         "height": TOP + ROW_H * len(steps) + 10,
         "label_w": LABEL_W,
@@ -217,6 +253,61 @@ def timeline(
         "ticks": _ticks(span),
         "span": span,
     }
+
+
+def _x(t: dt.datetime | None, t0: dt.datetime | None, span: float) -> float | None:
+    if t is None or t0 is None:
+        return None
+    return round(min(LABEL_W + (_ts(t) - _ts(t0)) / span * BAR_W, LABEL_W + BAR_W - 4), 1)
+
+
+def _attempt_bars(
+    attempts: list[dict[str, Any]], y: int, t0: dt.datetime | None, span: float
+) -> list[dict[str, Any]]:
+    """Bars for a step's attempts before its last: where they ran and how they ended."""
+    from relbook.record.history import attempt_line
+
+    out = []
+    for a in attempts:
+        x = _x(parse_time(a.get("started")), t0, span)
+        if x is None:
+            continue
+        w = float(a.get("duration") or 0) / span * BAR_W
+        out.append(
+            {"x": x, "y": y, "w": round(max(w, 4.0), 1), "status": _css(a), "tip": attempt_line(a)}
+        )
+    return out
+
+
+def _css(a: dict[str, Any]) -> str:
+    status = a.get("status", "")
+    return {"killed": "interrupted", "declined": "pending", "paused": "pending"}.get(status, status)
+
+
+def _marks(
+    history: list[dict[str, Any]], t0: dt.datetime | None, span: float
+) -> list[dict[str, Any]]:
+    """Vertical marks: where a session stopped (failed, paused, killed) and where one resumed."""
+    from relbook.render import format_duration
+
+    out = []
+    for i, h in enumerate(history):
+        if h.get("event") == "resume":
+            gap = ""
+            prev = history[i - 1] if i else {}
+            a, b = parse_time(prev.get("ended")), parse_time(h.get("time"))
+            if a and b:
+                gap = f" after {format_duration((b - a).total_seconds())}"
+            x = _x(parse_time(h.get("time")), t0, span)
+            who = f" by {h['operator']}" if h.get("operator") else ""
+            if x is not None:
+                out.append({"x": x, "label": "resumed", "tip": f"resumed{who}{gap}"})
+        stopped = h.get("stopped", "")
+        if stopped and stopped != "done" and h.get("ended"):
+            x = _x(parse_time(h.get("ended")), t0, span)
+            if x is not None:
+                out.append({"x": x, "label": stopped, "tip": f"run stopped: {stopped}"})
+    return out
 
 
 def _ts(t: dt.datetime | None) -> float:

@@ -8,6 +8,7 @@ import re
 import socket
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,7 +38,7 @@ from relbook.record import (
     record_paths,
     replay,
 )
-from relbook.record.mask import Masker
+from relbook.record.mask import MASK, Masker
 
 
 @dataclass
@@ -76,6 +77,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    allow_bump: str = ""  # release a smaller bump than the history implies ...
+    bump_reason: str = ""  # ... for this recorded reason
     params: dict[str, str] = field(default_factory=dict)  # -p NAME=VALUE, --params FILE
     json: bool = False  # a dry run returns its plan as a document (relbook.plan/1)
 
@@ -113,6 +116,9 @@ def plan_steps(rb: Runbook, section: str = "", from_step: str = "") -> list[Step
                 f"steps: {', '.join(titles)}"
             )
     else:
+        from relbook.run.safety import require_flow
+
+        require_flow(rb)
         steps = list(rb.flow())
     if from_step:
         idx = _find_step(steps, from_step)
@@ -171,6 +177,7 @@ class Runner:
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
+        self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
     def locate(self) -> RecordPaths:
@@ -216,11 +223,46 @@ class Runner:
             check_tags=state is None and not self.opts.new_attempt,
             extra=self.opts.params,
         )
+        if state:
+            self._keep_values(state, params)
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
         self._check_blackout(state)
+        if state is None:
+            self._check_history(params)
         if state:
             self._check_changed(state, steps)
         return params, steps, state
+
+    def _keep_values(self, state: State, params: Params) -> None:
+        """A resume runs with the values its release began with: a value given now that
+        differs from the recorded one is refused (never silently mixed: the tag would say
+        one thing and the record another); derived values (date, previous version) are
+        the recorded ones."""
+        before = state.meta.get("params", {})
+        given = [n for n, src in params.sources.items() if src.startswith("--") and n != "version"]
+        if self.opts.date:
+            given.append("date")
+        env = {**os.environ, **self.opts.env, **params.env()}
+        masker = Masker.from_env(env, self.opts.mask)
+        changed = [
+            (n, before.get(n), masker.mask(params.values.get(n) or ""))
+            for n in given
+            if masker.mask(params.values.get(n) or "") != (before.get(n) or "")
+        ]
+        if changed:
+            what = "; ".join(
+                f"{_flag(n)}: it began with {old!r}, this run gives {new!r}"
+                for n, old, new in changed
+            )
+            raise ParamError(
+                f"{self.rb.name} {self.version} began with other values ({what}). A resume "
+                "runs with the values its release began with: run the same command without "
+                "them (or with the recorded values), or start over with --new-attempt",
+                path=str(self.paths.notebook),
+            )
+        for name, value in before.items():
+            if name in params.values and name not in given and MASK not in str(value):
+                params.values[name] = value
 
     def _check_blackout(self, state: State | None) -> None:
         """Refuse a release inside a blackout window unless overridden (not for contingency
@@ -237,6 +279,39 @@ class Runner:
             self.ui.info(f"warning: {e}")
             return
         self.blackout = window.as_json() if window else None
+
+    def _check_history(self, params: Params) -> None:
+        """Refuse a version smaller than its Conventional Commits imply, and check the version
+        files, before any step (warnings in a dry run; a contingency section is not checked)."""
+        repo = self._repo_or_none()
+        if not repo or self.opts.section:
+            return
+        try:
+            self._check_version(repo, params)
+        except RelbookError as e:
+            if not self.opts.dry_run:
+                raise
+            self.ui.info(f"warning: {e}")
+
+    def _check_version(self, repo: str, params: Params) -> None:
+        from relbook.params.history import check_version, read_history
+
+        values = params.values
+        previous = values.get("previous_version")
+        history = read_history(repo, values.get("previous_tag"), zero=(previous or "1")[0] == "0")
+        verdict = check_version(
+            values["version"], previous, history, self.opts.allow_bump, self.opts.bump_reason
+        )
+        self.version_check = verdict.as_json()
+        if verdict.warning:
+            self.ui.info(f"warning: {verdict.warning}")
+        if verdict.override:
+            reason = self.masker.mask(verdict.override["reason"])
+            self.ui.info(f"version check overridden: {verdict.actual} bump allowed ({reason})")
+        if any(p.kind == "instruction" for s in self.rb.steps for p in s.parts):
+            from relbook.params.bump import plan_bump
+
+            plan_bump(repo, values["version"], self.rb.front_matter, previous)
 
     def _repo_or_none(self) -> str | None:
         return self.repo if (Path(self.repo) / ".git").exists() else None
@@ -258,9 +333,7 @@ class Runner:
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        from relbook.record.lock import release_lock
-
-        with release_lock(self.paths.lock):
+        with self.lock():
             try:
                 steps = self.begin()
                 for n, step in enumerate(steps, 1):
@@ -285,6 +358,16 @@ class Runner:
                 raise
             self.close()
         return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+
+    def lock(self) -> AbstractContextManager[None]:
+        """The locks a run holds: its repository's and its record's (see record.lock)."""
+        from relbook.record.lock import release_lock
+
+        if self.paths is None:
+            self.locate()
+        return release_lock(
+            self.paths.lock, repo=self.repo, runbook=self.rb.name, version=self.version
+        )
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
@@ -400,6 +483,7 @@ class Runner:
                 sync=True,
             )
         else:
+            self._note_lost_attempts(state)
             self.journal.append(
                 {
                     "event": "resume",
@@ -417,6 +501,19 @@ class Runner:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
         self._write(force=True)
+
+    def _note_lost_attempts(self, state: State) -> None:
+        """Steps that were running when relbook died: their attempt ends here, with
+        what they printed and when they last printed it (the journal cannot know more)."""
+        for step_id in state.running:
+            event: dict[str, Any] = {"event": "attempt-lost", "step": step_id, "time": now_iso()}
+            span = _lost_output(self.output_log.path, step_id)
+            if span:
+                event["log_bytes"] = list(span)
+                event["output"] = self.masker.mask(_read_span(self.output_log.path, span)[-4096:])
+                mtime = self.output_log.path.stat().st_mtime
+                event["last_output"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(mtime))
+            self.journal.append(event)
 
     def _kill_leftovers(self, step_id: str) -> None:
         """Processes of an interrupted step may still run (relbook was killed, not the
@@ -461,6 +558,7 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": self.masker.mask(self.opts.command),
+            "version_check": self.version_check,
         }
 
     def _finish(self, result: str) -> None:
@@ -495,7 +593,9 @@ class Runner:
     def _record(self, outcome: Outcome) -> None:
         self._mask_outcome(outcome)
         # fsynced when the next step's bash starts, before anyone is asked, or at the end
-        self.journal.append({"event": "outcome", "outcome": outcome_to_dict(outcome)})
+        self.journal.append(
+            {"event": "outcome", "time": now_iso(), "outcome": outcome_to_dict(outcome)}
+        )
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
             self.state.running.remove(outcome.step_id)
@@ -841,8 +941,12 @@ class Runner:
             id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
         )
         answer = self._answer(fake, part.source, key=key, automation=automation)
+        diff = ""
         if answer.automate and bumps:
             apply_bump(bumps)
+            diff = "".join(b.diff(self.repo) for b in bumps)
+            for row in diff.splitlines():
+                self.ui.info(f"    {row}")
         log.append(
             {
                 "line": part.line,
@@ -851,6 +955,7 @@ class Runner:
                 "by": answer.by or self.operator,
                 "note": answer.note,
                 "reason": answer.reason,
+                **({"diff": diff} if diff else {}),
             }
         )
         self.ui.info(
@@ -862,6 +967,7 @@ class Runner:
             + (f"; {answer.note}" if answer.note else "")
             + ")"
         )
+        sources += [f"#   {row}" for row in diff.splitlines()]
         if answer.status in (Status.DONE, Status.SKIPPED):
             return True
         outcome.status = answer.status if answer.status is not Status.FAILED else Status.FAILED
@@ -905,14 +1011,18 @@ class Runner:
             return [], ""
         from relbook.params.bump import describe, plan_bump
 
-        bumps = plan_bump(self.repo, self.params.values["version"], self.rb.front_matter)
+        values = self.params.values
+        bumps = plan_bump(self.repo, values["version"], self.rb.front_matter,
+                          values.get("previous_version"))  # fmt: skip
         return bumps, f"bump {describe(bumps, self.repo)}" if bumps else ""
 
     def _dry_part(self, part: Part, step: Step) -> str:
         if part.kind == "instruction":
-            _, automation = self._bumps(part)
+            bumps, automation = self._bumps(part)
             how = f"relbook can {automation}" if automation else "asked like a manual step"
-            return f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"
+            diff = "".join(b.diff(self.repo) for b in bumps)
+            rows = [f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"]
+            return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
         from relbook.run.plan import blocked_by
 
         found = blocked_by(self, part)
@@ -954,6 +1064,11 @@ def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
             "the journal or move the record aside",
             path=str(paths.journal),
         )
+
+
+def _flag(name: str) -> str:
+    """The command-line option that gives parameter `name`."""
+    return f"--{name}" if name in ("description", "date") else f"parameter {name}"
 
 
 def _segments(parts: tuple[Part, ...]) -> list[list[Part]]:
@@ -1015,21 +1130,12 @@ def load_answers(path: str) -> dict[str, Any]:
 
 
 def _exclude_records(repo: Path, records: Path) -> None:
-    """Keep a records directory inside the repo out of `git add .` (.git/info/exclude)."""
-    try:
-        rel = records.resolve().relative_to(repo.resolve())
-    except ValueError:
-        return
-    exclude = repo / ".git" / "info" / "exclude"
-    line = f"/{rel.as_posix()}/"
-    try:
-        text = exclude.read_text() if exclude.exists() else ""
-        if line not in text.split("\n"):
-            exclude.parent.mkdir(parents=True, exist_ok=True)
-            with open(exclude, "a") as f:
-                f.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
-    except OSError:
-        pass
+    """Keep a records directory inside the repo, and notebooks relbook wrote there, out of
+    `git add .` and the dirty check (.git/info/exclude)."""
+    from relbook.record.exclude import exclude, exclude_own_notebooks
+
+    exclude(repo, records, directory=True)
+    exclude_own_notebooks(repo)
 
 
 def _left_running(events: list[dict[str, Any]]) -> dict[str, str]:
