@@ -15,35 +15,29 @@ to. Tags that are not SemVer (after the `v` prefix) are ignored.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from relbook.bash.shell import env_reference, heredoc_delimiter, quote_context, quote_literal
 from relbook.errors import ParamError, TemplateError
 from relbook.model import Kind, Placeholder
+from relbook.params.example import _CORE, _JINJA_EXPR, _explicit, _most_common_version, literal_map
+from relbook.params.inputs import run_parameters
+from relbook.params.tokens import (
+    BUILTIN,
+    PARTS,
+    fill_tokens,
+    guide_variables,
+    token_placeholders,
+    variable_placeholders,
+)
 
 if TYPE_CHECKING:
     from relbook.model import Runbook, Step
 
 EXAMPLE = "a version like 1.2.3, v1.2.3, 1.2.3-rc.1 or 1.2.3-hotfix.1"
-_CORE = re.compile(r"(?<![0-9.])(\d+)\.(\d+)\.(\d+)(?![0-9]|\.[0-9]|-[0-9A-Za-z])")
 _BRACKET = re.compile(r"\[([A-Za-z][^\[\]\n]{2,60})\](?![\[(:])")
 _DESCRIPTION_WORDS = re.compile(r"descr|summary|release notes? title|changes? summary", re.I)
-_JINJA_EXPR = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)?.*?-?\}\}", re.S)
-BUILTIN = (
-    "version",
-    "description",
-    "tag",
-    "previous_version",
-    "previous_tag",
-    "next_patch",
-    "release_type",
-    "bump",
-    "date",
-)
-# parts of the version a guide's placeholders name (`X.Y`, `<major>`): derived, not exported
-PARTS = ("major", "minor", "patch", "series")
 
 
 @dataclass(frozen=True)
@@ -179,20 +173,7 @@ def bind(
     for name, value in (extra or {}).items():
         values[name] = value
         sources[name] = "-p"
-    return Params(values, sources, _guide_variables(runbook, {**version_parts(str(v)), **values}))
-
-
-def _guide_variables(runbook: Runbook | None, values: dict[str, str | None]) -> dict[str, str]:
-    """The guide's shell variables that nothing in it sets: those named after a release
-    value get it (`$VERSION`, `$TAG`), those given with -p NAME=VALUE get that."""
-    out: dict[str, str] = {}
-    for p in runbook.placeholders if runbook else ():
-        if p.kind != "variable" or p.name in out:
-            continue
-        value = values.get(p.name) if p.name in values else values.get(p.means)
-        if value is not None and (p.name in values or p.means != "input"):
-            out[p.name] = value
-    return out
+    return Params(values, sources, guide_variables(runbook, {**version_parts(str(v)), **values}))
 
 
 def _previous_for(
@@ -285,80 +266,10 @@ def infer_placeholders(
         for line, text in _step_lines(step):
             found.extend(_uses(text, line, literals))
             if step.kind is Kind.SHELL:
-                found.extend(_token_uses(text, line))
+                found.extend(token_placeholders(text, line))
         if step.kind is Kind.SHELL:
-            found.extend(_variable_uses(step, set_so_far))
+            found.extend(variable_placeholders(step, set_so_far))
     return example, tuple(found)
-
-
-def _token_uses(text: str, line: int) -> list[Placeholder]:
-    from relbook.params.tokens import find_tokens
-
-    out = []
-    for t in find_tokens(text):
-        if t.means == "input":
-            why = "names no release value: an operator input"
-        else:
-            why = f"stands for {t.means}" + (f" (filled as {t.template})" if t.template else "")
-        out.append(Placeholder(t.name, line, t.text, means=t.means, kind="token", why=why))
-    return out
-
-
-def _variable_uses(step: Step, set_so_far: set[str]) -> list[Placeholder]:
-    """`$NAME` a block expands that no earlier block (nor its own earlier lines) sets."""
-    from relbook.params.tokens import SHELL_VARS, meaning, variable_uses, variables_set
-
-    out = []
-    for part in step.commands:
-        for name, _ in variable_uses(part.source):
-            if name in set_so_far or name in SHELL_VARS or name.startswith("RELBOOK_"):
-                continue
-            means = meaning(name)
-            why = (
-                f"nothing in the guide sets it; named like {means}"
-                if means != "input"
-                else "nothing in the guide sets it"
-            )
-            out.append(
-                Placeholder(name, part.line, "$" + name, means=means, kind="variable", why=why)
-            )
-            set_so_far.add(name)  # reported once, at its first use
-        set_so_far |= variables_set(part.source)
-    return out
-
-
-def _explicit(steps: tuple[Step, ...]) -> bool:
-    """Whether the runbook writes `{{ version }}`-style placeholders itself.
-
-    Then its remaining literals are real values, not an example to infer from."""
-    for step in steps:
-        for text in (step.text, step.body):
-            if "{{" in text and any(m.group(1) in BUILTIN for m in _JINJA_EXPR.finditer(text)):
-                return True
-    return False
-
-
-def _most_common_version(steps: tuple[Step, ...]) -> str:
-    counts: Counter[str] = Counter()
-    for step in steps:
-        if step.kind is Kind.SHELL:
-            counts.update(m.group(0) for m in _CORE.finditer(step.body))
-    if not counts:
-        return ""
-    best = max(counts.values())
-    return next(k for k in counts if counts[k] == best)
-
-
-def literal_map(example: str) -> dict[str, str]:
-    """Example literal -> parameter name ("1.2.3" -> "version", ...)."""
-    m = _CORE.fullmatch(example) if example else None
-    if not m:
-        return {}
-    major, minor, patch = (int(g) for g in m.groups())
-    out = {example: "version", f"{major}.{minor}.{patch + 1}": "next_patch"}
-    if patch > 0:
-        out[f"{major}.{minor}.{patch - 1}"] = "previous_version"
-    return out
 
 
 def _step_lines(step: Step) -> list[tuple[int, str]]:
@@ -409,26 +320,6 @@ def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = fr
         lambda m: "{{ description }}" if _DESCRIPTION_WORDS.search(m.group(1)) else m.group(0), text
     )
     return fill_tokens(text, names)
-
-
-def fill_tokens(text: str, names: set[str] | frozenset[str] = frozenset()) -> str:
-    """Placeholder tokens whose values are known, as `{{ name }}`; the rest as written."""
-    from relbook.params.tokens import find_tokens
-
-    tokens = [t for t in find_tokens(text) if t.template and _fillable(t, names)]
-    for t in reversed(tokens):
-        text = text[: t.start] + t.template + text[t.end :]
-    return text
-
-
-def _fillable(token: Any, names: set[str] | frozenset[str]) -> bool:
-    wanted = set(_JINJA_NAME.findall(token.template))
-    return all(n in names if names else n in BUILTIN + PARTS for n in wanted) and (
-        token.means != "input" or token.name in names
-    )
-
-
-_JINJA_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def unfilled(text: str, example: str, names: set[str] | frozenset[str]) -> list[Any]:
@@ -576,38 +467,4 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: An
         raise TemplateError(f"template: {e}", path=path, line=line) from None
 
 
-# -- run parameters given by the operator -------------------------------------
-
-
-def run_parameters(pairs: list[str] | None = None, path: str | None = None) -> dict[str, str]:
-    """`--params FILE` (YAML mapping, as papermill's -f) then `-p NAME=VALUE` (later wins)."""
-    out: dict[str, str] = {}
-    if path:
-        out.update(_params_file(path))
-    for pair in pairs or []:
-        name, sep, value = pair.partition("=")
-        name = name.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ParamError(f"-p {pair!r}: expected NAME=VALUE, e.g. -p commit_sha=1a2b3c")
-        out[name] = value
-    return out
-
-
-def _params_file(path: str) -> dict[str, str]:
-    import yaml
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f) or {}
-    except OSError as e:
-        raise ParamError(f"cannot read: {e.strerror or e}", path=path) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise ParamError(
-            f"not YAML: {getattr(e, 'problem', None) or e}",
-            path=path,
-            line=mark.line + 1 if mark else 1,
-        ) from None
-    if not isinstance(data, dict):
-        raise ParamError("must be a YAML mapping (name: value)", path=path, line=1)
-    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+__all__ = ["BUILTIN", "PARTS", "fill_tokens", "literal_map", "run_parameters"]

@@ -15,6 +15,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from relbook.model import Placeholder
+
+if TYPE_CHECKING:
+    from relbook.model import Runbook, Step
+
+BUILTIN = (
+    "version",
+    "description",
+    "tag",
+    "previous_version",
+    "previous_tag",
+    "next_patch",
+    "release_type",
+    "bump",
+    "date",
+)
+# parts of the version a guide's placeholders name (`X.Y`, `<major>`): derived, not exported
+PARTS = ("major", "minor", "patch", "series")
 
 # a segment of a version template: X, Y, Z, N, x, xx, YY, MM, MICRO, MAJOR, ...
 _PH_SEG = (
@@ -288,3 +308,66 @@ def variable_token(name: str, start: int, text: str) -> Token:
     """A shell variable nothing sets, as a placeholder."""
     means = meaning(name)
     return Token(text, start, start + len(text), means, name, variable=True)
+
+
+def token_placeholders(text: str, line: int) -> list[Placeholder]:
+    out = []
+    for t in find_tokens(text):
+        if t.means == "input":
+            why = "names no release value: an operator input"
+        else:
+            why = f"stands for {t.means}" + (f" (filled as {t.template})" if t.template else "")
+        out.append(Placeholder(t.name, line, t.text, means=t.means, kind="token", why=why))
+    return out
+
+
+def variable_placeholders(step: Step, set_so_far: set[str]) -> list[Placeholder]:
+    """`$NAME` a block expands that no earlier block (nor its own earlier lines) sets."""
+    out = []
+    for part in step.commands:
+        for name, _ in variable_uses(part.source):
+            if name in set_so_far or name in SHELL_VARS or name.startswith("RELBOOK_"):
+                continue
+            means = meaning(name)
+            why = (
+                f"nothing in the guide sets it; named like {means}"
+                if means != "input"
+                else "nothing in the guide sets it"
+            )
+            out.append(
+                Placeholder(name, part.line, "$" + name, means=means, kind="variable", why=why)
+            )
+            set_so_far.add(name)  # reported once, at its first use
+        set_so_far |= variables_set(part.source)
+    return out
+
+
+def guide_variables(runbook: Runbook | None, values: dict[str, str | None]) -> dict[str, str]:
+    """The guide's shell variables that nothing in it sets: those named after a release
+    value get it (`$VERSION`, `$TAG`), those given with -p NAME=VALUE get that."""
+    out: dict[str, str] = {}
+    for p in runbook.placeholders if runbook else ():
+        if p.kind != "variable" or p.name in out:
+            continue
+        value = values.get(p.name) if p.name in values else values.get(p.means)
+        if value is not None and (p.name in values or p.means != "input"):
+            out[p.name] = value
+    return out
+
+
+def fill_tokens(text: str, names: set[str] | frozenset[str] = frozenset()) -> str:
+    """Placeholder tokens whose values are known, as `{{ name }}`; the rest as written."""
+    tokens = [t for t in find_tokens(text) if t.template and _fillable(t, names)]
+    for t in reversed(tokens):
+        text = text[: t.start] + t.template + text[t.end :]
+    return text
+
+
+def _fillable(token: Any, names: set[str] | frozenset[str]) -> bool:
+    wanted = set(_JINJA_NAME.findall(token.template))
+    return all(n in names if names else n in BUILTIN + PARTS for n in wanted) and (
+        token.means != "input" or token.name in names
+    )
+
+
+_JINJA_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

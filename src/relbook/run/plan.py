@@ -3,13 +3,12 @@ the run itself: planned, not applicable, blocked (a placeholder nothing fills) o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Kind, Part, Step
 
-if TYPE_CHECKING:
-    from relbook.run import Runner
+Runner = Any  # relbook.run.Runner (not imported: the runner imports this module)
 
 SCHEMA = "relbook.plan/1"
 
