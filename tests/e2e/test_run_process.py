@@ -134,6 +134,39 @@ def _escapee_is_killed(launch: str, origin_repo: Repo, tmp_path: Path, marker: s
     assert any("sleep 1000" in k for k in got["extra"]["killed_after_step"])
 
 
+def sleeping(nap: str) -> list[int]:
+    """Live processes running `sleep nap` (found by command line, not environment)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        try:
+            with open(f"{entry.path}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[:2] == [b"sleep", nap.encode()]:
+                    found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize(
+    "launch",
+    ["env -i setsid -f sleep {nap}", "(env -i setsid sleep {nap} </dev/null >/dev/null 2>&1 &)"],
+)
+def test_escapee_that_drops_its_environment_is_found(
+    launch: str, origin_repo: Repo, tmp_path: Path
+) -> None:
+    """No token, no session, no parent: what the step leaves is still killed and named."""
+    nap = f"{3000 + uuid.uuid4().int % 1000}.{uuid.uuid4().int % 10**6}"
+    rb = one_step(tmp_path, f"{launch.format(nap=nap)} </dev/null >/dev/null 2>&1\necho escaped")
+    try:
+        assert run(*args(rb, origin_repo, tmp_path)) == 0
+        assert sleeping(nap) == []
+    finally:
+        for pid in sleeping(nap):
+            os.kill(pid, signal.SIGKILL)
+    got = outcomes(record(tmp_path))["steps.1"]
+    assert any(f"sleep {nap}" in k for k in got["extra"]["killed_after_step"])
+
+
 MEASURE = """
 import resource, sys
 from relbook.cli import main

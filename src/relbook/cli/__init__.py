@@ -543,6 +543,9 @@ def _add_run(sub: Any) -> None:
         "(patch, minor or major: the bump this version is); needs --reason, which is recorded",
     )
     p.add_argument("--reason", default="", metavar="TEXT", help="why, for --allow-bump")
+    from relbook.cli.ci import add_job_args
+
+    add_job_args(p)
 
 
 def _answers(args: argparse.Namespace) -> dict[str, Any]:
@@ -561,11 +564,19 @@ def _invocation(args: argparse.Namespace) -> str:
 
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
-    from relbook.errors import Interrupted, Paused, StepFailed
-    from relbook.run import Runner, RunOptions
-    from relbook.ui import TerminalUI
+    import os
+
+    from relbook.cli.ci import github_report, job_answers_for
+    from relbook.run import RunOptions
+    from relbook.run.ci import github_run
 
     rb = load(args.runbook)
+    ci = github_run(os.environ)
+    answers = {**job_answers_for(args, rb, ci), **_answers(args)}
+    if args.job and not args.dry_run:
+        from relbook.run.ci import prepare_checkout
+
+        prepare_checkout(args.repo or ".")
     _resolve_auto(args, rb)
     opts = RunOptions(
         version=args.release,
@@ -574,12 +585,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         records=args.records,
         dry_run=args.dry_run,
         yes=args.yes,
-        answers=_answers(args),
+        answers=answers,
         section=args.section or "",
         from_step=args.from_step or "",
         timeout=args.timeout,
-        operator=args.operator or "",
-        rerun_interrupted=args.rerun_interrupted,
+        operator=args.operator or ci.get("actor", ""),
+        rerun_interrupted=args.rerun_interrupted or bool(args.job),
         allow_changed=args.allow_changed,
         new_attempt=args.new_attempt,
         allow_dirty=args.allow_dirty,
@@ -588,6 +599,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         override_blackout=args.override_blackout or "",
         engine=args.engine,
         command=_invocation(args),
+        job=args.job or "",
+        ci=ci,
         allow_bump=args.allow_bump or "",
         bump_reason=args.reason,
         params=_run_params(args),
@@ -595,7 +608,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if opts.json and not opts.dry_run:
         raise RelbookError("--json goes with --dry-run (the plan as a document)")
-    ui = TerminalUI(path=rb.path)
+    if not ci:
+        from relbook.ui import TerminalUI
+
+        return _run(rb, opts, TerminalUI(path=rb.path))
+    from relbook.record.mask import Masker
+    from relbook.ui.github import GitHubUI
+
+    ui = GitHubUI(path=rb.path)
+    ui.add_masks(Masker.from_env(None, opts.mask).secrets)
+    return _run(rb, opts, ui, report=lambda runner: github_report(runner, opts))
+
+
+def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = None) -> int:
+    """Run the release; the exit status and messages of `relbook run`."""
+    from relbook.errors import Interrupted, Paused, StepFailed
+    from relbook.run import Runner
+
     runner = Runner(rb, opts, ui)
     try:
         if opts.engine == "papermill" and not opts.dry_run:
@@ -616,6 +645,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    finally:
+        if report:
+            report(runner)
     if result.plan is not None:
         _print_json(result.plan)
     if result.record:

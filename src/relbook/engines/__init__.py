@@ -2,39 +2,41 @@
 
 The local engine keeps one long-lived `bash --noprofile --norc` (restarted when
 the environment changes or it dies) that forks a subshell per step, each in a
-process group of its own. It streams the step's output live (masked), keeps a
-bounded copy for the record and the full log on disk, follows which command is
-running through a DEBUG trap on a private pipe, and after the step (or on
-timeout or Ctrl-C) kills the step's group and any escapee carrying its token.
+process group of its own under `set -euo pipefail`. A step is handed over in
+one write: a fixed-size header and the script, which bash reads with two
+`read -N` (length-prefixed reads, not a byte per system call). The engine
+streams the step's output live (masked), keeps a bounded copy for the record
+and the full log on disk, learns which command is running from a marker line
+the script prints before each of its commands (none for a one-command step),
+and after the step (or on timeout or Ctrl-C) kills the step's group and
+anything it left behind (see procs: relbook is the subreaper of its run).
 """
 
 from __future__ import annotations
 
 import os
-import selectors
+import re
+import select
 import shutil
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from relbook.engines.procs import STEP_TOKEN_VAR, Reaper, kill_marked
 from relbook.record.mask import Masker
+
+__all__ = ["STEP_TOKEN_VAR", "TRACE_FD_VAR", "Execution", "LocalEngine", "OutputLog", "kill_marked"]
 
 KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
 TRACE_FD_VAR = "RELBOOK_TRACE_FD"
-STEP_TOKEN_VAR = "RELBOOK_STEP_TOKEN"
+TRACE_FD = 6
 DRAIN_SECONDS = 0.5  # how long to wait for output after bash exits
-HEADER = (
-    "set -euo pipefail\n"
-    'trap \'[[ $LINENO == "${__rb_l:-}" ]] || { __rb_l=$LINENO; '
-    'printf "at %s\\n" "$LINENO" >&"$' + TRACE_FD_VAR + "\"; }' DEBUG\n"
-)
+HEADER = "set -euo pipefail\n"
 HEADER_LINES = HEADER.count("\n")
+CHUNK = 1 << 16
 
 
 @dataclass
@@ -86,16 +88,19 @@ class LocalEngine:
     """Runs bash steps on this machine."""
 
     name = "local"
-    _sel: selectors.BaseSelector | None = None
-
-    _server: Any = None
+    _server: _Server | None = None
+    _reaper: Reaper | None = None
 
     def server(self, env: dict[str, str]) -> _Server:
         """The shell server for this environment (started, or restarted, on demand)."""
-        if self._server is not None and (self._server.env != env or not self._server.alive()):
+        srv = self._server
+        if srv is not None and (srv.broken or srv.env != env or not srv.alive()):
             self.drop_server()
         if self._server is None:
+            if self._reaper is None:  # before the server starts: its orphans come here
+                self._reaper = Reaper()
             self._server = _Server(dict(env))
+            self._reaper.expect(self._server.proc.pid)
         return self._server
 
     def drop_server(self) -> None:
@@ -105,17 +110,11 @@ class LocalEngine:
             self._server = None
 
     def close(self) -> None:
-        """Release what the engine holds (its shell server, its selector)."""
+        """Release what the engine holds (its shell server; the subreaper role)."""
         self.drop_server()
-        if self._sel is not None:
-            self._sel.close()
-            self._sel = None
-
-    def _selector(self) -> selectors.BaseSelector:
-        """One selector for all steps (creating one per step shows in the overhead)."""
-        if self._sel is None:
-            self._sel = selectors.DefaultSelector()
-        return self._sel
+        if self._reaper is not None:
+            self._reaper.close()
+            self._reaper = None
 
     def run(
         self,
@@ -131,37 +130,73 @@ class LocalEngine:
         on_started: Callable[[], None] = lambda: None,
         token: str = "",
         log: OutputLog | None = None,
+        marks: list[int] | None = None,
     ) -> Execution:
-        """Run `script` (a step's bash) and return what happened. Output goes to `log`
-        (or a log of its own at `log_path`); `token` marks every process of the step
-        (in its environment) so leftovers can be found later; `on_started` runs while
-        bash starts up (the runner fsyncs its journal there)."""
-        token = token or uuid.uuid4().hex
-        trace_r, trace_w = os.pipe()
+        """Run `script` (a step's bash) and return what happened. `marks` are the script
+        lines where its commands begin (the running one is reported to `on_line`);
+        output goes to `log` (or a log of its own at `log_path`); `token` (32 hex
+        digits) marks the step's processes in their environment, for finding them
+        after a crash; `on_started` runs while bash starts (the runner syncs its
+        journal there)."""
+        token = token or os.urandom(16).hex()
         started = time.monotonic()
         own = log is None
         if log is None:
             log = OutputLog(log_path or Path(os.devnull))
+        text, only = traced(script, marks)
         try:
-            proc = _spawn(self, script, env, cwd, token, trace_r, trace_w)
+            server = self.server(env)
+            pump = _Pump(server, log, masker, on_output, on_line)
+            pump.start(HEADER + text, cwd, token)
+            if only:
+                pump.last_line = only
+                on_line(only)
             try:
                 on_started()
             except BaseException:
-                _kill_group(proc, signal.SIGKILL)
-                proc.wait()
-                os.close(trace_r)
-                proc.stdout.close()
+                pump.abort()
                 raise
-            pump = _Pump(proc, trace_r, log, masker, on_output, on_line)
-            pump.sel = self._selector()
             result = pump.run(timeout, started)
+        except OSError as e:
+            self.drop_server()
+            from relbook.errors import RelbookError
+
+            raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
         finally:
             if own:
                 log.close()
         result.log_error = log.error
-        suspicious = pump.held_open or result.timed_out or result.interrupted
-        result.stray = _kill_strays(proc.pid, token, scan=suspicious)
+        if pump.pid:
+            result.stray = self._reaper.sweep(pump.pid, token)
         return result
+
+
+_CONNECTOR = re.compile(r"(?:&&|\|\|?|\|&|\\)\s*(?:#.*)?$")
+
+
+def traced(script: str, marks: list[int] | None) -> tuple[str, int]:
+    """`script` with a line printed to the trace descriptor before each command that
+    begins on a line in `marks` (1-based); for a one-command script no marker at all,
+    and its line is returned instead (0 otherwise). A command continuing the one
+    before it (after `&&`, `|`, a backslash) gets no marker: that would split them."""
+    marks = [1] if marks is None else marks
+    if len(marks) <= 1:
+        return script, marks[0] if marks else 0
+    lines = script.split("\n")
+    for m in marks:
+        if not 0 < m <= len(lines) or _continues(lines, m - 1):
+            continue
+        lines[m - 1] = f"printf 'at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
+    return "\n".join(lines), 0
+
+
+def _continues(lines: list[str], i: int) -> bool:
+    """Whether line i continues the command on the lines before it."""
+    for prev in reversed(lines[:i]):
+        text = prev.strip()
+        if text and not text.startswith("#"):
+            return bool(_CONNECTOR.search(text))
+    return False
 
 
 def _bash() -> str:
@@ -178,27 +213,32 @@ _BASH: str | None = None
 # A long-lived bash that runs each step in a forked subshell: forking a running
 # shell costs a fraction of starting bash anew, which dominates trivial steps.
 # Job control (set -m) gives each step a process group of its own; the step turns
-# it off again so that its own background jobs stay in that group.
-_SERVER = """set -m
+# it off again so that its own background jobs stay in that group. A step comes
+# as a 56-byte header (token, output descriptor, lengths of the working directory
+# and of the script, in hex) and the two strings; `read -N` in the C locale takes
+# each in one system call (byte counts, where other reads go a byte at a time).
+# The working directory is sent only when it changes. The step's trace lines go
+# to the server's own output, beside its `pid` and `rc` lines.
+_SERVER = f"""set -m
 exec 2>/dev/null
-while IFS= read -r -d '' __rb_dir && IFS= read -r -d '' __rb_out &&
-      IFS= read -r -d '' __rb_trace && IFS= read -r -d '' __rb_token &&
-      IFS= read -r -d '' __rb_s; do
-  if ! exec 5>"$__rb_out" 6>"$__rb_trace"; then
+__rb_dir=.
+while LC_ALL=C read -r -N 56 __rb_h; do
+  __rb_n=$((16#${{__rb_h:40:8}})) __rb_m=$((16#${{__rb_h:48:8}})) __rb_s=
+  if ((__rb_n)); then LC_ALL=C read -r -N "$__rb_n" __rb_dir || break; fi
+  if ((__rb_m)); then LC_ALL=C read -r -N "$__rb_m" __rb_s || break; fi
+  if ! exec 5>"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))"; then
     printf 'pid 0\\nrc 0 127\\n'; continue
   fi
-  ( set +m; export RELBOOK_STEP_TOKEN="$__rb_token" RELBOOK_TRACE_FD=6
-    cd -- "$__rb_dir" || exit 127; unset __rb_dir __rb_out __rb_trace __rb_token
-    eval "$__rb_s" ) </dev/null >&5 2>&5 5>&- &
+  ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
+    cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid
+    eval "$__rb_s" ) </dev/null {TRACE_FD}>&1 >&5 2>&5 5>&- &
   __rb_pid=$!
-  exec 5>&- 6>&-
+  exec 5>&-
   printf 'pid %s\\n' "$__rb_pid"
   wait "$__rb_pid"
   printf 'rc %s %s\\n' "$__rb_pid" "$?"
 done
 """
-_EVAL_LINE = _SERVER.split("\n").index(next(x for x in _SERVER.split("\n") if "eval" in x)) + 1
-# bash numbers the step's lines from the line of `eval` in _SERVER
 
 
 class _Server:
@@ -215,35 +255,24 @@ class _Server:
             start_new_session=True,
         )
         self.ctl = self.proc.stdout.fileno()
+        os.set_blocking(self.ctl, False)
         self.buf = b""
+        self.cwd: str | None = None
+        self.broken = False  # a step could not be stopped: start afresh
+        self.pidfd = _pidfd(self.proc.pid)  # readable once the server is gone
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def start(self, script: str, cwd: str, out_w: int, trace_w: int, token: str) -> int:
-        """Send a step; returns the pid of its subshell (0 if it could not start)."""
-        me = f"/proc/{os.getpid()}/fd"
-        fields = [cwd, f"{me}/{out_w}", f"{me}/{trace_w}", token, script.replace("\0", "")]
-        data = b"".join(f.encode("utf-8", "surrogateescape") + b"\0" for f in fields)
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-        line = self.line(None)
-        return int(line.split()[1]) if line.startswith("pid ") else 0
-
-    def line(self, timeout: float | None) -> str:
-        """The next control line, or "" if none came in time or the shell is gone."""
-        import select
-
-        while b"\n" not in self.buf:
-            ready, _, _ = select.select([self.ctl], [], [], timeout)
-            if not ready:
-                return ""
-            data = os.read(self.ctl, 4096)
-            if not data:
-                return ""
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode()
+    def send(self, script: str, cwd: str, out_w: int, token: str) -> None:
+        """Hand a step over, in one write."""
+        where = b"" if cwd == self.cwd else cwd.encode("utf-8", "surrogateescape")
+        body = script.replace("\0", "").encode("utf-8", "surrogateescape")
+        if len(token) != 32 or not token.isascii():
+            raise ValueError("a step token is 32 ASCII characters")
+        head = f"{token}{out_w:08x}{len(where):08x}{len(body):08x}".encode()
+        _write_all(self.proc.stdin.fileno(), head + where + body)
+        self.cwd = cwd
 
     def stop(self) -> None:
         try:
@@ -256,189 +285,208 @@ class _Server:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
-class _StepProc:
-    """A step's subshell, with the parts of Popen the pump uses."""
-
-    def __init__(self, server: _Server, pid: int, stdout: Any) -> None:
-        self.server, self.pid, self.stdout = server, pid, stdout
-        self.returncode: int | None = None if pid else 127
-
-    def _take(self, timeout: float | None) -> None:
-        line = self.server.line(timeout)
-        if line.startswith("rc "):
-            self.returncode = int(line.split()[2])
-        elif not line and not self.server.alive():
-            self.returncode = 255  # the shell itself is gone
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            self._take(0)
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is None:
-            self._take(timeout)
-        if self.returncode is None:
-            raise subprocess.TimeoutExpired("bash", timeout or 0)
-        return self.returncode
-
-
-def _spawn(
-    engine: Any, script: str, env: dict[str, str], cwd: str, token: str, trace_r: int, trace_w: int
-) -> Any:
-    """Start a step's subshell in a process group the runner can kill whole."""
-    _subreaper(True)
-    out_r, out_w = os.pipe()
-    try:
-        server = engine.server(env)
-        pid = server.start(HEADER + script, cwd, out_w, trace_w, token)
-    except OSError as e:
-        _subreaper(False)
-        for fd in (out_r, out_w, trace_r, trace_w):
-            os.close(fd)
-        engine.drop_server()
-        from relbook.errors import RelbookError
-
-        raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
-    os.close(out_w)
-    os.close(trace_w)
-    return _StepProc(server, pid, os.fdopen(out_r, "rb", buffering=0))
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 class _Pump:
-    """Moves output from the child to the log, the terminal and the record."""
+    """Moves a step's output to the log, the terminal and the record; follows the
+    server's control lines (the step's pid, its trace, its exit status)."""
 
-    def __init__(self, proc, trace_r, log, masker: Masker, on_output, on_line) -> None:  # noqa: ANN001
-        self.proc, self.trace_r, self.log = proc, trace_r, log
+    def __init__(self, server: _Server, log, masker: Masker, on_output, on_line) -> None:  # noqa: ANN001
+        self.server, self.log = server, log
         self.masker, self.on_output, self.on_line = masker, on_output, on_line
         self.keep = _Keeper()
         self.last_line = 0
         self.done_lines: list[int] = []
-        self.trace_buf = b""
         self.held_open = False
+        self.pid = 0  # the step's subshell (and process group), once the server says
+        self.code: int | None = None
+        self.out_r = self.out_w = -1
+        self.stop_at: float | None = None  # when a stopping step gets SIGKILL
+        self.give_up_at: float | None = None
+        self.timed_out = False
 
-    sel: selectors.BaseSelector | None = None
+    def start(self, script: str, cwd: str, token: str) -> None:
+        self.out_r, self.out_w = os.pipe()
+        os.set_blocking(self.out_r, False)
+        try:
+            self.server.send(script, cwd, self.out_w, token)
+        except BaseException:
+            self._close_out()
+            raise
+
+    def abort(self) -> None:
+        """Kill a step that was handed over but must not run."""
+        self._wait_pid()
+        self._signal(signal.SIGKILL)
+        self._close_out()
+        while self.code is None and self._poll(5.0):
+            pass
 
     def run(self, timeout: float | None, started: float) -> Execution:
-        sel = self.sel or selectors.DefaultSelector()
-        out_fd = self.proc.stdout.fileno()
-        os.set_blocking(out_fd, False)
-        sel.register(out_fd, selectors.EVENT_READ, "out")
-        os.set_blocking(self.trace_r, False)  # a leftover child may hold it open
-        sel.register(self.trace_r, selectors.EVENT_READ, "trace")
-        self.pidfd = _pidfd(self.proc.pid)
-        if self.pidfd is not None:  # wakes the loop the moment bash exits
-            sel.register(self.pidfd, selectors.EVENT_READ, "exit")
         self.deadline = started + timeout if timeout else None
-        self.timed_out = self.exited_at = None
         interrupted = False
-        try:
-            self._loop(sel)
-        except KeyboardInterrupt:
-            interrupted = True
-            _kill_group(self.proc)
-        finally:
-            self._drain_rest(sel)
-            for key in list(sel.get_map().values()):
-                sel.unregister(key.fd)
-            os.close(self.trace_r)
-            if self.pidfd is not None:
-                os.close(self.pidfd)
-            self.proc.stdout.close()
-        code = self._wait()
-        self._flush()
+        while True:
+            try:
+                self._loop()
+                break
+            except KeyboardInterrupt:
+                if interrupted:  # a second Ctrl-C: no more patience
+                    self.stop_at = time.monotonic()
+                else:
+                    interrupted = True
+                    self._stop()
+        self._drain()
+        self._close_out()
+        self._emit(self.masker.flush())
         return Execution(
-            exit_code=code,
+            exit_code=self.code if self.code is not None else 255,
             output=self.keep.text(),
             duration=time.monotonic() - started,
-            timed_out=bool(self.timed_out),
+            timed_out=self.timed_out,
             interrupted=interrupted,
             last_line=self.last_line,
             done_lines=self.done_lines,
         )
 
-    def _loop(self, sel: selectors.BaseSelector) -> None:
-        """Pump output until bash has exited and its pipes are closed (or held open
-        by something it left behind for longer than DRAIN_SECONDS)."""
-        while True:
+    def _loop(self) -> None:
+        """Pump until the step has exited and its output is closed (or held open by
+        something it left behind for longer than DRAIN_SECONDS)."""
+        exited_at = None
+        while self.code is None or self.out_r >= 0:
             now = time.monotonic()
-            if self.exited_at is None and self.pidfd is None and self.proc.poll() is not None:
-                self.exited_at = now
-            pipes = sum(1 for k in sel.get_map().values() if k.data != "exit")
-            if not pipes and (self.exited_at is not None or self.pidfd is None):
-                return
-            if self.deadline and now > self.deadline and self.exited_at is None:
+            wait = 1.0
+            if self.code is not None:  # exited, output still open
+                exited_at = exited_at or now
+                if now - exited_at > DRAIN_SECONDS:
+                    self.held_open = True
+                    break
+                wait = 0.05
+            elif self.deadline and now >= self.deadline and self.stop_at is None:
                 self.timed_out = True
-                _kill_group(self.proc)
-                self.deadline = None
-            if self.exited_at is not None and now - self.exited_at > DRAIN_SECONDS:
-                self.held_open = True  # something outlived the step and holds the pipe
-                return
-            wait = 0.05 if self.exited_at is not None or self.pidfd is None else 1.0
-            if self.deadline:
-                wait = min(wait, max(0.0, self.deadline - now))
-            for key, _ in sel.select(wait):
-                if key.data == "exit":
-                    sel.unregister(key.fd)
-                    self.exited_at = time.monotonic()
-                else:
-                    self._read(sel, key.fd, key.data)
+                self._stop()
+            elif self.stop_at is not None and now >= self.stop_at:
+                self._signal(signal.SIGKILL)
+                self.stop_at, self.give_up_at = None, now + 5
+            elif self.give_up_at is not None and now >= self.give_up_at:
+                self.server.broken = True  # the step would not die: drop its server
+                self.code = 128 + signal.SIGKILL
+            for at in (self.deadline, self.stop_at, self.give_up_at):
+                if at is not None and self.code is None:
+                    wait = min(wait, max(0.0, at - now))
+            self._poll(wait)
 
-    def _wait(self) -> int:
-        code = self.proc.poll()  # usually gone already; wait(timeout) would poll with sleeps
-        if code is not None:
-            return code
-        try:
-            return self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            _kill_group(self.proc, signal.SIGKILL)
-            return self.proc.wait()
+    def _poll(self, wait: float) -> bool:
+        """Wait up to `wait` seconds for output or control lines; False if nothing came."""
+        poller = select.poll()
+        srv = self.server
+        if self.out_r >= 0:
+            poller.register(self.out_r, select.POLLIN)
+        poller.register(srv.ctl, select.POLLIN)
+        if srv.pidfd is not None:
+            poller.register(srv.pidfd, select.POLLIN)
+        events = poller.poll(wait * 1000)
+        # control first: a command's marker is written before its output
+        for fd, _ in sorted(events, key=lambda e: e[0] != srv.ctl):
+            if fd == self.out_r:
+                self._read_out()
+            elif fd == srv.ctl:
+                self._read_ctl()
+            elif self.code is None:  # the server is gone
+                self._read_ctl()
+                if self.code is None:
+                    self.code = 255
+                    srv.broken = True
+        return bool(events)
 
-    def _read(self, sel: selectors.BaseSelector, fd: int, what: str) -> None:
+    def _read_out(self) -> None:
         try:
-            data = os.read(fd, 65536)
+            data = os.read(self.out_r, CHUNK)
         except BlockingIOError:
             return
         except OSError:
             data = b""
-        if not data:
-            sel.unregister(fd)
-            return
-        if what == "trace":
-            self._trace(data)
-        else:
+        if data:
             self._emit(self.masker.feed(data))
+        else:
+            self._close_out()
 
-    def _drain_rest(self, sel: selectors.BaseSelector) -> None:
-        for key in list(sel.get_map().values()):
-            if key.data == "exit":
-                continue
+    def _read_ctl(self) -> None:
+        srv = self.server
+        try:
+            data = os.read(srv.ctl, CHUNK)
+        except BlockingIOError:
+            return
+        if not data:  # the server is gone
+            if self.code is None:
+                self.code = 255
+            srv.broken = True
+            return
+        *lines, srv.buf = (srv.buf + data).split(b"\n")
+        for line in lines:
+            self._control(line)
+
+    def _control(self, line: bytes) -> None:
+        kind, _, rest = line.partition(b" ")
+        words = rest.split()
+        if not words or not all(w.isdigit() for w in words):
+            return  # not ours: a step may write anything to its trace descriptor
+        if kind == b"at":
+            self.last_line = int(words[0])
+            self.on_line(self.last_line)
+        elif kind == b"done":
+            self.done_lines.append(int(words[0]))
+        elif kind == b"pid":
+            self.pid = int(words[0])
+            if self.out_w >= 0:  # the server has it open now
+                os.close(self.out_w)
+                self.out_w = -1
+            if self.stop_at is not None and self.pid:
+                self._signal(signal.SIGTERM)
+        elif kind == b"rc" and len(words) == 2 and int(words[0]) == self.pid:
+            self.code = int(words[1])
+
+    def _wait_pid(self) -> None:
+        while not self.pid and self.code is None and self._poll(5.0):
+            pass
+
+    def _stop(self) -> None:
+        """End the step like Ctrl-C ends a command: SIGTERM to its group, SIGKILL
+        two seconds later if it is still there."""
+        self.stop_at = time.monotonic() + 2
+        self._signal(signal.SIGTERM)
+
+    def _signal(self, sig: int) -> None:
+        if self.pid:
             try:
-                while True:
-                    data = os.read(key.fd, 65536)
-                    if not data:
-                        break
-                    if key.data == "trace":
-                        self._trace(data)
-                    else:
-                        self._emit(self.masker.feed(data))
-            except OSError:
+                os.killpg(self.pid, sig)
+            except (ProcessLookupError, PermissionError):
                 pass
 
-    def _trace(self, data: bytes) -> None:
-        self.trace_buf += data
-        *lines, self.trace_buf = self.trace_buf.split(b"\n")
-        for raw in lines:
-            kind, _, num = raw.decode("ascii", "replace").partition(" ")
-            if not num.isdigit():
-                continue
-            if kind == "at":
-                self.last_line = int(num) - _EVAL_LINE + 1 - HEADER_LINES
-                self.on_line(self.last_line)
-            elif kind == "done":
-                self.done_lines.append(int(num))
+    def _drain(self) -> None:
+        while self.out_r >= 0:
+            try:
+                data = os.read(self.out_r, CHUNK)
+            except OSError:
+                break
+            if not data:
+                break
+            self._emit(self.masker.feed(data))
+
+    def _close_out(self) -> None:
+        for name in ("out_r", "out_w"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                os.close(fd)
+                setattr(self, name, -1)
 
     def _emit(self, text: str) -> None:
         if not text:
@@ -446,9 +494,6 @@ class _Pump:
         self.log.write(text.encode("utf-8", "replace"))
         self.keep.add(text)
         self.on_output(text)
-
-    def _flush(self) -> None:
-        self._emit(self.masker.flush())
 
 
 class OutputLog:
@@ -516,112 +561,3 @@ def _pidfd(pid: int) -> int | None:
         return os.pidfd_open(pid)
     except (AttributeError, OSError):
         return None
-
-
-def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        return
-    if sig == signal.SIGTERM:
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def _kill_strays(pgid: int, token: str, *, scan: bool) -> list[str]:
-    """Kill what the step left running: its process group, and any process that
-    escaped the group (setsid) but carries the step's token in its environment.
-    Escapees whose parents exited were re-parented to relbook (a child subreaper),
-    so a glance at relbook's own children finds them without scanning /proc."""
-    found: list[str] = []
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    else:
-        found.append(f"process group {pgid}")
-        scan = True
-    if scan or _marked(_children(), token):
-        found += kill_marked(token)
-    _subreaper(False)
-    return found
-
-
-def kill_marked(token: str) -> list[str]:
-    """Kill every process whose environment carries this step token; describe them."""
-    pids = _marked(_all_pids(), token) if token else []
-    found = []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            continue
-        found.append(f"pid {pid} ({cmd})")
-    for pid in pids:  # reap the ones re-parented to us
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-    return found
-
-
-def _all_pids() -> list[int]:
-    if not os.path.isdir("/proc"):
-        return []
-    me = os.getpid()
-    return [int(e.name) for e in os.scandir("/proc") if e.name.isdigit() and int(e.name) != me]
-
-
-def _children() -> list[int]:
-    """This process's children (Linux /proc/self/task/*/children)."""
-    pids: list[int] = []
-    try:
-        tasks = [t.path for t in os.scandir("/proc/self/task")]
-    except OSError:
-        return []
-    for task in tasks:
-        try:
-            with open(f"{task}/children") as f:
-                pids += [int(p) for p in f.read().split()]
-        except OSError:
-            continue  # a thread that just ended
-    return pids
-
-
-def _marked(pids: list[int], token: str) -> list[int]:
-    needle = f"{STEP_TOKEN_VAR}={token}".encode()
-    out = []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if needle in f.read():
-                    out.append(pid)
-        except OSError:
-            continue
-    return out
-
-
-_PR_SET_CHILD_SUBREAPER = 36
-
-
-def _subreaper(on: bool) -> None:
-    """Become (or stop being) the reaper of orphaned descendants (Linux prctl)."""
-    global _LIBC
-    if not sys.platform.startswith("linux"):
-        return
-    if _LIBC is None:
-        import ctypes
-
-        _LIBC = ctypes.CDLL(None, use_errno=True)
-    _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
-
-
-_LIBC: Any = None

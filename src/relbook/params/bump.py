@@ -70,6 +70,11 @@ class Bump:
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
+def about_versions(instruction: str) -> bool:
+    """True when an instruction inside a block is one relbook can automate by a bump."""
+    return bool(re.search(r"\bversion", instruction, re.I))
+
+
 def plan_bump(
     repo: str | Path,
     version: str,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import socket
 import time
-import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -77,6 +75,8 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (drill shims)
     engine: str = "local"
     command: str = ""  # how this run was started, for the resume hint
+    job: str = ""  # one job of an exported workflow: "begin", or steps "FIRST..LAST"
+    ci: dict[str, str] = field(default_factory=dict)  # the CI run (url, job, attempt)
     allow_bump: str = ""  # release a smaller bump than the history implies ...
     bump_reason: str = ""  # ... for this recorded reason
     params: dict[str, str] = field(default_factory=dict)  # -p NAME=VALUE, --params FILE
@@ -336,7 +336,7 @@ class Runner:
         with self.lock():
             try:
                 steps = self.begin()
-                for n, step in enumerate(steps, 1):
+                for n, step in self.job_steps(steps):
                     self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
@@ -357,7 +357,43 @@ class Runner:
                 self._abandon()
                 raise
             self.close()
-        return RunResult(0 if self.state.result == "done" else 1, self.paths.notebook, self.state)
+        ok = self.state.result == "done" or (self.opts.job and self._job_finished(steps))
+        return RunResult(0 if ok else 1, self.paths.notebook, self.state)
+
+    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
+        """The planned steps this invocation runs, numbered in the plan: all of them, or
+        those of `--job` (earlier steps must be finished; the ones that do not apply to
+        this release, whose jobs were skipped, are recorded on the way)."""
+        numbered = list(enumerate(steps, 1))
+        if not self.opts.job:
+            return numbered
+        from relbook.run.ci import job_range
+
+        first, last = job_range(self.opts.job, steps)
+        todo = []
+        for n, step in numbered[:first]:
+            done = self.state.outcomes.get(step.id)
+            if done and done.status.finished:
+                continue
+            if not self._not_applicable(step):
+                self.close("incomplete")
+                raise RelbookError(
+                    f"step {step.id!r} comes before this job's steps and is not finished; "
+                    "run the job that does it first",
+                    path=self.rb.path,
+                    line=step.line,
+                )
+            todo.append((n, step))
+        return todo + numbered[first : last + 1]
+
+    def _job_finished(self, steps: list[Step]) -> bool:
+        from relbook.run.ci import job_range
+
+        _, last = job_range(self.opts.job, steps)
+        return all(
+            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
+            for s in steps[: last + 1]
+        )
 
     def lock(self) -> AbstractContextManager[None]:
         """The locks a run holds: its repository's and its record's (see record.lock)."""
@@ -490,6 +526,7 @@ class Runner:
                     "time": now_iso(),
                     "operator": self.operator,
                     "section": self.opts.section,
+                    **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
                 },
                 sync=True,
             )
@@ -558,6 +595,7 @@ class Runner:
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
             "command": self.masker.mask(self.opts.command),
+            **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
 
@@ -669,7 +707,7 @@ class Runner:
                 f"step {step.id} ({self.rb.path}:{step.line}) was interrupted; re-run it "
                 "with --rerun-interrupted once you have checked its effects"
             )
-        self.token = uuid.uuid4().hex  # marks the step's processes (found after a crash)
+        self.token = os.urandom(16).hex()  # marks the step's processes (found after a crash)
         self.journal.append(
             {"event": "start", "step": step.id, "time": outcome.started, "token": self.token}
         )
@@ -811,9 +849,9 @@ class Runner:
                 if not self._instruction(step, segment[0], instructions, sources, outcome):
                     break
                 continue
-            script, line_map = self._script(segment, resuming)
+            script, line_map, marks = self._script(segment, resuming)
             sources.append(script)
-            ex = self._execute(script, line_map, step)
+            ex = self._execute(script, line_map, step, marks)
             outputs.append(ex.output)
             self._apply_execution(outcome, ex, line_map)
             if outcome.status is not Status.DONE:
@@ -858,11 +896,12 @@ class Runner:
             capture_output=True,
         ).returncode
 
-    def _script(self, parts: list[Part], resuming: bool) -> tuple[str, list[int]]:
-        """Bash for a run of commands (what runs is what the record shows), and the
-        script-line -> Markdown-line map."""
+    def _script(self, parts: list[Part], resuming: bool) -> tuple[str, list[int], list[int]]:
+        """Bash for a run of commands (what runs is what the record shows), the
+        script-line -> Markdown-line map, and the script lines where commands begin."""
         lines: list[str] = []
         line_map: list[int] = []
+        marks: list[int] = []
         for part in parts:
             src = self.bash(part.source, part.line)
             guard = guard_for(src) if resuming else None
@@ -871,12 +910,15 @@ class Runner:
             for comment in part.comment.split("\n") if part.comment else []:
                 lines.append(f"# {comment}")
                 line_map.append(part.line)
+            marks.append(len(lines) + 1)
             for i, text in enumerate(src.split("\n")):
                 lines.append(text)
                 line_map.append(part.line + min(i, part.source.count("\n")))
-        return "\n".join(lines), line_map
+        return "\n".join(lines), line_map, marks
 
-    def _execute(self, script: str, line_map: list[int], step: Step) -> Execution:
+    def _execute(
+        self, script: str, line_map: list[int], step: Step, marks: list[int] | None = None
+    ) -> Execution:
         shown: set[int] = set()
 
         def on_line(n: int) -> None:
@@ -895,6 +937,7 @@ class Runner:
             on_line=on_line,
             on_started=self.journal.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
+            marks=marks,
         )
 
     def _display(self, step: Step, line: int) -> str:
@@ -942,7 +985,9 @@ class Runner:
         )
         answer = self._answer(fake, part.source, key=key, automation=automation)
         diff = ""
-        if answer.automate and bumps:
+        if answer.automate and not bumps:  # never recorded as done when nothing was done
+            answer = Answer(Status.PENDING, reason="relbook cannot automate it: no version file")
+        if answer.automate:
             apply_bump(bumps)
             diff = "".join(b.diff(self.repo) for b in bumps)
             for row in diff.splitlines():
@@ -1007,9 +1052,10 @@ class Runner:
 
     def _bumps(self, part: Part) -> tuple[list[Any], str]:
         """The version files an instruction about versions can bump, and how to say so."""
-        if not re.search(r"\bversion", part.source, re.I) or not self._repo_or_none():
+        from relbook.params.bump import about_versions, describe, plan_bump
+
+        if not about_versions(part.source) or not self._repo_or_none():
             return [], ""
-        from relbook.params.bump import describe, plan_bump
 
         values = self.params.values
         bumps = plan_bump(self.repo, values["version"], self.rb.front_matter,
