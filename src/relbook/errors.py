@@ -57,6 +57,22 @@ class Paused(RelbookError):
 
 
 class Interrupted(RelbookError):
-    """The operator pressed Ctrl-C or quit (exit 130)."""
+    """The operator pressed Ctrl-C or quit (exit 130), or relbook got SIGTERM or
+    SIGHUP (exit 128 + its number: 143, 129)."""
 
     exit_code = 130
+
+    def __init__(self, msg: str, *, signum: int = 2, path: str = "", line: int = 0) -> None:
+        super().__init__(msg, path=path, line=line)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+class Terminated(KeyboardInterrupt):
+    """A stopping signal (SIGTERM, SIGHUP, SIGINT) raised where relbook may stop:
+    handled everywhere as Ctrl-C is."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum

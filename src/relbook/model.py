@@ -176,6 +176,14 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class Facts(dict):
+    """A record's facts: a fact not (yet) recorded, such as `ended` of a run that
+    never finished, reads as None instead of raising."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 @dataclass
 class Record:
     """A release record as read back from disk."""
@@ -183,6 +191,9 @@ class Record:
     path: str
     meta: dict[str, Any]
     outcomes: list[Outcome]
+
+    def __post_init__(self) -> None:
+        self.meta = Facts(self.meta)
 
     @property
     def params(self) -> dict[str, Any]:

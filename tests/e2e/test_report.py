@@ -6,6 +6,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,3 +291,21 @@ def test_paused_release_report_checklist_and_notes(origin_repo, tmp_path, capsys
     issues = notes.split("## Known issues\n", 1)[1]
     assert "- Skipped: Security scan completed without critical issues (scanner down)\n" in issues
     assert "- Not done: 19 steps, from “Documentation updated and reviewed” on\n" in issues
+
+
+def test_report_and_checklist_of_a_run_killed_mid_step(origin_repo, tmp_path, capsys):
+    """relbook SIGKILLed inside a step leaves a record that never ended: both render it."""
+    guide = tmp_path / "g.md"
+    guide.write_text(
+        "# Release\n\n- [ ] Announce the freeze\n\n"
+        '```bash\necho started\nkill -9 "$(ps -o ppid= -p $$)"\nsleep 5\n```\n'
+    )
+    argv = [sys.executable, "-m", "relbook", "run", str(guide), "--version", "1.2.3", "--yes"]
+    argv += ["--repo", str(origin_repo.path), "--records", str(tmp_path / "records")]
+    assert subprocess.run(argv, capture_output=True, timeout=60).returncode == -9
+    record = tmp_path / "records" / "g" / "1.2.3.ipynb"
+    assert read_record(record).meta["ended"] is None
+    html = _report(capsys, record)
+    assert "<dt>Ended</dt><dd>not yet" in html
+    out = _out(capsys, "render", "checklist", str(guide), "--record", str(record))
+    assert "Record of release **1.2.3**: running, run by" in out and ", ended" not in out

@@ -102,9 +102,9 @@ def test_shellcheck_findings_map_to_the_markdown_line(tmp_path):
 
     found = lint_runbook(read_runbook(path))
     assert [(f.line, f.code, f.tool) for f in found] == [
-        (7, "RB007", "relbook"),  # nothing in the guide sets $UNQUOTED: the step is blocked
+        (7, "RB008", "relbook"),  # nothing in the guide sets $UNQUOTED: the step is blocked
         (7, "SC2086", "shellcheck"),
-        (14, "RB007", "relbook"),
+        (14, "RB008", "relbook"),
         (14, "SC2086", "shellcheck"),
     ]
     found = [f for f in found if f.tool == "shellcheck"]
@@ -212,7 +212,7 @@ def test_front_matter_can_ignore_codes(tmp_path):
         """
         ---
         lint:
-          ignore: [rb004, SC2086, RB007]
+          ignore: [rb004, SC2086, RB008]
         ---
         # G
 
@@ -317,6 +317,6 @@ def test_inferred_parameters_are_checked_as_they_run_with_columns_as_written(tmp
 
     found = lint_runbook(read_runbook(path))
     # nothing about [Brief description] (a release value); $FLAGS is set by nothing
-    assert [f.code for f in found] == ["RB002", "RB007", "SC2086"]
+    assert [f.code for f in found] == ["RB002", "RB008", "SC2086"]
     found = found[2]
     assert (found.line, found.code, found.column) == (5, "SC2086", 42)  # `$FLAGS` as written

@@ -42,6 +42,7 @@ CONTEXTS = {
 
 def _run(source: str, params: Params, cwd: Path) -> str:
     env = {"PATH": os.environ["PATH"], "HOME": str(cwd), **params.env()}
+    env.update(getattr(source, "env", {}))  # the values of template expressions
     out = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", source], cwd=cwd, env=env, capture_output=True, text=True
     )
@@ -67,19 +68,18 @@ def test_hostile_description_stays_text(name: str, value: str, tmp_path: Path):
     assert not (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize("value", [v for v in HOSTILE if "\nEOF" not in v])
-def test_quoted_heredoc_gets_the_value_itself(value: str, tmp_path: Path):
+def test_quoted_heredoc_gets_an_inert_value_itself(tmp_path: Path):
+    params = bind("1.2.3-rc.1", "x")
+    source = render_shell("cat <<'EOF'\n{{ version }} {{ tag }}\nEOF", params)
+    assert _run(source, params, tmp_path) == "1.2.3-rc.1 v1.2.3-rc.1\n"
+
+
+@pytest.mark.parametrize("value", ["notes", "notes\nEOF\ntouch pwned"])
+def test_free_text_in_a_quoted_heredoc_is_refused_whatever_the_value(value: str):
     params = bind("1.2.3", value)
-    source = render_shell("cat <<'EOF'\n{{ description }}\nEOF", params)
-    assert _run(source, params, tmp_path) == value + "\n"
-    assert not (tmp_path / "pwned").exists()
-
-
-def test_value_that_would_end_a_quoted_heredoc_is_refused(tmp_path: Path):
-    params = bind("1.2.3", "notes\nEOF\ntouch pwned")
-    with pytest.raises(ParamError, match="would end the heredoc") as e:
-        render_shell("cat <<'EOF'\n{{ description }}\nEOF", params, path="g.md", line=7)
-    assert str(e.value).startswith("g.md:7: ")
+    with pytest.raises(ParamError, match="quoted heredoc") as e:
+        render_shell("cat <<'EOF'\nok\n{{ description }}\nEOF", params, path="g.md", line=7)
+    assert str(e.value).startswith("g.md:9: ")
 
 
 def test_guide_command_with_hostile_description(tmp_path: Path):

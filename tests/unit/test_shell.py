@@ -84,6 +84,11 @@ def test_console_commands():
         ("echo 'multi\nline X'", "X", "single"),
         ("# don't\necho X", "X", "none"),
         ("cat <<EOF\nbody\nEOF\necho 'X'", "X", "single"),
+        ("echo `echo X`", "X", "none"),
+        ('msg="`echo X`"', "X", "none"),
+        ('msg="`echo "X"`"', "X", "double"),
+        ("echo `echo 'X'`", "X", "single"),
+        ('echo "`echo a` X"', "X", "double"),
     ],
 )
 def test_quote_context(source: str, marker: str, context: str):

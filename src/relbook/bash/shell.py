@@ -15,11 +15,12 @@ _HEREDOC = (
 # a line without these needs no scanning: it cannot open or close anything
 _SPECIAL = re.compile(r"""['"`\\#(){}<]|\b(?:if|case|for|while|until|select|fi|esac|done)\b""")
 _TOKEN = re.compile(
-    r"""(?P<esc>\\(?:.|$))|(?P<quote>['"])|(?P<subst>\$\()|(?P<herestring><<<)|(?P<heredoc><<)"""
+    r"""(?P<esc>\\(?:.|$))|(?P<quote>['"])|(?P<tick>`)|(?P<subst>\$\()|(?P<herestring><<<)"""
+    r"""|(?P<heredoc><<)"""
     r"""|(?P<open>\()|(?P<close>\))|(?P<sep>;;&?|[;&|]+)|(?P<space>[ \t]+)"""
     r"""|(?P<word>[^\s'"`\\$();&|<>]+)|(?P<other>.)"""
 )
-_IN_DOUBLE = re.compile(r'\\.|"|\$\(')
+_IN_DOUBLE = re.compile(r'\\.|"|\$\(|`')
 
 
 class _ScanState:
@@ -27,18 +28,23 @@ class _ScanState:
 
     __slots__ = (
         "quote", "depth", "saved", "blocks", "pattern", "case_in",
-        "heredocs", "in_heredoc", "command", "continued",
+        "heredocs", "in_heredoc", "command", "continued", "kinds", "words", "outer", "ticks",
     )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, ticks: bool = False) -> None:
+        self.ticks = ticks  # follow backquotes (splitting commands ignores them, as it did)
         self.quote = ""  # "", "'" or '"'
         self.depth = 0  # ( { $( nesting
         self.saved: list[str] = []  # quote to restore when a $( closes
+        self.kinds: list[str] = []  # what each open level is: subst tick arith paren brace
+        self.words: list[str] = []  # unquoted words of the current simple command so far
+        self.outer: list[list[str]] = []  # the words of the commands around open levels
         self.blocks: list[str] = []  # if/case/loops still open
         self.pattern = False  # at a `case` pattern (where `done)` is no keyword)
         self.case_in = False  # after `case`, before its `in`
-        self.heredocs: list[tuple[str, bool, bool]] = []  # pending (delimiter, -, quoted)
-        self.in_heredoc: tuple[str, bool, bool] | None = None
+        # pending heredocs: (delimiter, -, quoted, words of the command reading it)
+        self.heredocs: list[tuple[str, bool, bool, tuple[str, ...]]] = []
+        self.in_heredoc: tuple[str, bool, bool, tuple[str, ...]] | None = None
         self.command = True  # the next word is in command position
         self.continued = False  # the line ended with a backslash
 
@@ -57,12 +63,13 @@ class _ScanState:
 def _scan_line(line: str, st: _ScanState) -> None:
     """Advance the lexical state over one line (without its newline)."""
     if st.in_heredoc is not None:
-        delim, strip, _ = st.in_heredoc
+        delim, strip = st.in_heredoc[:2]
         if (line.lstrip("\t") if strip else line) == delim:
             st.in_heredoc = st.heredocs.pop(0) if st.heredocs else None
         return
     if not st.continued:
         st.command = True
+        st.words = []
     st.continued = False
     if st.quote or _SPECIAL.search(line):
         _scan(line, st)
@@ -94,6 +101,10 @@ def _scan(text: str, st: _ScanState) -> None:
             return  # a comment runs to the end of the line
         if kind == "heredoc":
             i = _heredoc(text, m.start(), st) or i
+        elif text[i : i + 1] == "(" and (kind == "subst" or kind == "open" and st.command):
+            _open(st, "arith")  # $(( or (( : arithmetic, closed by ))
+            _open(st, "arith")
+            i += 1
         else:
             _token(kind or "", tok, st)
         word_start = kind in ("space", "sep", "open", "close")
@@ -105,8 +116,14 @@ def _scan_double(text: str, i: int, st: _ScanState) -> int:
         return len(text)
     if m.group() == '"':
         st.quote = ""
+    elif m.group() == "$(" and text[m.end() : m.end() + 1] == "(":
+        _open(st, "arith")
+        _open(st, "arith")
+        return m.end() + 1
     elif m.group() == "$(":
-        _open(st)
+        _open(st, "subst")
+    elif m.group() == "`" and st.ticks:
+        _open(st, "tick")
     return m.end()
 
 
@@ -116,8 +133,15 @@ def _token(kind: str, tok: str, st: _ScanState) -> None:
         st.command = False
     elif kind == "quote":
         st.quote, st.command = tok, False
+    elif kind == "tick" and not st.ticks:
+        st.command = False
+    elif kind == "tick":
+        if st.kinds[-1:] == ["tick"]:
+            _close(st)
+        else:
+            _open(st, "tick")
     elif kind == "subst" or (kind == "open" and not st.pattern):
-        _open(st)
+        _open(st, "subst" if kind == "subst" else "paren")
     elif kind == "close":
         if st.pattern:
             st.pattern = False
@@ -126,6 +150,7 @@ def _token(kind: str, tok: str, st: _ScanState) -> None:
         st.command = True  # after a subshell, or a `case` pattern
     elif kind == "sep" and not (st.pattern and tok == "|"):
         st.command = True
+        st.words = []
         st.pattern = tok in (";;", ";&", ";;&") and st.blocks[-1:] == ["case"]
     elif kind == "word":
         _word(tok, st)
@@ -134,6 +159,7 @@ def _token(kind: str, tok: str, st: _ScanState) -> None:
 
 
 def _word(word: str, st: _ScanState) -> None:
+    st.words.append(word)
     if st.pattern:
         if word == "esac":
             _end_block(st)
@@ -147,7 +173,7 @@ def _word(word: str, st: _ScanState) -> None:
         elif word in _CLOSERS:
             _end_block(st)
         elif word == "{":
-            _open(st)
+            _open(st, "brace")
         elif word == "}":
             _close(st)
     st.command = st.command and word in _KEEP_COMMAND
@@ -165,13 +191,16 @@ def _heredoc(text: str, start: int, st: _ScanState) -> int:
         return 0
     quoted = m.group(2) is not None or m.group(3) is not None or text[m.start(4) - 1] == "\\"
     delim = next(g for g in (m.group(2), m.group(3), m.group(4)) if g is not None)
-    st.heredocs.append((delim, m.group(1) == "-", quoted))
+    st.heredocs.append((delim, m.group(1) == "-", quoted, tuple(st.words)))
     st.command = False
     return m.end()
 
 
-def _open(st: _ScanState) -> None:
+def _open(st: _ScanState, kind: str) -> None:
     st.saved.append(st.quote)
+    st.kinds.append(kind)
+    st.outer.append(st.words)
+    st.words = []
     st.quote = ""
     st.depth += 1
     st.command = True
@@ -182,6 +211,9 @@ def _close(st: _ScanState) -> None:
         return
     st.depth -= 1
     st.quote = st.saved.pop() if st.saved else ""
+    if st.kinds:
+        st.kinds.pop()
+    st.words = st.outer.pop() if st.outer else []
 
 
 def split_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
@@ -233,34 +265,42 @@ def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return out
 
 
-def quote_context(source: str, pos: int) -> str:
-    """The quoting context at `pos`: "none", "single", "double", "heredoc" or
-    "heredoc-quoted" (the body of a heredoc whose delimiter is quoted: no expansion)."""
-    st = _ScanState()
+def scan_to(source: str, pos: int) -> _ScanState:
+    """The lexical state of bash `source` just before offset `pos`."""
+    st = _ScanState(ticks=True)
     offset = 0
     for line in source.split("\n"):
         end = offset + len(line)
         if pos <= end:
-            if st.in_heredoc is not None:
-                return "heredoc-quoted" if st.in_heredoc[2] else "heredoc"
-            _scan(line[: pos - offset], st)
-            return {"'": "single", '"': "double"}.get(st.quote, "none")
+            if st.in_heredoc is None:
+                if not st.continued:
+                    st.command, st.words = True, []
+                st.continued = False
+                _scan(line[: pos - offset], st)
+            return st
         _scan_line(line, st)
         offset = end + 1
-    return "none"
+    return st
+
+
+def context_of(st: _ScanState) -> str:
+    """The quoting context of a scan state (see quote_context)."""
+    if st.in_heredoc is not None:
+        return "heredoc-quoted" if st.in_heredoc[2] else "heredoc"
+    return {"'": "single", '"': "double"}.get(st.quote, "none")
+
+
+def quote_context(source: str, pos: int) -> str:
+    """The quoting context at `pos`: "none", "single", "double", "heredoc" or
+    "heredoc-quoted" (the body of a heredoc whose delimiter is quoted: no expansion).
+    Inside `$(...)` or backticks the context starts afresh, as it does for bash."""
+    return context_of(scan_to(source, pos))
 
 
 def heredoc_delimiter(source: str, pos: int) -> str | None:
     """The delimiter of the heredoc whose body holds `pos`, or None."""
-    st = _ScanState()
-    offset = 0
-    for line in source.split("\n"):
-        end = offset + len(line)
-        if pos <= end:
-            return st.in_heredoc[0] if st.in_heredoc is not None else None
-        _scan_line(line, st)
-        offset = end + 1
-    return None
+    st = scan_to(source, pos)
+    return st.in_heredoc[0] if st.in_heredoc is not None else None
 
 
 def quote_literal(value: str, context: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from relbook import __version__
+from relbook.cli.values import _emit, _print_json, add_value_args, bind_args, given_values
 from relbook.errors import RelbookError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -34,11 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("relbook: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM/SIGHUP during a run
+        signum = getattr(e, "signum", 2)
+        print(f"relbook: {_stopped_by(signum)}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
+
+
+def _stopped_by(signum: int) -> str:
+    """How relbook says it was stopped by a signal."""
+    return {15: "terminated (SIGTERM)", 1: "hung up (SIGHUP)"}.get(signum, "interrupted")
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -156,22 +163,7 @@ def _version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--description", default="", metavar="D", help="one-line release description")
     p.add_argument("--repo", metavar="DIR", help="git repository (tags give previous_version)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today)")
-    p.add_argument(
-        "-p",
-        "--param",
-        dest="param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a value for a placeholder of the guide (<commit-sha> -> -p commit_sha=...)",
-    )
-    p.add_argument("--params", metavar="FILE", help="YAML file of placeholder values (name: value)")
-
-
-def _run_params(args: argparse.Namespace) -> dict[str, str]:
-    from relbook.params import run_parameters
-
-    return run_parameters(getattr(args, "param", []), getattr(args, "params", None))
+    add_value_args(p)
 
 
 @command("params")
@@ -184,16 +176,7 @@ def cmd_params(args: argparse.Namespace) -> int:
         _resolve_auto(args, rb)
     params = None
     if args.release is not None:
-        from relbook.params import bind
-
-        params = bind(
-            args.release,
-            args.description,
-            runbook=rb,
-            repo=args.repo,
-            date=args.date,
-            extra=_run_params(args),
-        )
+        params = bind_args(args, rb)
     print(params_table(rb, params))
     if suggestion:
         print(f"\nsuggested next version: {suggestion[0]} ({suggestion[1]})")
@@ -416,24 +399,6 @@ def _render_notes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_json(data: Any) -> None:
-    """Print a command's --json / --format json document."""
-    import json  # only the commands that print JSON need it
-
-    print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _emit(text: str, output: str | None, detail: str = "") -> None:
-    """Write a command's document to OUT (atomically) or to stdout."""
-    if output:
-        from relbook.record.files import write_atomic
-
-        write_atomic(Path(output), text.encode("utf-8"))
-        print(f"wrote {output}{detail}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-
-
 def _render_report(args: argparse.Namespace) -> int:
     from relbook.record import read_record
     from relbook.render import render_report
@@ -491,7 +456,7 @@ def _add_run(sub: Any) -> None:
         help="run a release: execute shell steps, ask for manual ones, record everything",
         description="Run RUNBOOK for one release. Re-running the same command resumes an "
         "unfinished release. Exit status: 0 done, 1 a step failed, 2 bad input, 3 paused "
-        "waiting for a manual step, 130 interrupted.",
+        "waiting for a manual step, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.",
     )
     _runbook_arg(p)
     _version_args(p, required=True)
@@ -603,7 +568,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ci=ci,
         allow_bump=args.allow_bump or "",
         bump_reason=args.reason,
-        params=_run_params(args),
+        params=given_values(args),
         json=args.json,
     )
     if opts.json and not opts.dry_run:
@@ -639,12 +604,13 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
     except StepFailed as e:
         print(f"relbook: step failed: {e}", file=sys.stderr)
         return 1
-    except Interrupted:
+    except Interrupted as e:
         print(
-            "relbook: interrupted; the record shows where. Run the same command to resume.",
+            f"relbook: {_stopped_by(e.signum)}; the record shows where. "
+            "Run the same command to resume.",
             file=sys.stderr,
         )
-        return 130
+        return e.exit_code
     finally:
         if report:
             report(runner)
@@ -716,7 +682,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
         operator=args.operator or "",
         date=args.date,
         command=_invocation(args),
-        params=_run_params(args),
+        params=given_values(args),
     )
     report = Drill(rb, opts).run()
     print()
@@ -750,7 +716,8 @@ LINT_CODES = """relbook codes:
   RB004  empty section
   RB005  unterminated code fence
   RB006  directive that applies to no step
-  RB007  unfilled placeholder (the command is blocked until it is given)
+  RB007  unclosed HTML comment (hides the rest of the runbook)
+  RB008  unfilled placeholder (the command is blocked until it is given)
 SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
 
 

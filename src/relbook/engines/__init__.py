@@ -22,8 +22,10 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from relbook.engines.procs import STEP_TOKEN_VAR, Reaper, kill_marked
 from relbook.record.mask import Masker
@@ -90,6 +92,8 @@ class LocalEngine:
     name = "local"
     _server: _Server | None = None
     _reaper: Reaper | None = None
+    # where a stopping signal may interrupt: the wait for a step (the runner sets it)
+    interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
 
     def server(self, env: dict[str, str]) -> _Server:
         """The shell server for this environment (started, or restarted, on demand)."""
@@ -147,6 +151,7 @@ class LocalEngine:
         try:
             server = self.server(env)
             pump = _Pump(server, log, masker, on_output, on_line)
+            pump.interruptible = self.interruptible
             pump.start(HEADER + text, cwd, token)
             if only:
                 pump.last_line = only
@@ -313,6 +318,7 @@ class _Pump:
         self.stop_at: float | None = None  # when a stopping step gets SIGKILL
         self.give_up_at: float | None = None
         self.timed_out = False
+        self.interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
 
     def start(self, script: str, cwd: str, token: str) -> None:
         self.out_r, self.out_w = os.pipe()
@@ -336,7 +342,8 @@ class _Pump:
         interrupted = False
         while True:
             try:
-                self._loop()
+                with self.interruptible():
+                    self._loop()
                 break
             except KeyboardInterrupt:
                 if interrupted:  # a second Ctrl-C: no more patience

@@ -379,6 +379,7 @@ def _script(rb: Runbook, step: Step, block: Block) -> str:
         source, _placeholders(rb), path=rb.path, line=first, example=rb.example_version
     )
     _refuse_expressions(rb, rendered, first)
+    _refuse_computed(rb, rendered, first)
     lines = rendered.split("\n")
     if len(lines) == len(block.lines):
         for part in _asks(step):
@@ -416,6 +417,18 @@ def _refuse_expressions(rb: Runbook, script: str, line: int) -> None:
                 path=rb.path,
                 line=no,
             )
+
+
+def _refuse_computed(rb: Runbook, script: str, line: int) -> None:
+    """A template expression (`{{ description | trim }}`) has no value in a workflow."""
+    for var in getattr(script, "env", {}):
+        no = next((n for n, t in enumerate(script.split("\n"), line) if var in t), line)
+        raise ExportError(
+            "a template expression with filters or operators cannot be exported (GitHub "
+            "Actions has no Jinja): use the plain parameter and compute the value in bash",
+            path=rb.path,
+            line=no,
+        )
 
 
 def _asks(step: Step) -> list[Part]:

@@ -9,7 +9,8 @@ RB003  destructive command without a `<!-- relbook: confirm -->` directive
 RB004  empty section (a heading with nothing under it)
 RB005  unterminated code fence
 RB006  relbook directive that applies to no step
-RB007  unfilled placeholder: a command that holds it is blocked until it is given
+RB007  unclosed HTML comment (it hides the rest of the runbook)
+RB008  unfilled placeholder: a command that holds it is blocked until it is given
 
 shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
 silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
@@ -46,7 +47,8 @@ RULES = {
     "RB004": "empty section",
     "RB005": "unterminated code fence",
     "RB006": "directive that applies to no step",
-    "RB007": "unfilled placeholder (the command is blocked until it is given)",
+    "RB007": "unclosed HTML comment",
+    "RB008": "unfilled placeholder (the command is blocked until it is given)",
 }
 # Every block runs under `bash -euo pipefail`, so a failing `cd` stops the step.
 SHELLCHECK_EXCLUDE = ("SC2164",)
@@ -563,7 +565,7 @@ def check_empty_sections(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
 
 
 def check_placeholders(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
-    """RB007: placeholders no release value fills; their commands never run unless given."""
+    """RB008: placeholders no release value fills; their commands never run unless given."""
     lines = {p.line: b.step.id for b in blocks for p in b.step.commands}
     out = []
     for p in rb.placeholders:
@@ -574,7 +576,7 @@ def check_placeholders(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
             LintFinding(
                 rb.path,
                 p.line,
-                "RB007",
+                "RB008",
                 f"unfilled placeholder {p.literal}: give it with {how}; until then the "
                 "command is blocked",
                 step=lines[p.line],
@@ -585,7 +587,7 @@ def check_placeholders(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
 
 def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     """What the parser noticed (RB005 unterminated fences, RB006 stray directives)."""
-    severity = {"RB005": "error"}
+    severity = {"RB005": "error", "RB007": "error"}
     return [
         LintFinding(rb.path, f.line, f.code, f.message, severity=severity.get(f.code, "warning"))
         for f in rb.findings

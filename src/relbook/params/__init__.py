@@ -18,11 +18,23 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from relbook.bash.shell import env_reference, heredoc_delimiter, quote_context, quote_literal
-from relbook.errors import ParamError, TemplateError
+from relbook.errors import ParamError, RelbookError, TemplateError
 from relbook.model import Kind, Placeholder
-from relbook.params.example import _CORE, _JINJA_EXPR, _explicit, _most_common_version, literal_map
+from relbook.params.example import _CORE, _explicit, _most_common_version, literal_map
 from relbook.params.inputs import run_parameters
+from relbook.params.quoting import (
+    _JINJA_EXPR,
+    CONSTRAINED,
+    Computed,
+    Shell,
+    check_names,
+    constrained,
+    env_name,
+    mark_outputs,
+    reference,
+    shell_text,
+    wrap_outputs,
+)
 from relbook.params.tokens import (
     BUILTIN,
     PARTS,
@@ -133,11 +145,6 @@ def version_parts(version: str | None) -> dict[str, str]:
         return {}
     major, minor, patch = m.groups()
     return {"major": major, "minor": minor, "patch": patch, "series": f"{major}.{minor}"}
-
-
-def env_name(name: str) -> str:
-    """RELBOOK_<NAME> for a parameter name."""
-    return "RELBOOK_" + re.sub(r"[^A-Za-z0-9]+", "_", name).upper()
 
 
 def bind(
@@ -338,13 +345,7 @@ _LONE_STATEMENT = (
     r"|filter|endfilter|macro|endmacro|call|endcall)\b)"
 )
 _RAW_OPEN = "{% raw %}{%{% endraw %}"
-_SENTINEL = "\x01RB([PC])(\\d+)\x02"
-
-
-class _Value(str):
-    """A parameter's value inside a template, knowing its name."""
-
-    name = ""
+_SENTINEL = "\x01RB(\\d+)\x02"
 
 
 def render_text(
@@ -354,76 +355,87 @@ def render_text(
     text = explicit_form(text, example, params.known())
     if "{{" not in text and "{%" not in text:
         return text
-    return _jinja(text, _values_or_fail(text, params, path, line), path, line)
+    values = _values_or_fail(text, params, path, line)
+    check_names(text, values, path, line)
+    return _jinja(text, values, path, line)
 
 
 def render_shell(
-    source: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
-) -> str:
+    source: str,
+    params: Params,
+    *,
+    path: str = "",
+    line: int = 0,
+    example: str = "",
+    computed: Computed | None = None,
+) -> Shell:
     """Bash source whose parameters expand from RELBOOK_* variables, safely quoted.
 
-    `{{ name }}` becomes a reference to $RELBOOK_NAME quoted for where it
-    stands; text computed in a template (`{{ "v" ~ version }}`) is quoted as a
-    literal. Conditions (`{% if description %}`) see the real values."""
-    text = explicit_form(source, example, params.known())
-    if "{{" not in text and "{%" not in text:
-        return text
-    values = _values_or_fail(text, params, path, line)
-    computed: list[str] = []
-    rendered = _jinja(text, _as_values(values), path, line, finalize=_marker(computed))
-    pieces: list[str] = []
-    last = 0
-    for m in re.finditer(_SENTINEL, rendered):
-        ctx = quote_context(rendered, m.start())
-        pieces.append(rendered[last : m.start()])
-        if m.group(1) == "P":
-            name = list(values)[int(m.group(2))]
-            value = values[name] or ""
-            if ctx == "heredoc-quoted":  # no expansion there: the value itself
-                pieces.append(_heredoc_safe(value, rendered, m.start(), path, line))
-            else:
-                pieces.append(env_reference(env_name(name), ctx))
-        else:
-            value = computed[int(m.group(2))]
-            if ctx == "heredoc-quoted":
-                value = _heredoc_safe(value, rendered, m.start(), path, line)
-            pieces.append(quote_literal(value, ctx))
-        last = m.end()
-    pieces.append(rendered[last:])
-    return "".join(pieces)
-
-
-def _as_values(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for i, (name, value) in enumerate(values.items()):
-        if isinstance(value, str):
-            value = _Value(value)
-            value.name = f"\x01RBP{i}\x02"
-        out[name] = value
+    `{{ name }}` becomes a reference to $RELBOOK_NAME quoted for where it stands
+    (also inside backticks and `$(...)`); the value of an expression
+    (`{{ description | trim }}`) gets a variable of its own (in the result's `env`).
+    A free-text value where bash would parse it again (eval, `bash -c`, ssh, a
+    quoted heredoc, arithmetic) is refused: no quoting makes that safe.
+    Conditions (`{% if description %}`) see the real values."""
+    problems: list[ParamError] = []
+    out = _render_shell(source, params, path, line, example, computed, problems)
+    if problems:
+        raise problems[0]
     return out
 
 
-def _marker(computed: list[str]) -> Any:
-    """Jinja `finalize`: each output becomes a sentinel, resolved after rendering."""
+def shell_problems(
+    source: str,
+    params: Params,
+    *,
+    path: str = "",
+    line: int = 0,
+    example: str = "",
+    computed: Computed | None = None,
+) -> list[RelbookError]:
+    """Every reason `render_shell` would refuse `source` (all of them, not the first)."""
+    problems: list[ParamError] = []
+    try:
+        _render_shell(source, params, path, line, example, computed, problems)
+    except RelbookError as e:
+        return [e]
+    return list(problems)
 
-    def finalize(value: Any) -> str:
-        if isinstance(value, _Value):
-            return value.name
-        computed.append("" if value is None else str(value))
-        return f"\x01RBC{len(computed) - 1}\x02"
 
-    return finalize
-
-
-def _heredoc_safe(value: str, source: str, pos: int, path: str, line: int) -> str:
-    delim = heredoc_delimiter(source, pos)
-    if delim is not None and any(row.lstrip("\t") == delim for row in value.split("\n")):
-        raise ParamError(
-            f"a value holds the line {delim!r}, which would end the heredoc early",
-            path=path,
-            line=line,
-        )
-    return value
+def _render_shell(
+    source: str,
+    params: Params,
+    path: str,
+    line: int,
+    example: str,
+    computed: Computed | None,
+    problems: list[ParamError],
+) -> Shell:
+    text = explicit_form(source, example, params.known())
+    if computed is None:
+        computed = Computed({env_name(n) for n in params.values})
+    if "{{" not in text and "{%" not in text:
+        return shell_text(text, {})
+    values = _values_or_fail(text, params, path, line)
+    check_names(text, values, path, line)
+    exprs: list[tuple[str, Any]] = []
+    rendered = _jinja(wrap_outputs(text, values), values, path, line, mark=mark_outputs(exprs))
+    pieces: list[str] = []
+    env: dict[str, str] = {}
+    last = 0
+    for m in re.finditer(_SENTINEL, rendered):
+        pieces.append(rendered[last : m.start()])
+        expr, value = exprs[int(m.group(1))]
+        at = line + rendered.count("\n", 0, m.start())
+        name = expr if expr in values else ""
+        var = env_name(name) if name else computed.var(expr, value)
+        if not name:
+            env[var] = value
+        free = not name and not constrained(expr, values) or name and name not in CONSTRAINED
+        pieces.append(reference(rendered, m.start(), var, value, expr, free, path, at, problems))
+        last = m.end()
+    pieces.append(rendered[last:])
+    return shell_text("".join(pieces), env)
 
 
 def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str, Any]:
@@ -438,7 +450,7 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
     return params.all_values()
 
 
-def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: Any = None) -> str:
+def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -448,11 +460,13 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int, finalize: An
         comment_end_string="relbook#}",
         keep_trailing_newline=True,
         autoescape=False,
-        finalize=finalize,
     )
+    if mark is not None:
+        env.globals["_relbook_"] = mark
     protected = re.sub(_LONE_STATEMENT, _RAW_OPEN, text)
+    known = {*values, "_relbook_"}
     protected = _JINJA_EXPR.sub(
-        lambda m: m.group(0) if m.group(1) in values else "{% raw %}" + m.group(0) + "{% endraw %}",
+        lambda m: m.group(0) if m.group(1) in known else "{% raw %}" + m.group(0) + "{% endraw %}",
         protected,
     )
     try:

@@ -327,6 +327,15 @@ class _Walker:
             self._html(raw, line)
 
     def _html(self, raw: str, line: int) -> None:
+        opened = raw.rfind("<!--")
+        if opened >= 0 and "-->" not in raw[opened:]:
+            self.findings.append(
+                Finding(
+                    line + raw.count("\n", 0, opened),
+                    "RB007",
+                    "unclosed <!-- comment: it hides everything after it; close it with -->",
+                )
+            )
         if "relbook:" not in raw:
             return
         for m in re.finditer(DIRECTIVE, raw, re.S):

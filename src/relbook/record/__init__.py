@@ -79,8 +79,7 @@ class Journal:
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
         self.unsynced = False
-        self._thread: Any = None
-        self._error: OSError | None = None
+        self._sync: _Syncer | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -134,51 +133,106 @@ class Journal:
             self.sync()
 
     def sync(self) -> None:
-        """fsync what was appended since the last sync (cheap when nothing was)."""
-        self._join()
-        if not self.unsynced:
-            return
-        self.unsynced = False
-        self._fsync()
+        """Return once everything appended so far is on disk (fsynced)."""
+        if self.unsynced:
+            self._syncer().wait(self.size)
         self._raise()
 
     def sync_soon(self) -> None:
-        """Start an fsync in the background (it overlaps the step that is starting);
-        the next sync waits for it and reports its error. While one is still in flight
-        (steps finishing faster than the disk syncs), the requests are coalesced into
-        the next one, as databases do with group commit."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._join()
+        """Ask for what was appended to be fsynced, without waiting: the journal's
+        syncer thread does it while the next step runs, one fsync for whatever was
+        appended by then (group commit). The next sync() waits for it and reports
+        its error."""
         self._raise()
-        if not self.unsynced:
-            return
-        import threading
+        if self.unsynced:
+            self._syncer().request(self.size)
 
-        self.unsynced = False
-        self._thread = threading.Thread(target=self._fsync, daemon=True)
-        self._thread.start()
+    @property
+    def durable(self) -> int:
+        """How many bytes of the journal are known to be on disk."""
+        return self._sync.durable if self._sync is not None else 0
 
-    def _fsync(self) -> None:
-        try:
-            os.fsync(self.fd)
-        except OSError as e:
-            self._error = e
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+    def _syncer(self) -> _Syncer:
+        if self._sync is None:
+            self._sync = _Syncer(self.fd, self.size if not self.unsynced else 0)
+        return self._sync
 
     def _raise(self) -> None:
-        if self._error is not None:
-            e, self._error = self._error, None
-            raise RecordError(f"cannot write journal: {e.strerror}", path=str(self.path))
+        error = self._sync.error if self._sync is not None else None
+        if error is not None:
+            raise RecordError(f"cannot write journal: {error.strerror}", path=str(self.path))
+        if self._sync is not None and self._sync.durable >= self.size:
+            self.unsynced = False
 
     def close(self) -> None:
-        """Close the journal."""
-        self._join()
+        """Close the journal (after the fsyncs asked for)."""
+        if self._sync is not None:
+            self._sync.close()
         os.close(self.fd)
+
+
+_fdatasync = getattr(os, "fdatasync", os.fsync)  # appends need the data and the size only
+
+
+class _Syncer:
+    """One long-lived thread that fsyncs a journal on request. Requests that come
+    while an fsync is under way are served together by the next one, and `durable`
+    only ever counts bytes written before an fsync that succeeded began."""
+
+    def __init__(self, fd: int, durable: int) -> None:
+        import threading
+
+        self.fd, self.durable, self.wanted = fd, durable, durable
+        self.error: OSError | None = None
+        self.closed = False
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._run, name="journal-sync", daemon=True)
+        self.thread.start()
+
+    def request(self, size: int) -> None:
+        """Have the first `size` bytes fsynced soon."""
+        with self.cond:
+            if size > self.wanted:
+                self.wanted = size
+                self.cond.notify_all()
+
+    def wait(self, size: int) -> None:
+        """Have the first `size` bytes fsynced, and wait until they are (or failed)."""
+        with self.cond:
+            if size > self.wanted:
+                self.wanted = size
+                self.cond.notify_all()
+            while self.durable < size and self.error is None:
+                self.cond.wait()
+
+    def _run(self) -> None:
+        with self.cond:
+            while True:
+                while self.wanted <= self.durable and not self.closed and self.error is None:
+                    self.cond.wait()
+                if self.wanted <= self.durable or self.error is not None:
+                    return
+                target = self.wanted  # written before this fsync begins
+                self.cond.release()
+                try:
+                    _fdatasync(self.fd)
+                    error = None
+                except OSError as e:
+                    error = e
+                finally:
+                    self.cond.acquire()
+                if error is None:
+                    self.durable = max(self.durable, target)
+                else:
+                    self.error = error
+                self.cond.notify_all()
+
+    def close(self) -> None:
+        """Finish the fsyncs asked for, then stop the thread."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        self.thread.join()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -554,6 +608,8 @@ def _cell(
     if before:
         outputs.append(_earlier_output(tries, path, before))
     md["tags"] = [f"relbook-{o.status.value}"]
+    for shown in ("output", "source"):  # stored once: in the cell (cell_outcome reads them)
+        del md["relbook"][shown]
     return {
         "cell_type": "code",
         "id": cell_id,

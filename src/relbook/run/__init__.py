@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import time
 from contextlib import AbstractContextManager
@@ -22,7 +23,16 @@ from relbook.errors import (
     StepFailed,
 )
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
-from relbook.params import Params, bind, parse_version, render_shell, render_text
+from relbook.params import (
+    Computed,
+    Params,
+    bind,
+    env_name,
+    parse_version,
+    render_shell,
+    render_text,
+)
+from relbook.params.check import check_runbook
 from relbook.record import (
     Journal,
     NotebookWriter,
@@ -37,6 +47,7 @@ from relbook.record import (
     replay,
 )
 from relbook.record.mask import MASK, Masker
+from relbook.run import signals
 
 
 @dataclass
@@ -163,6 +174,7 @@ class Runner:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
         self.engine = LocalEngine()
+        self.engine.interruptible = signals.interruptible
         self.repo = str(Path(opts.repo).resolve())
         self.journal: Journal | None = None
         self.paths: RecordPaths | None = None
@@ -177,6 +189,7 @@ class Runner:
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
+        self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
@@ -329,14 +342,16 @@ class Runner:
     # -- main loop -----------------------------------------------------------
     def run(self) -> RunResult:
         """Run the planned steps, recording each; returns the exit code."""
+        from relbook.run.ci import job_finished, job_steps
+
         self.locate()
         if self.opts.dry_run:
             params, steps, _ = self._bind()
             return self._dry_run(steps)
-        with self.lock():
+        with signals.stopping_signals(), self.lock():
             try:
                 steps = self.begin()
-                for n, step in self.job_steps(steps):
+                for n, step in job_steps(self, steps):
                     self.execute(step, n, len(steps))
             except (Paused, Interrupted, StepFailed) as e:
                 self.close({Paused: "paused", Interrupted: "interrupted"}.get(type(e), "failed"))
@@ -357,43 +372,8 @@ class Runner:
                 self._abandon()
                 raise
             self.close()
-        ok = self.state.result == "done" or (self.opts.job and self._job_finished(steps))
+        ok = self.state.result == "done" or job_finished(self.opts.job, self.state, steps)
         return RunResult(0 if ok else 1, self.paths.notebook, self.state)
-
-    def job_steps(self, steps: list[Step]) -> list[tuple[int, Step]]:
-        """The planned steps this invocation runs, numbered in the plan: all of them, or
-        those of `--job` (earlier steps must be finished; the ones that do not apply to
-        this release, whose jobs were skipped, are recorded on the way)."""
-        numbered = list(enumerate(steps, 1))
-        if not self.opts.job:
-            return numbered
-        from relbook.run.ci import job_range
-
-        first, last = job_range(self.opts.job, steps)
-        todo = []
-        for n, step in numbered[:first]:
-            done = self.state.outcomes.get(step.id)
-            if done and done.status.finished:
-                continue
-            if not self._not_applicable(step):
-                self.close("incomplete")
-                raise RelbookError(
-                    f"step {step.id!r} comes before this job's steps and is not finished; "
-                    "run the job that does it first",
-                    path=self.rb.path,
-                    line=step.line,
-                )
-            todo.append((n, step))
-        return todo + numbered[first : last + 1]
-
-    def _job_finished(self, steps: list[Step]) -> bool:
-        from relbook.run.ci import job_range
-
-        _, last = job_range(self.opts.job, steps)
-        return all(
-            (o := self.state.outcomes.get(s.id)) is not None and o.status.finished
-            for s in steps[: last + 1]
-        )
 
     def lock(self) -> AbstractContextManager[None]:
         """The locks a run holds: its repository's and its record's (see record.lock)."""
@@ -407,7 +387,10 @@ class Runner:
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
-        env = {**os.environ, **self.opts.env, **params.env()}
+        # every problem of the whole runbook, before its first step; fills `computed`
+        self.computed = Computed({env_name(n) for n in params.values})
+        check_runbook(self.rb, params, self.computed)
+        env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
         self.params = params
@@ -665,7 +648,12 @@ class Runner:
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
         return render_shell(
-            source, self.params, path=self.rb.path, line=line, example=self.rb.example_version
+            source,
+            self.params,
+            path=self.rb.path,
+            line=line,
+            example=self.rb.example_version,
+            computed=self.computed,
         )
 
     def _text(self, step: Step, params: Params) -> str:
@@ -688,6 +676,7 @@ class Runner:
         )
 
     def _run_step(self, n: int, total: int, step: Step) -> None:
+        signals.check()  # a signal held back while the record was written stops here
         interrupted = step.id in self.state.running
         earlier = self.state.outcomes.get(step.id)
         outcome = self._base_outcome(step)
@@ -727,7 +716,7 @@ class Runner:
                 path=str(self.paths.base / outcome.log),
             )
         if outcome.status is Status.INTERRUPTED:
-            raise Interrupted("interrupted")
+            raise Interrupted("interrupted", signum=signals.received() or signal.SIGINT)
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
             raise StepFailed(self._failure_message(outcome), returncode=outcome.exit_code or 1)
         if outcome.status is Status.PENDING:
@@ -735,11 +724,16 @@ class Runner:
         if outcome.status is Status.BLOCKED:
             raise Paused(f"{outcome.reason}; then run the same command again")
 
+    def _prompt(self, ask: Any, *args: Any, **kw: Any) -> Any:
+        """Wait for the operator where a stopping signal may interrupt."""
+        with signals.interruptible():
+            return ask(*args, **kw)
+
     def _rerun_ok(self, step: Step) -> bool:
         if self.opts.rerun_interrupted or self.opts.yes:
             return True
-        return self.ui.interactive and self.ui.confirm(
-            f"step {step.id} was running when relbook stopped. Re-run it?"
+        return self.ui.interactive and self._prompt(
+            self.ui.confirm, f"step {step.id} was running when relbook stopped. Re-run it?"
         )
 
     def _not_applicable(self, step: Step) -> str:
@@ -780,8 +774,8 @@ class Runner:
         if self.ui.interactive:
             self.journal.sync()  # what is done so far is on disk before a person is waited for
             shown = replace(step, details=tuple(self.fill(d, step.line) for d in step.details))
-            return self.ui.ask(
-                shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
+            return self._prompt(
+                self.ui.ask, shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
             )
         return Answer(Status.PENDING)
 
@@ -877,8 +871,9 @@ class Runner:
         lines = ", ".join(str(c.line) for c in risky)
         if self.ui.interactive:
             self.journal.sync()
-            if self.ui.confirm(
-                f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?"
+            if self._prompt(
+                self.ui.confirm,
+                f"step {step.id} touches a remote or deletes something (lines {lines}). Run it?",
             ):
                 return True
             outcome.extra["declined"] = True  # not now: the run stops here and asks again
@@ -1024,31 +1019,9 @@ class Runner:
 
     # -- dry run -------------------------------------------------------------
     def _dry_run(self, steps: list[Step]) -> RunResult:
-        from relbook.run.plan import plan_document, step_block
+        from relbook.run.plan import dry_run
 
-        if self.opts.json:
-            return RunResult(0, None, plan=plan_document(self, steps))
-        total = len(steps)
-        for n, step in enumerate(steps, 1):
-            flags = []
-            why = self._not_applicable(step)
-            if why:
-                flags.append(f"not applicable: {why}")
-            block = step_block(self, step)
-            if block and not why:
-                flags.append(f"blocked: {block}")
-            if step.optional:
-                flags.append("optional")
-            self.ui.info(
-                f"[{n}/{total}] {step.section} > {self._text(step, self.params)}"
-                f"  ({self.rb.path}:{step.line})" + (f"  [{'; '.join(flags)}]" if flags else "")
-            )
-            for detail in step.details:
-                self.ui.info(f"    - {self.fill(detail, step.line)}")
-            for part in step.parts:
-                self.ui.info(self._dry_part(part, step))
-        self.ui.info("dry run: nothing was executed and no record was written")
-        return RunResult(0, None)
+        return RunResult(0, None, plan=dry_run(self, steps))
 
     def _bumps(self, part: Part) -> tuple[list[Any], str]:
         """The version files an instruction about versions can bump, and how to say so."""
@@ -1061,34 +1034,6 @@ class Runner:
         bumps = plan_bump(self.repo, values["version"], self.rb.front_matter,
                           values.get("previous_version"))  # fmt: skip
         return bumps, f"bump {describe(bumps, self.repo)}" if bumps else ""
-
-    def _dry_part(self, part: Part, step: Step) -> str:
-        if part.kind == "instruction":
-            bumps, automation = self._bumps(part)
-            how = f"relbook can {automation}" if automation else "asked like a manual step"
-            diff = "".join(b.diff(self.repo) for b in bumps)
-            rows = [f"    ? {part.source}  ({self.rb.path}:{part.line}; {how})"]
-            return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
-        from relbook.run.plan import blocked_by
-
-        found = blocked_by(self, part)
-        if found:
-            _, token, how = found[0]
-            return (
-                f"    $ {self.masker.mask(part.source)}  [blocked: unfilled placeholder {token}, "
-                f"give it with {how}]  ({self.rb.path}:{part.line})"
-            )
-        text = self.fill(part.source, part.line)
-        marks = [
-            m
-            for m, hit in (
-                ("remote", touches_remote(part.source)),
-                ("destructive", is_destructive(part.source)),
-            )
-            if hit
-        ]
-        tag = f"  [{', '.join(marks)}]" if marks else ""
-        return f"    $ {self.masker.mask(text)}{tag}  ({self.rb.path}:{part.line})"
 
 
 def _check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:

@@ -75,6 +75,41 @@ def _job_step(steps: list[Step], key: str, job: str) -> int:
     )
 
 
+def job_steps(runner: Any, steps: list[Step]) -> list[tuple[int, Step]]:
+    """The planned steps a run executes, numbered in the plan: all of them, or those of
+    its `--job` (earlier steps must be finished; the ones that do not apply to this
+    release, whose jobs were skipped, are recorded on the way)."""
+    numbered = list(enumerate(steps, 1))
+    if not runner.opts.job:
+        return numbered
+    first, last = job_range(runner.opts.job, steps)
+    todo = []
+    for n, step in numbered[:first]:
+        done = runner.state.outcomes.get(step.id)
+        if done and done.status.finished:
+            continue
+        if not runner._not_applicable(step):
+            runner.close("incomplete")
+            raise RelbookError(
+                f"step {step.id!r} comes before this job's steps and is not finished; "
+                "run the job that does it first",
+                path=runner.rb.path,
+                line=step.line,
+            )
+        todo.append((n, step))
+    return todo + numbered[first : last + 1]
+
+
+def job_finished(job: str, state: Any, steps: list[Step]) -> bool:
+    """True when a `--job` run did its steps and every step before them."""
+    if not job:
+        return False
+    _, last = job_range(job, steps)
+    return all(
+        (o := state.outcomes.get(s.id)) is not None and o.status.finished for s in steps[: last + 1]
+    )
+
+
 def read_approval(path: str, environment: str) -> Approval | None:
     """The latest approval of `environment` in a run's review history: the JSON of
     GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals (newest first)."""

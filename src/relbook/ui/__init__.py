@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TextIO
 
 from relbook.model import Outcome, Status, Step
 from relbook.run import Answer
 
+_LINE_START = re.compile(r"\n(?=[^\n])")  # a newline that a non-empty line follows
 _COLORS = {"ok": "32", "fail": "31", "warn": "33", "dim": "2", "bold": "1"}
 
 
@@ -30,19 +32,28 @@ class TerminalUI:
         self.commands = commands or {}
         self.at_line_start = True
         self.pending_echo: list[str] = []
+        self.gone = False  # the terminal went away: echo nothing more
 
     def _c(self, kind: str, text: str) -> str:
         return f"\033[{_COLORS[kind]}m{text}\033[0m" if self.color else text
 
     def _print(self, text: str = "") -> None:
-        if not self.at_line_start:
-            self.out.write("\n")
-            self.at_line_start = True
-        for echo in self.pending_echo:
-            self.out.write(self._c("dim", f"  $ {echo}") + "\n")
+        head = "" if self.at_line_start else "\n"
+        self.at_line_start = True
+        echoes = "".join(self._c("dim", f"  $ {echo}") + "\n" for echo in self.pending_echo)
         self.pending_echo.clear()
-        self.out.write(text + "\n")
-        self.out.flush()
+        self._write(head + echoes + text + "\n")
+
+    def _write(self, text: str) -> None:
+        """One write (and one system call, buffered or not) for `text`; a terminal
+        that went away (SSH closed) stops the echo, not the run."""
+        if self.gone or not text:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except (OSError, ValueError):
+            self.gone = True
 
     def info(self, text: str) -> None:
         self._print(text)
@@ -64,20 +75,30 @@ class TerminalUI:
             self.pending_echo.append(shown)
 
     def output(self, text: str) -> None:
-        pieces = text.split("\n")
-        for i, piece in enumerate(pieces):
+        """Echo a chunk of step output, indented, in one write whatever its size
+        (PYTHONUNBUFFERED would otherwise make each piece a system call)."""
+        if not text:
+            return
+        if self.pending_echo:  # a command's echo waits for the end of this line
+            return self._output_lines(text)
+        body = _LINE_START.sub("\n    ", text)
+        if self.at_line_start and text[0] != "\n":
+            body = "    " + body
+        self.at_line_start = text.endswith("\n")
+        self._write(body)
+
+    def _output_lines(self, text: str) -> None:
+        out: list[str] = []
+        for i, piece in enumerate(text.split("\n")):
             if i:
-                self.out.write("\n")
+                out.append("\n")
                 self.at_line_start = True
-                for echo in self.pending_echo:
-                    self.out.write(self._c("dim", f"  $ {echo}") + "\n")
+                out += [self._c("dim", f"  $ {echo}") + "\n" for echo in self.pending_echo]
                 self.pending_echo.clear()
             if piece:
-                if self.at_line_start:
-                    self.out.write("    ")
-                self.out.write(piece)
+                out.append("    " + piece if self.at_line_start else piece)
                 self.at_line_start = False
-        self.out.flush()
+        self._write("".join(out))
 
     def step_end(self, o: Outcome) -> None:
         took = f" {o.duration:.1f}s" if o.duration else ""
