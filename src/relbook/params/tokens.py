@@ -325,6 +325,7 @@ def variable_placeholders(step: Step, set_so_far: set[str]) -> list[Placeholder]
     """`$NAME` a block expands that no earlier block (nor its own earlier lines) sets."""
     out = []
     for part in step.commands:
+        set_so_far |= variables_set(part.source)  # `x=$(...); echo "$x"`: set before use
         for name, _ in variable_uses(part.source):
             if name in set_so_far or name in SHELL_VARS or name.startswith("RELBOOK_"):
                 continue
