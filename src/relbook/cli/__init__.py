@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from relbook import __version__
-from relbook.cli.values import _emit, _print_json, add_value_args, bind_args, given_values
+from relbook.cli.values import add_value_args, bind_args, given_values, run_values, show_plan
 from relbook.errors import RelbookError
+from relbook.record.mask import Masker, masked_output
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+_OUTPUT_MASK = [Masker()]  # the secrets of the command running, for the files it writes
 
 
 def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Any]:
@@ -31,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         words = list(sys.argv[1:] if argv is None else argv)
         args = _parser(words).parse_args(words)
         args.argv = words
-        return COMMANDS[args.command](args)
+        _OUTPUT_MASK[0] = masker = Masker.from_env(None, getattr(args, "mask", None) or ())
+        if masker.warning:
+            print(f"relbook: {masker.warning}", file=sys.stderr)
+        with masked_output(masker):
+            return COMMANDS[args.command](args)
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
         return e.exit_code
@@ -174,9 +180,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     suggestion = _suggest(args.repo, rb) if args.repo else None
     if args.release == "auto":
         _resolve_auto(args, rb)
-    params = None
-    if args.release is not None:
-        params = bind_args(args, rb)
+    params = bind_args(args, rb) if args.release is not None else None
     print(params_table(rb, params))
     if suggestion:
         print(f"\nsuggested next version: {suggestion[0]} ({suggestion[1]})")
@@ -399,6 +403,25 @@ def _render_notes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_json(data: Any) -> None:
+    """Print a command's --json / --format json document."""
+    import json  # only the commands that print JSON need it
+
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _emit(text: str, output: str | None, detail: str = "") -> None:
+    """Write a command's document to OUT (atomically) or to stdout."""
+    text = _OUTPUT_MASK[0].mask(text)
+    if output:
+        from relbook.record.files import write_atomic
+
+        write_atomic(Path(output), text.encode("utf-8"))
+        print(f"wrote {output}{detail}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def _render_report(args: argparse.Namespace) -> int:
     from relbook.record import read_record
     from relbook.render import render_report
@@ -568,11 +591,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         ci=ci,
         allow_bump=args.allow_bump or "",
         bump_reason=args.reason,
-        params=given_values(args),
-        json=args.json,
+        **run_values(args),
     )
-    if opts.json and not opts.dry_run:
-        raise RelbookError("--json goes with --dry-run (the plan as a document)")
     if not ci:
         from relbook.ui import TerminalUI
 
@@ -614,8 +634,7 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
     finally:
         if report:
             report(runner)
-    if result.plan is not None:
-        _print_json(result.plan)
+    show_plan(result)
     if result.record:
         print(f"record: {result.record}  ({result.state.result if result.state else ''})")
     return result.code
@@ -709,26 +728,16 @@ def cmd_drill(args: argparse.Namespace) -> int:
 # -- lint --------------------------------------------------------------------
 
 
-LINT_CODES = """relbook codes:
-  RB001  version literal that will not follow --version
-  RB002  tag, push or publish before any check or test step
-  RB003  destructive command without a confirm directive
-  RB004  empty section
-  RB005  unterminated code fence
-  RB006  directive that applies to no step
-  RB007  unclosed HTML comment (hides the rest of the runbook)
-  RB008  unfilled placeholder (the command is blocked until it is given)
-SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
-
-
 def _add_lint(sub: Any) -> None:
+    from relbook.guard.lint import codes_help
+
     p = sub.add_parser(
         "lint",
         help="check a runbook: shellcheck on its blocks, plus relbook's own checks",
         description="Report problems in RUNBOOK, each at its file:line: shellcheck "
         "findings in shell blocks (SC codes) and relbook's checks (RB codes). "
         "Exit 1 when there are findings, 0 when the runbook is clean.",
-        epilog=LINT_CODES,
+        epilog=codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _runbook_arg(p)

@@ -1,10 +1,8 @@
-"""What the subcommands share: -p NAME=VALUE and --params FILE, printing documents."""
+"""Options every command that binds a release shares: -p NAME=VALUE and --params FILE."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any
 
 
@@ -37,19 +35,18 @@ def bind_args(args: argparse.Namespace, rb: Any) -> Any:
                 extra=given_values(args))  # fmt: skip
 
 
-def _print_json(data: Any) -> None:
-    """Print a command's --json / --format json document."""
-    import json  # only the commands that print JSON need it
+def run_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The run options these arguments give: the values, and --json (with --dry-run only)."""
+    from relbook.errors import RelbookError
 
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    if args.json and not args.dry_run:
+        raise RelbookError("--json goes with --dry-run (the plan as a document)")
+    return {"params": given_values(args), "json": args.json}
 
 
-def _emit(text: str, output: str | None, detail: str = "") -> None:
-    """Write a command's document to OUT (atomically) or to stdout."""
-    if output:
-        from relbook.record.files import write_atomic
+def show_plan(result: Any) -> None:
+    """Print the dry run's plan document, when there is one."""
+    if result.plan is not None:
+        import json
 
-        write_atomic(Path(output), text.encode("utf-8"))
-        print(f"wrote {output}{detail}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+        print(json.dumps(result.plan, indent=2, ensure_ascii=False))

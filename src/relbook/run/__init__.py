@@ -23,16 +23,8 @@ from relbook.errors import (
     StepFailed,
 )
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
-from relbook.params import (
-    Computed,
-    Params,
-    bind,
-    env_name,
-    parse_version,
-    render_shell,
-    render_text,
-)
-from relbook.params.check import check_runbook
+from relbook.params import Params, bind, parse_version, render_shell, render_text
+from relbook.params.check import checked_variables
 from relbook.record import (
     Journal,
     NotebookWriter,
@@ -48,6 +40,7 @@ from relbook.record import (
 )
 from relbook.record.mask import MASK, Masker
 from relbook.run import signals
+from relbook.run.session import SessionEngine, SessionSteps
 
 
 @dataclass
@@ -167,15 +160,15 @@ def operator_name(given: str, repo: str | None) -> str:
         return getpass.getuser()
 
 
-class Runner:
+class Runner(SessionSteps):
     """One invocation of `relbook run`."""
 
     def __init__(self, rb: Runbook, opts: RunOptions, ui: UI) -> None:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
-        self.engine = LocalEngine()
-        self.engine.interruptible = signals.interruptible
         self.repo = str(Path(opts.repo).resolve())
+        self.engine = SessionEngine(LocalEngine(), self.repo)  # one session for all steps
+        self.engine.interruptible = signals.interruptible
         self.journal: Journal | None = None
         self.paths: RecordPaths | None = None
         self.state: State | None = None
@@ -189,7 +182,7 @@ class Runner:
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
-        self.computed: Computed | None = None  # variables of template expressions
+        self.computed = None  # variables of template expressions, from the check
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
@@ -387,9 +380,7 @@ class Runner:
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
-        # every problem of the whole runbook, before its first step; fills `computed`
-        self.computed = Computed({env_name(n) for n in params.values})
-        check_runbook(self.rb, params, self.computed)
+        self.computed = checked_variables(self.rb, params)  # the whole runbook, up front
         env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
@@ -406,6 +397,7 @@ class Runner:
         if state is None:
             self._check_repo()
         self._open_journal(params, steps, state)
+        self._restore_session()
         self.ui.info(f"record: {self.paths.notebook}")
         return steps
 
@@ -647,14 +639,8 @@ class Runner:
 
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
-        return render_shell(
-            source,
-            self.params,
-            path=self.rb.path,
-            line=line,
-            example=self.rb.example_version,
-            computed=self.computed,
-        )
+        kw = {"path": self.rb.path, "example": self.rb.example_version, "computed": self.computed}
+        return render_shell(source, self.params, line=line, **kw)
 
     def _text(self, step: Step, params: Params) -> str:
         try:
@@ -702,7 +688,7 @@ class Runner:
         )
         if step.kind is Kind.SHELL:
             resuming = interrupted or earlier is not None
-            self._run_shell(step, outcome, resuming)
+            self._run_in_session(step, outcome, resuming)
         else:
             self._apply_answer(outcome, self._answer(step, outcome.text))
         self._end(outcome)
