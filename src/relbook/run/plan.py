@@ -3,12 +3,14 @@ the run itself: planned, not applicable, blocked (a placeholder nothing fills) o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Kind, Part, Step
+from relbook.run.flow import not_applicable
 
-Runner = Any  # relbook.run.Runner (not imported: the runner imports this module)
+if TYPE_CHECKING:
+    from relbook.run.context import RunContext as Runner
 
 SCHEMA = "relbook.plan/1"
 
@@ -88,7 +90,7 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
             else "not in this run (--section / --from)"
         )
     else:
-        why = runner._not_applicable(step)
+        why = not_applicable(step, runner.params)
         if why:
             status, reason = "not-applicable", why
     commands = [
@@ -101,7 +103,7 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
     return {
         "id": step.id,
         "kind": step.kind.value,
-        "text": runner._text(step, runner.params),
+        "text": runner.text(step),
         "line": step.line,
         "section": step.section,
         "contingency": step.contingency,
@@ -130,58 +132,3 @@ def plan_document(runner: Runner, steps: list[Step]) -> dict[str, Any]:
         "env": env,
         "steps": [step_plan(runner, s, s.id in wanted) for s in runner.rb.steps],
     }
-
-
-def dry_run(runner: Runner, steps: list[Step]) -> dict[str, Any] | None:
-    """Show every step filled in (or return the plan document with --json)."""
-    if runner.opts.json:
-        return plan_document(runner, steps)
-    total = len(steps)
-    for n, step in enumerate(steps, 1):
-        flags = []
-        why = runner._not_applicable(step)
-        if why:
-            flags.append(f"not applicable: {why}")
-        block = step_block(runner, step)
-        if block and not why:
-            flags.append(f"blocked: {block}")
-        if step.optional:
-            flags.append("optional")
-        runner.ui.info(
-            f"[{n}/{total}] {step.section} > {runner._text(step, runner.params)}"
-            f"  ({runner.rb.path}:{step.line})" + (f"  [{'; '.join(flags)}]" if flags else "")
-        )
-        for detail in step.details:
-            runner.ui.info(f"    - {runner.fill(detail, step.line)}")
-        for part in step.parts:
-            runner.ui.info(dry_part(runner, part))
-    runner.ui.info("dry run: nothing was executed and no record was written")
-    return None
-
-
-def dry_part(runner: Runner, part: Part) -> str:
-    """One part of a step as the dry run shows it."""
-    if part.kind == "instruction":
-        bumps, automation = runner._bumps(part)
-        how = f"relbook can {automation}" if automation else "asked like a manual step"
-        diff = "".join(b.diff(runner.repo) for b in bumps)
-        rows = [f"    ? {part.source}  ({runner.rb.path}:{part.line}; {how})"]
-        return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
-    found = blocked_by(runner, part)
-    if found:
-        _, token, how = found[0]
-        return (
-            f"    $ {runner.masker.mask(part.source)}  [blocked: unfilled placeholder {token}, "
-            f"give it with {how}]  ({runner.rb.path}:{part.line})"
-        )
-    text = runner.fill(part.source, part.line)
-    marks = [
-        m
-        for m, hit in (
-            ("remote", touches_remote(part.source)),
-            ("destructive", is_destructive(part.source)),
-        )
-        if hit
-    ]
-    tag = f"  [{', '.join(marks)}]" if marks else ""
-    return f"    $ {runner.masker.mask(text)}{tag}  ({runner.rb.path}:{part.line})"
