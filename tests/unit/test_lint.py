@@ -102,9 +102,9 @@ def test_shellcheck_findings_map_to_the_markdown_line(tmp_path):
 
     found = lint_runbook(read_runbook(path))
     assert [(f.line, f.code, f.tool) for f in found] == [
-        (7, "RB008", "relbook"),  # nothing in the guide sets $UNQUOTED: the step is blocked
+        (7, "RB009", "relbook"),  # nothing in the guide sets $UNQUOTED: the step is blocked
         (7, "SC2086", "shellcheck"),
-        (14, "RB008", "relbook"),
+        (14, "RB009", "relbook"),
         (14, "SC2086", "shellcheck"),
     ]
     found = [f for f in found if f.tool == "shellcheck"]
@@ -212,7 +212,7 @@ def test_front_matter_can_ignore_codes(tmp_path):
         """
         ---
         lint:
-          ignore: [rb004, SC2086, RB008]
+          ignore: [rb004, SC2086, RB009]
         ---
         # G
 
@@ -243,7 +243,8 @@ def test_front_matter_can_ignore_codes(tmp_path):
         ("git clean -fdx", "git clean -f"),
         ("git push origin main", ""),
         ("git branch -d merged", ""),
-        ("rm -r build", ""),
+        ("rm -r build", "rm -r"),
+        ("rm notes.txt", ""),
         ("echo 'git push --force'", ""),
     ],
 )
@@ -320,6 +321,34 @@ def test_inferred_parameters_are_checked_as_they_run_with_columns_as_written(tmp
 
     found = lint_runbook(read_runbook(path))
     # nothing about [Brief description] (a release value); $FLAGS is set by nothing
-    assert [f.code for f in found] == ["RB002", "RB008", "SC2086"]
+    assert [f.code for f in found] == ["RB002", "RB009", "SC2086"]
     found = found[2]
     assert (found.line, found.code, found.column) == (5, "SC2086", 42)  # `$FLAGS` as written
+
+
+def test_what_a_run_would_refuse_is_an_error_in_every_branch(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        # R
+
+        ```bash
+        eval "echo {{ description }}"
+        {% if release_type == "hotfix" %}
+        cat <<'EOF'
+        {{ description }}
+        EOF
+        {% endif %}
+        git tag v{{ verison }}
+        git tag v{{ version }} -m "{{ description }}"
+        ```
+
+        - [ ] Announce it <!-- inline comments are fine -->
+
+        <!-- relbook: skip
+
+        - [ ] Hidden by the comment above
+        """,
+    )
+    found = [(line, code) for line, code in lint_lines(path) if code in ("RB007", "RB008")]
+    assert found == [(4, "RB008"), (7, "RB008"), (10, "RB008"), (16, "RB007")]

@@ -138,6 +138,6 @@ def test_lint_names_the_placeholder_instead_of_a_parse_error() -> None:
 
     rb = parse_runbook("# R\n\n```bash\nGITHUB_TOKEN=<token> ./notes.sh X.Y.Z\n```\n", "g.md")
     found = lint_runbook(rb)
-    assert [(f.code, f.line) for f in found if f.code == "RB008"] == [("RB008", 4)]
-    assert "<token>" in next(f.message for f in found if f.code == "RB008")
+    assert [(f.code, f.line) for f in found if f.code == "RB009"] == [("RB009", 4)]
+    assert "<token>" in next(f.message for f in found if f.code == "RB009")
     assert not [f for f in found if f.code.startswith("SC10")]  # no shellcheck parse errors
