@@ -10,6 +10,8 @@ RB004  empty section (a heading with nothing under it)
 RB005  unterminated code fence
 RB006  relbook directive that applies to no step
 RB007  unclosed HTML comment (it hides the rest of the runbook)
+RB008  what would stop a run before its first step: a value where no quoting is safe,
+       an undefined name such as {{ verison }}, a broken template
 
 shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
 silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
@@ -46,6 +48,7 @@ RULES = {
     "RB005": "unterminated code fence",
     "RB006": "directive that applies to no step",
     "RB007": "unclosed HTML comment",
+    "RB008": "refused before the first step (unsafe value place, undefined name, template)",
 }
 
 
@@ -576,10 +579,28 @@ def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     ]
 
 
+def check_run_problems(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """RB008: what would stop a run before its first step (a value where no quoting is
+    safe, an undefined name, a broken template), checked with every branch of `{% if %}`."""
+    from relbook.errors import RelbookError
+    from relbook.params import bind
+    from relbook.params.check import runbook_problems
+
+    try:
+        params = bind("1.2.3", "a description", runbook=rb, check_tags=False)
+    except RelbookError:
+        return []  # front matter problems are reported by the run itself
+    return [
+        LintFinding(rb.path, p.line, "RB008", p.msg, severity="error")
+        for p in runbook_problems(rb, params, every_branch=True, findings=False)
+    ]
+
+
 CHECKS: tuple[Callable[[Runbook, list[Block]], list[LintFinding]], ...] = (
     check_versions,
     check_publish_order,
     check_destructive,
     check_empty_sections,
     parser_findings,
+    check_run_problems,
 )
