@@ -240,7 +240,8 @@ def test_front_matter_can_ignore_codes(tmp_path):
         ("git clean -fdx", "git clean -f"),
         ("git push origin main", ""),
         ("git branch -d merged", ""),
-        ("rm -r build", ""),
+        ("rm -r build", "rm -r"),
+        ("rm notes.txt", ""),
         ("echo 'git push --force'", ""),
     ],
 )
