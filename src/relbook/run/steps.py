@@ -23,6 +23,7 @@ from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
 from relbook.run.plan import step_block
 from relbook.run.session import run_in_session
+from relbook.run.undo import changes_refs, note_refs, undo_allowed
 
 if TYPE_CHECKING:
     from relbook.run.context import RunContext
@@ -80,6 +81,7 @@ class StepRunner:
                 run_in_session(run, step, outcome, shell)
             else:
                 shell()
+            note_refs(run, step)
         self.end(outcome)
 
     def end(self, outcome: Outcome) -> None:
@@ -145,6 +147,8 @@ class StepRunner:
                 if not self._instruction(step, segment[0], instructions, sources, outcome):
                     break
                 continue
+            if not undo_allowed(run, step, segment, outcome):
+                break
             script, line_map, marks = self.script(segment, resuming)
             sources.append(script)
             ex = self._execute(script, line_map, step, marks)
@@ -316,12 +320,13 @@ def apply_execution(outcome: Outcome, ex: Execution, line_map: list[int]) -> Non
 
 
 def segments(parts: tuple[Part, ...]) -> list[list[Part]]:
-    """Split a block's parts at instructions: runs of commands, and single instructions."""
+    """Split a block's parts at instructions: runs of commands, and single instructions;
+    a command that deletes or overwrites refs starts a run (it is checked just before)."""
     out: list[list[Part]] = []
     for part in parts:
         if part.kind == "instruction":
             out.append([part])
-        elif out and out[-1][0].kind == "command":
+        elif out and out[-1][0].kind == "command" and not changes_refs(part.source):
             out[-1].append(part)
         else:
             out.append([part])
