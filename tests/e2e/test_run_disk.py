@@ -26,9 +26,10 @@ THREE = """
     ```bash
     echo two | tee -a "$MARKS/two"
     if [ -n "${FAIL_TWO:-}" ] && [ ! -e "$MARKS/ok" ]; then exit 1; fi
-    if [ -n "${FILL:-}" ] && [ ! -e "$MARKS/filled" ]; then
+    fill="${FILL:-}"
+    if [ -n "$fill" ] && [ ! -e "$MARKS/filled" ]; then
       touch "$MARKS/filled"  # the disk fills here: 4 MiB at most, on a 512 KiB tmpfs
-      case "$FILL" in */small/*) head -c 4194304 /dev/zero > "$FILL" 2>/dev/null || true;; esac
+      case "$fill" in */small/*) head -c 4194304 /dev/zero > "$fill" 2>/dev/null || true;; esac
     fi
     ```
 
