@@ -14,7 +14,8 @@ import pytest
 
 from relbook import __version__
 from relbook.cli import main
-from relbook.guard.export import ACTIONS, export_github_actions, team_of
+from relbook.guard.export import ACTIONS, export_github_actions
+from relbook.guard.workflow import team_of
 from relbook.parse import parse_runbook, read_runbook
 from tests.conftest import RUNBOOKS
 from tests.e2e.actions_runner import load_workflow as load
