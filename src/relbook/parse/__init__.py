@@ -50,6 +50,7 @@ DIRECTIVE_KEYS = {
     "confirm",
     "done-if",
     "applies-to",
+    "clean",
 }
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
 # patterns used only when a guide has directives are compiled (and cached by re) on first use

@@ -48,6 +48,7 @@ from relbook.record import (
 )
 from relbook.record.mask import MASK, Masker
 from relbook.run import signals
+from relbook.run.session import SessionEngine, SessionSteps
 
 
 @dataclass
@@ -164,15 +165,15 @@ def operator_name(given: str, repo: str | None) -> str:
         return getpass.getuser()
 
 
-class Runner:
+class Runner(SessionSteps):
     """One invocation of `relbook run`."""
 
     def __init__(self, rb: Runbook, opts: RunOptions, ui: UI) -> None:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
-        self.engine = LocalEngine()
-        self.engine.interruptible = signals.interruptible
         self.repo = str(Path(opts.repo).resolve())
+        self.engine = SessionEngine(LocalEngine(), self.repo)  # one session for all steps
+        self.engine.interruptible = signals.interruptible
         self.journal: Journal | None = None
         self.paths: RecordPaths | None = None
         self.state: State | None = None
@@ -402,6 +403,7 @@ class Runner:
         if state is None:
             self._check_repo()
         self._open_journal(params, steps, state)
+        self._restore_session()
         self.ui.info(f"record: {self.paths.notebook}")
         return steps
 
@@ -692,7 +694,7 @@ class Runner:
         )
         if step.kind is Kind.SHELL:
             resuming = interrupted or earlier is not None
-            self._run_shell(step, outcome, resuming)
+            self._run_in_session(step, outcome, resuming)
         else:
             self._apply_answer(outcome, self._answer(step, outcome.text))
         self._end(outcome)

@@ -125,6 +125,16 @@ class TerminalUI:
                 + f" at {where}"
             )
 
+    def secret(self, prompt: str) -> str | None:
+        """A value typed without echo (None at end of input)."""
+        import getpass
+
+        self._print()
+        try:
+            return getpass.getpass(f"  {prompt} ", stream=self.out)
+        except EOFError:
+            return None
+
     def _input(self, prompt: str) -> str | None:
         self._print()
         self.out.write(prompt)

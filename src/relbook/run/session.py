@@ -1,0 +1,462 @@
+"""One terminal session across a guide's blocks: the variables a step sets and its
+working directory carry to the following steps, as when a person pastes the
+blocks into one terminal.
+
+Each step runs in a fresh subshell of the engine's long-lived bash. Its script
+starts with the carried declarations (one line) and ends by writing `declare -p`
+to a memory file that relbook reads after the step: what changed against the
+previous state is carried on and journaled (secret values masked)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from relbook.errors import Paused
+from relbook.record.mask import MASK, SECRET_NAME, Masker
+
+# Variables bash sets itself, or that describe the subshell rather than the session.
+_VOLATILE = (
+    "BASH BASHOPTS BASHPID BASH_ALIASES BASH_ARGC BASH_ARGV BASH_ARGV0 BASH_CMDS "
+    "BASH_COMMAND BASH_EXECUTION_STRING BASH_LINENO BASH_LOADABLES_PATH BASH_REMATCH "
+    "BASH_SOURCE BASH_SUBSHELL BASH_VERSINFO BASH_VERSION COMP_WORDBREAKS DIRSTACK "
+    "EPOCHREALTIME EPOCHSECONDS EUID FUNCNAME GROUPS HISTCMD HOSTNAME HOSTTYPE IFS LINENO "
+    "MACHTYPE OLDPWD OPTERR OPTIND OSTYPE PIPESTATUS PPID PS1 PS2 PS3 PS4 PWD RANDOM "
+    "SECONDS SHELLOPTS SHLVL SRANDOM UID _ COLUMNS LINES RELBOOK_STEP_TOKEN "
+    "RELBOOK_TRACE_FD"
+)
+VOLATILE = frozenset(_VOLATILE.split())
+_DECL = re.compile(r"declare -(\S+) ([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.S)
+_RC = "__rb_rc"
+# What can change a shell's variables or directory; a step with none of these leaves
+# the session as it was, and skips writing it out (that costs more than a trivial step).
+_CHANGES = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=|\(\(|:=|(?:^|[\s;&|({`])(?:export|declare|"
+    r"typeset|local|readonly|read|unset|cd|pushd|popd|source|eval|mapfile|readarray|let|getopts|"
+    r"shift|for|select|printf\s+-v|\.)(?=\s|$)"
+)
+
+
+def may_change(script: str) -> bool:
+    """True when bash running `script` may set a variable or change directory."""
+    return bool(_CHANGES.search(script))
+
+
+def capture_line(path: str) -> str:
+    """Bash that ends a step: keep its exit status, write the session state, exit."""
+    return (
+        f"{_RC}=$?; : __rb; unset -v __rb_s __rb_h __rb_n __rb_m __rb_pid; "
+        f"builtin declare -p >{shlex.quote(path)} 2>/dev/null; exit ${_RC}"
+    )
+
+
+def parse_dump(text: str) -> tuple[dict[str, str], str]:
+    """`declare -p` output -> (name -> its declaration line, the working directory);
+    bash's own variables and relbook's are left out."""
+    out: dict[str, str] = {}
+    pwd, last = "", ""
+    for line in text.split("\n"):
+        if line.startswith("declare -"):
+            name = line.split(" ", 3)[2].split("=", 1)[0] if line.count(" ") >= 2 else ""
+            last = ""
+            if name == "PWD":
+                pwd = declared_value(line) or ""
+            elif name and not name.startswith("__rb_") and name not in VOLATILE:
+                out[name], last = line, name
+        elif last:  # a value with a raw newline (older bash)
+            out[last] += "\n" + line
+    return out, pwd
+
+
+@dataclass
+class Delta:
+    """What one step changed: variables set (declaration lines), unset, and cwd."""
+
+    set: dict[str, str] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+    cwd: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.set or self.unset or self.cwd)
+
+
+class Session:
+    """The carried state of a run: declarations on top of what a step starts with."""
+
+    def __init__(self, home: str) -> None:
+        self.home = home  # where a clean session starts (the repository)
+        self.cwd = home
+        self.vars: dict[str, str | None] = {}  # name -> declaration; None: unset
+        self.baseline: dict[str, str] | None = None  # what an untouched step sees
+        self.last_dump = ""
+        self._prelude: str | None = ""
+        self.fd: int | None = None
+        self._fd_path = ""
+
+    # -- the channel ---------------------------------------------------------
+    def path(self) -> str:
+        """Where a step writes its state (a memory file of this process: secrets in
+        it never reach a disk)."""
+        if self.fd is None:
+            try:
+                self.fd = os.memfd_create("relbook-session", os.MFD_CLOEXEC)
+                self._fd_path = f"/proc/{os.getpid()}/fd/{self.fd}"
+            except (AttributeError, OSError):  # no memfd: a private temporary file
+                import tempfile
+
+                self.fd, self._fd_path = tempfile.mkstemp(prefix="relbook-session-")
+        return self._fd_path
+
+    def read(self) -> str:
+        """What the last step wrote ("" if it wrote nothing), and empty the channel."""
+        if self.fd is None:
+            return ""
+        size = os.fstat(self.fd).st_size
+        if not size:
+            return ""
+        data = os.pread(self.fd, size, 0)
+        os.ftruncate(self.fd, 0)
+        return data.decode("utf-8", "surrogateescape")
+
+    def close(self) -> None:
+        """Release the channel."""
+        if self.fd is not None:
+            os.close(self.fd)
+            if not self._fd_path.startswith("/proc/"):
+                try:
+                    os.unlink(self._fd_path)
+                except OSError:
+                    pass
+            self.fd = None
+
+    # -- state ---------------------------------------------------------------
+    def reset(self) -> None:
+        """A clean start: nothing carried, back in the repository."""
+        self.vars.clear()
+        self.cwd = self.home
+        self._prelude = ""
+        self.last_dump = ""
+
+    def begin_step(self, clean: bool, extra: dict[str, Any]) -> tuple[dict[str, str | None], str]:
+        """Before a shell step: start afresh if it asks to (noted in `extra`); returns
+        the state it starts from."""
+        if clean:
+            self.reset()
+            extra["session"] = {"clean": True}
+        return dict(self.vars), self.cwd
+
+    def set_baseline(self, dump: str) -> None:
+        """What an untouched step sees (the engine's environment, nothing carried)."""
+        self.baseline = parse_dump(dump)[0]
+
+    def wrap(self, script: str) -> tuple[str, int]:
+        """The bash a step runs: the carried variables (one line, if any), the step's
+        script, then its state written out; and how many lines come before the script."""
+        prelude = self.prelude()
+        body = f"{prelude}\n{script}" if prelude else script
+        if not may_change(script):
+            return body, 1 if prelude else 0
+        return f"{body}\n{capture_line(self.path())}", 1 if prelude else 0
+
+    def probe(self, engine: Any, env: dict[str, str], masker: Masker) -> None:
+        """Learn what an untouched step sees (run once, before the first step)."""
+        engine.run(capture_line(self.path()), env=env, cwd=self.home, timeout=30, masker=masker)
+        self.set_baseline(self.read())
+
+    def prelude(self) -> str:
+        """One line of bash that restores the carried variables ("" when none)."""
+        if self._prelude is None:
+            self._prelude = "; ".join(
+                f"unset -v {name}" if line is None else line for name, line in self.vars.items()
+            )
+        return self._prelude
+
+    def values(self) -> dict[str, str]:
+        """Carried scalar values by name (to read a command's words)."""
+        out = {}
+        for name, line in self.vars.items():
+            if line is not None and (v := declared_value(line)) is not None:
+                out[name] = v
+        return out
+
+    def take(self, dump: str) -> Delta:
+        """Fold a step's `declare -p` into the session; returns what changed."""
+        if not dump or dump == self.last_dump:
+            return Delta()
+        self.last_dump = dump
+        now, pwd = parse_dump(dump)
+        expected: dict[str, str | None] = {**(self.baseline or {}), **self.vars}
+        delta = Delta(
+            {n: line for n, line in now.items() if expected.get(n) != line},
+            [n for n, line in expected.items() if line is not None and n not in now],
+            pwd if pwd and pwd != self.cwd else "",
+        )
+        self.apply(delta)
+        return delta
+
+    def apply(self, delta: Delta) -> None:
+        """Carry a change on (a step's, or a journaled one when a run resumes)."""
+        base = self.baseline or {}
+        for name, line in delta.set.items():
+            if base.get(name) == line:
+                self.vars.pop(name, None)
+            else:
+                self.vars[name] = line
+        for name in delta.unset:
+            if name in base or self.baseline is None:
+                self.vars[name] = None
+            else:
+                self.vars.pop(name, None)
+        if delta.cwd:
+            self.cwd = delta.cwd
+        if delta.set or delta.unset:
+            self._prelude = None
+
+    def masked(self) -> list[str]:
+        """Carried variables whose value the journal masked (a resumed run needs them)."""
+        return [n for n, line in self.vars.items() if line is not None and is_masked(line)]
+
+    def provide(self, name: str, value: str) -> None:
+        """Give a masked variable its value again."""
+        line = self.vars.get(name) or ""
+        self.vars[name] = declaration(declared_flags(line), name, value)
+        self._prelude = None
+
+
+def journaled(delta: Delta, secret: Iterable[str]) -> dict[str, Any]:
+    """A step's change as the journal keeps it: declarations, secret values masked."""
+    hidden = set(secret) & set(delta.set)
+    out: dict[str, Any] = {}
+    if delta.set:
+        out["set"] = {n: (_masked(line) if n in hidden else line) for n, line in delta.set.items()}
+    if delta.unset:
+        out["unset"] = list(delta.unset)
+    if delta.cwd:
+        out["cwd"] = delta.cwd
+    if hidden:
+        out["secret"] = sorted(hidden)
+    return out
+
+
+def delta_from_journal(data: Mapping[str, Any]) -> Delta:
+    """A journaled change back as a Delta (masked secrets still masked)."""
+    return Delta(dict(data.get("set", {})), list(data.get("unset", [])), str(data.get("cwd", "")))
+
+
+def is_masked(line: str) -> bool:
+    """True for a declaration whose value the journal masked."""
+    return line.endswith(f"={MASK}")
+
+
+def _masked(line: str) -> str:
+    m = _DECL.match(line)
+    return f"declare -{m.group(1)} {m.group(2)}={MASK}" if m else MASK
+
+
+def declaration(flags: str, name: str, value: str) -> str:
+    """A declaration line that sets `name` to `value`."""
+    return f"declare -{flags} {name}={shlex.quote(value)}"
+
+
+def declared_flags(line: str) -> str:
+    m = _DECL.match(line)
+    return m.group(1) if m else "-"
+
+
+def secret_values(delta: Delta, names: Iterable[str]) -> list[str]:
+    """The values of the named variables of `delta` (to mask from now on)."""
+    out = []
+    for name in names:
+        v = declared_value(delta.set.get(name, ""))
+        if v:
+            out.append(v)
+    return out
+
+
+def declared_value(line: str) -> str | None:
+    """The scalar value of a `declare -p` line (None for arrays and unset values)."""
+    m = _DECL.match(line)
+    if not m or m.group(3) is None or "a" in m.group(1) or "A" in m.group(1):
+        return None
+    return _unquote(m.group(3))
+
+
+_ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b"}
+_ANSI |= {"f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
+
+
+def _unquote(text: str) -> str:
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        return re.sub(r"\\([\\\"$`])", r"\1", text[1:-1])
+    if text.startswith("$'") and text.endswith("'"):
+        return re.sub(r"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)", _ansi, text[2:-1])
+    if text.startswith("'") and text.endswith("'"):
+        return text[1:-1].replace("'\\''", "'")
+    return text
+
+
+def _ansi(m: re.Match[str]) -> str:
+    code = m.group(1)
+    if code[0] == "x":
+        return chr(int(code[1:], 16))
+    if code[0] in "01234567":
+        return chr(int(code, 8))
+    return _ANSI.get(code, "\\" + code)
+
+
+# -- the runner's side --------------------------------------------------------------
+
+
+def note_change(
+    session: Session,
+    before: dict[str, str | None],
+    cwd: str,
+    masker: Masker,
+    mask: list[str],
+    extra: dict[str, Any],
+) -> list[str]:
+    """Note in `extra` (the step's outcome) what the step changed in the session, as
+    journaled (secrets masked); returns the secret values it set (to mask from now on)."""
+    now = session.vars
+    delta = Delta(
+        {n: v for n, v in now.items() if v is not None and before.get(n) != v},
+        [n for n in {*before, *now} if now.get(n) is None and before.get(n)],
+        session.cwd if session.cwd != cwd else "",
+    )
+    if not delta:
+        return []
+    known = [s for s in masker.secrets if s]
+    secret = []
+    for name, line in delta.set.items():
+        value = declared_value(line) or ""
+        if SECRET_NAME.search(name) or name in mask or any(k in value for k in known):
+            secret.append(name)
+    extra.setdefault("session", {}).update(journaled(delta, secret))
+    return [v for n in secret if (v := declared_value(delta.set[n]))]
+
+
+def restore(session: Session, events: list[dict[str, Any]]) -> None:
+    """Replay the session changes a record's journal holds, in order."""
+    for e in events:
+        if e.get("event") == "begin":
+            session.reset()
+        if e.get("event") != "outcome":
+            continue
+        data = e["outcome"].get("extra", {}).get("session")
+        if not data:
+            continue
+        if data.get("clean"):
+            session.reset()
+        session.apply(delta_from_journal(data))
+
+
+def unmask(session: Session, env: Mapping[str, str], ui: Any, path: str, command: str) -> list[str]:
+    """Give the masked variables of a restored session their values: from `env`, or
+    asked on a terminal; refuse to go on (Paused) without them. Returns the values."""
+    missing, values = [], []
+    for name in session.masked():
+        value = env.get(name)
+        if value is None and ui.interactive and hasattr(ui, "secret"):
+            value = ui.secret(
+                f"an earlier step set the secret {name}; the record keeps it masked. "
+                f"Value of {name}:"
+            )
+        if value is None:
+            missing.append(name)
+            continue
+        session.provide(name, value)
+        values.append(value)
+    if missing:
+        raise Paused(
+            f"{path}: earlier steps set {', '.join(missing)}, which the record keeps masked; "
+            f"give {'it' if len(missing) == 1 else 'them'} in the environment "
+            f"({missing[0]}=... {command or 'relbook run ...'}) or run on a terminal to be asked"
+        )
+    return values
+
+
+def with_secrets(masker: Masker, values: Iterable[str]) -> Masker:
+    """`masker`, also masking `values` (the same masker when there are none new)."""
+    new = {v for v in values if v} - set(masker.secrets)
+    if not new:
+        return masker
+    return Masker(sorted({*masker.secrets, *new}, key=len, reverse=True))
+
+
+class SessionEngine:
+    """An engine that runs every step in the run's one session: the carried variables
+    before the step's script, its state saved after it, the carried working directory
+    instead of the repository. Everything else is the wrapped engine's."""
+
+    def __init__(self, engine: Any, home: str) -> None:
+        object.__setattr__(self, "engine", engine)
+        object.__setattr__(self, "session", Session(home))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.engine, name, value)
+
+    def run(self, script: str, *, env: dict[str, str], masker: Masker, **kw: Any) -> Any:
+        """Run a step's `script` in the session (see the engine's run for the rest)."""
+        session, last = self.session, [0]
+        if session.baseline is None and may_change(script):  # what an untouched step sees
+            session.probe(self.engine, env, masker)
+        text, shift = session.wrap(script)
+        lines, on_line = script.count("\n") + 1, kw.pop("on_line", lambda n: None)
+
+        def on_script_line(n: int) -> None:
+            if 0 < n - shift <= lines:
+                last[0] = n - shift
+            on_line(n - shift)
+
+        marks = kw.pop("marks", None)
+        kw["cwd"] = session.cwd
+        ex = self.engine.run(
+            text,
+            env=env,
+            masker=masker,
+            on_line=on_script_line,
+            marks=[m + shift for m in marks] if marks is not None else None,
+            **kw,
+        )
+        ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
+        session.take(session.read())
+        return ex
+
+    def close(self) -> None:
+        """Close the wrapped engine and the session's channel."""
+        self.engine.close()
+        self.session.close()
+
+
+class SessionSteps:
+    """The runner's side of the session (a mixin of Runner): a shell step runs in the
+    session and its changes are journaled; a resumed run restores them."""
+
+    engine: Any
+    masker: Masker
+    opts: Any
+    journal: Any
+    ui: Any
+    rb: Any
+
+    def _run_in_session(self, step: Any, outcome: Any, resuming: bool) -> None:
+        session = self.engine.session
+        before = session.begin_step(bool(step.directives.get("clean")), outcome.extra)
+        self._run_shell(step, outcome, resuming)  # type: ignore[attr-defined]
+        args = (session, *before, self.masker, self.opts.mask, outcome.extra)
+        self.masker = with_secrets(self.masker, note_change(*args))
+
+    def _restore_session(self) -> None:
+        """A resumed run carries on the session its finished steps left (see unmask)."""
+        session = self.engine.session
+        restore(session, self.journal.events)
+        env = {**os.environ, **self.opts.env}
+        values = unmask(session, env, self.ui, self.rb.path, self.opts.command)
+        self.masker = with_secrets(self.masker, values)
