@@ -58,12 +58,14 @@ def notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def outcomes(nb: nbformat.NotebookNode) -> dict[str, dict]:
-    """Step id -> the outcome stored in its cell's metadata."""
+    """Step id -> the outcome stored in its cell (metadata, and a shell cell's output)."""
+    from relbook.record import cell_outcome
+
     out = {}
     for cell in nb.cells:
         meta = cell.metadata.get("relbook", {})
         if "step_id" in meta:
-            out[meta["step_id"]] = meta
+            out[meta["step_id"]] = cell_outcome(cell)
     return out
 
 
