@@ -58,7 +58,7 @@ def notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def outcomes(nb: nbformat.NotebookNode) -> dict[str, dict]:
-    """Step id -> the outcome stored in its cell (metadata, and a shell cell's output)."""
+    """Step id -> the outcome of its cell (metadata, with the cell's source and output)."""
     from relbook.record import cell_outcome
 
     out = {}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import relbook.record as record
+import relbook.record.sync as record
 from relbook.errors import RecordError
 from relbook.record import Journal
 

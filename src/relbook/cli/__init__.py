@@ -10,8 +10,10 @@ from typing import Any
 
 from relbook import __version__
 from relbook.errors import RelbookError
+from relbook.record.mask import Masker, masked_output
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+_OUTPUT_MASK = [Masker()]  # the secrets of the command running, for the files it writes
 
 
 def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Any]:
@@ -30,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         words = list(sys.argv[1:] if argv is None else argv)
         args = _parser(words).parse_args(words)
         args.argv = words
-        return COMMANDS[args.command](args)
+        _OUTPUT_MASK[0] = masker = Masker.from_env(None, getattr(args, "mask", None) or ())
+        if masker.warning:
+            print(f"relbook: {masker.warning}", file=sys.stderr)
+        with masked_output(masker):
+            return COMMANDS[args.command](args)
     except RelbookError as e:
         print(f"relbook: error: {e}", file=sys.stderr)
         return e.exit_code
@@ -408,6 +414,7 @@ def _print_json(data: Any) -> None:
 
 def _emit(text: str, output: str | None, detail: str = "") -> None:
     """Write a command's document to OUT (atomically) or to stdout."""
+    text = _OUTPUT_MASK[0].mask(text)
     if output:
         from relbook.record.files import write_atomic
 
@@ -719,25 +726,16 @@ def cmd_drill(args: argparse.Namespace) -> int:
 # -- lint --------------------------------------------------------------------
 
 
-LINT_CODES = """relbook codes:
-  RB001  version literal that will not follow --version
-  RB002  tag, push or publish before any check or test step
-  RB003  destructive command without a confirm directive
-  RB004  empty section
-  RB005  unterminated code fence
-  RB006  directive that applies to no step
-  RB007  unclosed HTML comment (hides the rest of the runbook)
-SC codes are shellcheck's. Silence codes in front matter: `lint: {ignore: [SC2086, RB004]}`."""
-
-
 def _add_lint(sub: Any) -> None:
+    from relbook.guard.lint import codes_help
+
     p = sub.add_parser(
         "lint",
         help="check a runbook: shellcheck on its blocks, plus relbook's own checks",
         description="Report problems in RUNBOOK, each at its file:line: shellcheck "
         "findings in shell blocks (SC codes) and relbook's checks (RB codes). "
         "Exit 1 when there are findings, 0 when the runbook is clean.",
-        epilog=LINT_CODES,
+        epilog=codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _runbook_arg(p)

@@ -219,8 +219,19 @@ class Drill:
         try:
             return self._run_in_sandbox(scenario)
         finally:
-            if not self.opts.keep:
+            if self.opts.keep:
+                self._mask_kept()
+            else:
                 self.box.remove()
+
+    def _mask_kept(self) -> None:
+        """A kept sandbox's call log shows no secret (the shims log raw arguments)."""
+        from relbook.record.mask import Masker
+
+        masker = Masker.from_env({**os.environ, **self.box.env()})
+        if masker.secrets and self.box.log.exists():
+            text = self.box.log.read_text(encoding="utf-8", errors="surrogateescape")
+            self.box.log.write_text(masker.mask(text), encoding="utf-8", errors="surrogateescape")
 
     def _sandbox(self, scenario: Scenario) -> Sandbox:
         from relbook.drill.sandbox import create_sandbox

@@ -47,6 +47,15 @@ RULES = {
     "RB006": "directive that applies to no step",
     "RB007": "unclosed HTML comment",
 }
+
+
+def codes_help() -> str:
+    """relbook's codes, for `relbook lint --help`."""
+    lines = [f"  {code}  {text}" for code, text in RULES.items()]
+    return "\n".join(["relbook codes:", *lines, "SC codes are shellcheck's. Silence codes in "
+                      "front matter: `lint: {ignore: [SC2086, RB004]}`."])  # fmt: skip
+
+
 # Every block runs under `bash -euo pipefail`, so a failing `cd` stops the step.
 SHELLCHECK_EXCLUDE = ("SC2164",)
 _SEMVER = re.compile(

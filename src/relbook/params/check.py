@@ -72,6 +72,16 @@ def check_runbook(rb: Runbook, params: Params, computed: Computed | None = None)
         raise ValidationError(rb.path, problems)
 
 
+def checked_variables(rb: Runbook, params: Params) -> Computed:
+    """Check the whole runbook (raises ValidationError); returns the variables that its
+    template expressions need, for the run's environment."""
+    from relbook.params import Computed, env_name
+
+    computed = Computed({env_name(n) for n in params.values})
+    check_runbook(rb, params, computed)
+    return computed
+
+
 def _branches(text: str, every: bool) -> str:
     return _STATEMENT.sub("", text) if every and "{%" in text else text
 

@@ -23,16 +23,8 @@ from relbook.errors import (
     StepFailed,
 )
 from relbook.model import Kind, Outcome, Part, Runbook, Status, Step
-from relbook.params import (
-    Computed,
-    Params,
-    bind,
-    env_name,
-    parse_version,
-    render_shell,
-    render_text,
-)
-from relbook.params.check import check_runbook
+from relbook.params import Params, bind, parse_version, render_shell, render_text
+from relbook.params.check import checked_variables
 from relbook.record import (
     Journal,
     NotebookWriter,
@@ -187,7 +179,7 @@ class Runner(SessionSteps):
         self.token = ""  # the running step's process marker
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
-        self.computed: Computed | None = None  # variables of template expressions
+        self.computed = None  # variables of template expressions, from the check
         self.version_check: dict[str, Any] | None = None  # the version against its history
 
     # -- set-up --------------------------------------------------------------
@@ -384,9 +376,7 @@ class Runner(SessionSteps):
 
     def _bind(self) -> tuple[Params, list[Step], State | None]:
         params, steps, state = self.prepare()
-        # every problem of the whole runbook, before its first step; fills `computed`
-        self.computed = Computed({env_name(n) for n in params.values})
-        check_runbook(self.rb, params, self.computed)
+        self.computed = checked_variables(self.rb, params)  # the whole runbook, up front
         env = {**os.environ, **self.opts.env, **params.env(), **self.computed.env}
         self.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
@@ -645,14 +635,8 @@ class Runner(SessionSteps):
 
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
-        return render_shell(
-            source,
-            self.params,
-            path=self.rb.path,
-            line=line,
-            example=self.rb.example_version,
-            computed=self.computed,
-        )
+        kw = {"path": self.rb.path, "example": self.rb.example_version, "computed": self.computed}
+        return render_shell(source, self.params, line=line, **kw)
 
     def _text(self, step: Step, params: Params) -> str:
         try:

@@ -1,0 +1,68 @@
+"""The journal's syncer: one long-lived thread that fsyncs on request (group commit)."""
+
+from __future__ import annotations
+
+import os
+
+_fdatasync = getattr(os, "fdatasync", os.fsync)  # appends need the data and the size only
+
+
+class _Syncer:
+    """One long-lived thread that fsyncs a journal on request. Requests that come
+    while an fsync is under way are served together by the next one, and `durable`
+    only ever counts bytes written before an fsync that succeeded began."""
+
+    def __init__(self, fd: int, durable: int) -> None:
+        import threading
+
+        self.fd, self.durable, self.wanted = fd, durable, durable
+        self.error: OSError | None = None
+        self.closed = False
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._run, name="journal-sync", daemon=True)
+        self.thread.start()
+
+    def request(self, size: int) -> None:
+        """Have the first `size` bytes fsynced soon."""
+        with self.cond:
+            if size > self.wanted:
+                self.wanted = size
+                self.cond.notify_all()
+
+    def wait(self, size: int) -> None:
+        """Have the first `size` bytes fsynced, and wait until they are (or failed)."""
+        with self.cond:
+            if size > self.wanted:
+                self.wanted = size
+                self.cond.notify_all()
+            while self.durable < size and self.error is None:
+                self.cond.wait()
+
+    def _run(self) -> None:
+        with self.cond:
+            while True:
+                while self.wanted <= self.durable and not self.closed and self.error is None:
+                    self.cond.wait()
+                if self.wanted <= self.durable or self.error is not None:
+                    return
+                target = self.wanted  # written before this fsync begins
+                self.cond.release()
+                try:
+                    _fdatasync(self.fd)
+                    error = None
+                except OSError as e:
+                    error = e
+                finally:
+                    self.cond.acquire()
+                if error is None:
+                    self.durable = max(self.durable, target)
+                else:
+                    self.error = error
+                self.cond.notify_all()
+
+    def close(self) -> None:
+        """Finish the fsyncs asked for, then stop the thread."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        self.thread.join()
