@@ -607,33 +607,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = None) -> int:
     """Run the release; the exit status and messages of `relbook run`."""
-    from relbook.errors import Interrupted, Paused, StepFailed
-    from relbook.run import Runner
+    from relbook.run import STOPS, Runner, RunResult, stop_message
 
     runner = Runner(rb, opts, ui)
     try:
         if opts.engine == "papermill" and not opts.dry_run:
             from relbook.notebook.pmengine import run_papermill
 
-            result = run_papermill(runner)
+            try:
+                result = run_papermill(runner)
+            except tuple(STOPS) as e:  # what stopped the run inside the kernel
+                result = RunResult(STOPS[type(e)].code, runner.paths.notebook, error=e)
         else:
             result = runner.run()
-    except Paused as e:
-        print(f"relbook: paused: {e}", file=sys.stderr)
-        return 3
-    except StepFailed as e:
-        print(f"relbook: step failed: {e}", file=sys.stderr)
-        return 1
-    except Interrupted as e:
-        print(
-            f"relbook: {_stopped_by(e.signum)}; the record shows where. "
-            "Run the same command to resume.",
-            file=sys.stderr,
-        )
-        return e.exit_code
     finally:
         if report:
             report(runner)
+    if result.error is not None:
+        print(stop_message(result.error), file=sys.stderr)
+        return result.code
     if result.record:
         print(f"record: {result.record}  ({result.state.result if result.state else ''})")
     return result.code

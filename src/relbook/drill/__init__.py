@@ -16,6 +16,7 @@ import os
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +26,7 @@ from relbook.drill.scenario import Action, Expectation, Fault, Scenario
 from relbook.errors import Interrupted, Paused, RelbookError, StepFailed
 from relbook.model import Kind, Outcome, Runbook, Status, Step
 from relbook.record import RecordPaths
-from relbook.run import Answer, Runner, RunOptions
+from relbook.run import Runner, RunOptions, drive
 from relbook.ui import TerminalUI
 
 MODES = ("execute", "tabletop")
@@ -154,37 +155,13 @@ class DrillUI:
                 return options[int(got) - 1]
 
 
-class DrillRunner(Runner):
-    """A Runner whose outcomes carry what the drill simulated, and which, in
-    tabletop mode, walks through shell steps instead of running them."""
-
-    def __init__(self, rb: Runbook, opts: RunOptions, ui: DrillUI, drill: Drill) -> None:
-        super().__init__(rb, opts, ui)
-        self.drill = drill
-
-    def _record(self, outcome: Outcome) -> None:
-        self.drill.annotate(outcome, self.masker)
-        super()._record(outcome)
-
-    def _answer(self, step: Step, text: str, key: str = "", automation: str = "") -> Answer:
-        if "@" in (key or ""):
-            self.drill.run_actions(key, self.env)
-        elif self.drill.tabletop:
-            self.drill.tabletop_events(step, self)
-        return super()._answer(step, text, key=key, automation=automation)
-
-    def _run_shell(self, step: Step, outcome: Outcome, resuming: bool) -> None:
-        if not self.drill.tabletop:
-            return super()._run_shell(step, outcome, resuming)
-        shown = []
-        for part in step.parts:
-            text = self.fill(part.source, part.line)
-            shown.append(f"$ {text}" if part.kind == "command" else f"? {text}")
-            self.ui.info(f"  {shown[-1]}  ({self.rb.path}:{part.line})")
-        outcome.source = "\n".join(f"# {s}" if s.startswith("?") else s[2:] for s in shown)
-        outcome.simulated = [s[2:] for s in shown if s.startswith("$")]
-        outcome.extra["tabletop"] = True
-        self._apply_answer(outcome, self._answer(step, outcome.text))
+def _pass_result(runner: Runner) -> str:
+    """done when every step of this pass finished, else incomplete."""
+    state = runner.state
+    done = all(
+        (o := state.outcomes.get(s.id)) is not None and o.status.finished for s in runner.plan
+    )
+    return "done" if done else "incomplete"
 
 
 class Drill:
@@ -204,6 +181,8 @@ class Drill:
         self.step_started = 0.0
         self.started = 0.0
         self.seen_calls = 0
+        self.runner: Runner | None = None  # the pass running now
+        self.section = ""  # its section ("" for the release flow)
         self.pushed: dict[str, str] = {}  # refs the run put on origin -> their last value
 
     # -- the whole drill ------------------------------------------------------------
@@ -298,38 +277,37 @@ class Drill:
 
     def _flow(self, section: str, before: str = "") -> Flow:
         """Run the release flow (or a section) in the sandbox, faults injected on the way."""
-        from relbook.record.lock import release_lock
+        from relbook.engines.walkthrough import WalkthroughEngine
 
         answers = self._answers(section)
-        runner = DrillRunner(self.rb, self._options(section, answers), self.ui, self)
-        runner.paths, runner.attempt = self.paths, 1
+        engine = WalkthroughEngine() if self.tabletop else None
+        opts = self._options(section, answers)
+        runner = Runner(self.rb, opts, self.ui, engine=engine, hooks=self)
+        runner.use_record(self.paths, 1)
+        self.runner, self.section = runner, section
+
+        def word(result: str) -> str:  # a pass is judged by its own steps
+            result = _pass_result(runner) if result in ("done", "incomplete") else result
+            return f"{before}; response {section}: {result}" if before else result
+
         flow = Flow(section)
-        with release_lock(self.paths.lock):
-            steps = runner.begin()
-            try:
-                for n, step in enumerate(steps, 1):
-                    self._before(step, runner, section)
-                    runner.execute(step, n, len(steps))
-            except (StepFailed, Paused) as e:
-                flow.stopped, flow.failed_at = self._why_stopped(runner, e), time.monotonic()
-                flow.result = "failed" if isinstance(e, StepFailed) else "paused"
-                self.ui.info(self._stop_line(runner, flow))
-            except Interrupted:
-                runner.close("interrupted")
-                raise
-            else:
-                done = all(
-                    (o := runner.state.outcomes.get(s.id)) is not None and o.status.finished
-                    for s in steps
-                )
-                flow.result = "done" if done else "incomplete"
-            runner.close(f"{before}; response {section}: {flow.result}" if before else flow.result)
+        with runner.lock():
+            result = drive(runner, result=word)
+        e = result.error
+        if isinstance(e, Interrupted):
+            raise e
+        if isinstance(e, (StepFailed, Paused)):
+            flow.stopped, flow.failed_at = self._why_stopped(runner, e), time.monotonic()
+            flow.result = "failed" if isinstance(e, StepFailed) else "paused"
+            self.ui.info(self._stop_line(runner, flow))
+        else:
+            flow.result = _pass_result(runner)
         flow.outcomes = [
-            runner.state.outcomes[s.id] for s in steps if s.id in runner.state.outcomes
+            runner.state.outcomes[s.id] for s in runner.plan if s.id in runner.state.outcomes
         ]
         return flow
 
-    def _why_stopped(self, runner: DrillRunner, e: RelbookError) -> str:
+    def _why_stopped(self, runner: Runner, e: RelbookError) -> str:
         pending = [o for o in runner.state.outcomes.values() if o.status is Status.PENDING]
         if not isinstance(e, Paused) or not pending:
             return str(e)
@@ -340,7 +318,7 @@ class Drill:
             "fail); each drill starts afresh"
         )
 
-    def _stop_line(self, runner: DrillRunner, flow: Flow) -> str:
+    def _stop_line(self, runner: Runner, flow: Flow) -> str:
         bad = [o for o in runner.state.outcomes.values() if not o.status.finished]
         if flow.result == "paused" or not bad:
             return f"DRILL: waiting: {flow.stopped.splitlines()[0]}"
@@ -367,19 +345,8 @@ class Drill:
         self.answers = {**base, **given, **self.opts.answers}
         return self.answers
 
-    def _before(self, step: Step, runner: DrillRunner, section: str) -> None:
-        """Inject the faults due at this step and run the scenario's actions for it."""
-        self.step_started = time.monotonic()
-        self.seen_calls = len(self.box.calls())
-        if not section:
-            for fault in self.scenario.faults:
-                if fault.step == step.id:
-                    self._inject(fault, step, runner)
-        self.run_actions(step.id, runner.env)
-        self.box.set_state(step.id, self.rules)
-
     # -- faults ---------------------------------------------------------------------------
-    def _inject(self, fault: Fault, step: Step, runner: DrillRunner) -> None:
+    def _inject(self, fault: Fault, step: Step) -> None:
         injection = Injection(fault, step.id, time.monotonic() - self.started)
         self.injected.append(injection)
         if self.tabletop:
@@ -405,14 +372,17 @@ class Drill:
                 *ident, "tag", "-a", fault.tag, "-m", "Tagged by someone else", "HEAD", where=where
             )
 
-    def tabletop_events(self, step: Step, runner: DrillRunner) -> None:
-        """Tell the participants what happens at this step and take their response."""
+    def tabletop_events(self, step: Step) -> dict[str, str] | None:
+        """Tell the participants what happens at this step and take their response;
+        the step's answer when an event stops the release there."""
+        stop = None
         for injection in self.injected:
             if injection.step == step.id and not injection.response:
                 self.ui.event(injection.fault.describe(), now=True)
-                self._tabletop_event(injection, step, runner)
+                stop = self._tabletop_event(injection, step) or stop
+        return stop
 
-    def _tabletop_event(self, injection: Injection, step: Step, runner: DrillRunner) -> None:
+    def _tabletop_event(self, injection: Injection, step: Step) -> dict[str, str] | None:
         fault = injection.fault
         raw = self.answers.get(f"event:{fault.id}")
         if raw is None and self.ui.interactive:
@@ -433,11 +403,8 @@ class Drill:
             note = f"response: {text}" + (
                 f" (runs {injection.section})" if injection.section else ""
             )
-            runner.opts.answers[step.id] = {
-                "status": "fail",
-                "reason": f"drill event: {fault.describe()}",
-                "note": note,
-            }
+            return {"status": "fail", "reason": f"drill event: {fault.describe()}", "note": note}
+        return None
 
     def _section_named(self, text: str) -> str:
         from relbook.model import _norm
@@ -470,10 +437,31 @@ class Drill:
                     line=action.line,
                 )
 
-    def annotate(self, outcome: Outcome, masker: Any) -> None:
+    # -- the run's hooks (RunHooks) -----------------------------------------------------------
+    def before_step(self, step: Step) -> None:
+        """Inject the faults due at this step and run the scenario's actions for it."""
+        self.step_started = time.monotonic()
+        self.seen_calls = len(self.box.calls())
+        if not self.section:
+            for fault in self.scenario.faults:
+                if fault.step == step.id:
+                    self._inject(fault, step)
+        self.run_actions(step.id, self.runner.env)
+        self.box.set_state(step.id, self.rules)
+
+    def answer_for(self, step: Step, key: str) -> Any | None:
+        """Run the scenario's actions for an instruction; in tabletop mode, tell the
+        participants this step's events (an event that stops the release fails it)."""
+        if "@" in key:
+            self.run_actions(key, self.runner.env)
+        elif self.tabletop:
+            return self.tabletop_events(step)
+        return None
+
+    def on_outcome(self, outcome: Outcome, mask: Callable[[str], str]) -> None:
         """Add the drill's view of a step to its outcome before it is recorded."""
         calls = [c for c in self.box.calls()[self.seen_calls :] if c.get("step") == outcome.step_id]
-        sims = [masker.mask(shlex.join(c["argv"])) for c in calls if c.get("simulated")]
+        sims = [mask(shlex.join(c["argv"])) for c in calls if c.get("simulated")]
         if sims:
             outcome.simulated = sims
         faults = [i.fault.id for i in self.injected if i.step == outcome.step_id]
@@ -483,7 +471,7 @@ class Drill:
         if calls:
             info["calls"] = [
                 {
-                    "argv": masker.mask(shlex.join(c["argv"])),
+                    "argv": mask(shlex.join(c["argv"])),
                     "status": c.get("status"),
                     "fault": c.get("fault", ""),
                     "blocked": c.get("blocked", False),

@@ -25,12 +25,20 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from relbook.engines.procs import STEP_TOKEN_VAR, Reaper, kill_marked
 from relbook.record.mask import Masker
 
-__all__ = ["STEP_TOKEN_VAR", "TRACE_FD_VAR", "Execution", "LocalEngine", "OutputLog", "kill_marked"]
+__all__ = [
+    "STEP_TOKEN_VAR",
+    "TRACE_FD_VAR",
+    "Engine",
+    "Execution",
+    "LocalEngine",
+    "OutputLog",
+    "kill_marked",
+]
 
 KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
 TRACE_FD_VAR = "RELBOOK_TRACE_FD"
@@ -54,6 +62,32 @@ class Execution:
     done_lines: list[int] = field(default_factory=list)  # guards that found work already done
     stray: list[str] = field(default_factory=list)  # processes killed after the step
     log_error: str = ""  # why the full log on disk is incomplete
+
+
+class Engine(Protocol):
+    """What runs a shell step's bash. An engine that does not execute (`executes` is
+    False: the walkthrough engine of tabletop drills) has its steps shown instead."""
+
+    name: str
+    executes: bool
+
+    def run(
+        self,
+        script: str,
+        *,
+        env: dict[str, str],
+        cwd: str,
+        timeout: float | None,
+        masker: Masker,
+        on_output: Callable[[str], None] = ...,
+        on_line: Callable[[int], None] = ...,
+        on_started: Callable[[], None] = ...,
+        token: str = "",
+        log: OutputLog | None = None,
+        marks: list[int] | None = None,
+    ) -> Execution: ...
+
+    def close(self) -> None: ...
 
 
 class _Keeper:
@@ -90,6 +124,7 @@ class LocalEngine:
     """Runs bash steps on this machine."""
 
     name = "local"
+    executes = True
     _server: _Server | None = None
     _reaper: Reaper | None = None
     # where a stopping signal may interrupt: the wait for a step (the runner sets it)

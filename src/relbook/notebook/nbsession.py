@@ -16,14 +16,14 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from relbook.errors import Interrupted, Paused, RecordError, RelbookError, StepFailed
+from relbook.errors import RelbookError
 from relbook.model import Runbook, Step
 from relbook.notebook import PARAMETER_NAMES
-from relbook.run import Runner, RunOptions, load_answers
+from relbook.run import Runner, RunOptions, drive, load_answers
 from relbook.ui import TerminalUI
 
 T = TypeVar("T")
-_RESULTS = {Paused: "paused", Interrupted: "interrupted"}
+RESUME = "run the notebook again to resume"
 _TRUE = ("true", "yes", "y", "on", "1")
 _FALSE = ("false", "no", "n", "off", "0", "", "none")
 _FLAGS = ("yes", "allow_dirty", "allow_changed", "rerun_interrupted", "new_attempt")
@@ -113,24 +113,13 @@ class Session:
             self.runner.ui.info(f"[{n}/{len(self.plan)}] {earlier.text}: {earlier.status.value}")
             return
         try:
-            self.runner.execute(step, n, len(self.plan))
-        except (Paused, Interrupted, StepFailed) as e:
-            self.close(_RESULTS.get(type(e), "failed"))
+            result = drive(self.runner, [(n, step, len(self.plan))], close=False, resume=RESUME)
+        except BaseException:  # drive() left the record as it was
+            self._release()
             raise
-        except RecordError as e:  # the record cannot be written (disk full, ...)
-            self._abandon()
-            raise RecordError(
-                f"{e.msg}; relbook stopped and started no further step. Make room, "
-                "then run the notebook again to resume",
-                path=e.path,
-                line=e.line,
-            ) from None
-        except KeyboardInterrupt:  # outside a running step (a step handles its own)
-            self.close("interrupted")
-            raise Interrupted("interrupted") from None
-        except BaseException:
-            self._abandon()
-            raise
+        if result.error is not None:  # drive() closed the record
+            self._release()
+            raise result.error
 
     @_plain
     def close(self, result: str = "") -> str:

@@ -22,6 +22,7 @@ from relbook.bash.effects import is_destructive, touches_remote
 from relbook.errors import RelbookError
 from relbook.model import Kind, Step
 from relbook.params.bump import about_versions
+from relbook.run.flow import not_applicable
 
 BOT = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -88,7 +89,7 @@ def job_steps(runner: Any, steps: list[Step]) -> list[tuple[int, Step]]:
         done = runner.state.outcomes.get(step.id)
         if done and done.status.finished:
             continue
-        if not runner._not_applicable(step):
+        if not not_applicable(step, runner.params):
             runner.close("incomplete")
             raise RelbookError(
                 f"step {step.id!r} comes before this job's steps and is not finished; "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -435,28 +435,20 @@ class SessionEngine:
         self.session.close()
 
 
-class SessionSteps:
-    """The runner's side of the session (a mixin of Runner): a shell step runs in the
-    session and its changes are journaled; a resumed run restores them."""
+def run_in_session(run: Any, step: Any, outcome: Any, shell: Callable[[], None]) -> None:
+    """Run a shell step (`shell`) in the run's session and journal what it changed there
+    (the runner's side of the session; `run` is the run's context)."""
+    session = run.engine.session
+    before = session.begin_step(bool(step.directives.get("clean")), outcome.extra)
+    shell()
+    args = (session, *before, run.recorder.masker, run.opts.mask, outcome.extra)
+    run.recorder.masker = with_secrets(run.recorder.masker, note_change(*args))
 
-    engine: Any
-    masker: Masker
-    opts: Any
-    journal: Any
-    ui: Any
-    rb: Any
 
-    def _run_in_session(self, step: Any, outcome: Any, resuming: bool) -> None:
-        session = self.engine.session
-        before = session.begin_step(bool(step.directives.get("clean")), outcome.extra)
-        self._run_shell(step, outcome, resuming)  # type: ignore[attr-defined]
-        args = (session, *before, self.masker, self.opts.mask, outcome.extra)
-        self.masker = with_secrets(self.masker, note_change(*args))
-
-    def _restore_session(self) -> None:
-        """A resumed run carries on the session its finished steps left (see unmask)."""
-        session = self.engine.session
-        restore(session, self.journal.events)
-        env = {**os.environ, **self.opts.env}
-        values = unmask(session, env, self.ui, self.rb.path, self.opts.command)
-        self.masker = with_secrets(self.masker, values)
+def restore_session(run: Any) -> None:
+    """A resumed run carries on the session its finished steps left (see unmask)."""
+    session = run.engine.session
+    restore(session, run.recorder.journal.events)
+    env = {**os.environ, **run.opts.env}
+    values = unmask(session, env, run.ui, run.rb.path, run.opts.command)
+    run.recorder.masker = with_secrets(run.recorder.masker, values)

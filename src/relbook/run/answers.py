@@ -1,0 +1,167 @@
+"""Answers to manual steps and instructions, and the say-so a risky step needs.
+
+`AnswerPolicy` decides where an answer comes from (the run's hooks, the answers
+file, --yes, the operator at a terminal, or nobody: the run pauses); `RiskGate`
+holds back a remote-touching or destructive shell step until someone says it may run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from relbook.bash.effects import is_destructive, touches_remote
+from relbook.errors import RelbookError
+from relbook.model import Kind, Outcome, Status, Step
+from relbook.run import messages, signals
+from relbook.run.options import Answer
+
+if TYPE_CHECKING:
+    from relbook.run.hooks import RunHooks
+    from relbook.run.options import UI, RunOptions
+
+
+class AnswerPolicy:
+    """Where a manual step's or an instruction's answer comes from, in order: the run's
+    hooks, the answers (by step id or text), --yes, the operator, else pending."""
+
+    def __init__(
+        self,
+        opts: RunOptions,
+        ui: UI,
+        operator: str,
+        *,
+        hooks: RunHooks,
+        sync: Callable[[], None],
+        fill: Callable[[str, int], str],
+    ) -> None:
+        self.opts, self.ui, self.operator, self.hooks = opts, ui, operator, hooks
+        self.sync, self.fill = sync, fill
+
+    def given(self, key: str, text: str) -> Answer | None:
+        """The answer the answers file gives for step `key` (or its text), if any."""
+        answers = self.opts.answers
+        raw = answers.get(key)
+        if raw is None:
+            raw = next(
+                (v for k, v in answers.items() if str(k).casefold() == text.casefold()), None
+            )
+        return None if raw is None else parse_answer(raw, key, self.operator)
+
+    def answer(self, step: Step, text: str, key: str = "", automation: str = "") -> Answer:
+        """The answer for `step` (or the instruction `key` inside it)."""
+        raw = self.hooks.answer_for(step, key or step.id)
+        if raw is not None:
+            return parse_answer(raw, key or step.id, self.operator)
+        given = self.given(key or step.id, text)
+        if given is not None:
+            return given
+        if self.opts.yes:
+            if automation:
+                return Answer(
+                    Status.DONE,
+                    automate=True,
+                    by=self.operator,
+                    note=f"automated by relbook (--yes): {automation}",
+                )
+            return Answer(
+                Status.DONE,
+                by=self.operator,
+                note=f"confirmed non-interactively by {self.operator}",
+            )
+        if self.ui.interactive:
+            self.sync()  # what is done so far is on disk before a person is waited for
+            shown = replace(step, details=tuple(self.fill(d, step.line) for d in step.details))
+            with signals.interruptible():  # a stopping signal may end the wait
+                return self.ui.ask(
+                    shown, text, signoff=step.kind is Kind.SIGNOFF, automation=automation
+                )
+        return Answer(Status.PENDING)
+
+
+def apply_answer(outcome: Outcome, answer: Answer) -> None:
+    """Put an answer into a step's outcome."""
+    outcome.status = answer.status
+    outcome.reason, outcome.note = answer.reason, answer.note
+    if answer.by:
+        outcome.operator = answer.by
+    if answer.signer or (outcome.kind == "signoff" and answer.status is Status.DONE):
+        outcome.signer = answer.signer or outcome.operator
+
+
+class RiskGate:
+    """Remote-touching or destructive steps run only with the operator's say-so: a `y`
+    at the prompt, an answer (run | 'skip: reason'), or --yes."""
+
+    def __init__(
+        self, policy: AnswerPolicy, opts: RunOptions, ui: UI, sync: Callable[[], None]
+    ) -> None:
+        self.policy, self.opts, self.ui, self.sync = policy, opts, ui, sync
+
+    def allows(self, step: Step, outcome: Outcome) -> bool:
+        """True when the step may run; else the outcome says why it did not."""
+        risky = [c for c in step.commands if touches_remote(c.source) or is_destructive(c.source)]
+        given = self.policy.given(step.id, outcome.text)
+        if not risky or self.opts.yes or given:
+            if given and given.status is not Status.DONE:
+                apply_answer(outcome, given)
+                return False
+            return True
+        lines = ", ".join(str(c.line) for c in risky)
+        if self.ui.interactive:
+            self.sync()
+            with signals.interruptible():
+                confirmed = self.ui.confirm(messages.risky(step, lines))
+            if confirmed:
+                return True
+            outcome.extra["declined"] = True  # not now: the run stops here and asks again
+        outcome.status = Status.PENDING
+        outcome.extra["needs_say_so"] = f"it touches a remote or deletes something (lines {lines})"
+        return False
+
+
+def parse_answer(raw: Any, key: str, operator: str) -> Answer:
+    """An answers-file value: done | 'skip: reason' | fail | {status:, reason:, note:, signer:}."""
+    if isinstance(raw, bool):
+        return Answer(Status.DONE if raw else Status.FAILED, by=operator)
+    if isinstance(raw, dict):
+        answer = parse_answer(str(raw.get("status", "done")), key, operator)
+        answer.reason = str(raw.get("reason", answer.reason) or "")
+        answer.note = str(raw.get("note", "") or "")
+        answer.signer = str(raw.get("signer", "") or "")
+        if answer.status is Status.SKIPPED and not answer.reason:
+            raise RelbookError(f"answers: {key}: a skip needs a reason")
+        return answer
+    word, _, rest = str(raw).partition(":")
+    word, rest = word.strip().lower(), rest.strip()
+    if word in ("done", "yes", "ok", "confirmed", "run", "automate"):
+        return Answer(Status.DONE, note=rest, by=operator, automate=word == "automate")
+    if word == "skip":
+        if not rest:
+            raise RelbookError(f"answers: {key}: a skip needs a reason ('skip: reason')")
+        return Answer(Status.SKIPPED, reason=rest, by=operator)
+    if word in ("fail", "failed", "no"):
+        return Answer(Status.FAILED, reason=rest or "answered fail", by=operator)
+    raise RelbookError(f"answers: {key}: {raw!r} is not done, 'skip: reason' or fail")
+
+
+def load_answers(path: str) -> dict[str, Any]:
+    """Read an answers YAML file (step id or text -> answer)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except OSError as e:
+        raise RelbookError(f"cannot read answers: {e.strerror}", path=path) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise RelbookError(
+            f"answers: {getattr(e, 'problem', 'invalid YAML')}",
+            path=path,
+            line=mark.line + 1 if mark else 0,
+        ) from None
+    if not isinstance(data, dict):
+        raise RelbookError("answers must be a mapping: step id or text -> answer", path=path)
+    return {str(k): v for k, v in data.items()}

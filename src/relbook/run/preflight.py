@@ -1,0 +1,228 @@
+"""What is checked before a run starts: where its record is, what an earlier record says,
+the blackout calendar, edits since the release began, and a dirty repository."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from relbook.errors import ParamError, RecordError, RelbookError
+from relbook.model import Runbook, Step
+from relbook.params import Params, bind
+from relbook.record import (
+    RecordPaths,
+    State,
+    check_notebook,
+    latest_attempt,
+    read_journal,
+    record_paths,
+    replay,
+)
+from relbook.record.mask import MASK, Masker
+from relbook.run.flow import plan_steps, step_hash
+from relbook.run.recorder import check_journal_covers_notebook
+
+if TYPE_CHECKING:
+    from relbook.run.options import UI, RunOptions
+
+
+@dataclass
+class Prepared:
+    """What preflight found: the bound parameters, the plan, the earlier record."""
+
+    params: Params
+    steps: list[Step]
+    state: State | None
+    blackout: dict[str, Any] | None = None
+    version_check: dict[str, Any] | None = None  # the version against its history
+
+
+class Preflight:
+    """Checks a run before anything is written or executed."""
+
+    def __init__(self, rb: Runbook, opts: RunOptions, ui: UI, repo: str, version: str) -> None:
+        self.rb, self.opts, self.ui, self.repo, self.version = rb, opts, ui, repo, version
+
+    def git_repo(self) -> str | None:
+        """The repository, when it is a git work tree."""
+        return self.repo if (Path(self.repo) / ".git").exists() else None
+
+    def locate(self) -> tuple[RecordPaths, int]:
+        """Where this release's record is (a new attempt gets its own), and its attempt."""
+        v = self.version
+        records = Path(self.opts.records)
+        attempt = max(latest_attempt(records, self.rb.name, v), 1)
+        if self.opts.new_attempt:
+            attempt += 1 if record_paths(records, self.rb.name, v, attempt).journal.exists() else 0
+        return record_paths(records, self.rb.name, v, attempt), attempt
+
+    def prepare(self, paths: RecordPaths, attempt: int) -> Prepared:
+        """Bind parameters, find an earlier record, and plan the steps."""
+        state = self.earlier(paths, attempt)
+        description = self.opts.description
+        if state and not description:
+            description = state.meta.get("params", {}).get("description", "")
+        params = bind(
+            self.version,
+            description,
+            runbook=self.rb,
+            repo=self.git_repo(),
+            date=self.opts.date,
+            check_tags=state is None and not self.opts.new_attempt,
+        )
+        if state:
+            self.keep_values(state, params, paths)
+        steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
+        blackout = self.blackout(state)
+        version_check = self.check_history(params) if state is None else None
+        if state:
+            self.check_changed(state, steps)
+        return Prepared(params, steps, state, blackout, version_check)
+
+    def _masker(self, params: Params) -> Masker:
+        return Masker.from_env({**os.environ, **self.opts.env, **params.env()}, self.opts.mask)
+
+    def keep_values(self, state: State, params: Params, paths: RecordPaths) -> None:
+        """A resume runs with the values its release began with: a value given now that
+        differs from the recorded one is refused (never silently mixed: the tag would say
+        one thing and the record another); derived values (date, previous version) are
+        the recorded ones."""
+        before = state.meta.get("params", {})
+        given = [n for n, src in params.sources.items() if src.startswith("--") and n != "version"]
+        if self.opts.date:
+            given.append("date")
+        masker = self._masker(params)
+        changed = [
+            (n, before.get(n), masker.mask(params.values.get(n) or ""))
+            for n in given
+            if masker.mask(params.values.get(n) or "") != (before.get(n) or "")
+        ]
+        if changed:
+            what = "; ".join(
+                f"{_flag(n)}: it began with {old!r}, this run gives {new!r}"
+                for n, old, new in changed
+            )
+            raise ParamError(
+                f"{self.rb.name} {self.version} began with other values ({what}). A resume "
+                "runs with the values its release began with: run the same command without "
+                "them (or with the recorded values), or start over with --new-attempt",
+                path=str(paths.notebook),
+            )
+        for name, value in before.items():
+            if name in params.values and name not in given and MASK not in str(value):
+                params.values[name] = value
+
+    def check_history(self, params: Params) -> dict[str, Any] | None:
+        """Refuse a version smaller than its Conventional Commits imply, and check the version
+        files, before any step (warnings in a dry run; a contingency section is not checked).
+        Returns the verdict for the record."""
+        repo = self.git_repo()
+        if not repo or self.opts.section:
+            return None
+        try:
+            return self._check_version(repo, params)
+        except RelbookError as e:
+            if not self.opts.dry_run:
+                raise
+            self.ui.info(f"warning: {e}")
+            return None
+
+    def _check_version(self, repo: str, params: Params) -> dict[str, Any]:
+        from relbook.params.history import check_version, read_history
+
+        values = params.values
+        previous = values.get("previous_version")
+        history = read_history(repo, values.get("previous_tag"), zero=(previous or "1")[0] == "0")
+        verdict = check_version(
+            values["version"], previous, history, self.opts.allow_bump, self.opts.bump_reason
+        )
+        if verdict.warning:
+            self.ui.info(f"warning: {verdict.warning}")
+        if verdict.override:
+            reason = self._masker(params).mask(verdict.override["reason"])
+            self.ui.info(f"version check overridden: {verdict.actual} bump allowed ({reason})")
+        if any(p.kind == "instruction" for s in self.rb.steps for p in s.parts):
+            from relbook.params.bump import plan_bump
+
+            plan_bump(repo, values["version"], self.rb.front_matter, previous)
+        return verdict.as_json()
+
+    def earlier(self, paths: RecordPaths, attempt: int) -> State | None:
+        """The state of this attempt's record so far (None for a new one)."""
+        check_notebook(paths.notebook)
+        events = read_journal(paths.journal)
+        if not events and paths.notebook.exists():
+            raise RecordError(
+                "record has no journal beside it; relbook cannot continue it "
+                "safely: move it aside or restore the journal",
+                path=str(paths.notebook),
+            )
+        state = replay(events) if events else None
+        if state:
+            check_journal_covers_notebook(paths, state)
+        if state and state.result == "done" and not self.opts.section:
+            raise RelbookError(
+                f"{self.rb.name} {self.version} was already released (record {paths.notebook}, "
+                f"finished {state.meta.get('ended', '')}); use --new-attempt to start attempt "
+                f"{attempt + 1}, or --section NAME to run a contingency section"
+            )
+        return state
+
+    def blackout(self, state: State | None) -> dict[str, Any] | None:
+        """Refuse a release inside a blackout window unless overridden (not for contingency
+        sections, drills, or a release that already began); the window overridden."""
+        if self.opts.section or self.opts.drill or state is not None:
+            return None
+        from relbook.params.blackout import BlackoutError, check_blackout
+
+        try:
+            window = check_blackout(self.rb, self.opts.date, self.opts.override_blackout or None)
+        except BlackoutError as e:
+            if not self.opts.dry_run:
+                raise
+            self.ui.info(f"warning: {e}")
+            return None
+        return window.as_json() if window else None
+
+    def check_changed(self, state: State, steps: list[Step]) -> None:
+        """Refuse to continue a release whose steps were edited since it began."""
+        before = state.meta.get("step_hashes", {})
+        changed = [s for s in steps if s.id in before and before[s.id] != step_hash(s)]
+        if changed and not self.opts.allow_changed:
+            where = "; ".join(f"{self.rb.path}:{s.line} {s.id}" for s in changed)
+            raise RelbookError(
+                f"the runbook changed since this release began: {where}. "
+                "Review the changes, then re-run with --allow-changed"
+            )
+
+    def check_repo(self) -> dict[str, str] | None:
+        """Refuse a dirty repository (unless --allow-dirty); its git facts for the record."""
+        repo = self.git_repo()
+        if not repo:
+            return None
+        exclude_records(Path(repo), Path(self.opts.records))
+        from relbook.params.gitfacts import head_facts
+
+        facts = head_facts(repo)  # the begin record reads these too; nothing runs in between
+        if facts["dirty"] == "yes" and not self.opts.allow_dirty:
+            raise RelbookError(
+                f"{repo} has uncommitted changes; the runbook may commit them "
+                "(it runs `git add .`). Commit or stash them, or pass --allow-dirty"
+            )
+        return facts
+
+
+def _flag(name: str) -> str:
+    """The command-line option that gives parameter `name`."""
+    return f"--{name}" if name in ("description", "date") else f"parameter {name}"
+
+
+def exclude_records(repo: Path, records: Path) -> None:
+    """Keep a records directory inside the repo, and notebooks relbook wrote there, out of
+    `git add .` and the dirty check (.git/info/exclude)."""
+    from relbook.record.exclude import exclude, exclude_own_notebooks
+
+    exclude(repo, records, directory=True)
+    exclude_own_notebooks(repo)

@@ -1,0 +1,258 @@
+"""A run's record I/O: the journal (fsynced), the output log and the notebook rewrites.
+
+The runner decides what happens; the Recorder writes it down, masked, and keeps
+the state the journal replays to.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from relbook.engines import OutputLog
+from relbook.errors import RecordError, RelbookError
+from relbook.model import Outcome
+from relbook.record import (
+    Journal,
+    NotebookWriter,
+    RecordPaths,
+    State,
+    now_iso,
+    outcome_to_dict,
+    read_journal,
+    replay,
+)
+from relbook.record.mask import Masker
+from relbook.run.hooks import NoHooks, RunHooks
+
+MASKED_FIELDS = ("text", "source", "output", "note", "reason")
+
+
+class Recorder:
+    """Writes one attempt's record at `paths`."""
+
+    def __init__(self, paths: RecordPaths, *, hooks: RunHooks | None = None) -> None:
+        self.paths = paths
+        self.hooks = hooks or NoHooks()
+        self.masker = Masker()
+        self.writer = NotebookWriter()
+        self.journal: Journal | None = None
+        self.output_log: OutputLog | None = None
+        self.state: State | None = None
+        self.steps_info: dict[str, dict[str, Any]] = {}
+        self.last_write = 0.0
+        self.write_cost = 0.0
+
+    # -- opening ----------------------------------------------------------------------
+    def earlier(self) -> list[dict[str, Any]]:
+        """The journal's events so far ([] for a new record)."""
+        return read_journal(self.paths.journal)
+
+    def open(self, events: list[dict[str, Any]]) -> None:
+        """Open the journal (with its events so far) and the output log."""
+        self.journal = Journal(self.paths.journal, events)
+        self.output_log = OutputLog(self.paths.logs / "output.log")
+        self.state = replay(events) if events else None
+
+    def begin(self, meta: dict[str, Any], plan: list[str]) -> None:
+        """Start a new record."""
+        self.open([])
+        self._append({"event": "begin", "time": now_iso(), "meta": meta, "plan": plan}, True)
+        self.state = replay(self.journal.events)
+
+    def resume(
+        self, state: State, plan: list[str], operator: str, section: str, ci: dict[str, str]
+    ) -> None:
+        """Continue the record `state` was replayed from; steps new to the plan are added."""
+        self.open(state.events)
+        self._note_lost_attempts(state)
+        event = {"event": "resume", "time": now_iso(), "operator": operator, "section": section}
+        self._append({**event, **({"ci": dict(ci)} if ci else {})}, True)
+        new = [i for i in plan if i not in state.plan]
+        if new:
+            self._append({"event": "plan-add", "steps": new}, True)
+        self.state = replay(self.journal.events)
+
+    def _note_lost_attempts(self, state: State) -> None:
+        """Steps that were running when relbook died: their attempt ends here, with
+        what they printed and when they last printed it (the journal cannot know more)."""
+        log = self.output_log.path
+        for step_id in state.running:
+            event: dict[str, Any] = {"event": "attempt-lost", "step": step_id, "time": now_iso()}
+            span = lost_output(log, step_id)
+            if span:
+                event["log_bytes"] = list(span)
+                event["output"] = self.masker.mask(read_span(log, span)[-4096:])
+                mtime = log.stat().st_mtime
+                event["last_output"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(mtime))
+            self._append(event)
+
+    # -- during the run ----------------------------------------------------------------
+    def start(self, step_id: str, started: str, token: str) -> None:
+        """A step starts (its processes carry `token`)."""
+        self._append({"event": "start", "step": step_id, "time": started, "token": token})
+
+    def token_of(self, step_id: str) -> str:
+        """The process marker of the last start of `step_id` ("" when none)."""
+        return next(
+            (
+                e.get("token", "")
+                for e in reversed(self.journal.events)
+                if e.get("event") == "start" and e.get("step") == step_id
+            ),
+            "",
+        )
+
+    def leftovers(self, step_id: str, killed: list[str]) -> None:
+        """What an interrupted step had left running, now stopped."""
+        self._append({"event": "leftovers", "step": step_id, "killed": killed})
+
+    def record(self, outcome: Outcome) -> None:
+        """Record a step's outcome, masked (fsynced when the next step's bash starts,
+        before anyone is asked, or at the end)."""
+        self.hooks.on_outcome(outcome, self.masker.mask)
+        for name in MASKED_FIELDS:
+            setattr(outcome, name, self.masker.mask(getattr(outcome, name)))
+        self._append({"event": "outcome", "time": now_iso(), "outcome": outcome_to_dict(outcome)})
+        self.state.outcomes[outcome.step_id] = outcome
+        if outcome.step_id in self.state.running:
+            self.state.running.remove(outcome.step_id)
+        self.write(force=not outcome.status.finished)
+
+    def sync(self) -> None:
+        """Everything recorded so far is on disk."""
+        self.journal.sync()
+
+    def sync_soon(self) -> None:
+        """Start an fsync in the background (while a step runs)."""
+        self.journal.sync_soon()
+
+    def write(self, force: bool = False) -> None:
+        """Rewrite the notebook; between steps at most as often as it stays cheap."""
+        now = time.monotonic()
+        if not force and now - self.last_write < max(1.0, 10 * self.write_cost):
+            return
+        self.journal.sync()  # the notebook never shows what the journal could still lose
+        self.writer.write(self.paths.notebook, self.state, self.steps_info)
+        self.last_write = time.monotonic()
+        self.write_cost = self.last_write - now
+
+    def all_finished(self) -> bool:
+        """Every planned step has finished."""
+        return all(
+            (o := self.state.outcomes.get(s)) is not None and o.status.finished
+            for s in self.state.plan
+        )
+
+    def log_path(self) -> str:
+        """The output log, relative to the record's directory."""
+        return str(self.output_log.path.relative_to(self.paths.base))
+
+    # -- closing ----------------------------------------------------------------------
+    def finish(self, result: str, head_after: str = "") -> None:
+        """Write the final record and close it."""
+        if not self.journal:
+            return
+        self._append(
+            {
+                "event": "finish",
+                "result": result,
+                "time": now_iso(),
+                "meta": {"head_after": head_after},
+            },
+            True,
+        )
+        self.state = replay(self.journal.events)
+        self.write(force=True)
+        self.journal.close()
+        self.journal = None
+        self.output_log.close()
+
+    def abandon(self) -> bool:
+        """Close the journal without writing to it; False if it was never opened."""
+        if not self.journal:
+            return False
+        try:
+            self.journal.close()
+        except RelbookError:
+            pass
+        self.journal = None
+        self.output_log.close()
+        return True
+
+    @property
+    def opened(self) -> bool:
+        return self.journal is not None
+
+    def _append(self, event: dict[str, Any], sync: bool = False) -> None:
+        self.journal.append(event, sync=sync)
+
+
+def check_journal_covers_notebook(paths: RecordPaths, state: State) -> None:
+    """The notebook is written after the journal: a step it shows finished that the
+    journal does not know means the journal lost events (cut short, replaced)."""
+    from relbook.record import read_record
+
+    if not paths.notebook.exists():
+        return
+    lost = [
+        o.step_id
+        for o in read_record(paths.notebook).outcomes
+        if o.status.finished and not ((j := state.outcomes.get(o.step_id)) and j.status.finished)
+    ]
+    if lost:
+        raise RecordError(
+            f"the journal lacks steps its notebook shows finished ({', '.join(lost)}): it "
+            "was cut short or replaced; relbook will not continue this record: restore "
+            "the journal or move the record aside",
+            path=str(paths.journal),
+        )
+
+
+def left_running(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Steps started since the run last began or resumed and never given an outcome."""
+    running: dict[str, str] = {}
+    for e in events:
+        kind = e.get("event")
+        if kind in ("begin", "resume"):
+            running.clear()
+        elif kind == "start":
+            running[e["step"]] = e.get("time", "")
+        elif kind == "outcome":
+            running.pop(e["outcome"].get("step_id", ""), None)
+    return running
+
+
+def seconds_since(stamp: str) -> float:
+    """Seconds since a journal time stamp (0 when it cannot be read)."""
+    try:
+        return max(0.0, time.time() - datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").timestamp())
+    except ValueError:
+        return 0.0
+
+
+def lost_output(log: Path, step_id: str, limit: int = 1 << 20) -> tuple[int, int] | None:
+    """Byte range in the output log of what a step printed before its process died:
+    everything after the step's last header (it was the last step writing)."""
+    try:
+        size = log.stat().st_size
+        with open(log, "rb") as f:
+            f.seek(max(0, size - limit))
+            base = f.tell()
+            data = f.read()
+    except OSError:
+        return None
+    at = data.rfind(f"==> {step_id} · ".encode())
+    if at < 0:
+        return None
+    start = data.find(b"\n", at)
+    return None if start < 0 else (base + start + 1, size)
+
+
+def read_span(log: Path, span: tuple[int, int]) -> str:
+    """The text of a byte range of the output log."""
+    with open(log, "rb") as f:
+        f.seek(span[0])
+        return f.read(span[1] - span[0]).decode("utf-8", "replace")
