@@ -76,3 +76,31 @@ class Terminated(KeyboardInterrupt):
         super().__init__(signum)
         self.signum = signum
         self.exit_code = 128 + signum
+
+
+def decode_utf8(data: bytes, path: str, what: str = "") -> str:
+    """`data` (the contents of `path`) as text; bytes that are not UTF-8 are a RelbookError
+    at their line, never a traceback."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        prefix = f"{what}: " if what else ""
+        raise RelbookError(
+            f"{prefix}not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+
+
+def check_utf8_arguments(args: dict[str, object]) -> None:
+    """Arguments holding bytes that are not UTF-8 (surrogate escapes) are refused."""
+    for name, value in args.items():
+        for text in value if isinstance(value, list) else [value]:
+            s = text if isinstance(text, str) else ""
+            bad = next((c for c in s if "\udc80" <= c <= "\udcff"), None)
+            if bad is not None:
+                raise RelbookError(
+                    f"--{name.replace('_', '-')}: not UTF-8 text (byte 0x{ord(bad) - 0xDC00:02x}"
+                    f" at character {s.index(bad) + 1}); pass UTF-8"
+                )

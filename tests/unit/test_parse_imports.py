@@ -71,3 +71,18 @@ def test_help_and_unknown_commands_still_list_everything(argv, capsys):  # noqa:
         assert "--json" in text
     else:
         assert all(name in text for name in ("parse", "params", "parameterize", "run", "lint"))
+
+
+def test_dry_run_of_the_shipped_guide_fills_its_values_without_jinja2(tmp_path: Path):
+    """Bare {{ name }} placeholders are filled directly; jinja2 (and socket, uuid)
+    load only where a template needs them or a real run records its host."""
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "start"], check=True)
+    subprocess.run([*git, "tag", "v1.2.2"], check=True)
+    argv = ["run", str(RUNBOOKS / "release-management.md"), "--version", "1.2.3", "--dry-run"]
+    argv += ["--date", "2026-06-15", "--repo", str(repo)]
+    code = f"import relbook.cli\nassert relbook.cli.main({argv!r}) == 0"
+    loaded = _modules(code)
+    assert not loaded & (HEAVY - {"semver"} | {"socket", "uuid"}), loaded & (HEAVY | {"socket"})

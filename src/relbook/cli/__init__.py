@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from relbook import __version__
-from relbook.errors import RelbookError
+from relbook.errors import RelbookError, check_utf8_arguments
 from relbook.record.mask import Masker, masked_output
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         args = _parser(words).parse_args(words)
+        check_utf8_arguments(vars(args))
         args.argv = words
         _OUTPUT_MASK[0] = masker = Masker.from_env(None, getattr(args, "mask", None) or ())
         if masker.warning:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from relbook.errors import RelbookError
+from relbook.errors import RelbookError, decode_utf8
 from relbook.model import Kind, Runbook
 
 FAULT_KINDS = ("command-fails", "push-rejected", "tag-exists", "slow", "manual-fail")
@@ -228,7 +228,7 @@ def _read_yaml(path: Path) -> Any:
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(path.read_bytes(), str(path), "scenario")
         data = yaml.load(text, Loader=Loader)  # noqa: S506 (a SafeLoader subclass)
     except OSError as e:
         raise RelbookError(f"cannot read scenario: {e.strerror}", path=str(path)) from None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.errors import ParamError, RelbookError, TemplateError
 from relbook.model import Kind, Placeholder
+from relbook.params.plain import fill_plain as _plain
 from relbook.params.quoting import (
     _JINJA_EXPR,
     CONSTRAINED,
@@ -420,7 +421,10 @@ def _render_shell(
     values = _values_or_fail(text, params, path, line)
     check_names(text, values, path, line)
     exprs: list[tuple[str, Any]] = []
-    rendered = _jinja(wrap_outputs(text, values), values, path, line, mark=mark_outputs(exprs))
+    mark = mark_outputs(exprs)
+    rendered = _plain(text, values, mark)
+    if rendered is None:
+        rendered = _jinja(wrap_outputs(text, values), values, path, line, mark=mark)
     pieces: list[str] = []
     env: dict[str, str] = {}
     last = 0
@@ -452,6 +456,8 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
 
 
 def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
+    if mark is None and (done := _plain(text, values)) is not None:
+        return done  # importing and compiling a template costs more than a trivial step
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 

@@ -62,8 +62,12 @@ def read_runbook(path: str | Path) -> Runbook:
     """Read and parse a runbook file; bad files raise ParseError with file:line."""
     path = str(path)
     try:
-        if stat.S_ISCHR(os.stat(path).st_mode) or stat.S_ISBLK(os.stat(path).st_mode):
+        mode = os.stat(path).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
             raise ParseError("is a device, not a Markdown file", path=path)
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # reading one could wait for ever
+            what = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket"
+            raise ParseError(f"is {what}, not a Markdown file", path=path)
         data = Path(path).read_bytes()
     except IsADirectoryError:
         raise ParseError("is a directory, not a Markdown file", path=path) from None

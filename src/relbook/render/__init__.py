@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relbook.errors import RelbookError, TemplateError
+from relbook.errors import RelbookError, TemplateError, decode_utf8
 
 if TYPE_CHECKING:
     from relbook.model import Record, Runbook, Step
@@ -68,6 +68,11 @@ def render_template(name: str, context: dict[str, Any], templates: str | None = 
         raise TemplateError(e.message or "syntax error", path=where, line=e.lineno) from None
     except jinja2.TemplateNotFound as e:
         raise TemplateError(f"template {e.name} not found in {env.loader.searchpath}") from None
+    except UnicodeDecodeError:
+        for root in env.loader.searchpath:
+            for path in sorted(Path(root).glob("*.j2")):
+                decode_utf8(path.read_bytes(), str(path), "template")
+        raise
     except Exception as e:
         path, line = _template_frame(e, env.loader.searchpath)
         if not path and not isinstance(e, jinja2.TemplateError):

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -305,7 +304,7 @@ class Runner:
             },
             "params": {k: mask(v) for k, v in params.values.items() if v is not None},
             "operator": self.operator,
-            "host": socket.gethostname(),
+            "host": __import__("socket").gethostname(),  # not imported for a dry run
             "repo": repo,
             "started": _now(),
             "engine": self.opts.engine,

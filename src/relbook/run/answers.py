@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import is_destructive, touches_remote
-from relbook.errors import RelbookError
+from relbook.errors import RelbookError, decode_utf8
 from relbook.model import Kind, Outcome, Status, Step
 from relbook.run import messages, signals
 from relbook.run.options import Answer
@@ -152,7 +152,7 @@ def load_answers(path: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(decode_utf8(Path(path).read_bytes(), path, "answers")) or {}
     except OSError as e:
         raise RelbookError(f"cannot read answers: {e.strerror}", path=path) from None
     except yaml.YAMLError as e:
