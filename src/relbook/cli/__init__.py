@@ -680,6 +680,8 @@ def _add_drill(sub: Any) -> None:
 def cmd_drill(args: argparse.Namespace) -> int:
     from relbook.drill import Drill, DrillOptions
     from relbook.drill.scorecard import render_scorecard
+    from relbook.ui import TerminalUI
+    from relbook.ui.drill import DrillUI
 
     rb = load(args.runbook)
     if args.list_scenarios:
@@ -701,7 +703,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
         date=args.date,
         command=_invocation(args),
     )
-    report = Drill(rb, opts).run()
+    report = Drill(rb, opts, DrillUI(TerminalUI(path=rb.path))).run()
     print()
     print(render_scorecard(report), end="")
     print()
