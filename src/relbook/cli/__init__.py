@@ -512,7 +512,9 @@ def _add_run(sub: Any) -> None:
     )
     p.add_argument("--section", metavar="NAME", help="run only this section (e.g. a rollback)")
     p.add_argument("--from", dest="from_step", metavar="STEP", help="start at this step id")
-    p.add_argument("--timeout", type=float, metavar="S", help="per-step timeout in seconds")
+    p.add_argument(
+        "--timeout", type=_duration, metavar="S", help="per-step timeout: 90, 90s, 10m, 1h"
+    )
     p.add_argument("--operator", metavar="NAME", help="who is running the release")
     _flags(
         p,
@@ -654,7 +656,7 @@ def _add_drill(sub: Any) -> None:
         "3 a tabletop drill is waiting for an answer.",
     )
     _runbook_arg(p)
-    _version_args(p, required=True)
+    _version_args(p, required=False)  # required, except with --list-scenarios
     p.add_argument(
         "--scenario",
         default="",
@@ -677,6 +679,16 @@ def _add_drill(sub: Any) -> None:
     )
 
 
+def _duration(value: str) -> float:
+    """--timeout as the directive takes it: seconds, or with s, m or h."""
+    from relbook.parse import parse_duration
+
+    seconds = parse_duration(value)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration (90, 90s, 10m, 1h)")
+    return seconds
+
+
 @command("drill")
 def cmd_drill(args: argparse.Namespace) -> int:
     from relbook.drill import Drill, DrillOptions
@@ -691,6 +703,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
         for name, path in sorted(builtins(rb.name).items()):
             print(f"{name:22} {load_scenario(path, rb).title}")
         return 0
+    if not args.release:
+        raise RelbookError("drill: --version is required (except with --list-scenarios)")
     opts = DrillOptions(
         version=args.release,
         description=args.description,
