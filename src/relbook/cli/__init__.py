@@ -11,6 +11,7 @@ from typing import Any
 from relbook import __version__
 from relbook.cli import tamper
 from relbook.cli.metrics import _add_metrics, cmd_metrics
+from relbook.cli.values import add_value_args, bind_args, given_values, run_values, show_plan
 from relbook.errors import RelbookError, check_utf8_arguments
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -172,6 +173,7 @@ def _version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--description", default="", metavar="D", help="one-line release description")
     p.add_argument("--repo", metavar="DIR", help="git repository (tags give previous_version)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today)")
+    add_value_args(p)
 
 
 @command("params")
@@ -182,11 +184,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     suggestion = _suggest(args.repo, rb) if args.repo else None
     if args.release == "auto":
         _resolve_auto(args, rb)
-    params = None
-    if args.release is not None:
-        from relbook.params import bind
-
-        params = bind(args.release, args.description, runbook=rb, repo=args.repo, date=args.date)
+    params = bind_args(args, rb) if args.release is not None else None
     print(params_table(rb, params))
     if suggestion:
         print(f"\nsuggested next version: {suggestion[0]} ({suggestion[1]})")
@@ -506,6 +504,7 @@ def _add_run(sub: Any) -> None:
         p,
         ("--dry-run", "show every step filled in; execute nothing, record nothing"),
         ("--yes", "confirm every manual step and allow remote/destructive steps"),
+        ("--json", "with --dry-run: the plan as JSON (schema relbook.plan/1)"),
     )
     p.add_argument(
         "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
@@ -603,6 +602,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ci=ci,
         allow_bump=args.allow_bump or "",
         bump_reason=args.reason,
+        **run_values(args),
     )
     if not ci:
         from relbook.ui import TerminalUI
@@ -637,6 +637,7 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
     if result.error is not None:
         print(stop_message(result.error), file=sys.stderr)
         return result.code
+    show_plan(result)
     if result.record:
         print(f"record: {result.record}  ({result.state.result if result.state else ''})")
     return result.code
@@ -717,6 +718,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
         operator=args.operator or "",
         date=args.date,
         command=_invocation(args),
+        params=given_values(args),
     )
     report = Drill(rb, opts, DrillUI(TerminalUI(path=rb.path))).run()
     print()

@@ -148,6 +148,7 @@ class Drill:
             drill=True,
             env=self.box.env(),
             command=self.opts.command,
+            params=self.opts.params,
         )
 
     def _flow(self, section: str, before: str = "") -> Flow:
@@ -173,7 +174,9 @@ class Drill:
             raise e
         if isinstance(e, (StepFailed, Paused)):
             flow.stopped, flow.failed_at = self._why_stopped(runner, e), time.monotonic()
+            refused = any("refused" in o.extra for o in runner.state.outcomes.values())
             flow.result = "failed" if isinstance(e, StepFailed) else "paused"
+            flow.result = "refused" if refused else flow.result  # a refusal fails the drill
             self.ui.info(self._stop_line(runner, flow))
         else:
             flow.result = _pass_result(runner)
@@ -183,7 +186,11 @@ class Drill:
         return flow
 
     def _why_stopped(self, runner: Runner, e: RelbookError) -> str:
-        pending = [o for o in runner.state.outcomes.values() if o.status is Status.PENDING]
+        pending = [
+            o
+            for o in runner.state.outcomes.values()
+            if o.status is Status.PENDING and "refused" not in o.extra
+        ]
         if not isinstance(e, Paused) or not pending:
             return str(e)
         o = pending[-1]

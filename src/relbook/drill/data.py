@@ -24,6 +24,7 @@ class DrillOptions:
     operator: str = ""
     date: str | None = None
     command: str = ""
+    params: dict[str, str] = field(default_factory=dict)  # -p NAME=VALUE for placeholders
 
 
 @dataclass

@@ -11,6 +11,7 @@ RULES = {
     "RB006": "directive that applies to no step",
     "RB007": "unclosed HTML comment",
     "RB008": "refused before the first step (unsafe value place, undefined name, template)",
+    "RB009": "unfilled placeholder (the command is blocked until it is given)",
 }
 
 

@@ -31,6 +31,7 @@ from relbook.run.preflight import Preflight
 from relbook.run.recorder import Recorder, left_running, lost_output, read_span, seconds_since
 from relbook.run.session import SessionEngine, restore_session
 from relbook.run.steps import StepRunner
+from relbook.run.undo import RefWatch, watch_refs
 
 __all__ = [
     "STOPS",
@@ -77,6 +78,7 @@ class Runner:
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
         self.plan: list[Step] = []  # the planned steps, once begun
+        self.refs: RefWatch | None = None  # the refs the run made, once begun
         self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
         self.answers = AnswerPolicy(
@@ -158,6 +160,7 @@ class Runner:
         self.recorder.write(force=True)
         if hasattr(self.engine, "session"):
             restore_session(self)
+        self.refs = watch_refs(self)  # what the run made: never undone (run.undo)
         self.ui.info(f"record: {self.paths.notebook}")
         self.plan = steps
         return steps
@@ -259,7 +262,7 @@ class Runner:
     def text(self, step: Step) -> str:
         """A step's text with the values filled in (as written if they cannot be)."""
         try:
-            return self.fill(step.text, step.line)
+            return self.masker.mask(self.fill(step.text, step.line))
         except ParamError:
             return step.text
 
@@ -313,10 +316,28 @@ class Runner:
             "step_hashes": {s.id: step_hash(s) for s in self.rb.steps},
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
+            "overrides": overrides(self.opts, self.blackout, repo),
             "command": mask(self.opts.command),
             **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
+
+
+def overrides(opts: RunOptions, blackout: Any, repo: dict[str, str]) -> list[dict[str, str]]:
+    """What this run was told to let through, each said in the record: never a quiet bypass."""
+    import datetime as dt
+
+    out = []
+    if blackout and opts.override_blackout:
+        why = f"inside the blackout window {blackout.get('start', '')}..{blackout.get('end', '')}"
+        out.append({"what": f"--override-blackout {opts.override_blackout!r}", "why": why})
+    if opts.allow_dirty and repo.get("dirty") == "yes":
+        out.append({"what": "--allow-dirty", "why": "the repository had uncommitted changes"})
+    today = dt.date.today().isoformat()
+    if opts.date and opts.date != today:
+        why = f"not today ({today}): the date parameter and the blackout check used it"
+        out.append({"what": f"--date {opts.date}", "why": why})
+    return out
 
 
 def _local_engine(repo: str) -> Engine:

@@ -9,6 +9,8 @@ RESUME = "run the same command to resume"
 
 def paused(path: str, o: Outcome) -> str:
     """Why the run paused at `o`, and how to go on."""
+    if "refused" in o.extra:
+        return str(o.extra["refused"])
     if "needs_say_so" in o.extra:
         why = "you declined to run it" if o.extra.get("declined") else "nobody could confirm it"
         return (
