@@ -104,3 +104,9 @@ def check_utf8_arguments(args: dict[str, object]) -> None:
                     f"--{name.replace('_', '-')}: not UTF-8 text (byte 0x{ord(bad) - 0xDC00:02x}"
                     f" at character {s.index(bad) + 1}); pass UTF-8"
                 )
+
+
+class Tampered(RelbookError):
+    """A record does not match its journal (edited, truncated, replaced)."""
+
+    exit_code = 1

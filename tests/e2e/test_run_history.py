@@ -160,3 +160,80 @@ def test_sigkill_mid_step_then_resume_keeps_the_killed_attempt(tmp_path: Path) -
     report = tmp_path / "r.html"
     assert main(["render", "report", str(rec), "-o", str(report)]) == 0
     assert "killed" in report.read_text()
+
+
+def _released(tmp_path: Path) -> Path:
+    tmp_path.mkdir(exist_ok=True)
+    rb = write_runbook(
+        tmp_path / "tiny.md",
+        """
+        # Tiny release
+
+        ## Steps
+
+        ```bash
+        echo "built 1.0.0"
+        ```
+
+        - [ ] Announce it
+        """,
+    )
+    records = tmp_path / "records"
+    args = (rb, "--version", "1.0.0", "--repo", tmp_path, "--records", records, "--yes")
+    assert run(*args) == 0
+    return records / "tiny" / "1.0.0.ipynb"
+
+
+def _flip_one_byte(path: Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert data.count(old) >= 1 and len(old) == len(new)
+    path.write_bytes(data.replace(old, new, 1))
+
+
+def test_a_record_with_one_byte_changed_renders_only_under_a_banner(tmp_path, capsys) -> None:
+    rec = _released(tmp_path)
+    rb = tmp_path / "tiny.md"
+    renders = {
+        "report": ["render", "report", str(rec)],
+        "checklist": ["render", "checklist", str(rb), "--record", str(rec)],
+        "notes": ["render", "notes", str(rb), "--version", "1.0.0", "--record", str(rec)],
+        "metrics": ["metrics", str(rec.parent.parent)],
+    }
+    for argv in renders.values():  # authentic: no banner
+        assert main(argv) == 0
+        out, err = capsys.readouterr()
+        assert "does not match its journal" not in out + err
+
+    _flip_one_byte(rec, b"built 1.0.0", b"built 1.0.1")  # the visible output, one byte
+    for name, argv in renders.items():
+        assert main(argv) == 1, name
+        out, err = capsys.readouterr()
+        assert "does not match its journal" in err and out == "", name
+        assert "Traceback" not in err
+        assert main([*argv, "--force"]) == 0, name
+        out, err = capsys.readouterr()
+        assert "does not match its journal" in out, name  # the banner is in the document
+    report = main(["render", "report", str(rec), "--force"])
+    assert report == 0
+    assert 'class="tampered"' in capsys.readouterr().out
+
+
+def test_a_resealed_notebook_still_disagrees_with_its_journal(tmp_path, capsys) -> None:
+    from relbook.record import notebook_json, seal
+
+    rec = _released(tmp_path)
+    nb = json.loads(rec.read_text())
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    cell["outputs"][0]["text"] = "built 1.0.1\n"  # edited, and sealed again by hand
+    cell["metadata"]["relbook"]["output"] = "built 1.0.1\n"
+    nb["metadata"]["relbook"]["digest"] = ""
+    rec.write_text(seal(notebook_json(nb)))
+    assert main(["render", "report", str(rec)]) == 1
+    assert "step steps.1: output differs from 1.0.0.journal.jsonl" in capsys.readouterr().err
+
+    journal = rec.with_name("1.0.0.journal.jsonl")
+    _released(tmp_path / "again")  # a journal edited by one byte breaks its chain
+    rec2 = tmp_path / "again" / "records" / "tiny" / "1.0.0.ipynb"
+    _flip_one_byte(rec2.with_name(journal.name), b"built 1.0.0", b"built 1.0.1")
+    assert main(["render", "report", str(rec2)]) == 1
+    assert "hash chain broken" in capsys.readouterr().err

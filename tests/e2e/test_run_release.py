@@ -135,7 +135,8 @@ def test_dry_run_fills_in_and_marks_but_runs_nothing(
     assert any("git push origin v1.2.3  [remote]" in m for m in marked)
     delete = "git push origin --delete release/v1.2.3  [remote, destructive]"
     assert any(delete in m for m in marked)
-    assert any("git branch -d release/v1.2.3  [destructive]" in m for m in marked)
+    # `git branch -d` only deletes a merged branch (lint agrees: not destructive)
+    assert any(m.startswith("$ git branch -d release/v1.2.3  (") for m in marked)
     assert "git checkout main  (" in out  # harmless commands carry no mark
     assert "bump VERSION: 1.2.2 -> 1.2.3" in out
     assert "not applicable: applies to major releases" in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -112,3 +113,30 @@ def test_a_secret_too_short_to_mask_is_a_warning_at_start(tmp_path: Path, capsys
     err = capsys.readouterr().err
     assert err.startswith("relbook: warning: API_KEY is shorter than 3 characters")
     assert "not masked" in err
+
+
+def test_a_kept_drill_sandbox_and_its_records_hold_no_secret(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setenv("DEPLOY_TOKEN", TOKEN)
+    guide = write_runbook(
+        tmp_path / "drill.md",
+        """\
+        # Release
+
+        ```bash
+        kubectl annotate deploy/api note="{{ description }}" --token "$DEPLOY_TOKEN"
+        curl -H "Authorization: Bearer $(printf '%s' "$DEPLOY_TOKEN" | base64 -w0)" https://x
+        ```
+        """,
+    )
+    records = tmp_path / "records"
+    argv = ["drill", str(guide), "--version", "1.2.3", "--description", DESCRIPTION, "--keep"]
+    assert main([*argv, "--records", str(records)]) == 0
+    printed = capsys.readouterr()
+    sandbox = Path(printed.out.split("sandbox: ")[-1].split()[0])
+    calls = (sandbox / "calls.jsonl").read_text()
+    shutil.rmtree(sandbox)
+    assert "kubectl" in calls and "***" in calls
+    texts = {"stdout": printed.out, "stderr": printed.err, "calls": calls}
+    texts.update({str(p): p.read_text() for p in records.rglob("*") if p.is_file()})
+    hits = [(where, f) for f in forms(TOKEN) for where, text in texts.items() if f in text]
+    assert hits == []

@@ -240,7 +240,8 @@ def test_front_matter_can_ignore_codes(tmp_path):
         ("git clean -fdx", "git clean -f"),
         ("git push origin main", ""),
         ("git branch -d merged", ""),
-        ("rm -r build", ""),
+        ("rm -r build", "rm -r"),
+        ("rm notes.txt", ""),
         ("echo 'git push --force'", ""),
     ],
 )
@@ -319,3 +320,31 @@ def test_inferred_parameters_are_checked_as_they_run_with_columns_as_written(tmp
     assert [f.code for f in found] == ["RB002", "SC2086"]  # nothing about the placeholder
     found = found[1]
     assert (found.line, found.code, found.column) == (5, "SC2086", 42)  # `$FLAGS` as written
+
+
+def test_what_a_run_would_refuse_is_an_error_in_every_branch(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        # R
+
+        ```bash
+        eval "echo {{ description }}"
+        {% if release_type == "hotfix" %}
+        cat <<'EOF'
+        {{ description }}
+        EOF
+        {% endif %}
+        git tag v{{ verison }}
+        git tag v{{ version }} -m "{{ description }}"
+        ```
+
+        - [ ] Announce it <!-- inline comments are fine -->
+
+        <!-- relbook: skip
+
+        - [ ] Hidden by the comment above
+        """,
+    )
+    found = [(line, code) for line, code in lint_lines(path) if code in ("RB007", "RB008")]
+    assert found == [(4, "RB008"), (7, "RB008"), (10, "RB008"), (16, "RB007")]

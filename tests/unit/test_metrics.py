@@ -111,7 +111,7 @@ def test_json_is_stable_and_complete(records, capsys):
     data = json.loads(capsys.readouterr().out)
     assert list(data) == [
         "schema", "records_dir", "releases", "per_month", "rollbacks", "steps", "drills",
-        "unreadable",
+        "unreadable", "tampered",
     ]  # fmt: skip
     assert data["schema"] == "relbook.metrics/1"
     assert [r["version"] for r in data["releases"]] == ["1.2.3", "1.2.4", "1.3.0"]

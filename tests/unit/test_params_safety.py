@@ -145,3 +145,12 @@ def test_unknown_previous_version_is_a_located_error():
     with pytest.raises(ParamError, match="previous_version") as e:
         render_shell("git checkout v{{ previous_version }}", bind("2.0.0"), path="g.md", line=9)
     assert str(e.value).startswith("g.md:9: ")
+
+
+@pytest.mark.parametrize(
+    "template", ["git tag v{{ verison }}", "{% if relase_type == 'hotfix' %}echo hot{% endif %}"]
+)
+def test_a_misspelt_name_is_an_error_naming_the_closest(template: str):
+    with pytest.raises(TemplateError, match="did you mean '(version|release_type)'") as e:
+        render_shell("echo ok\n" + template, bind("1.2.3"), path="g.md", line=4)
+    assert str(e.value).startswith(("g.md:5: ", "g.md:4: "))

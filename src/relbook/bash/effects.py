@@ -1,32 +1,145 @@
 """What a command does to the world: remote-touching, destructive, and how to
-tell that its effect is already in place (so a resumed release skips it)."""
+tell that its effect is already in place (so a resumed release skips it).
+
+`classify()` is the one answer, command by command, for the run (the say-so a
+risky step needs), lint (RB003), the dry run's marks and the drill; it reads
+the words of each simple command from `relbook.bash.commands`.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-_REMOTE = re.compile(
-    r"\bgit\s+(?:push|fetch|pull|ls-remote|clone)\b|\bgh\s|\bcurl\b|\bwget\b|\bscp\b|\brsync\b"
-    r"|\bssh\b|\bkubectl\b|\bhelm\b|\baws\b|\bgcloud\b|\baz\s|\bdocker\s+push\b|\bnpm\s+publish\b"
-    r"|\btwine\s+upload\b|\bcargo\s+publish\b|\bterraform\s+apply\b",
+from relbook.bash.commands import git_args, short_flags, simple_commands, unwrap
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# programs that act on another machine whatever their arguments
+REMOTE_TOOLS = _names(
+    """gh hub glab curl wget scp sftp rsync ssh kubectl helm aws gcloud gsutil az terraform
+    tofu pulumi ansible ansible-playbook argocd flux heroku flyctl vercel netlify"""
 )
-_DESTRUCTIVE = re.compile(
-    r"\bpush\b[^\n]*(?:\s--force\b|\s-f\b|\s--delete\b|\s-d\b|\s:\S)|\breset\s+--hard\b"
-    r"|\brm\s+-[a-zA-Z]*[rf]|\bbranch\s+-[dD]\b|\btag\s+-d\b|\bclean\s+-[a-zA-Z]*f"
-    r"|\bkubectl\s+delete\b|\bhelm\s+(?:uninstall|delete)\b|\bdrop\s+(?:table|database)\b",
-    re.I,
+# (program, subcommand) pairs that publish to another machine
+REMOTE_PAIRS = frozenset(
+    {
+        ("docker", "push"),
+        ("podman", "push"),
+        ("npm", "publish"),
+        ("yarn", "publish"),
+        ("pnpm", "publish"),
+        ("twine", "upload"),
+        ("cargo", "publish"),
+        ("gem", "push"),
+        ("poetry", "publish"),
+    }
 )
+REMOTE_GIT = frozenset({"push", "fetch", "pull", "ls-remote", "clone"})
+_DELETE_WORDS = frozenset({"delete", "destroy", "uninstall", "rm", "remove", "purge", "prune"})
+_SQL_DROP = re.compile(r"\bdrop\s+(?:table|database|schema)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one command does: why it touches a remote, why it is destructive ("" if not)."""
+
+    remote: str = ""
+    destructive: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.remote or self.destructive)
+
+
+def classify(argv: list[str]) -> Effect:
+    """The effect of one simple command (its words)."""
+    argv = unwrap(list(argv))
+    if not argv:
+        return Effect()
+    git = git_args(argv)
+    if git:
+        return _git(*git)
+    name = Path(argv[0]).name
+    sub = next((a for a in argv[1:] if not a.startswith("-")), "")
+    remote = ""
+    if name in REMOTE_TOOLS:
+        remote = f"{name} reaches another machine"
+    elif (name, sub) in REMOTE_PAIRS:
+        remote = f"{name} {sub} publishes"
+    return Effect(remote, _destroys(name, argv[1:]))
+
+
+def effects(source: str) -> list[tuple[int, list[str], Effect]]:
+    """(line in `source`, words, effect) of each simple command with an effect."""
+    out = []
+    for cmd in simple_commands(source):
+        found = classify(list(cmd.argv))
+        if found:
+            out.append((cmd.line, list(cmd.argv), found))
+    return out
 
 
 def touches_remote(command: str) -> bool:
     """True when the command talks to another machine (push, deploy, API calls)."""
-    return bool(_REMOTE.search(command))
+    return any(e.remote for _, _, e in effects(command))
 
 
 def is_destructive(command: str) -> bool:
     """True when the command deletes or rewrites something."""
-    return bool(_DESTRUCTIVE.search(command))
+    return any(e.destructive for _, _, e in effects(command))
+
+
+def destructive_kind(argv: list[str]) -> str:
+    """A description of what the command destroys, or '' when it is harmless."""
+    return classify(argv).destructive
+
+
+def _git(sub: str, args: list[str]) -> Effect:
+    flags = short_flags(args) | {a.split("=")[0] for a in args if a.startswith("--")}
+    refs = [a for a in args if not a.startswith("-")]
+    remote = f"git {sub} reaches the remote" if sub in REMOTE_GIT else ""
+    if sub == "remote" and refs[:1] == ["update"]:
+        remote = "git remote update reaches the remote"
+    destroys = ""
+    if sub == "push":
+        if {"f", "--force", "--force-with-lease", "--mirror"} & flags or any(
+            r.startswith("+") for r in refs
+        ):
+            destroys = "git push --force (rewrites history on the remote)"
+        elif {"d", "--delete"} & flags or any(r.startswith(":") for r in refs[1:]):
+            destroys = "git push --delete (deletes a branch or tag on the remote)"
+    elif sub == "reset" and "--hard" in flags:
+        destroys = "git reset --hard (discards uncommitted work)"
+    elif sub == "branch" and ("D" in flags or ({"d", "--delete"} & flags and "--force" in flags)):
+        destroys = "git branch -D (deletes a branch even if it is not merged)"
+    elif sub == "tag" and {"d", "--delete"} & flags:
+        destroys = "git tag -d (deletes a tag)"
+    elif sub == "clean" and {"f", "--force"} & flags:
+        destroys = "git clean -f (deletes untracked files)"
+    return Effect(remote, destroys)
+
+
+def _destroys(name: str, args: list[str]) -> str:
+    if name == "rm":
+        flags = short_flags(args) | {a for a in args if a.startswith("--")}
+        recursive = bool({"r", "R", "--recursive"} & flags)
+        force = bool({"f", "--force"} & flags)
+        if recursive or force:
+            how = "rm -rf" if recursive and force else "rm -r" if recursive else "rm -f"
+            return f"{how} (deletes files for good)"
+        return ""
+    words = [a.lower() for a in args if not a.startswith("-")]
+    if name in REMOTE_TOOLS and _DELETE_WORDS & set(words[:3]):
+        verb = next(w for w in words[:3] if w in _DELETE_WORDS)
+        return f"{name} {verb} (deletes on another machine)"
+    if name in ("curl", "http") and any(a.upper() == "DELETE" for a in args):
+        return "an HTTP DELETE request"
+    if any(_SQL_DROP.search(a) for a in args):
+        return "DROP TABLE or DATABASE"
+    return ""
 
 
 def words(command: str) -> list[str]:

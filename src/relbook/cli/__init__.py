@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from relbook import __version__
+from relbook.cli import tamper
+from relbook.cli.metrics import _add_metrics, cmd_metrics
 from relbook.errors import RelbookError, check_utf8_arguments
 from relbook.record.mask import Masker, masked_output
 
@@ -333,6 +335,7 @@ def _render_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--templates", metavar="DIR", help="directory of templates overriding the shipped ones"
     )
+    tamper.force_arg(p)
     _output_arg(p)
 
 
@@ -361,7 +364,8 @@ def _render_checklist(args: argparse.Namespace) -> int:
             date=args.date,
             check_tags=False,
         )
-    _emit(render_checklist(rb, params, record, templates=args.templates), args.output)
+    text = render_checklist(rb, params, record, templates=args.templates)
+    _emit(tamper.banner(text, getattr(args, "tampered", [])), args.output)
     return 0
 
 
@@ -373,6 +377,7 @@ def _record_arg(args: argparse.Namespace, rb: Any) -> Any:
     from relbook.record import read_record
     from relbook.render import check_record_matches
 
+    args.tampered = tamper.authentic(args.record, args.force)
     record = read_record(args.record)
     check_record_matches(rb, record)
     have = str(record.params.get("version", ""))
@@ -395,7 +400,7 @@ def _render_notes(args: argparse.Namespace) -> int:
         record=_record_arg(args, rb),
     )
     ctx = notes_context(rb, opts)
-    text = render_notes(rb, opts, ctx)
+    text = tamper.banner(render_notes(rb, opts, ctx), getattr(args, "tampered", []))
     if args.changelog:
         from relbook.render import update_changelog
 
@@ -430,8 +435,10 @@ def _render_report(args: argparse.Namespace) -> int:
     from relbook.render import render_report
 
     record = read_record(args.record)
+    tampered = tamper.authentic(args.record, args.force)
     runbook = resolve_runbook(args.runbook) if args.runbook else None
-    _emit(render_report(record, runbook=runbook, templates=args.templates), args.output)
+    page = render_report(record, runbook=runbook, templates=args.templates)
+    _emit(tamper.banner(page, tampered, html=True), args.output)
     return 0
 
 
@@ -788,44 +795,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- metrics -----------------------------------------------------------------
-
-
-def _add_metrics(sub: Any) -> None:
-    p = sub.add_parser(
-        "metrics",
-        help="release metrics from the records: frequency, lead time, rollbacks, durations",
-        description="Read every record under RECORDS_DIR and report releases per month, "
-        "lead time per release, rollback frequency, failed and skipped steps, and "
-        "per-step duration p50/p90. Drill records are not counted as releases.",
-    )
-    p.add_argument(
-        "records",
-        nargs="?",
-        default="records",
-        metavar="RECORDS_DIR",
-        help="records directory (default: ./records)",
-    )
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument("--svg", metavar="FILE", help="also write a chart of releases per month")
-
-
-@command("metrics")
-def cmd_metrics(args: argparse.Namespace) -> int:
-    from relbook.guard.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
-
-    m = collect_metrics(args.records)
-    if args.format == "json":
-        _print_json(metrics_json(m))
-    else:
-        print(metrics_table(m))
-    if args.svg:
-        from relbook.record.files import write_atomic
-
-        write_atomic(Path(args.svg), metrics_svg(m).encode("utf-8"))
-        print(f"wrote {args.svg}", file=sys.stderr)
-    return 0
-
+COMMANDS["metrics"] = cmd_metrics
 
 PARSERS: list[Callable[[Any], None]] = [
     _add_parse,

@@ -14,6 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from relbook.bash.commands import simple_commands
 from relbook.model import Runbook, Step
 
 
@@ -52,12 +53,6 @@ REMOTE_TOOLS = _words(
     cargo gem mvn gradle dotnet goreleaser"""
 )
 # Wrappers that run the command named after them.
-_PREFIXES = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "xargs", "timeout"})
-_OPERATORS = {";", "&&", "||", "|", "|&", "&", "(", ")", ";;", "$(", "`", "{", "}", "!"}
-_KEYWORD_STARTS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "fi"}
-_KEYWORD_STARTS |= {"done", "esac", "}"}
-_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
-_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 SHIM_FILE = ".relbook-shim"
 
 
@@ -72,49 +67,8 @@ def step_commands(step: Step) -> list[str]:
 
 
 def command_names(source: str) -> list[str]:
-    """The first word of each simple command in `source` (heredoc bodies skipped)."""
-    tokens = _tokens(_strip_heredocs(source))
-    names: list[str] = []
-    at_start = True
-    for tok in tokens:
-        if tok in _OPERATORS or tok in _KEYWORD_STARTS:
-            at_start = True
-            continue
-        if not at_start or _ASSIGN.match(tok) or tok.startswith(("<", ">")) or tok[:1] in "-0":
-            continue
-        if tok in ("for", "case", "select", "function"):
-            at_start = False
-            continue
-        names.append(tok)
-        at_start = tok in _PREFIXES
-    return [n for n in names if _is_name(n)]
-
-
-def _tokens(source: str) -> list[str]:
-    source = source.replace("\\\n", " ").replace("\n", " ; ").replace("$(", " $( ")
-    lex = shlex.shlex(source, posix=True, punctuation_chars=";&|()")
-    lex.whitespace_split = True
-    lex.commenters = "#"
-    lex.wordchars += "$"
-    try:
-        return list(lex)
-    except ValueError:  # unbalanced quotes: fall back to the first word of each line
-        return [w for line in source.splitlines() for w in line.split()[:1] + [";"]]
-
-
-def _strip_heredocs(source: str) -> str:
-    out: list[str] = []
-    delim = ""
-    for line in source.split("\n"):
-        if delim:
-            if line.strip() == delim:
-                delim = ""
-            continue
-        out.append(line)
-        m = _HEREDOC.search(line)
-        if m:
-            delim = m.group(1)
-    return "\n".join(out)
+    """The programs each simple command of `source` runs (bash.commands, the one splitter)."""
+    return [n for cmd in simple_commands(source) for n in cmd.names if _is_name(n)]
 
 
 def _is_name(word: str) -> bool:

@@ -10,6 +10,8 @@ RB004  empty section (a heading with nothing under it)
 RB005  unterminated code fence
 RB006  relbook directive that applies to no step
 RB007  unclosed HTML comment (it hides the rest of the runbook)
+RB008  what would stop a run before its first step: a value where no quoting is safe,
+       an undefined name such as {{ verison }}, a broken template
 
 shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
 silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
@@ -21,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from relbook.bash.commands import git_args, unwrap
+from relbook.bash.commands import simple_commands as split_commands
+from relbook.bash.effects import destructive_kind
 from relbook.bash.shell import env_reference, quote_context
 from relbook.errors import ParseError, RelbookError
 from relbook.model import Kind, Runbook, Step
@@ -46,6 +50,7 @@ RULES = {
     "RB005": "unterminated code fence",
     "RB006": "directive that applies to no step",
     "RB007": "unclosed HTML comment",
+    "RB008": "refused before the first step (unsafe value place, undefined name, template)",
 }
 
 
@@ -64,7 +69,6 @@ _SEMVER = re.compile(
 )
 _JINJA_EXPR = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)?.*?-?\}\}")
 _JINJA_STMT = re.compile(r"\{%-?.*?-?%\}|\{#relbook.*?relbook#\}")
-_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[ \t]*['\"]?\\?([A-Za-z_][A-Za-z0-9_]*)")
 _CHECK_TEXT = re.compile(
     r"\b(?:check|test|verif|validat|review|scan|smoke|lint|audit|approv|sign[- ]?off|passing|ci\b)",
     re.I,
@@ -73,8 +77,6 @@ _CHECK_WORD = re.compile(
     r"(?:^|[/_.:-])(?:test|tests|check|checks|verify|validate|lint|smoke|audit)(?:[/_.:-]|$)"
 )
 _CHECK_TOOLS = {"pytest", "tox", "nox", "shellcheck", "ruff", "mypy", "actionlint", "bats"}
-_PREFIX_WORDS = {"if", "then", "do", "else", "elif", "while", "until", "!", "{", "time", "nohup"}
-_WRAPPERS = {"sudo", "command", "exec", "env"}
 
 
 @dataclass(frozen=True)
@@ -306,71 +308,11 @@ def _source_column(written: str, checked: str, column: int) -> int:
 
 
 def simple_commands(block: Block) -> Iterator[tuple[int, list[str]]]:
-    """(Markdown line, argv) of each simple command, outside heredoc bodies."""
-    heredocs: list[str] = []
-    joined, start = "", 0
-    for no, text in block.lines:
-        if heredocs:
-            if text.lstrip("\t") == heredocs[0]:
-                heredocs.pop(0)
-            continue
-        if not joined:
-            start = no
-        if text.endswith("\\"):
-            joined += text[:-1] + " "
-            continue
-        joined += text
-        heredocs = _HEREDOC.findall(joined)
-        for argv in _split_commands(joined):
-            yield start, argv
-        joined = ""
-    if joined:
-        for argv in _split_commands(joined):
-            yield start, argv
-
-
-def _split_commands(text: str) -> list[list[str]]:
-    lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
-    lex.whitespace_split = True
-    try:
-        tokens = list(lex)
-    except ValueError:  # a quote that closes on a later line: judge the words we have
-        tokens = text.split("#")[0].split()
-    out: list[list[str]] = [[]]
-    for tok in tokens:
-        if tok and all(ch in ";&|()" for ch in tok):
-            out.append([])
-        else:
-            out[-1].append(tok)
-    return [_unwrap(argv) for argv in out if _unwrap(argv)]
-
-
-def _unwrap(argv: list[str]) -> list[str]:
-    """Drop keywords, VAR=value assignments and sudo/env wrappers in front of a command."""
-    i = 0
-    while i < len(argv) and _is_prefix(argv[i], argv[i - 1] if i else ""):
-        i += 1
-    return argv[i:]
-
-
-def _is_prefix(word: str, before: str) -> bool:
-    if word in _PREFIX_WORDS or word in _WRAPPERS or re.match(r"[A-Za-z_]\w*=", word):
-        return True
-    return word.startswith("-") and before in _WRAPPERS  # sudo -u x, env -i
-
-
-def git_args(argv: list[str]) -> tuple[str, list[str]] | None:
-    """(subcommand, arguments) of a git command line; None for other commands."""
-    if not argv or Path(argv[0]).name != "git":
-        return None
-    i = 1
-    while i < len(argv) and argv[i].startswith("-"):
-        i += 2 if argv[i] in ("-C", "-c") else 1
-    return (argv[i], argv[i + 1 :]) if i < len(argv) else None
-
-
-def _short_flags(args: list[str]) -> set[str]:
-    return {ch for a in args if re.fullmatch(r"-[A-Za-z]+", a) for ch in a[1:]}
+    """(Markdown line, words) of each simple command (the one splitter, bash.commands)."""
+    lines = [no for no, _ in block.lines]
+    for cmd in split_commands("\n".join(text for _, text in block.lines)):
+        if cmd.words:
+            yield lines[cmd.line], cmd.words
 
 
 # -- RB001: version literals ------------------------------------------------
@@ -465,7 +407,7 @@ def _publish_before_check(
 
 def publish_kind(argv: list[str]) -> str:
     """'git push', 'git tag', ... when the command publishes something, else ''."""
-    argv = _unwrap(argv)
+    argv = unwrap(argv)
     git = git_args(argv)
     if git:
         sub, args = git
@@ -513,38 +455,6 @@ def check_destructive(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     return out
 
 
-def destructive_kind(argv: list[str]) -> str:
-    """A description of what the command destroys, or '' when it is harmless."""
-    argv = _unwrap(argv)
-    if argv and Path(argv[0]).name == "rm":
-        flags = _short_flags(argv[1:]) | {a for a in argv[1:] if a.startswith("--")}
-        recursive = bool({"r", "R", "--recursive"} & flags)
-        if recursive and ({"f", "--force"} & flags):
-            return "rm -rf (deletes files for good)"
-        return ""
-    git = git_args(argv)
-    return _git_destructive(*git) if git else ""
-
-
-def _git_destructive(sub: str, args: list[str]) -> str:
-    flags = _short_flags(args) | {a.split("=")[0] for a in args if a.startswith("--")}
-    refs = [a for a in args if not a.startswith("-")]
-    if sub == "push":
-        if {"f", "--force", "--force-with-lease", "--mirror"} & flags or any(
-            r.startswith("+") for r in refs
-        ):
-            return "git push --force (rewrites history on the remote)"
-        if {"d", "--delete"} & flags or any(r.startswith(":") for r in refs[1:]):
-            return "git push --delete (deletes a branch or tag on the remote)"
-    if sub == "reset" and "--hard" in flags:
-        return "git reset --hard (discards uncommitted work)"
-    if sub == "branch" and ("D" in flags or ({"d", "--delete"} & flags and "--force" in flags)):
-        return "git branch -D (deletes a branch even if it is not merged)"
-    if sub == "clean" and {"f", "--force"} & flags:
-        return "git clean -f (deletes untracked files)"
-    return ""
-
-
 # -- RB004, RB005, RB006 ----------------------------------------------------
 
 
@@ -576,10 +486,28 @@ def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     ]
 
 
+def check_run_problems(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """RB008: what would stop a run before its first step (a value where no quoting is
+    safe, an undefined name, a broken template), checked with every branch of `{% if %}`."""
+    from relbook.errors import RelbookError
+    from relbook.params import bind
+    from relbook.params.check import runbook_problems
+
+    try:
+        params = bind("1.2.3", "a description", runbook=rb, check_tags=False)
+    except RelbookError:
+        return []  # front matter problems are reported by the run itself
+    return [
+        LintFinding(rb.path, p.line, "RB008", p.msg, severity="error")
+        for p in runbook_problems(rb, params, every_branch=True, findings=False)
+    ]
+
+
 CHECKS: tuple[Callable[[Runbook, list[Block]], list[LintFinding]], ...] = (
     check_versions,
     check_publish_order,
     check_destructive,
     check_empty_sections,
     parser_findings,
+    check_run_problems,
 )

@@ -455,6 +455,15 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
     return dict(params.values)
 
 
+def _closest(message: str | None, values: dict[str, Any]) -> str:
+    """`: did you mean 'version'?` for "'verison' is undefined", or ""."""
+    from difflib import get_close_matches
+
+    m = re.match(r"'(\w+)' is undefined", message or "")
+    close = get_close_matches(m.group(1), list(values), n=1, cutoff=0.75) if m else []
+    return f": did you mean {close[0]!r}?" if close else ""
+
+
 def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
     if mark is None and (done := _plain(text, values)) is not None:
         return done  # importing and compiling a template costs more than a trivial step
@@ -483,6 +492,7 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = 
             f"template: {e.message}", path=path, line=line + (e.lineno or 1) - 1
         ) from None
     except jinja2.UndefinedError as e:
-        raise TemplateError(f"template: {e.message}", path=path, line=line) from None
+        raise TemplateError(f"template: {e.message}{_closest(e.message, values)}", path=path,
+                            line=line) from None  # fmt: skip
     except jinja2.TemplateError as e:
         raise TemplateError(f"template: {e}", path=path, line=line) from None

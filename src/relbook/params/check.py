@@ -34,18 +34,24 @@ class ValidationError(RelbookError):
 
 
 def runbook_problems(
-    rb: Runbook, params: Params, computed: Computed | None = None, *, every_branch: bool = False
+    rb: Runbook,
+    params: Params,
+    computed: Computed | None = None,
+    *,
+    every_branch: bool = False,
+    findings: bool = True,
 ) -> list[RelbookError]:
     """Every problem that would stop a run of `rb` with `params` part-way.
 
     With `every_branch`, `{% if %}` conditions are dropped so both branches are checked
-    (for checks without real values, as lint does)."""
+    (for checks without real values, as lint does); without `findings`, the parser's
+    findings (unterminated fences, unclosed comments) are left to the caller."""
     from relbook.params import render_text, shell_problems
 
     problems: list[RelbookError] = [
         RelbookError(f.message, path=rb.path, line=f.line)
         for f in rb.findings
-        if f.code in FATAL_FINDINGS
+        if f.code in FATAL_FINDINGS and findings
     ]
     where = {"path": rb.path, "example": rb.example_version}
     for step in rb.steps:

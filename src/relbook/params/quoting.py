@@ -83,17 +83,19 @@ def reference(
     from relbook.bash.places import place_of
 
     place = place_of(source, pos)
-    why = ""
+    why = hint = ""
     if place.code:
         why = f"inside {place.code}, where its text would be parsed as code"
+        hint = f'write "${var}" in the code itself (single-quoted), for the shell running it'
     elif place.arith:
         why = "in arithmetic, where bash evaluates it as an expression (which can run commands)"
+        hint = f'check it first: [[ ${var} =~ ^[0-9]+$ ]], then use "${var}"'
     elif place.context == "heredoc-quoted":
         why = "in a quoted heredoc (<<'EOF'), where no variable expands"
+        hint = f"use an unquoted heredoc (<<EOF) with ${{{var}}} (and \\$ for a literal $)"
     if why and free:
         problems.append(ParamError(
-            f"{{{{ {expr} }}}} is free text {why}; no quoting makes that safe. Pass it "
-            f"as \"${var}\" where bash runs it, or use an unquoted heredoc",
+            f"{{{{ {expr} }}}} is free text {why}; no quoting makes that safe: {hint}",
             path=path,
             line=line,
         ))  # fmt: skip

@@ -23,7 +23,7 @@ from typing import Any
 from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
 from relbook.record.files import write_atomic
-from relbook.record.history import attempt_history, attempt_line, earlier, run_history
+from relbook.record.history import attempt_history, earlier_markdown, earlier_output, run_history
 from relbook.record.sync import _Syncer
 
 SCHEMA = "relbook.record/1"
@@ -365,7 +365,14 @@ class NotebookWriter:
 
 def _record_meta(state: State) -> dict[str, Any]:
     history = run_history(state.events)
-    return {**state.meta, "result": state.result, "schema": SCHEMA, "history": history}
+    head = state.events[-1].get("h", "") if state.events else ""
+    return {
+        **state.meta,
+        "result": state.result,
+        "schema": SCHEMA,
+        "history": history,
+        "journal_head": head,  # the journal event this notebook was built from
+    }
 
 
 def _summary_cell(meta: dict[str, Any], state: State) -> dict[str, Any]:
@@ -528,7 +535,7 @@ def _cell(
     md = {"relbook": {**outcome_to_dict(o), "file": path, "attempts": tries}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
-    before = _earlier_attempts(tries, path)
+    before = earlier_markdown(tries, path)
     if o.kind != "shell":
         box = "x" if o.status in (Status.DONE, Status.ALREADY_DONE) else " "
         return _markdown_cell(cell_id, f"- [{box}] **{o.text}** — {line}{before}", md)
@@ -543,7 +550,7 @@ def _cell(
         data = {"text/plain": line, "text/markdown": f"**{line}**"}
         outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
     if before:
-        outputs.append(_earlier_output(tries, path, before))
+        outputs.append(earlier_output(tries, path, before))
     md["tags"] = [f"relbook-{o.status.value}"]
     for shown in ("output", "source"):  # stored once: in the cell (cell_outcome reads them)
         del md["relbook"][shown]
@@ -555,47 +562,6 @@ def _cell(
         "source": o.source,
         "outputs": outputs,
     }
-
-
-def _earlier_attempts(tries: list[dict[str, Any]], path: str) -> str:
-    """Markdown for the attempts before the last: collapsed, the latest first."""
-    older = earlier(tries)
-    if not older:
-        return ""
-    parts = [
-        "",
-        "",
-        f"<details><summary>{len(older)} earlier attempt{'s' * (len(older) > 1)}: "
-        + ", ".join(_short(a) for a in older)
-        + "</summary>",
-        "",
-    ]
-    for a in older:
-        parts.append(f"- {_md_escape(attempt_line(a, path))}")
-        if a.get("output"):
-            parts += ["", "  ```text"] + [f"  {ln}" for ln in a["output"].split("\n")] + ["  ```"]
-    parts += ["", "</details>"]
-    return "\n".join(parts)
-
-
-def _short(a: dict[str, Any]) -> str:
-    from relbook.record.history import ENDED
-
-    return f"#{a.get('n')} {ENDED.get(a.get('status', ''), a.get('status', '')).split(' (')[0]}"
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _earlier_output(tries: list[dict[str, Any]], path: str, markdown: str) -> dict[str, Any]:
-    """A shell cell's earlier attempts, below its last one (plain text and Markdown)."""
-    plain = ["Earlier attempts (the latest first):"]
-    for a in earlier(tries):
-        plain.append("  " + attempt_line(a, path))
-        plain += [f"    | {ln}" for ln in (a.get("output") or "").split("\n") if a.get("output")]
-    data = {"text/plain": "\n".join(plain), "text/markdown": markdown.strip()}
-    return {"output_type": "display_data", "data": data, "metadata": {"relbook": "attempts"}}
 
 
 def write_notebook(path: Path, nb: dict[str, Any]) -> None:

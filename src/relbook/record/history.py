@@ -218,3 +218,45 @@ def attempt_line(a: dict[str, Any], path: str = "") -> str:
     if a.get("reason"):
         bits.append(str(a["reason"]))
     return " · ".join(bits)
+
+
+# -- the notebook's view of earlier attempts -----------------------------------
+
+
+def earlier_markdown(tries: list[dict[str, Any]], path: str) -> str:
+    """Markdown for the attempts before the last: collapsed, the latest first."""
+    older = earlier(tries)
+    if not older:
+        return ""
+    parts = [
+        "",
+        "",
+        f"<details><summary>{len(older)} earlier attempt{'s' * (len(older) > 1)}: "
+        + ", ".join(_short(a) for a in older)
+        + "</summary>",
+        "",
+    ]
+    for a in older:
+        parts.append(f"- {_md_escape(attempt_line(a, path))}")
+        if a.get("output"):
+            parts += ["", "  ```text"] + [f"  {ln}" for ln in a["output"].split("\n")] + ["  ```"]
+    parts += ["", "</details>"]
+    return "\n".join(parts)
+
+
+def _short(a: dict[str, Any]) -> str:
+    return f"#{a.get('n')} {ENDED.get(a.get('status', ''), a.get('status', '')).split(' (')[0]}"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def earlier_output(tries: list[dict[str, Any]], path: str, markdown: str) -> dict[str, Any]:
+    """A shell cell's earlier attempts, below its last one (plain text and Markdown)."""
+    plain = ["Earlier attempts (the latest first):"]
+    for a in earlier(tries):
+        plain.append("  " + attempt_line(a, path))
+        plain += [f"    | {ln}" for ln in (a.get("output") or "").split("\n") if a.get("output")]
+    data = {"text/plain": "\n".join(plain), "text/markdown": markdown.strip()}
+    return {"output_type": "display_data", "data": data, "metadata": {"relbook": "attempts"}}
