@@ -296,7 +296,7 @@ class _Walker:
     def _blocks(self, tokens: list[dict[str, Any]]) -> None:
         for tok in tokens:
             kind = tok.get("type")
-            if kind != "list":
+            if kind not in ("list", "blank_line"):
                 self.told = False  # only the list right after the paragraph is told of
             if kind == "heading":
                 self._heading(tok)
@@ -443,15 +443,15 @@ class _Walker:
         text = plain_text(self.blocks.inline(head)) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
         plain_step = not self.has_tasks and not self.quiet and bool(text)
-        if self.details_depth:  # under a step: a sub-step only when it reads as one
-            ordered = False
+        # under a step, plain bullets are its details; numbered sub-items are steps
+        actionable = ordered or (not self.details_depth and reads_as_action(text))
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
             self._task_step(text, line, checked, codes, _details(self.blocks.inline, rest))
         elif codes:
             for code in codes:
                 self._code(code, text=text, task=False)
-        elif plain_step and (ordered or reads_as_action(text)):
+        elif plain_step and actionable:
             details = _details(self.blocks.inline, rest)
             self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
             self.details_depth += 1

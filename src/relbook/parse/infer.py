@@ -33,13 +33,13 @@ CONTINGENCY = re.compile(
 )
 
 _VERBS = _words(
-    "add announce apply approve ask assign backport build bump cancel change check "
+    "abort add announce apply approve ask assign backport build bump cancel change check "
     "checkout cherry-pick choose clean clone close comment commit compile configure "
     "confirm copy create cut delete deploy document download draft edit email enable "
     "ensure fetch file fill find finish fix follow generate get go grant install label "
     "land launch let log login make mark merge message move name note notify open pick "
     "pin post prepare promote publish pull push put rebase record regenerate release "
-    "remove rename replace request rerun reset resolve restart review revert rotate run "
+    "remove rename replace request rerun reset resolve restart review revert roll rotate run "
     "schedule send set sign start submit switch sync tag tell test trigger tweet unpin "
     "update upgrade upload use validate verify vote wait write"
 )
@@ -109,7 +109,7 @@ def _describes(text: str) -> bool:
 
 
 _TELLS = re.compile(
-    r"\b(?:will|would|does|do|automatically|performs?|includes?|consists? of|contains?|"
+    r"\b(?:will|would|does|automatically|performs?|includes?|consists? of|contains?|"
     r"following (?:things|steps) happen|such as|for example|e\.g\.)\b",
     re.I,
 )
@@ -118,7 +118,9 @@ _TELLS = re.compile(
 def introduces_description(text: str) -> bool:
     """`That will kick off a workflow that will:` - the list after it says what happens."""
     text = text.strip()
-    return text.endswith(":") and bool(_TELLS.search(text))
+    if not text.endswith(":") or re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):
+        return False  # "you will need to:" introduces what the reader does
+    return bool(_TELLS.search(text))
 
 
 _UNDO = re.compile(
