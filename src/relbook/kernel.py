@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 UNUSED = ("debugpy", "jedi")
-PRELOAD = ("relbook.notebook.nbsession", "git", "nbformat")  # session, operator and HEAD, record
+PRELOAD = ("relbook.nbsession", "git", "nbformat")  # session, operator and HEAD, record
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ class Status(StrEnum):
     ALREADY_DONE = "already-done"
     SKIPPED = "skipped"
     NOT_APPLICABLE = "not-applicable"
+    BLOCKED = "blocked"  # not run: it holds a placeholder nothing fills
     FAILED = "failed"
     TIMEOUT = "timeout"
     INTERRUPTED = "interrupted"
@@ -101,6 +102,9 @@ class Placeholder:
     name: str
     line: int
     literal: str  # the text in the guide ("1.2.3", "[Brief description]", "{{ version }}")
+    means: str = ""  # the release value it stands for ("version", "major", ...) or "input"
+    kind: str = "literal"  # literal | token (`<token>`, `X.Y.Z`) | variable (`$NAME` unset)
+    why: str = ""
 
 
 @dataclass(frozen=True)

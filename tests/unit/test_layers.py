@@ -35,15 +35,9 @@ LAYERS: dict[str, int] = {
 }
 
 # (importing unit, imported unit) pairs still to be cut; this list only shrinks.
-ALLOWED: set[tuple[str, str]] = {
-    ("drill", "ui"),
-    ("notebook", "ui"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 # modules still in an import cycle; this list only shrinks.
-ALLOWED_CYCLES: list[set[str]] = [
-    {"relbook.drill", "relbook.drill.checks", "relbook.drill.scorecard"},
-    {"relbook.render", "relbook.render.report"},
-]
+ALLOWED_CYCLES: list[set[str]] = []
 
 
 def _module_name(path: Path) -> str:

@@ -13,8 +13,9 @@ import pytest
 
 from relbook.cli import main
 from relbook.errors import Paused, RelbookError
+from relbook.nbsession import Session
 from relbook.notebook import PARAMETER_NAMES
-from relbook.notebook.nbsession import Session, options
+from relbook.notebook.nbsession import options
 from relbook.parse import read_runbook
 from relbook.record import read_record
 from tests.conftest import RUNBOOKS
@@ -184,7 +185,7 @@ def test_settle_records_a_step_whose_process_died(tmp_path):
     )
     code = textwrap.dedent(
         f"""
-        from relbook.notebook.nbsession import Session
+        from relbook.nbsession import Session
         s = Session({str(runbook)!r}, version="1.0.0", repo={str(tmp_path)!r},
                     records={str(tmp_path / "r")!r}, yes=True)
         for n in (1, 2, 3):

@@ -11,6 +11,7 @@ from typing import Any
 from relbook import __version__
 from relbook.cli import tamper
 from relbook.cli.metrics import _add_metrics, cmd_metrics
+from relbook.cli.values import add_value_args, bind_args, given_values, run_values, show_plan
 from relbook.errors import RelbookError, check_utf8_arguments
 from relbook.record.mask import Masker, masked_output
 
@@ -171,6 +172,7 @@ def _version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.add_argument("--description", default="", metavar="D", help="one-line release description")
     p.add_argument("--repo", metavar="DIR", help="git repository (tags give previous_version)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today)")
+    add_value_args(p)
 
 
 @command("params")
@@ -181,11 +183,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     suggestion = _suggest(args.repo, rb) if args.repo else None
     if args.release == "auto":
         _resolve_auto(args, rb)
-    params = None
-    if args.release is not None:
-        from relbook.params import bind
-
-        params = bind(args.release, args.description, runbook=rb, repo=args.repo, date=args.date)
+    params = bind_args(args, rb) if args.release is not None else None
     print(params_table(rb, params))
     if suggestion:
         print(f"\nsuggested next version: {suggestion[0]} ({suggestion[1]})")
@@ -505,13 +503,16 @@ def _add_run(sub: Any) -> None:
         p,
         ("--dry-run", "show every step filled in; execute nothing, record nothing"),
         ("--yes", "confirm every manual step and allow remote/destructive steps"),
+        ("--json", "with --dry-run: the plan as JSON (schema relbook.plan/1)"),
     )
     p.add_argument(
         "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
     )
     p.add_argument("--section", metavar="NAME", help="run only this section (e.g. a rollback)")
     p.add_argument("--from", dest="from_step", metavar="STEP", help="start at this step id")
-    p.add_argument("--timeout", type=float, metavar="S", help="per-step timeout in seconds")
+    p.add_argument(
+        "--timeout", type=_duration, metavar="S", help="per-step timeout: 90, 90s, 10m, 1h"
+    )
     p.add_argument("--operator", metavar="NAME", help="who is running the release")
     _flags(
         p,
@@ -600,6 +601,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ci=ci,
         allow_bump=args.allow_bump or "",
         bump_reason=args.reason,
+        **run_values(args),
     )
     if not ci:
         from relbook.ui import TerminalUI
@@ -634,6 +636,7 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
     if result.error is not None:
         print(stop_message(result.error), file=sys.stderr)
         return result.code
+    show_plan(result)
     if result.record:
         print(f"record: {result.record}  ({result.state.result if result.state else ''})")
     return result.code
@@ -653,7 +656,7 @@ def _add_drill(sub: Any) -> None:
         "3 a tabletop drill is waiting for an answer.",
     )
     _runbook_arg(p)
-    _version_args(p, required=True)
+    _version_args(p, required=False)  # required, except with --list-scenarios
     p.add_argument(
         "--scenario",
         default="",
@@ -676,10 +679,22 @@ def _add_drill(sub: Any) -> None:
     )
 
 
+def _duration(value: str) -> float:
+    """--timeout as the directive takes it: seconds, or with s, m or h."""
+    from relbook.parse import parse_duration
+
+    seconds = parse_duration(value)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration (90, 90s, 10m, 1h)")
+    return seconds
+
+
 @command("drill")
 def cmd_drill(args: argparse.Namespace) -> int:
     from relbook.drill import Drill, DrillOptions
     from relbook.drill.scorecard import render_scorecard
+    from relbook.ui import TerminalUI
+    from relbook.ui.drill import DrillUI
 
     rb = load(args.runbook)
     if args.list_scenarios:
@@ -688,6 +703,8 @@ def cmd_drill(args: argparse.Namespace) -> int:
         for name, path in sorted(builtins(rb.name).items()):
             print(f"{name:22} {load_scenario(path, rb).title}")
         return 0
+    if not args.release:
+        raise RelbookError("drill: --version is required (except with --list-scenarios)")
     opts = DrillOptions(
         version=args.release,
         description=args.description,
@@ -700,8 +717,9 @@ def cmd_drill(args: argparse.Namespace) -> int:
         operator=args.operator or "",
         date=args.date,
         command=_invocation(args),
+        params=given_values(args),
     )
-    report = Drill(rb, opts).run()
+    report = Drill(rb, opts, DrillUI(TerminalUI(path=rb.path))).run()
     print()
     print(render_scorecard(report), end="")
     print()

@@ -17,142 +17,18 @@ import shlex
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from relbook.drill.data import Check, Detection, DrillOptions, DrillReport, Flow, Injection
 from relbook.drill.sandbox import Sandbox
 from relbook.drill.scenario import Action, Expectation, Fault, Scenario
 from relbook.errors import Interrupted, Paused, RelbookError, StepFailed
 from relbook.model import Kind, Outcome, Runbook, Status, Step
 from relbook.record import RecordPaths
 from relbook.run import Runner, RunOptions, drive
-from relbook.ui import TerminalUI
 
 MODES = ("execute", "tabletop")
-
-
-@dataclass
-class DrillOptions:
-    version: str
-    description: str = ""
-    repo: str | None = None
-    scenario: str = ""
-    tabletop: bool = False
-    answers: dict[str, Any] = field(default_factory=dict)
-    keep: bool = False
-    records: str = "records"
-    operator: str = ""
-    date: str | None = None
-    command: str = ""
-
-
-@dataclass
-class Injection:
-    fault: Fault
-    step: str
-    elapsed: float  # seconds since the drill started
-    response: str = ""  # tabletop: what the participants said they would do
-    section: str = ""  # tabletop: the section they chose to run
-
-
-@dataclass
-class Detection:
-    step: str
-    line: int
-    status: str
-    elapsed: float
-    after_fault: float | None  # seconds from the fault's injection; None: no fault injected
-    fault: str = ""
-
-
-@dataclass
-class Check:
-    expectation: Expectation
-    held: bool | None  # None: not checkable in this mode
-    why: str
-    implicit: bool = False
-
-
-@dataclass
-class Flow:
-    """What one pass of the runner (release flow or response section) did."""
-
-    section: str
-    result: str = "not-run"
-    outcomes: list[Outcome] = field(default_factory=list)
-    stopped: str = ""  # message of the failure or pause that ended it
-    failed_at: float = 0.0  # monotonic time the failure was seen
-
-
-@dataclass
-class DrillReport:
-    rb: Runbook
-    version: str
-    scenario: Scenario
-    mode: str
-    record: Path
-    scorecard: Path
-    source: str
-    sandbox: Path | None
-    main: Flow
-    response: Flow
-    injected: list[Injection]
-    detection: Detection | None
-    checks: list[Check]
-    total: float
-    simulated_steps: dict[str, list[str]]
-    manual: list[tuple[str, str, int]]
-    paused: str = ""
-
-    @property
-    def code(self) -> int:
-        """0 when the drill went as the scenario expects, 1 when not, 3 when waiting."""
-        if self.paused:
-            return 3
-        return 0 if all(c.held is not False for c in self.checks) else 1
-
-
-class DrillUI:
-    """The terminal UI of a run, plus injected events and step timing."""
-
-    def __init__(self, ui: TerminalUI) -> None:
-        self.ui = ui
-        self.interactive = ui.interactive
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.ui, name)
-
-    pending: list[str]
-
-    def event(self, text: str, now: bool = False) -> None:
-        """Announce an injected fault (with the next step's header unless `now`)."""
-        self.__dict__.setdefault("pending", []).append(text)
-        if now:
-            self.flush()
-
-    def flush(self) -> None:
-        for text in self.__dict__.pop("pending", []):
-            self.ui.info(self.ui._c("warn", f"  !! DRILL EVENT: {text}"))
-
-    def step_begin(self, n: int, total: int, step: Step, title: str) -> None:
-        self.ui.step_begin(n, total, step, title)
-        self.flush()
-
-    def respond(self, question: str) -> str | None:
-        """A free-text answer from the participants (None at end of input)."""
-        return self.ui._input(f"  {question}\n  > ")
-
-    def choose(self, question: str, options: list[str]) -> str:
-        """One of `options` by number, or "" for none."""
-        lines = [f"    {n}) {o}" for n, o in enumerate(options, 1)] + ["    0) none"]
-        self.ui.info(f"  {question}\n" + "\n".join(lines))
-        while True:
-            got = self.ui._input("  number? ")
-            if got is None or got.strip() in ("", "0"):
-                return ""
-            if got.strip().isdigit() and 1 <= int(got) <= len(options):
-                return options[int(got) - 1]
 
 
 def _pass_result(runner: Runner) -> str:
@@ -167,12 +43,11 @@ def _pass_result(runner: Runner) -> str:
 class Drill:
     """One `relbook drill`: sandbox, runs, faults, expectations, scorecard."""
 
-    def __init__(
-        self, rb: Runbook, opts: DrillOptions, out: TextIO | None = None, inp: TextIO | None = None
-    ) -> None:
+    def __init__(self, rb: Runbook, opts: DrillOptions, ui: Any) -> None:
+        """`ui`: the drill's screen (relbook.ui.drill.DrillUI)."""
         self.rb, self.opts = rb, opts
         self.tabletop = opts.tabletop
-        self.ui = DrillUI(TerminalUI(out=out, inp=inp, path=rb.path))
+        self.ui = ui
         self.box: Sandbox | None = None
         self.injected: list[Injection] = []
         self.rules: list[dict[str, Any]] = []
@@ -273,6 +148,7 @@ class Drill:
             drill=True,
             env=self.box.env(),
             command=self.opts.command,
+            params=self.opts.params,
         )
 
     def _flow(self, section: str, before: str = "") -> Flow:
@@ -298,7 +174,9 @@ class Drill:
             raise e
         if isinstance(e, (StepFailed, Paused)):
             flow.stopped, flow.failed_at = self._why_stopped(runner, e), time.monotonic()
+            refused = any("refused" in o.extra for o in runner.state.outcomes.values())
             flow.result = "failed" if isinstance(e, StepFailed) else "paused"
+            flow.result = "refused" if refused else flow.result  # a refusal fails the drill
             self.ui.info(self._stop_line(runner, flow))
         else:
             flow.result = _pass_result(runner)
@@ -308,7 +186,11 @@ class Drill:
         return flow
 
     def _why_stopped(self, runner: Runner, e: RelbookError) -> str:
-        pending = [o for o in runner.state.outcomes.values() if o.status is Status.PENDING]
+        pending = [
+            o
+            for o in runner.state.outcomes.values()
+            if o.status is Status.PENDING and "refused" not in o.extra
+        ]
         if not isinstance(e, Paused) or not pending:
             return str(e)
         o = pending[-1]

@@ -11,13 +11,13 @@ from relbook.drill.scenario import Expectation
 from relbook.model import _norm
 
 if TYPE_CHECKING:
-    from relbook.drill import Detection, Drill, Flow
+    from relbook.drill.data import Detection, Flow
 
 REPO_KINDS = ("tag", "branch", "file", "called", "kept")
 
 
 def check_expectation(
-    e: Expectation, drill: Drill, main: Flow, response: Flow, d: Detection | None
+    e: Expectation, drill: Any, main: Flow, response: Flow, d: Detection | None
 ) -> tuple[bool | None, str]:
     """(held, why): held is None when the expectation cannot be checked in this mode."""
     if drill.tabletop and e.kind in REPO_KINDS:
@@ -25,7 +25,7 @@ def check_expectation(
     return CHECKERS[e.kind](e, drill, main, response, d)
 
 
-def _result(e: Expectation, drill: Drill, main: Flow, *_: Any) -> tuple[bool, str]:
+def _result(e: Expectation, drill: Any, main: Flow, *_: Any) -> tuple[bool, str]:
     why = f"the flow ended {main.result}"
     if main.stopped and main.result != "done":
         why += f": {main.stopped.splitlines()[0]}"
@@ -33,7 +33,7 @@ def _result(e: Expectation, drill: Drill, main: Flow, *_: Any) -> tuple[bool, st
 
 
 def _detected(
-    e: Expectation, drill: Drill, main: Flow, r: Flow, d: Detection | None
+    e: Expectation, drill: Any, main: Flow, r: Flow, d: Detection | None
 ) -> tuple[bool, str]:
     if d is None:
         injected = [i.step for i in drill.injected]
@@ -46,9 +46,7 @@ def _detected(
     return e.value in ("*", d.step), where
 
 
-def _response(
-    e: Expectation, drill: Drill, main: Flow, response: Flow, *_: Any
-) -> tuple[bool, str]:
+def _response(e: Expectation, drill: Any, main: Flow, response: Flow, *_: Any) -> tuple[bool, str]:
     expected = drill.scenario.response
     if not response.section:
         state = "not-run"
@@ -65,7 +63,7 @@ def _response(
     return state == e.value, why
 
 
-def _ref(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
+def _ref(e: Expectation, drill: Any, *_: Any) -> tuple[bool, str]:
     on = e.opts.get("on", "origin")
     prefix = "refs/tags/" if e.kind == "tag" else "refs/heads/"
     refs = drill.box.refs(on)
@@ -90,7 +88,7 @@ def _short(oid: str | None) -> str:
     return oid[:12] if oid else "absent"
 
 
-def _file(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
+def _file(e: Expectation, drill: Any, *_: Any) -> tuple[bool, str]:
     on, rev = e.opts.get("on", "local"), e.opts.get("at", "")
     if rev or on == "origin":
         spec = f"{rev or 'HEAD'}:{e.value}"
@@ -114,20 +112,20 @@ def _file(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
     return exists == present, f"{where} {'exists' if exists else 'does not exist'}"
 
 
-def _object_exists(drill: Drill, on: str, spec: str) -> bool:
+def _object_exists(drill: Any, on: str, spec: str) -> bool:
     repo = drill.box.work if on == "local" else drill.box.origin
     got = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", spec], capture_output=True)
     return got.returncode == 0
 
 
-def _step(e: Expectation, drill: Drill, main: Flow, response: Flow, *_: Any) -> tuple[bool, str]:
+def _step(e: Expectation, drill: Any, main: Flow, response: Flow, *_: Any) -> tuple[bool, str]:
     outcome = next((o for o in main.outcomes + response.outcomes if o.step_id == e.value), None)
     status = outcome.status.value if outcome else "not-run"
     want = str(e.opts.get("status", "done"))
     return status == want, f"step {e.value} is {status}"
 
 
-def _called(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
+def _called(e: Expectation, drill: Any, *_: Any) -> tuple[bool, str]:
     pattern = shlex.split(e.value)
     calls = [c["argv"] for c in drill.box.calls()]
     hits = [c for c in calls if _matches(pattern, c)]
@@ -148,7 +146,7 @@ def _matches(pattern: list[str], words: list[str]) -> bool:
 
 
 def _not_blocked(
-    e: Expectation, drill: Drill, main: Flow, response: Flow, *_: Any
+    e: Expectation, drill: Any, main: Flow, response: Flow, *_: Any
 ) -> tuple[bool, str]:
     bad = [o for o in main.outcomes + response.outcomes if _blocked(o)]
     if not bad:
@@ -156,7 +154,7 @@ def _not_blocked(
     return False, "; ".join(_blocked_line(drill, o) for o in bad)
 
 
-def _blocked_line(drill: Drill, o: Any) -> str:
+def _blocked_line(drill: Any, o: Any) -> str:
     what = "refused" if o.extra.get("refused") else "blocked"
     why = o.reason or str(o.extra.get("refused", ""))
     return f"{o.step_id} ({drill.rb.path}:{o.failed_line or o.line}) was {what}" + (
@@ -168,7 +166,7 @@ def _blocked(o: Any) -> bool:
     return o.status.value == "blocked" or bool(o.extra.get("blocked") or o.extra.get("refused"))
 
 
-def _no_contingency(e: Expectation, drill: Drill, main: Flow, *_: Any) -> tuple[bool, str]:
+def _no_contingency(e: Expectation, drill: Any, main: Flow, *_: Any) -> tuple[bool, str]:
     ran = [
         o
         for o in main.outcomes
@@ -183,7 +181,7 @@ def _no_contingency(e: Expectation, drill: Drill, main: Flow, *_: Any) -> tuple[
     )
 
 
-def _kept(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
+def _kept(e: Expectation, drill: Any, *_: Any) -> tuple[bool, str]:
     lost = lost_refs(drill)
     if not lost:
         n = len(drill.pushed)
@@ -191,7 +189,7 @@ def _kept(e: Expectation, drill: Drill, *_: Any) -> tuple[bool, str]:
     return False, "gone from origin at the end: " + "; ".join(lost)
 
 
-def lost_refs(drill: Drill) -> list[str]:
+def lost_refs(drill: Any) -> list[str]:
     """Tags and branches the run put on the sandbox origin that are gone at the end:
     a tag deleted or moved, a branch deleted or rewound whose last commit no ref on
     origin holds any more (a branch merged and then deleted is kept work)."""
@@ -207,7 +205,7 @@ def lost_refs(drill: Drill) -> list[str]:
     return lost
 
 
-def _held(drill: Drill, oid: str) -> bool:
+def _held(drill: Any, oid: str) -> bool:
     got = drill.box.git(
         "for-each-ref", "--contains", oid, "--format=%(refname)", where="origin", check=False
     )

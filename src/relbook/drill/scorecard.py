@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from relbook.model import Outcome, Status
 
 if TYPE_CHECKING:
-    from relbook.drill import Check, DrillReport, Flow
+    from relbook.drill.data import Check, DrillReport, Flow
 
 _PASSED = (Status.DONE, Status.ALREADY_DONE)
 _MARK = {True: "[ok]  ", False: "[FAIL]", None: "[n/a] "}

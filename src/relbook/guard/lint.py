@@ -12,6 +12,7 @@ RB006  relbook directive that applies to no step
 RB007  unclosed HTML comment (it hides the rest of the runbook)
 RB008  what would stop a run before its first step: a value where no quoting is safe,
        an undefined name such as {{ verison }}, a broken template
+RB009  unfilled placeholder: a command that holds it is blocked until it is given
 
 shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
 silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
@@ -39,7 +40,8 @@ from relbook.bash.effects import destructive_kind
 from relbook.bash.shell import env_reference, quote_context
 from relbook.errors import ParseError, RelbookError
 from relbook.model import Kind, Runbook, Step
-from relbook.params import env_name, explicit_form, literal_map
+from relbook.params import BUILTIN, PARTS, env_name, explicit_form, fill_tokens, literal_map
+from relbook.params.tokens import find_tokens
 
 SCHEMA = "relbook.lint/1"
 RULES = {
@@ -51,6 +53,7 @@ RULES = {
     "RB006": "directive that applies to no step",
     "RB007": "unclosed HTML comment",
     "RB008": "refused before the first step (unsafe value place, undefined name, template)",
+    "RB009": "unfilled placeholder (the command is blocked until it is given)",
 }
 
 
@@ -276,6 +279,9 @@ def shellcheck_source(block: Block, example: str = "") -> str:
     from the example version and [Brief description]-style placeholders) as quoted
     RELBOOK_* variables."""
     text = explicit_form("\n".join(t for _, t in block.lines), example)
+    # an operator's input (`<token>`) is checked as the variable it becomes once given
+    inputs = {t.name for t in find_tokens(text)}
+    text = fill_tokens(text, inputs | set(BUILTIN) | set(PARTS))
     text = _JINJA_STMT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     pieces, last = [], 0
     for m in _JINJA_EXPR.finditer(text):
@@ -477,6 +483,27 @@ def check_empty_sections(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     return out
 
 
+def check_placeholders(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
+    """RB009: placeholders no release value fills; their commands never run unless given."""
+    lines = {p.line: b.step.id for b in blocks for p in b.step.commands}
+    out = []
+    for p in rb.placeholders:
+        if p.means != "input" or p.kind not in ("token", "variable") or p.line not in lines:
+            continue
+        how = f"-p {p.name}=VALUE" + (" (or export it)" if p.kind == "variable" else "")
+        out.append(
+            LintFinding(
+                rb.path,
+                p.line,
+                "RB009",
+                f"unfilled placeholder {p.literal}: give it with {how}; until then the "
+                "command is blocked",
+                step=lines[p.line],
+            )
+        )
+    return out
+
+
 def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     """What the parser noticed (RB005 unterminated fences, RB006 stray directives)."""
     severity = {"RB005": "error", "RB007": "error"}
@@ -508,6 +535,7 @@ CHECKS: tuple[Callable[[Runbook, list[Block]], list[LintFinding]], ...] = (
     check_publish_order,
     check_destructive,
     check_empty_sections,
+    check_placeholders,
     parser_findings,
     check_run_problems,
 )

@@ -136,7 +136,7 @@ def _setup_cell(rb: Runbook, path: str, section: str, from_step: str) -> Any:
     if from_step:
         args.append(f"    from_step={from_step!r},")
     args += [f"    {name}={name}," for name in PARAMETER_NAMES]
-    source = "from relbook.notebook.nbsession import Session\n\nsession = Session(\n"
+    source = "from relbook.nbsession import Session\n\nsession = Session(\n"
     return _code(source + "\n".join(args) + "\n)", "relbook-setup")
 
 

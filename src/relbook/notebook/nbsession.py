@@ -11,16 +11,13 @@ stops there and later cells never run.
 from __future__ import annotations
 
 import functools
-import io
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from relbook.errors import RelbookError
 from relbook.model import Runbook, Step
 from relbook.notebook import PARAMETER_NAMES
-from relbook.run import Runner, RunOptions, drive, load_answers
-from relbook.ui import TerminalUI
+from relbook.run import UI, Runner, RunOptions, drive, load_answers
 
 T = TypeVar("T")
 RESUME = "run the notebook again to resume"
@@ -45,30 +42,6 @@ def _plain(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-class _CellOutput(io.TextIOBase):
-    """The cell's stdout without a flush per line: ipykernel sends what was written
-    every fraction of a second and when the cell ends, so a flush after each line
-    would only cost a round trip to its I/O thread each time."""
-
-    def write(self, text: str) -> int:
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-class KernelUI(TerminalUI):
-    """Progress lines and step output, printed into the running cell."""
-
-    def __init__(self, path: str = "") -> None:
-        super().__init__(out=_CellOutput(), inp=io.StringIO(), path=path)
-        self.interactive = False  # a kernel has no terminal to ask on
-        self.color = False
-
-
 class Session:
     """One run of a release from a notebook."""
 
@@ -81,6 +54,7 @@ class Session:
         section: str = "",
         from_step: str = "",
         engine: str = "papermill",
+        ui: Callable[[str], UI],
         **params: Any,
     ) -> None:
         from relbook.parse import read_runbook
@@ -88,7 +62,7 @@ class Session:
         rb = read_runbook(runbook)
         _check_same(rb, sha256)
         opts = options(params, section=section, from_step=from_step, engine=engine)
-        self.runner = Runner(rb, opts, KernelUI(path=rb.path))
+        self.runner = Runner(rb, opts, ui(rb.path))
         self.paths = self.runner.locate()
         self._lock = self.runner.lock()
         self._lock.__enter__()

@@ -15,12 +15,13 @@ to. Tags that are not SemVer (after the `v` prefix) are ignored.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from relbook.errors import ParamError, RelbookError, TemplateError
 from relbook.model import Kind, Placeholder
+from relbook.params.example import _CORE, _explicit, _most_common_version, literal_map
+from relbook.params.inputs import run_parameters
 from relbook.params.plain import fill_plain as _plain
 from relbook.params.quoting import (
     _JINJA_EXPR,
@@ -35,25 +36,21 @@ from relbook.params.quoting import (
     shell_text,
     wrap_outputs,
 )
+from relbook.params.tokens import (
+    BUILTIN,
+    PARTS,
+    fill_tokens,
+    guide_variables,
+    token_placeholders,
+    variable_placeholders,
+)
 
 if TYPE_CHECKING:
     from relbook.model import Runbook, Step
 
 EXAMPLE = "a version like 1.2.3, v1.2.3, 1.2.3-rc.1 or 1.2.3-hotfix.1"
-_CORE = re.compile(r"(?<![0-9.])(\d+)\.(\d+)\.(\d+)(?![0-9]|\.[0-9]|-[0-9A-Za-z])")
 _BRACKET = re.compile(r"\[([A-Za-z][^\[\]\n]{2,60})\](?![\[(:])")
 _DESCRIPTION_WORDS = re.compile(r"descr|summary|release notes? title|changes? summary", re.I)
-BUILTIN = (
-    "version",
-    "description",
-    "tag",
-    "previous_version",
-    "previous_tag",
-    "next_patch",
-    "release_type",
-    "bump",
-    "date",
-)
 
 
 @dataclass(frozen=True)
@@ -122,13 +119,33 @@ class Params:
 
     values: dict[str, str | None]
     sources: dict[str, str] = field(default_factory=dict)
+    shell: dict[str, str] = field(default_factory=dict)  # the guide's own variables (VERSION=)
 
     def __getitem__(self, name: str) -> str | None:
         return self.values[name]
 
     def env(self) -> dict[str, str]:
-        """Environment variables for shell steps (RELBOOK_VERSION, ...)."""
-        return {env_name(k): v for k, v in self.values.items() if v is not None}
+        """Environment variables for shell steps (RELBOOK_VERSION, ..., and the guide's own
+        variables that name a release value or were given with -p)."""
+        out = {env_name(k): v for k, v in self.all_values().items() if v is not None}
+        return {**self.shell, **out}
+
+    def known(self) -> set[str]:
+        """Names of parameters that have a value."""
+        return {k for k, v in self.all_values().items() if v is not None}
+
+    def all_values(self) -> dict[str, str | None]:
+        """The values, and the parts of the version guides name (`major`, `series`)."""
+        return {**version_parts(self.values.get("version")), **self.values}
+
+
+def version_parts(version: str | None) -> dict[str, str]:
+    """major, minor, patch and series ("1.2") of a version; {} when it is not one."""
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", version or "")
+    if not m:
+        return {}
+    major, minor, patch = m.groups()
+    return {"major": major, "minor": minor, "patch": patch, "series": f"{major}.{minor}"}
 
 
 def bind(
@@ -163,8 +180,8 @@ def bind(
         sources.setdefault(name, "front matter")
     for name, value in (extra or {}).items():
         values[name] = value
-        sources[name] = "--param"
-    return Params(values, sources)
+        sources[name] = "-p"
+    return Params(values, sources, guide_variables(runbook, {**version_parts(str(v)), **values}))
 
 
 def _previous_for(
@@ -252,44 +269,15 @@ def infer_placeholders(
         example = _most_common_version(steps)
     literals = literal_map(example)
     found: list[Placeholder] = []
+    set_so_far: set[str] = set()
     for step in steps:
         for line, text in _step_lines(step):
             found.extend(_uses(text, line, literals))
-    return example, tuple(found)
-
-
-def _explicit(steps: tuple[Step, ...]) -> bool:
-    """Whether the runbook writes `{{ version }}`-style placeholders itself.
-
-    Then its remaining literals are real values, not an example to infer from."""
-    for step in steps:
-        for text in (step.text, step.body):
-            if "{{" in text and any(m.group(1) in BUILTIN for m in _JINJA_EXPR.finditer(text)):
-                return True
-    return False
-
-
-def _most_common_version(steps: tuple[Step, ...]) -> str:
-    counts: Counter[str] = Counter()
-    for step in steps:
+            if step.kind is Kind.SHELL:
+                found.extend(token_placeholders(text, line))
         if step.kind is Kind.SHELL:
-            counts.update(m.group(0) for m in _CORE.finditer(step.body))
-    if not counts:
-        return ""
-    best = max(counts.values())
-    return next(k for k in counts if counts[k] == best)
-
-
-def literal_map(example: str) -> dict[str, str]:
-    """Example literal -> parameter name ("1.2.3" -> "version", ...)."""
-    m = _CORE.fullmatch(example) if example else None
-    if not m:
-        return {}
-    major, minor, patch = (int(g) for g in m.groups())
-    out = {example: "version", f"{major}.{minor}.{patch + 1}": "next_patch"}
-    if patch > 0:
-        out[f"{major}.{minor}.{patch - 1}"] = "previous_version"
-    return out
+            found.extend(variable_placeholders(step, set_so_far))
+    return example, tuple(found)
 
 
 def _step_lines(step: Step) -> list[tuple[int, str]]:
@@ -325,17 +313,28 @@ def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
     return out
 
 
-def explicit_form(text: str, example: str) -> str:
-    """Replace inferred literals with `{{ name }}` placeholders."""
+def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = frozenset()) -> str:
+    """Replace inferred literals and placeholders with `{{ name }}` placeholders.
+
+    Placeholders that stand for a release value are always replaced; an operator input
+    (`<commit-sha>`) only when `names` holds its parameter (given with -p)."""
     literals = literal_map(example)
     if literals:
         text = _CORE.sub(
             lambda m: "{{ %s }}" % literals[m.group(0)] if m.group(0) in literals else m.group(0),
             text,
         )
-    return _BRACKET.sub(
+    text = _BRACKET.sub(
         lambda m: "{{ description }}" if _DESCRIPTION_WORDS.search(m.group(1)) else m.group(0), text
     )
+    return fill_tokens(text, names)
+
+
+def unfilled(text: str, example: str, names: set[str] | frozenset[str]) -> list[Any]:
+    """Placeholder tokens left in `text` once every known value is filled in."""
+    from relbook.params.tokens import find_tokens
+
+    return find_tokens(explicit_form(text, example, names))
 
 
 # -- rendering ---------------------------------------------------------------
@@ -354,7 +353,7 @@ def render_text(
     text: str, params: Params, *, path: str = "", line: int = 0, example: str = ""
 ) -> str:
     """A step's text with values filled in (for people; never executed)."""
-    text = explicit_form(text, example)
+    text = explicit_form(text, example, params.known())
     if "{{" not in text and "{%" not in text:
         return text
     values = _values_or_fail(text, params, path, line)
@@ -413,7 +412,7 @@ def _render_shell(
     computed: Computed | None,
     problems: list[ParamError],
 ) -> Shell:
-    text = explicit_form(source, example)
+    text = explicit_form(source, example, params.known())
     if computed is None:
         computed = Computed({env_name(n) for n in params.values})
     if "{{" not in text and "{%" not in text:
@@ -452,7 +451,7 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
                 "previous_tag": "no earlier release tag (give --repo with release tags)",
             }.get(name, "no value given")
             raise ParamError(f"uses {name}, which is unknown: {why}", path=path, line=line)
-    return dict(params.values)
+    return params.all_values()
 
 
 def _closest(message: str | None, values: dict[str, Any]) -> str:
@@ -496,3 +495,6 @@ def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = 
                             line=line) from None  # fmt: skip
     except jinja2.TemplateError as e:
         raise TemplateError(f"template: {e}", path=path, line=line) from None
+
+
+__all__ = ["BUILTIN", "PARTS", "fill_tokens", "literal_map", "run_parameters"]

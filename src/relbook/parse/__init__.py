@@ -242,14 +242,22 @@ def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
     return out
 
 
+def parse_duration(value: str) -> float | None:
+    """`90`, `90s`, `10m`, `1.5h` -> seconds; None for anything else (or not positive)."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", str(value).strip())
+    if not m or float(m.group(1)) <= 0:
+        return None
+    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+
+
 def _directive_value(key: str, value: str, path: str, line: int) -> Any:
     if key == "timeout":
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", value.strip())
-        if not m or float(m.group(1)) <= 0:
+        seconds = parse_duration(value)
+        if seconds is None:
             raise ParseError(
                 f"timeout must be a positive number of seconds, not {value!r}", path=path, line=line
             )
-        return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+        return seconds
     if key == "id" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
         raise ParseError(
             f"step id {value!r} must be letters, digits, '.', '-', '_'", path=path, line=line

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relbook.errors import RelbookError, TemplateError, decode_utf8
+from relbook.render.common import format_duration
+from relbook.render.common import record_params as record_params
 
 if TYPE_CHECKING:
     from relbook.model import Record, Runbook, Step
@@ -95,20 +97,6 @@ def _template_frame(e: BaseException, roots: list[str]) -> tuple[str, int]:
 def _message(e: BaseException) -> str:
     text = getattr(e, "message", None) or str(e) or type(e).__name__
     return text.splitlines()[0] if text else type(e).__name__
-
-
-def format_duration(seconds: float | None) -> str:
-    """1.2 s, 3 min 4 s, 1 h 2 min."""
-    if seconds is None:
-        return ""
-    s = float(seconds)
-    if s < 60:
-        return f"{s:.1f} s"
-    m, sec = divmod(round(s), 60)
-    if m < 60:
-        return f"{m} min {sec} s" if sec else f"{m} min"
-    h, m = divmod(m, 60)
-    return f"{h} h {m} min" if m else f"{h} h"
 
 
 def format_clock(stamp: str | None) -> str:
@@ -332,15 +320,6 @@ def _applies(applies_to: str, params: Params) -> bool:
     want = re.sub(r"[^a-z]", "", applies_to.lower())
     kinds = {params.values.get("bump") or "", params.values.get("release_type") or ""}
     return want in {re.sub(r"[^a-z]", "", k) for k in kinds}
-
-
-def record_params(record: Record) -> Params:
-    """The parameters a record was made with (unknown ones as None)."""
-    from relbook.params import BUILTIN, Params
-
-    values: dict[str, str | None] = dict.fromkeys(BUILTIN)
-    values.update({k: None if v is None else str(v) for k, v in record.params.items()})
-    return Params(values, {k: "record" for k in values})
 
 
 def check_record_matches(rb: Runbook, record: Record) -> None:

@@ -123,7 +123,7 @@ def _comparable(o: Outcome, step: Any, record: Record, rb: Runbook) -> tuple[lis
     """Old and new lines to diff: commands for shell steps, the text for manual ones."""
     from relbook.errors import RelbookError
     from relbook.params import render_shell, render_text
-    from relbook.render import record_params
+    from relbook.render.common import record_params
 
     params = record_params(record)
     where = {"path": rb.path, "line": step.line, "example": rb.example_version}
@@ -288,7 +288,7 @@ def _marks(
     history: list[dict[str, Any]], t0: dt.datetime | None, span: float
 ) -> list[dict[str, Any]]:
     """Vertical marks: where a session stopped (failed, paused, killed) and where one resumed."""
-    from relbook.render import format_duration
+    from relbook.render.common import format_duration
 
     out = []
     for i, h in enumerate(history):
@@ -343,7 +343,7 @@ _TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
 
 def _ticks(span: float) -> list[dict[str, Any]]:
     """Time labels at round intervals (seconds, minutes, hours) along the top."""
-    from relbook.render import format_duration
+    from relbook.render.common import format_duration
 
     step = next((s for s in _TICK_STEPS if s >= span / 6), 3600 * (1 + int(span / 6 // 3600)))
     out = []

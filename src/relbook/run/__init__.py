@@ -31,6 +31,7 @@ from relbook.run.preflight import Preflight
 from relbook.run.recorder import Recorder, left_running, lost_output, read_span, seconds_since
 from relbook.run.session import SessionEngine, restore_session
 from relbook.run.steps import StepRunner
+from relbook.run.undo import RefWatch, watch_refs
 
 __all__ = [
     "STOPS",
@@ -77,6 +78,7 @@ class Runner:
         self.blackout: dict[str, Any] | None = None
         self.head_at_start: dict[str, str] | None = None  # git facts from the dirty check
         self.plan: list[Step] = []  # the planned steps, once begun
+        self.refs: RefWatch | None = None  # the refs the run made, once begun
         self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
         self.answers = AnswerPolicy(
@@ -158,6 +160,7 @@ class Runner:
         self.recorder.write(force=True)
         if hasattr(self.engine, "session"):
             restore_session(self)
+        self.refs = watch_refs(self)  # what the run made: never undone (run.undo)
         self.ui.info(f"record: {self.paths.notebook}")
         self.plan = steps
         return steps
@@ -259,7 +262,7 @@ class Runner:
     def text(self, step: Step) -> str:
         """A step's text with the values filled in (as written if they cannot be)."""
         try:
-            return self.fill(step.text, step.line)
+            return self.masker.mask(self.fill(step.text, step.line))
         except ParamError:
             return step.text
 

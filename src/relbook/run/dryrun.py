@@ -8,6 +8,7 @@ from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Part, Step
 from relbook.run.flow import not_applicable
 from relbook.run.options import RunResult
+from relbook.run.plan import blocked_by, plan_document, step_block
 from relbook.run.steps import version_bumps
 
 if TYPE_CHECKING:
@@ -16,12 +17,17 @@ if TYPE_CHECKING:
 
 def dry_run(run: RunContext, steps: list[Step]) -> RunResult:
     """Show every planned step with its values filled in; execute and record nothing."""
+    if run.opts.json:
+        return RunResult(0, None, plan=plan_document(run, steps))
     total = len(steps)
     for n, step in enumerate(steps, 1):
         flags = []
         why = not_applicable(step, run.params)
         if why:
             flags.append(f"not applicable: {why}")
+        block = step_block(run, step)
+        if block and not why:
+            flags.append(f"blocked: {block}")
         if step.optional:
             flags.append("optional")
         run.ui.info(
@@ -43,6 +49,13 @@ def _dry_part(run: RunContext, part: Part) -> str:
         diff = "".join(b.diff(run.repo) for b in bumps)
         rows = [f"    ? {part.source}  ({run.rb.path}:{part.line}; {how})"]
         return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
+    found = blocked_by(run, part)
+    if found:
+        _, token, how = found[0]
+        return (
+            f"    $ {run.masker.mask(part.source)}  [blocked: unfilled placeholder {token}, "
+            f"give it with {how}]  ({run.rb.path}:{part.line})"
+        )
     text = run.fill(part.source, part.line)
     marks = [
         m

@@ -9,6 +9,8 @@ RESUME = "run the same command to resume"
 
 def paused(path: str, o: Outcome) -> str:
     """Why the run paused at `o`, and how to go on."""
+    if "refused" in o.extra:
+        return str(o.extra["refused"])
     if "needs_say_so" in o.extra:
         why = "you declined to run it" if o.extra.get("declined") else "nobody could confirm it"
         return (
@@ -30,7 +32,12 @@ def paused(path: str, o: Outcome) -> str:
 def failed(path: str, o: Outcome, record: str, command: str) -> str:
     """Which step failed where, the tail of its output, and how to resume."""
     tail = "\n".join(o.output.rstrip().splitlines()[-10:])
-    what = "timed out" if o.status is Status.TIMEOUT else f"exit status {o.exit_code}"
+    if o.status is Status.TIMEOUT:
+        what = "timed out"
+    elif o.exit_code is not None:
+        what = f"exit status {o.exit_code}"
+    else:  # a manual step or an instruction answered "fail"
+        what = o.reason or "answered fail"
     hint = command or "the same relbook run command"
     return (
         f"{path}:{o.failed_line or o.line}: step {o.step_id!r} failed ({what})"

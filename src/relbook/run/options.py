@@ -52,6 +52,8 @@ class RunOptions:
     ci: dict[str, str] = field(default_factory=dict)  # the CI run (url, job, attempt)
     allow_bump: str = ""  # release a smaller bump than the history implies ...
     bump_reason: str = ""  # ... for this recorded reason
+    params: dict[str, str] = field(default_factory=dict)  # -p NAME=VALUE, --params FILE
+    json: bool = False  # a dry run returns its plan as a document (relbook.plan/1)
 
 
 class UI(Protocol):
@@ -76,6 +78,7 @@ class RunResult:
     record: Path | None
     state: State | None = None
     error: BaseException | None = None  # the Paused, StepFailed or Interrupted that stopped it
+    plan: dict[str, Any] | None = None  # the dry run's plan document, with --json
 
     @property
     def result(self) -> str:

@@ -71,6 +71,7 @@ class Preflight:
             repo=self.git_repo(),
             date=self.opts.date,
             check_tags=state is None and not self.opts.new_attempt,
+            extra=self.opts.params,
         )
         if state:
             self.keep_values(state, params, paths)

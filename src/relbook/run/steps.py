@@ -21,7 +21,9 @@ from relbook.run import messages, signals
 from relbook.run.answers import apply_answer
 from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
+from relbook.run.plan import step_block
 from relbook.run.session import run_in_session
+from relbook.run.undo import changes_refs, note_refs, undo_allowed
 
 if TYPE_CHECKING:
     from relbook.run.context import RunContext
@@ -58,9 +60,11 @@ class StepRunner:
         earlier = state.outcomes.get(step.id)
         outcome = self.base_outcome(step)
         run.ui.step_begin(n, total, step, outcome.text)
-        why = not_applicable(step, run.params)
-        if why:
-            outcome.status, outcome.reason = Status.NOT_APPLICABLE, why
+        why = not_applicable(step, run.params) or step_block(run, step)
+        if why:  # a placeholder nothing fills is never executed
+            blocked = why.startswith(run.rb.path)
+            outcome.status = Status.BLOCKED if blocked else Status.NOT_APPLICABLE
+            outcome.reason = why
             return self.end(outcome)
         if interrupted and step.kind is Kind.SHELL and not self._rerun_ok(step):
             raise Paused(messages.interrupted_step(run.rb.path, step))
@@ -77,6 +81,7 @@ class StepRunner:
                 run_in_session(run, step, outcome, shell)
             else:
                 shell()
+            note_refs(run, step)
         self.end(outcome)
 
     def end(self, outcome: Outcome) -> None:
@@ -98,6 +103,8 @@ class StepRunner:
             raise StepFailed(msg, returncode=outcome.exit_code or 1)
         if outcome.status is Status.PENDING:
             raise Paused(messages.paused(run.rb.path, outcome))
+        if outcome.status is Status.BLOCKED:
+            raise Paused(f"{outcome.reason}; then run the same command again")
 
     def _rerun_ok(self, step: Step) -> bool:
         opts, ui = self.run.opts, self.run.ui
@@ -140,6 +147,8 @@ class StepRunner:
                 if not self._instruction(step, segment[0], instructions, sources, outcome):
                     break
                 continue
+            if not undo_allowed(run, step, segment, outcome):
+                break
             script, line_map, marks = self.script(segment, resuming)
             sources.append(script)
             ex = self._execute(script, line_map, step, marks)
@@ -311,12 +320,13 @@ def apply_execution(outcome: Outcome, ex: Execution, line_map: list[int]) -> Non
 
 
 def segments(parts: tuple[Part, ...]) -> list[list[Part]]:
-    """Split a block's parts at instructions: runs of commands, and single instructions."""
+    """Split a block's parts at instructions: runs of commands, and single instructions;
+    a command that deletes or overwrites refs starts a run (it is checked just before)."""
     out: list[list[Part]] = []
     for part in parts:
         if part.kind == "instruction":
             out.append([part])
-        elif out and out[-1][0].kind == "command":
+        elif out and out[-1][0].kind == "command" and not changes_refs(part.source):
             out[-1].append(part)
         else:
             out.append([part])

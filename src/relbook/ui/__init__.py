@@ -112,6 +112,8 @@ class TerminalUI:
             why = (
                 "not run: needs your say-so"
                 if "needs_say_so" in o.extra
+                else o.reason
+                if "refused" in o.extra
                 else "waiting for an answer"
             )
             self._print("  ... " + self._c("warn", why))

@@ -1,0 +1,183 @@
+"""Which git commands delete or force-overwrite a tag or branch, and which refs.
+
+Pure: the words of a command are read with shlex and its `$VARIABLES` expanded
+from a mapping; nothing runs here."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+_OPERATORS = {"&&", "||", ";", "|", "&", ";;", "|&", "(", ")", "{", "}", "!"}
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_GIT_VALUE_OPTS = {"-C", "-c", "--git-dir", "--work-tree", "--namespace"}
+
+
+@dataclass(frozen=True)
+class RefChange:
+    """A command's deletion or forced overwrite of a ref.
+
+    `ref` is a full name (`refs/tags/v1.2.3`), a short one (`v1.2.3`: tag or
+    branch), or "" when relbook cannot tell which ref (`--mirror`, a name it cannot
+    expand). `remote` is the remote it happens on, "" for the local repository."""
+
+    action: str  # "delete" | "overwrite"
+    ref: str
+    remote: str = ""
+    kind: str = ""  # "tag" | "branch" | "" (either)
+
+    def describe(self) -> str:
+        kind = self.kind or next(
+            (
+                k
+                for k, p in (("tag", "refs/tags/"), ("branch", "refs/heads/"))
+                if self.ref.startswith(p)
+            ),
+            "",
+        )
+        what = {"tag": "tag ", "branch": "branch "}.get(kind, "")
+        name = self.ref.removeprefix("refs/tags/").removeprefix("refs/heads/") or "a ref"
+        where = f" on {self.remote}" if self.remote else ""
+        verb = "delete" if self.action == "delete" else "force-overwrite"
+        return f"{verb} {what}{name}{where}"
+
+
+def ref_changes(command: str, values: Mapping[str, str] | None = None) -> list[RefChange]:
+    """Deletions and forced overwrites of tags and branches that `command` makes."""
+    out: list[RefChange] = []
+    for argv in _simple_commands(command):
+        out += _git_changes([_expand(w, values or {}) for w in argv])
+    return out
+
+
+def _simple_commands(command: str) -> list[list[str]]:
+    try:
+        lex = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lex.whitespace_split = True
+        tokens = list(lex)
+    except ValueError:
+        return []
+    out: list[list[str]] = [[]]
+    for tok in tokens:
+        if tok in _OPERATORS or set(tok) <= set("&|;()"):
+            out.append([])
+        elif not (not out[-1] and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", tok)):
+            out[-1].append(tok)  # leading VAR=value words are assignments, not the command
+    return [argv for argv in out if argv]
+
+
+def _expand(word: str, values: Mapping[str, str]) -> str:
+    """`$NAME` / `${NAME}` from `values`; a word with anything else unexpanded is
+    returned with a NUL in it (a name relbook cannot know)."""
+
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        return values.get(name, "\0")
+
+    text = _VAR.sub(one, word)
+    return text if "$" not in text and "`" not in text else "\0"
+
+
+def _git_changes(argv: list[str]) -> list[RefChange]:
+    while argv and argv[0] in ("sudo", "command", "exec", "env", "time", "nohup"):
+        argv = argv[1:]
+    if not argv or argv[0].rsplit("/", 1)[-1] != "git":
+        return []
+    args = argv[1:]
+    while args and args[0].startswith("-"):
+        args = args[2:] if args[0] in _GIT_VALUE_OPTS else args[1:]
+    if not args:
+        return []
+    handler = _HANDLERS.get(args[0])
+    return handler(args[1:]) if handler else []
+
+
+def _split(args: list[str], with_value: set[str]) -> tuple[set[str], list[str]]:
+    flags, pos, skip = set(), [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--":
+            continue
+        elif a.startswith("--"):
+            flags.add(a.split("=", 1)[0])
+            skip = a in with_value
+        elif a.startswith("-") and len(a) > 1:
+            flags |= {f"-{c}" for c in a[1:]}
+            skip = a in with_value
+        else:
+            pos.append(a)
+    return flags, pos
+
+
+def _name(word: str) -> str:
+    return "" if "\0" in word else word
+
+
+def _tag(args: list[str]) -> list[RefChange]:
+    flags, pos = _split(args, {"-m", "-F", "-u", "--message", "--file", "--local-user"})
+    if flags & {"-d", "--delete"}:
+        return [RefChange("delete", _name(p), kind="tag") for p in pos]
+    if flags & {"-f", "--force"} and pos:
+        return [RefChange("overwrite", _name(pos[0]), kind="tag")]
+    return []
+
+
+def _branch(args: list[str]) -> list[RefChange]:
+    flags, pos = _split(args, {"-u", "--set-upstream-to", "-t", "--track"})
+    forced = bool(flags & {"-f", "--force"})
+    if "-D" in flags or (flags & {"-d", "--delete"} and forced):
+        return [RefChange("delete", _name(p), kind="branch") for p in pos]
+    if flags & {"-d", "--delete", "-m", "-M", "-c", "-C", "--move", "--copy"}:
+        return []  # a plain -d refuses to lose unmerged work by itself
+    if forced and pos:
+        return [RefChange("overwrite", _name(pos[0]), kind="branch")]
+    return []
+
+
+def _checkout(args: list[str]) -> list[RefChange]:
+    for i, a in enumerate(args[:-1]):
+        if a in ("-B", "-C", "--force-create"):
+            return [RefChange("overwrite", _name(args[i + 1]), kind="branch")]
+    return []
+
+
+def _update_ref(args: list[str]) -> list[RefChange]:
+    flags, pos = _split(args, {"-m"})
+    if "-d" in flags and pos:
+        return [RefChange("delete", _name(pos[0]))]
+    return []
+
+
+def _push(args: list[str]) -> list[RefChange]:
+    flags, pos = _split(args, {"-o", "--push-option", "--repo", "--receive-pack", "--exec"})
+    remote, specs = (pos[0], pos[1:]) if pos else ("origin", [])
+    remote = _name(remote) or "origin"
+    force = bool(flags & {"-f", "--force", "--force-with-lease", "--force-if-includes"})
+    if flags & {"--mirror", "--prune"}:
+        return [RefChange("delete", "", remote)]
+    if flags & {"-d", "--delete"}:
+        return [RefChange("delete", _name(s), remote) for s in specs]
+    out = []
+    for spec in specs:
+        plus = spec.startswith("+")
+        src, colon, dst = spec.lstrip("+").partition(":")
+        if colon and not src:
+            out.append(RefChange("delete", _name(dst), remote))
+        elif force or plus:
+            out.append(RefChange("overwrite", _name(dst or src), remote))
+    if force and (not specs or flags & {"--tags", "--all"}):
+        out.append(RefChange("overwrite", "", remote))
+    return out
+
+
+_HANDLERS: dict[str, Callable[[list[str]], list[RefChange]]] = {
+    "tag": _tag,
+    "branch": _branch,
+    "checkout": _checkout,
+    "switch": _checkout,
+    "update-ref": _update_ref,
+    "push": _push,
+}

@@ -1,0 +1,374 @@
+"""Placeholders as people write them in release guides, and what each stands for.
+
+A guide that was not written for relbook marks what the release manager must
+fill in many ways: `<token>`, `<major>.<minor>`, `X.Y.Z`, `vX.Y.0`, `1.xx.yy`,
+`YY.MM.MICRO`, `{version}`, `__RELEASE_ISSUE__`, `SET_ME`, `[[release tag]]`, or
+a shell variable such as `$VERSION` that nothing in the guide sets.
+
+Each token is mapped by name and shape to a release value (`version`, `tag`,
+`major`, `previous_version`, ...) or, when it names none, to a run parameter
+the operator gives with `-p NAME=VALUE`. A command that still holds a token
+with no value is never executed: it is blocked with the token's `file:line`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from relbook.model import Placeholder
+
+if TYPE_CHECKING:
+    from relbook.model import Runbook, Step
+
+BUILTIN = (
+    "version",
+    "description",
+    "tag",
+    "previous_version",
+    "previous_tag",
+    "next_patch",
+    "release_type",
+    "bump",
+    "date",
+)
+# parts of the version a guide's placeholders name (`X.Y`, `<major>`): derived, not exported
+PARTS = ("major", "minor", "patch", "series")
+
+# a segment of a version template: X, Y, Z, N, x, xx, YY, MM, MICRO, MAJOR, ...
+_PH_SEG = (
+    r"(?:YYYY|YY|MM|DD|MICRO|MAJOR|MINOR|PATCH|major|minor|patch|XX|YY|ZZ|xx|yy|zz|[XYZNxyz])"
+    r"(?:_SET_ME)?"
+)
+_SEG = rf"(?:\d+|{_PH_SEG})"
+_VERSION_TEMPLATE = re.compile(
+    rf"(?<![\w.$/])(?:[vV](?=[A-Z\d]))?({_SEG}(?:\.{_SEG}){{1,3}})"
+    r"(?:-(?:rc|RC|beta|alpha|SNAPSHOT)(?:[.]?(?:\d+|[XNx]))?)?(?![\w]|\.\w)"
+)
+_ANGLE = re.compile(r"\\?<([A-Za-z][^<>\n=\"']{0,60}?)\\?>")
+_BRACE = re.compile(r"(?<![{$\\])\{([A-Za-z_][A-Za-z0-9_ .+-]{0,40})\}(?!\})")
+_DUNDER = re.compile(r"(?<![\w])__([A-Z][A-Z0-9_]*[A-Z0-9])__(?![\w])")
+_SENTINEL = re.compile(
+    r"(?<![\w-])(SET_ME|CHANGE_?ME|REPLACE_?ME|FILL_?ME|REDACTED|your_[a-z][a-z_]*"
+    r"|YOUR_[A-Z][A-Z_]*)(?![\w-])"
+)
+_DOUBLE_BRACKET = re.compile(r"\[\[([A-Za-z][A-Za-z0-9 _-]*[A-Za-z0-9])\]\]")
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+# HTML written in a heredoc or an echo is markup, not a placeholder
+_HTML = {
+    "a", "b", "i", "p", "br", "hr", "em", "li", "ul", "ol", "tr", "td", "th", "div", "span",
+    "pre", "code", "html", "head", "body", "title", "table", "details", "summary", "img",
+    "strong", "sup", "sub", "small", "script", "style", "meta", "link", "h1", "h2", "h3",
+}  # fmt: skip
+_AWK_WORDS = {"print", "next", "exit", "printf"}
+# words that say a version is another component's, not this release's
+_OTHER = {
+    "min", "max", "minimum", "maximum", "go", "golang", "node", "nodejs", "k8s", "kubernetes",
+    "docs", "doc", "api", "chart", "helm", "python", "java", "jdk", "image", "rc", "without",
+    "sha", "commit", "pre", "proxy", "base", "toolchain", "cli", "sdk", "rust", "cargo", "npm",
+    "dependency", "dep", "schema", "protocol", "os", "kernel", "fedora", "ubuntu", "debian",
+}  # fmt: skip
+_PREV = {"prev", "previous", "old", "last", "latest", "current", "prior"}
+_VERSION_WORDS = {"version", "ver", "vers", "versions"}
+_FILLER = {"new", "the", "this", "num", "number", "next", "release", "x", "y", "z", "string", "no"}
+# variables every shell has: never a placeholder
+SHELL_VARS = {
+    "HOME", "PATH", "PWD", "OLDPWD", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "TMPDIR",
+    "HOSTNAME", "UID", "EUID", "PPID", "RANDOM", "SECONDS", "LINENO", "BASHPID", "BASH",
+    "BASH_SOURCE", "BASH_VERSION", "FUNCNAME", "IFS", "OSTYPE", "PIPESTATUS", "REPLY", "OPTARG",
+    "OPTIND", "EDITOR", "VISUAL", "PAGER", "GOPATH", "GOBIN", "CI", "LC_ALL", "DISPLAY",
+    "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOSTTYPE", "MACHTYPE", "SHLVL", "COLUMNS", "LINES",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Token:
+    """One placeholder in a piece of text: where it is, and what fills it."""
+
+    text: str  # as written: "<token>", "X.Y.Z", "$VERSION"
+    start: int
+    end: int
+    means: str  # a release value ("version", "major", ...), or "input"
+    name: str  # the parameter that fills it: "version", "commit_sha", "GITHUB_TOKEN"
+    template: str = ""  # the token's explicit form: "v{{ major }}.{{ minor }}.0"
+    variable: bool = False  # a shell variable ($NAME), filled through the environment
+
+    @property
+    def how(self) -> str:
+        """How the operator gives its value."""
+        return f"-p {self.name}=VALUE"
+
+    @property
+    def shown(self) -> str:
+        """The token as a message names it."""
+        return self.text if not self.text[:1].isdigit() else f"{self.name}={self.text}"
+
+
+def words_of(name: str) -> list[str]:
+    """`<new-version>` / `RELEASE_VERSION` / `versionNumber` -> lowercase words."""
+    name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    return [w for w in re.split(r"[^A-Za-z0-9#]+", name.lower()) if w]
+
+
+def meaning(name: str) -> str:
+    """The release value a placeholder's name stands for, or "input"."""
+    words = words_of(name)
+    if words in (["release"], ["releases"], ["new", "release"]):
+        return "version"
+    ws = set(words)
+    if not words or ws & _OTHER:
+        return "input"
+    if ws & {"date", "yyyy", "today"}:
+        return "date"
+    if ws & {"description", "summary", "descr"} and "add" not in ws:
+        return "description"
+    prev = bool(ws & _PREV) and not ws & {"new"}
+    rest = ws - _PREV - _VERSION_WORDS - _FILLER - {"tag", "major", "minor", "patch", "maj", "min"}
+    if len(rest) > 1 or (rest and not (ws & _VERSION_WORDS or "tag" in ws)):
+        return "input"
+    if "tag" in ws:
+        return "previous_tag" if prev else "tag"
+    if prev and ws & _VERSION_WORDS:
+        return "previous_version"
+    parts = [w for w in words if w in {"major", "minor", "patch", "maj"}]
+    if parts:
+        if {"major", "minor"} <= ws or (parts == ["minor"] and ws & _VERSION_WORDS):
+            return "series"
+        return {"maj": "major"}.get(parts[0], parts[0])
+    if ws & _VERSION_WORDS and not prev:
+        return "version"
+    return "input"
+
+
+def param_name(text: str) -> str:
+    """A run parameter's name from a placeholder: `<commit-sha>` -> `commit_sha`."""
+    words = words_of(text)
+    return "_".join(words)[:40].strip("_") or "value"
+
+
+def _template_tokens(text: str) -> list[Token]:
+    out = []
+    for m in _VERSION_TEMPLATE.finditer(text):
+        core = m.group(1)
+        segs = core.split(".")
+        if all(s.isdigit() for s in segs):
+            continue
+        if (
+            len(segs) == 2
+            and not (segs[0][0] in "XNxV" and segs[1][0] in "YyMm")
+            and not (segs[0].isdigit() and len(segs[1]) >= 2)
+        ):
+            continue  # `X.509`, `N.B`, `1.x`: too vague to be a release value
+        names = ("major", "minor", "patch", "patch")
+        tail = text[m.start(1) + len(core) : m.end()]
+        lead = text[m.start() : m.start(1)]
+        holes = [i for i, s in enumerate(segs) if not s.isdigit()]
+        if len(segs) == 3 and holes == [0, 1, 2]:
+            template, means = "{{ version }}", "version"
+        elif len(segs) == 2 and holes == [0, 1]:
+            template, means = "{{ series }}", "series"
+        else:
+            template = ".".join(
+                s if s.isdigit() else "{{ %s }}" % names[i] for i, s in enumerate(segs)
+            )
+            means = "version" if len(segs) >= 3 else "series"
+        if re.search(r"[XNx]$", tail):
+            means, template = "input", ""
+        template = lead + template + tail if template else ""
+        out.append(
+            Token(
+                m.group(0),
+                m.start(),
+                m.end(),
+                means,
+                means if template else param_name(m.group(0)),
+                template,
+            )
+        )
+    return out
+
+
+def _named(kind_re: re.Pattern[str], text: str, wrap: str) -> list[Token]:
+    out = []
+    for m in kind_re.finditer(text):
+        inner = m.group(1).strip()
+        if not inner:
+            continue
+        if wrap == "<>" and (inner.lower() in _HTML or inner.split()[0].lower() in _HTML):
+            continue
+        if wrap == "{}" and inner in _AWK_WORDS:
+            continue
+        if wrap == "<>" and (m.group(1).endswith(" ") or inner.startswith(("EOF", "END"))):
+            continue
+        means = meaning(inner)
+        name = means if means != "input" else param_name(inner)
+        out.append(Token(m.group(0), m.start(), m.end(), means, name, "{{ %s }}" % name))
+    return out
+
+
+_ASSIGN = re.compile(
+    r"(?:^|(?<=[\s;(]))(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)="
+    r"([vV]?\d+(?:\.\d+)+(?:-[A-Za-z][\w.]*)?|\d+)(?=[\s;)]|$)"
+)
+
+
+def _assigned_tokens(text: str) -> list[Token]:
+    """`VERSION=1.2.3`, `KUBERNETES_MIN_VERSION=1.20`: a guide's block that sets a
+    version-like literal asks the operator for this release's value."""
+    out = []
+    for m in _ASSIGN.finditer(text):
+        name, value = m.group(1), m.group(2)
+        ws = set(words_of(name))
+        if "." not in value and not ws & (_VERSION_WORDS | {"major", "minor", "patch"}):
+            continue
+        means = meaning(name)
+        words = words_of(name)
+        if means == "series" and words[-1] in {"major", "minor", "patch"}:
+            means = words[-1]
+        if means == "input":
+            template, pname = "{{ %s }}" % name, name
+        else:
+            pname = means
+            lead = value[0] if value[0] in "vV" and means in {"version", "previous_version"} else ""
+            template = lead + "{{ %s }}" % means
+        out.append(Token(value, m.start(2), m.end(2), means, pname, template))
+    return out
+
+
+def find_tokens(text: str) -> list[Token]:
+    """Every placeholder in `text` (not shell variables), in order, none overlapping."""
+    if not any(c in text for c in "<{_XYZxyzNM[=") and "SET_ME" not in text:
+        return []
+    found = (
+        _named(_ANGLE, text, "<>")
+        + _named(_BRACE, text, "{}")
+        + _named(_DUNDER, text, "__")
+        + _named(_DOUBLE_BRACKET, text, "[[")
+        + [
+            Token(m.group(0), m.start(), m.end(), "input", param_name(m.group(0)))
+            for m in _SENTINEL.finditer(text)
+        ]
+    )
+    found += _template_tokens(text)
+    if "=" in text:
+        found += _assigned_tokens(text)
+    found.sort(key=lambda t: (t.start, -(t.end - t.start)))
+    out: list[Token] = []
+    for t in found:
+        if out and t.start < out[-1].end:
+            continue
+        out.append(t)
+    return out
+
+
+def variable_uses(source: str) -> list[tuple[str, int]]:
+    """Shell variables a command expands (`$NAME`, `${NAME}`; not `${NAME:-x}`), with
+    their offsets; none inside single quotes or a quoted heredoc."""
+    if "$" not in source:
+        return []
+    from relbook.bash.shell import quote_context
+
+    out = []
+    for m in _VAR.finditer(source):
+        if m.start() > 0 and source[m.start() - 1] == "\\":
+            continue
+        name = m.group(1) or m.group(2)
+        if quote_context(source, m.start()) in ("single", "heredoc-quoted"):
+            continue
+        out.append((name, m.start()))
+    return out
+
+
+_SETS = re.compile(
+    r"(?:^|[\s;&|(`])(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)\+?="
+    r"|(?:^|[\s;&|(])(?:export|local|declare|readonly|unset)((?:\s+-\w+)*(?:\s+[A-Za-z_]\w*)+)"
+    r"|(?:^|[\s;&|(])read\s+([^;&|\n]*)"
+    r"|(?:^|[\s;&|(])(?:for|select)\s+([A-Za-z_]\w*)\s+in\b"
+    r"|(?:^|[\s;&|(])getopts\s+\S+\s+([A-Za-z_]\w*)"
+    r"|(?:^|\s)function\s+\w+|(?:^|[\s;])while\s+read\s+(?:-\w+\s+)*((?:[A-Za-z_]\w*\s*)+)",
+    re.M,
+)
+
+
+def variables_set(source: str) -> set[str]:
+    """Names a piece of bash assigns, exports, reads or loops over."""
+    if "=" not in source and not re.search(r"\b(?:read|for|export|select|getopts)\b", source):
+        return set()
+    out: set[str] = set()
+    for m in _SETS.finditer(source):
+        for g in m.groups():
+            if g:
+                out.update(w for w in g.split() if re.fullmatch(r"[A-Za-z_]\w*", w))
+    return out
+
+
+def variable_token(name: str, start: int, text: str) -> Token:
+    """A shell variable nothing sets, as a placeholder."""
+    means = meaning(name)
+    return Token(text, start, start + len(text), means, name, variable=True)
+
+
+def token_placeholders(text: str, line: int) -> list[Placeholder]:
+    out = []
+    for t in find_tokens(text):
+        if t.means == "input":
+            why = "names no release value: an operator input"
+        else:
+            why = f"stands for {t.means}" + (f" (filled as {t.template})" if t.template else "")
+        out.append(Placeholder(t.name, line, t.text, means=t.means, kind="token", why=why))
+    return out
+
+
+def variable_placeholders(step: Step, set_so_far: set[str]) -> list[Placeholder]:
+    """`$NAME` a block expands that no earlier block (nor its own earlier lines) sets."""
+    out = []
+    for part in step.commands:
+        set_so_far |= variables_set(part.source)  # `x=$(...); echo "$x"`: set before use
+        for name, _ in variable_uses(part.source):
+            if name in set_so_far or name in SHELL_VARS or name.startswith("RELBOOK_"):
+                continue
+            means = meaning(name)
+            why = (
+                f"nothing in the guide sets it; named like {means}"
+                if means != "input"
+                else "nothing in the guide sets it"
+            )
+            out.append(
+                Placeholder(name, part.line, "$" + name, means=means, kind="variable", why=why)
+            )
+            set_so_far.add(name)  # reported once, at its first use
+        set_so_far |= variables_set(part.source)
+    return out
+
+
+def guide_variables(runbook: Runbook | None, values: dict[str, str | None]) -> dict[str, str]:
+    """The guide's shell variables that nothing in it sets: those named after a release
+    value get it (`$VERSION`, `$TAG`), those given with -p NAME=VALUE get that."""
+    out: dict[str, str] = {}
+    for p in runbook.placeholders if runbook else ():
+        if p.kind != "variable" or p.name in out:
+            continue
+        value = values.get(p.name) if p.name in values else values.get(p.means)
+        if value is not None and (p.name in values or p.means != "input"):
+            out[p.name] = value
+    return out
+
+
+def fill_tokens(text: str, names: set[str] | frozenset[str] = frozenset()) -> str:
+    """Placeholder tokens whose values are known, as `{{ name }}`; the rest as written."""
+    tokens = [t for t in find_tokens(text) if t.template and _fillable(t, names)]
+    for t in reversed(tokens):
+        text = text[: t.start] + t.template + text[t.end :]
+    return text
+
+
+def _fillable(token: Any, names: set[str] | frozenset[str]) -> bool:
+    wanted = set(_JINJA_NAME.findall(token.template))
+    return all(n in names if names else n in BUILTIN + PARTS for n in wanted) and (
+        token.means != "input" or token.name in names
+    )
+
+
+_JINJA_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

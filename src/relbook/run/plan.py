@@ -1,0 +1,134 @@
+"""What a run would do with each step, decided once for the dry run, its JSON plan and
+the run itself: planned, not applicable, blocked (a placeholder nothing fills) or skipped."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from relbook.bash.effects import is_destructive, touches_remote
+from relbook.model import Kind, Part, Step
+from relbook.run.flow import not_applicable
+
+if TYPE_CHECKING:
+    from relbook.run.context import RunContext as Runner
+
+SCHEMA = "relbook.plan/1"
+
+
+def blocked_by(runner: Runner, part: Part) -> list[tuple[int, str, str]]:
+    """Placeholders left unfilled in a command: (line, token, how to give it)."""
+    from relbook.params import unfilled
+
+    rb, params = runner.rb, runner.params
+    out = [
+        (part.line + part.source.count("\n", 0, t.start), t.shown, t.how)
+        for t in unfilled(part.source, rb.example_version, params.known())
+    ]
+    last = part.line + part.source.count("\n")
+    env = runner.env
+    for p in rb.placeholders:
+        if p.kind == "variable" and part.line <= p.line <= last and p.name not in env:
+            out.append((p.line, p.literal, f"-p {p.name}=VALUE"))
+    return sorted(set(out))
+
+
+def blocked_message(path: str, line: int, token: str, how: str) -> str:
+    """The one line that says why a command does not run and how to let it."""
+    return f"{path}:{line}: unfilled placeholder {token}: give it with {how}"
+
+
+def step_block(runner: Runner, step: Step) -> str:
+    """Why a shell step must not run (its first unfilled placeholder), or ""."""
+    if step.kind is not Kind.SHELL:
+        return ""
+    for part in step.commands:
+        found = blocked_by(runner, part)
+        if found:
+            line, token, how = found[0]
+            return blocked_message(runner.rb.path, line, token, how)
+    return ""
+
+
+def risk(source: str) -> str:
+    """remote, destructive, both or "" for one command."""
+    marks = [m for m, hit in (("remote", touches_remote(source)), ("destructive",
+             is_destructive(source))) if hit]  # fmt: skip
+    return ",".join(marks)
+
+
+def command_plan(runner: Runner, step: Step, part: Part, status: str, reason: str) -> dict:
+    """One command of the plan, filled in as it would run (or as written when blocked)."""
+    found = blocked_by(runner, part)
+    if found:
+        line, token, how = found[0]
+        status, reason = "blocked", blocked_message(runner.rb.path, line, token, how)
+        text = part.source
+    else:
+        try:
+            text = runner.fill(part.source, part.line)
+        except Exception as e:  # a value that is unknown: say so, never guess
+            status, reason, text = "blocked", str(e), part.source
+    return {
+        "line": part.line,
+        "text": runner.masker.mask(text),
+        "risk": risk(part.source),
+        "status": status,
+        "reason": reason,
+    }
+
+
+def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
+    """One step of the plan with its status, reason and commands."""
+    status, reason = "planned", ""
+    if not planned:
+        status = "skipped"
+        reason = (
+            "contingency: runs only with --section"
+            if step.contingency
+            else "skipped by directive"
+            if step.skip
+            else "not in this run (--section / --from)"
+        )
+    else:
+        why = not_applicable(step, runner.params)
+        if why:
+            status, reason = "not-applicable", why
+    commands = [
+        command_plan(runner, step, p, status, reason) for p in step.parts if p.kind == "command"
+    ]
+    if status == "planned":
+        block = next((c for c in commands if c["status"] == "blocked"), None)
+        if block:
+            status, reason = "blocked", block["reason"]
+    return {
+        "id": step.id,
+        "kind": step.kind.value,
+        "text": runner.text(step),
+        "line": step.line,
+        "section": step.section,
+        "contingency": step.contingency,
+        "optional": step.optional,
+        "applies_to": step.applies_to,
+        "status": status,
+        "reason": reason,
+        "commands": commands,
+    }
+
+
+def plan_document(runner: Runner, steps: list[Step]) -> dict[str, Any]:
+    """The dry run as a stable document (schema relbook.plan/1)."""
+    from relbook.record.mask import SECRET_NAME
+
+    wanted = {s.id for s in steps}
+    params = runner.params
+    env = {
+        k: ("***" if SECRET_NAME.search(k) or k in runner.opts.mask else v)
+        for k, v in sorted(params.env().items())
+    }
+    return {
+        "schema": SCHEMA,
+        "runbook": runner.rb.path,
+        "version": params.values.get("version"),
+        "env": env,
+        "steps": [step_plan(runner, s, s.id in wanted) for s in runner.rb.steps],
+    }

@@ -1,0 +1,92 @@
+"""Unfilled placeholders never run: real git, real bash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from relbook.cli import main
+from tests.conftest import Repo
+from tests.e2e.runhelp import run, write_runbook
+
+GUIDE = """\
+# Release
+
+## Release notes
+
+```bash
+GITHUB_TOKEN=<token> ./release-notes.sh 1.2.3
+```
+"""
+
+SCRIPT = '#!/bin/bash\nprintf "%s %s\\n" "$GITHUB_TOKEN" "$1" > notes.out\n'
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
+
+
+@pytest.fixture
+def notes_repo(origin_repo: Repo) -> Repo:
+    (origin_repo.path / "release-notes.sh").write_text(SCRIPT)
+    (origin_repo.path / "release-notes.sh").chmod(0o755)
+    origin_repo.commit("tools", {"token": "keep me\n"})
+    return origin_repo
+
+
+def test_token_placeholder_beside_a_file_named_token_touches_nothing(
+    notes_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    guide = write_runbook(tmp_path / "guide.md", GUIDE)
+    before = _files(notes_repo.path)
+    code = run(guide, "--version", "1.2.3", "--repo", notes_repo.path,
+               "--records", tmp_path / "rec", "--yes")  # fmt: skip
+    assert code == 3
+    err = capsys.readouterr().err
+    assert f"{guide}:6: unfilled placeholder <token>: give it with -p token=VALUE" in err
+    assert _files(notes_repo.path) == before  # the script is not truncated, nothing written
+    journal = (tmp_path / "rec" / "guide" / "1.2.3.journal.jsonl").read_text()
+    assert '"blocked"' in journal
+
+
+def test_a_given_value_fills_the_placeholder_as_a_variable(
+    notes_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    guide = write_runbook(tmp_path / "guide.md", GUIDE)
+    code = run(guide, "--version", "1.2.3", "--repo", notes_repo.path, "--records",
+               tmp_path / "rec", "--yes", "-p", "token=$(touch pwned) s3cr3t")  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert (notes_repo.path / "notes.out").read_text() == "$(touch pwned) s3cr3t 1.2.3\n"
+    assert not (notes_repo.path / "pwned").exists()
+    assert (notes_repo.path / "token").read_text() == "keep me\n"
+    assert "s3cr3t" not in capsys.readouterr().out  # a token's value is masked
+
+
+def test_dry_run_json_plan(notes_repo: Repo, tmp_path: Path, capsys) -> None:
+    guide = write_runbook(
+        tmp_path / "guide.md", GUIDE + "\n## Rollback\n\n```bash\ngit tag -d v1.2.3\n```\n"
+    )
+    code = main(["run", str(guide), "--version", "1.2.3", "--repo", str(notes_repo.path),
+                 "--dry-run", "--json"])  # fmt: skip
+    assert code == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["schema"] == "relbook.plan/1"
+    assert plan["env"]["RELBOOK_VERSION"] == "1.2.3"
+    notes, rollback = plan["steps"]
+    assert (notes["status"], notes["line"], notes["contingency"]) == ("blocked", 5, False)
+    assert notes["commands"][0]["status"] == "blocked"
+    assert "<token>" in notes["commands"][0]["reason"]
+    assert (rollback["status"], rollback["contingency"]) == ("skipped", True)
+    assert rollback["commands"][0]["risk"] == "destructive"
+    main(["run", str(guide), "--version", "1.2.3", "--repo", str(notes_repo.path),
+          "--dry-run", "--json", "-p", "token=abc"])  # fmt: skip
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["steps"][0]["status"] == "planned"
+    assert plan["env"]["RELBOOK_TOKEN"] == "***"
+    assert plan["steps"][0]["commands"][0]["text"] == "GITHUB_TOKEN=*** ./release-notes.sh 1.2.3"

@@ -1,0 +1,143 @@
+"""Placeholders in every notation guides use, and what each stands for."""
+
+from __future__ import annotations
+
+import pytest
+
+from relbook.errors import ParamError
+from relbook.params import bind, explicit_form, run_parameters, unfilled
+from relbook.params.tokens import find_tokens, meaning, variables_set
+from relbook.parse import parse_runbook
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "means"),
+    [
+        ("GITHUB_TOKEN=<token> ./notes.sh", "<token>", "input"),
+        ("git tag <VERSION>", "<VERSION>", "version"),
+        ("git tag <new-version>", "<new-version>", "version"),
+        ("git checkout <BRANCH>", "<BRANCH>", "input"),
+        ("git push origin <release tag>", "<release tag>", "tag"),
+        ("git diff <previous tag>", "<previous tag>", "previous_tag"),
+        ("./bump.sh X.Y.Z", "X.Y.Z", "version"),
+        ("./bump.sh x.y.z", "x.y.z", "version"),
+        ("git tag vX.Y.0", "vX.Y.0", "version"),
+        ("git checkout release-X.Y", "X.Y", "series"),
+        ("./notes.sh 3.Y_SET_ME.Z", "3.Y_SET_ME.Z", "version"),
+        ("./cut.sh YY.MM.MICRO", "YY.MM.MICRO", "version"),
+        ("echo {version}", "{version}", "version"),
+        ("gh issue comment __RELEASE_ISSUE__", "__RELEASE_ISSUE__", "input"),
+        ("git cherry-pick <commit-sha>", "<commit-sha>", "input"),
+        ("notes --tag [[release tag]]", "[[release tag]]", "tag"),
+        ("upload --key SET_ME", "SET_ME", "input"),
+        ("export KUBERNETES_MIN_VERSION=1.20", "1.20", "input"),
+        ("export VERSION=0.7.0", "0.7.0", "version"),
+    ],
+)
+def test_tokens_and_their_meaning(text: str, token: str, means: str) -> None:
+    found = find_tokens(text)
+    assert [(t.text, t.means) for t in found] == [(token, means)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cat <in.txt >out.txt",
+        "git log --oneline | head -n 5",
+        "awk '{print}' notes.md",
+        "find . -name '*.md' -exec rm {} \\;",
+        "[[ -f VERSION ]] && cat VERSION",
+        "openssl x509 -in cert.pem; echo X.509",
+        "echo '<b>bold</b>' > notes.html",
+        "RETRIES=3 make test",
+        "pip install foo==1.2.3",
+    ],
+)
+def test_ordinary_shell_holds_no_placeholder(text: str) -> None:
+    assert find_tokens(text) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "means"),
+    [
+        ("VERSION", "version"),
+        ("VER_NUM", "version"),
+        ("RELEASE_VERSION", "version"),
+        ("TAG", "tag"),
+        ("PREVIOUS_VERSION", "previous_version"),
+        ("MAJ", "major"),
+        ("MINOR_VERSION", "series"),
+        ("GO_VERSION", "input"),
+        ("RELEASE_BRANCH", "input"),
+        ("GITHUB_TOKEN", "input"),
+    ],
+)
+def test_variable_names_map_to_release_values(name: str, means: str) -> None:
+    assert meaning(name) == means
+
+
+def test_variables_a_block_sets() -> None:
+    src = "export A=1; B=2 make; read -r C D; for i in 1 2; do :; done; export E"
+    assert variables_set(src) >= {"A", "B", "C", "D", "i", "E"}
+
+
+def test_release_placeholders_are_filled_inputs_only_when_given() -> None:
+    text = "./notes.sh <version> vX.Y.0 <commit-sha>"
+    assert (
+        explicit_form(text, "")
+        == "./notes.sh {{ version }} v{{ major }}.{{ minor }}.0 <commit-sha>"
+    )
+    left = unfilled(text, "", {"version", "major", "minor"})
+    assert [t.text for t in left] == ["<commit-sha>"]
+    assert unfilled(text, "", {"version", "major", "minor", "commit_sha"}) == []
+
+
+GUIDE = """\
+# Release
+
+```bash
+git tag "v$VERSION"
+git push origin "$RELEASE_BRANCH"
+```
+"""
+
+
+def test_guide_variables_named_after_release_values_are_set() -> None:
+    rb = parse_runbook(GUIDE, "g.md")
+    kinds = {(p.name, p.kind, p.means) for p in rb.placeholders}
+    assert ("VERSION", "variable", "version") in kinds
+    assert ("RELEASE_BRANCH", "variable", "input") in kinds
+    params = bind("2.3.1", runbook=rb, check_tags=False)
+    assert params.env()["VERSION"] == "2.3.1"
+    assert "RELEASE_BRANCH" not in params.env()
+    given = bind("2.3.1", runbook=rb, check_tags=False, extra={"RELEASE_BRANCH": "release-2.3"})
+    assert given.env()["RELEASE_BRANCH"] == "release-2.3"
+
+
+def test_a_variable_set_by_an_earlier_block_is_no_placeholder() -> None:
+    rb = parse_runbook(
+        "# R\n\n```bash\nexport BRANCH=release-1\n```\n\n```bash\ngit push origin $BRANCH\n```\n",
+        "g.md",
+    )
+    assert not [p for p in rb.placeholders if p.kind == "variable"]
+
+
+def test_run_parameters_from_file_and_flags(tmp_path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("commit_sha: abc\ntoken: one\n")
+    assert run_parameters(["token=two"], str(f)) == {"commit_sha": "abc", "token": "two"}
+    with pytest.raises(ParamError, match="expected NAME=VALUE"):
+        run_parameters(["novalue"])
+    f.write_text("- a\n")
+    with pytest.raises(ParamError, match="mapping"):
+        run_parameters([], str(f))
+
+
+def test_lint_names_the_placeholder_instead_of_a_parse_error() -> None:
+    from relbook.guard.lint import lint_runbook
+
+    rb = parse_runbook("# R\n\n```bash\nGITHUB_TOKEN=<token> ./notes.sh X.Y.Z\n```\n", "g.md")
+    found = lint_runbook(rb)
+    assert [(f.code, f.line) for f in found if f.code == "RB009"] == [("RB009", 4)]
+    assert "<token>" in next(f.message for f in found if f.code == "RB009")
+    assert not [f for f in found if f.code.startswith("SC10")]  # no shellcheck parse errors
