@@ -17,11 +17,13 @@ from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.parse.infer import (
     first_sentence,
     heading_step,
+    heads,
     introduces_description,
     is_contingency,
+    prompted,
     reads_as_action,
-    shell_like,
     undoes,
+    unlabelled_shell,
 )
 from relbook.parse.source import Blocks
 
@@ -577,22 +579,11 @@ def _details(inline: Any, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
 
 def _contents(inline: Any, headings: list[str], tok: dict[str, Any]) -> bool:
     """A list most of whose items name the guide's own headings: a table of contents."""
-    items = [plain_text(inline(h)).casefold().strip(" .") for h in _heads(tok)]
+    items = [plain_text(inline(h)).casefold().strip(" .") for h in heads(tok)]
     if len(items) < 2:
         return False
     named = sum(1 for i in items if i and any(i in h or h in i for h in headings))
     return named * 2 > len(items)
-
-
-def _heads(tok: dict[str, Any]) -> list[dict[str, Any]]:
-    """The first text block of each item of a list."""
-    out = []
-    for item in tok.get("children", []):
-        kids = item.get("children", [])
-        head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
-        if head:
-            out.append(head)
-    return out
 
 
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
@@ -616,16 +607,13 @@ def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-_UNLABELLED = {"", "text", "terminal", "txt", "plain", "plaintext"}
-
-
 def _is_shell_fence(tok: dict[str, Any]) -> bool:
     if tok.get("type") != "block_code" or tok.get("style") != "fenced":
         return False
     lang = _lang(tok)
     if lang in SHELL_LANGS:
         return True
-    return lang in _UNLABELLED and shell_like(tok.get("raw", "").split("\n"))
+    return unlabelled_shell(lang, tok.get("raw", ""))
 
 
 def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
@@ -635,15 +623,10 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-    if _lang(tok) in CONSOLE_LANGS or _prompted(raw_lines):
+    if _lang(tok) in CONSOLE_LANGS or prompted(raw_lines):
         cmds = console_commands(numbered)
         return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
     return "\n".join(raw_lines), _shell_parts(numbered)
-
-
-def _prompted(lines: list[str]) -> bool:
-    """Commands written after `$ ` prompts: the other lines are their output."""
-    return any(ln.lstrip().startswith("$ ") for ln in lines)
 
 
 def _lang(tok: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ action from text about one.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 def _words(text: str) -> list[str]:
@@ -166,3 +167,27 @@ def heading_step(title: str) -> str:
     text = title.strip()
     numbered = _NUMBERED.match(text)
     return text[numbered.end() :].strip() if numbered else ""
+
+
+_UNLABELLED = {"", "text", "terminal", "txt", "plain", "plaintext"}
+
+
+def unlabelled_shell(lang: str, raw: str) -> bool:
+    """A fence with no language (or text, terminal) whose lines read as shell."""
+    return lang in _UNLABELLED and shell_like(raw.split("\n"))
+
+
+def prompted(lines: list[str]) -> bool:
+    """Commands written after `$ ` prompts: the other lines are their output."""
+    return any(ln.lstrip().startswith("$ ") for ln in lines)
+
+
+def heads(tok: dict[str, Any]) -> list[dict[str, Any]]:
+    """The first text block of each item of a list."""
+    out = []
+    for item in tok.get("children", []):
+        kids = item.get("children", [])
+        head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
+        if head:
+            out.append(head)
+    return out
