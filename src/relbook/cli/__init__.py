@@ -781,36 +781,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _add_export(sub: Any) -> None:
-    p = sub.add_parser(
-        "export",
-        help="write a runbook as a GitHub Actions workflow",
-        description="Write RUNBOOK as a workflow_dispatch workflow: a job per section, "
-        "sign-off and manual steps behind a protected environment, parameters "
-        "only through env:. Contingency sections are left out; export one with --section.",
-    )
-    _runbook_arg(p)
-    p.add_argument("--to", required=True, choices=("github-actions",), help="target system")
-    _output_arg(p)
-    p.add_argument("--section", metavar="NAME", help="export only this section (e.g. a rollback)")
-    p.add_argument(
-        "--environment",
-        default="release",
-        metavar="ENV",
-        help="GitHub environment with required reviewers for manual steps (default: release)",
-    )
-    p.add_argument("--runs-on", default="ubuntu-latest", metavar="LABEL", help="runner label")
+    from relbook.cli.export import add_export
+
+    add_export(sub, _runbook_arg, _output_arg)
 
 
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
-    from relbook.guard.export import export_github_actions
+    from relbook.cli.export import run_export
 
-    rb = load(args.runbook)
-    text = export_github_actions(
-        rb, section=args.section, environment=args.environment, runs_on=args.runs_on
-    )
-    _emit(text, args.output)
-    return 0
+    return run_export(args, load, _emit)
 
 
 COMMANDS["metrics"] = cmd_metrics
