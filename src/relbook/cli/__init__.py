@@ -13,10 +13,9 @@ from relbook.cli import tamper
 from relbook.cli.metrics import _add_metrics, cmd_metrics
 from relbook.cli.values import add_value_args, bind_args, given_values, run_values, show_plan
 from relbook.errors import RelbookError, check_utf8_arguments, write_failure
-from relbook.record.mask import Masker, masked_output
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
-_OUTPUT_MASK = [Masker()]  # the secrets of the command running, for the files it writes
+_OUTPUT_MASK: list[Any] = [None]  # the secrets of the command running, for the files it writes
 
 
 def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Any]:
@@ -36,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser(words).parse_args(words)
         check_utf8_arguments(vars(args))
         args.argv = words
+        from relbook.record.mask import Masker, masked_output  # not for --help
+
         _OUTPUT_MASK[0] = masker = Masker.from_env(None, getattr(args, "mask", None) or ())
         if masker.warning:
             print(f"relbook: {masker.warning}", file=sys.stderr)
@@ -419,7 +420,7 @@ def _print_json(data: Any) -> None:
 
 def _emit(text: str, output: str | None, detail: str = "") -> None:
     """Write a command's document to OUT (atomically) or to stdout."""
-    text = _OUTPUT_MASK[0].mask(text)
+    text = _OUTPUT_MASK[0].mask(text) if _OUTPUT_MASK[0] else text
     if output:
         from relbook.record.files import write_atomic
 
@@ -746,7 +747,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
 
 
 def _add_lint(sub: Any) -> None:
-    from relbook.guard.lint import codes_help
+    from relbook.guard.codes import codes_help
 
     p = sub.add_parser(
         "lint",
