@@ -18,7 +18,15 @@ from relbook.parse.source import Blocks
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
-_CONTINGENCY = re.compile(r"roll[- ]?back|incident|emergenc|disaster|recover|revert", re.I)
+# sections about things going wrong, whatever their words: never part of the release flow
+_CONTINGENCY = re.compile(
+    r"roll(?:ing)?[- ]?back|incident|emergenc|disaster|recover|revert|\bundo|troubleshoot"
+    r"|known (?:issues|problems|bugs)|\b(?:go|goes|went|gone|going) wrong|\bmistakes?\b"
+    r"|\bnot (?:be )?approved|\brejected\b|\bstart(?:ing)? (?:over|again)|\babort"
+    r"|\bback(?:ing)?[- ]out\b|\bfailures?\b|\bif\b.*\bfail(?:s|ed)?\b|\bbroken\b"
+    r"|\bfix(?:ing)? (?:the )?(?:ci|build|release)\b|\byank|\bretract|\bclean(?:ing)?[- ]up after",
+    re.I,
+)
 _SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
 _SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
 _OPTIONAL = re.compile(
@@ -318,7 +326,7 @@ class _Walker:
             level=level,
             line=tok.get("_line", 0),
             path=(parent.path if parent else ()) + (text,),
-            contingency=bool(_CONTINGENCY.search(text))
+            contingency=_is_contingency(text)
             or (parent.contingency if parent else self.doc_contingency),
             signoff=bool(_SIGNOFF_SECTION.search(text)) or bool(parent and parent.signoff),
         )
@@ -514,6 +522,12 @@ class _Walker:
         )
 
 
+def _is_contingency(title: str) -> bool:
+    """A heading about things going wrong; a parenthetical note ("(in case of failure,
+    re-run it)") says how to run a step, not what the section is about."""
+    return bool(_CONTINGENCY.search(re.sub(r"\([^)]*\)", "", title)))
+
+
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
     stack = list(tokens)
     while stack:
@@ -536,11 +550,19 @@ def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _is_shell_fence(tok: dict[str, Any]) -> bool:
-    return (
-        tok.get("type") == "block_code"
-        and tok.get("style") == "fenced"
-        and _lang(tok) in SHELL_LANGS
-    )
+    """A fence tagged as shell, or an untagged (`terminal`) one whose lines are `$ `
+    prompts: a session pasted from a terminal."""
+    if tok.get("type") != "block_code" or tok.get("style") != "fenced":
+        return False
+    lang = _lang(tok)
+    return lang in SHELL_LANGS or (lang in ("", "terminal") and _prompted(tok.get("raw", "")))
+
+
+def _prompted(raw: str) -> bool:
+    """Whether a block's commands carry `$ ` prompts (its other lines are output)."""
+    if "$ " not in raw:
+        return False
+    return any(line.lstrip().startswith("$ ") for line in raw.split("\n"))
 
 
 def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
@@ -550,8 +572,8 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-    if _lang(tok) in CONSOLE_LANGS:
-        cmds = console_commands(numbered)
+    if _lang(tok) in CONSOLE_LANGS or _prompted(tok.get("raw", "")):
+        cmds = console_commands(numbered)  # the console rule, in any shell fence
         return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
     return "\n".join(raw_lines), _shell_parts(numbered)
 
