@@ -1,265 +1,210 @@
-"""Run exported workflows the way GitHub Actions would, on real repositories.
-
-A small runner plays each job in order: a fresh clone of the bare `origin` for
-actions/checkout, expressions evaluated only where Actions evaluates them
-(`env:`, `if:`, job outputs), and every `run:` script executed by real bash
-(`bash --noprofile --norc -eo pipefail`, as `shell: bash`) or python. A
-description input of `$(touch pwned)` must reach git as text and run nowhere.
-"""
+"""Exported workflows, played job by job by a runner on this machine (actions_runner):
+the release ends on the bare origin as a local `relbook run --yes` leaves it, with one
+record, reviewers as signers, a resumable failed job, and secrets nowhere."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import re
-import subprocess
-import sys
+import json
 import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+import nbformat
 import pytest
-import yaml
 
-from relbook.guard import actions_params
+from relbook.cli import main
 from relbook.guard.export import export_github_actions
-from relbook.parse import parse_runbook, read_runbook
-from tests.conftest import RUNBOOKS, Repo, git, make_repo
+from relbook.parse import read_runbook
+from relbook.record import read_record
+from tests.conftest import RUNBOOKS, Repo, make_repo
+from tests.e2e.actions_runner import Runner, load_workflow
 
-EVIL = "$(touch pwned) `touch pwned2` ${RELBOOK_VERSION:?x}; touch pwned3"
-_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-
-
-@dataclass
-class Runner:
-    """Plays a workflow's jobs against a bare origin."""
-
-    workflow: dict[str, Any]
-    origin: Path
-    base: Path
-    inputs: dict[str, Any]
-    needs: dict[str, dict[str, str]] = field(default_factory=dict)
-    summaries: dict[str, str] = field(default_factory=dict)
-
-    def run(self, only: tuple[str, ...] | None = None) -> None:
-        for job_id, job in self.workflow["jobs"].items():
-            if only is None or job_id in only:
-                self.run_job(job_id, job)
-
-    def run_job(self, job_id: str, job: dict[str, Any]) -> None:
-        work = self.base / job_id
-        work.mkdir()
-        steps: dict[str, dict[str, str]] = {}
-        job_env = {k: self.expand(str(v), steps) for k, v in job.get("env", {}).items()}
-        for n, step in enumerate(job["steps"]):
-            if "uses" in step:
-                assert step["uses"].startswith("actions/checkout@")
-                git(self.base, "clone", "-q", str(self.origin), str(work))
-                continue
-            if "if" in step and not self.condition(step["if"], steps):
-                continue
-            env = {
-                **job_env,
-                **{k: self.expand(str(v), steps) for k, v in step.get("env", {}).items()},
-            }
-            outputs = self.run_script(job_id, n, step, env, work, steps)
-            if "id" in step:
-                steps[step["id"]] = outputs
-        self.needs[job_id] = {k: self.expand(v, steps) for k, v in job.get("outputs", {}).items()}
-
-    def run_script(
-        self,
-        job_id: str,
-        n: int,
-        step: dict[str, Any],
-        env: dict[str, str],
-        cwd: Path,
-        steps: dict[str, dict[str, str]],
-    ) -> dict[str, str]:
-        script = self.expand(step["run"], steps)  # as Actions does, before bash sees it
-        path = self.base / f"{job_id}-{n}.script"
-        path.write_text(script)
-        output, summary = self.base / f"{job_id}-{n}.out", self.base / f"{job_id}.summary"
-        output.touch()
-        argv = {
-            "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)],
-            "python": [sys.executable, str(path)],
-        }[step["shell"]]
-        env = {
-            **os.environ,
-            **env,
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(summary),
-        }
-        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise StepError(f"{job_id} / {step.get('name')}", proc.stdout + proc.stderr)
-        self.summaries[job_id] = summary.read_text() if summary.exists() else ""
-        return dict(line.split("=", 1) for line in output.read_text().splitlines())
-
-    def value(self, expr: str, steps: dict[str, dict[str, str]]) -> Any:
-        parts = expr.split(".")
-        if parts[0] == "inputs":
-            return self.inputs.get(parts[1], "")
-        if parts[0] == "needs" and parts[2] == "outputs":
-            return self.needs[parts[1]][parts[3]]
-        if parts[0] == "steps" and parts[2] == "outputs":
-            return steps[parts[1]][parts[3]]
-        if expr == "github.ref":
-            return "refs/heads/main"
-        raise AssertionError(f"expression the runner does not know: {expr}")
-
-    def expand(self, text: str, steps: dict[str, dict[str, str]]) -> str:
-        return _EXPR.sub(lambda m: str(self.value(m.group(1), steps)), text)
-
-    def condition(self, expr: str, steps: dict[str, dict[str, str]]) -> bool:
-        for term in expr.split("&&"):
-            left, _, right = term.strip().partition(" == ")
-            value = self.value(left, steps)
-            if (value != right.strip("'")) if right else not value:
-                return False
-        return True
+EVIL = "$(touch pwned) `touch pwned2`; touch pwned3"
+REVIEWERS = {
+    "release": "rita",
+    "release-approval-platform": "pat",
+    "release-approval-security": "sam",
+    "release-approval-operations": "olga",
+    "release-approval-management": "max",
+}
+SECRET = "s3cr3t-Deploy-Value"
 
 
-class StepError(AssertionError):
-    def __init__(self, where: str, output: str) -> None:
-        super().__init__(f"{where} failed:\n{output}")
-        self.output = output
+def mkdir(path: Path) -> Path:
+    path.mkdir(parents=True)
+    return path
 
 
-def load(text: str) -> dict[str, Any]:
-    data = yaml.safe_load(text)
-    data["on"] = data.pop(True, data.get("on"))
-    return data
+def origin_state(repo: Repo) -> dict[str, str]:
+    """What a release leaves on origin."""
+    return {
+        "tag": repo.origin_git("for-each-ref", "--format=%(contents)", "refs/tags/v1.2.3"),
+        "version": repo.origin_git("show", "main:VERSION"),
+        "branches": repo.origin_git("branch", "--list"),
+        "log": repo.origin_git("log", "--format=%s", "main"),
+    }
 
 
-def no_pwned(base: Path) -> None:
-    found = [p for p in base.rglob("pwned*")] + [p for p in Path.home().rglob("pwned*")]
-    assert found == []
+def shipped_runner(tmp_path: Path, repo: Repo) -> Runner:
+    rb = read_runbook(RUNBOOKS / "release-management.md")
+    text = export_github_actions(rb, runbook_path="release-management")
+    inputs = {"version": "1.2.3", "description": EVIL, "override_blackout": "harness"}
+    return Runner(
+        load_workflow(text), repo.origin, tmp_path / "runner", inputs, reviewers=dict(REVIEWERS)
+    )
 
 
-AUTOMATED = """
-# Demo release
+def record_of(runner: Runner, name: str = "release-management") -> Path:
+    return runner.artifacts / "relbook-record" / name / "1.2.3.ipynb"
 
-## Checks
-- [ ] CI is green on main
 
-## Prepare
-```bash
-git checkout -b release/v1.2.3
-echo 1.2.3 > VERSION
-git commit -am "Prepare release v1.2.3: [Brief description]"
-git push origin release/v1.2.3
-```
+@pytest.mark.slow
+def test_shipped_guide_releases_as_a_local_run_does(tmp_path):
+    local = make_repo(mkdir(tmp_path / "local"))
+    args = ["run", "release-management", "--version", "1.2.3", "--description", EVIL, "--yes"]
+    args += ["--repo", str(local.path), "--records", str(tmp_path / "local-records")]
+    assert main([*args, "--override-blackout", "harness"]) == 0
+    ci = make_repo(mkdir(tmp_path / "ci"))
+    runner = shipped_runner(tmp_path, ci)
+    results = runner.run()
+    assert results.pop("release-approval-management") == "skipped"  # a patch release
+    assert set(results.values()) == {"success"}, {j: r.log for j, r in runner.jobs.items()}
+    assert origin_state(ci) == origin_state(local)
+    assert origin_state(ci)["branches"] == "* main"  # the release branch is gone
+    assert f"Release v1.2.3: {EVIL}" in origin_state(ci)["tag"]
+    path = record_of(runner)
+    nbformat.validate(nbformat.read(path, as_version=4))
+    record = read_record(str(path))
+    assert record.result == "done"
+    by_id = {o.step_id: o for o in record.outcomes}
+    assert {i: by_id[i].signer for i in ("release-approval.1", "release-approval.2")} == {
+        "release-approval.1": "pat",
+        "release-approval.2": "sam",
+    }
+    assert by_id["release-approval.3"].signer == "olga"
+    assert by_id["release-approval.4"].status.value == "not-applicable"
+    assert all(o.operator == "alice" for o in record.outcomes)  # the actor ran it, signed none
+    assert "approved by rita" in by_id["release-testing.1"].note
+    report = tmp_path / "report.html"
+    assert main(["render", "report", str(path), "-o", str(report)]) == 0
+    assert runner.url in report.read_text()
+    log = runner.jobs["release-branch-creation"].log
+    assert "::group::[6/21] 2. Release Branch Creation > Create release branch from main" in log
+    assert "+1.2.3" in log and "? Update version numbers and documentation ... done" in log
+    assert "| Create release branch from main | done | alice |" in (
+        runner.jobs["release-branch-creation"].summary
+    )
+    assert not list(tmp_path.rglob("pwned*"))
+
+
+@pytest.mark.slow
+def test_a_failed_job_rerun_resumes_the_record(tmp_path):
+    ci = make_repo(mkdir(tmp_path / "ci"))
+    hook = ci.origin / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\nwhile read o n ref; do case $ref in refs/tags/*) exit 1;; esac; done\n"
+    )
+    hook.chmod(0o755)
+    runner = shipped_runner(tmp_path, ci)
+    results = runner.run()
+    assert results["release-deployment"] == "failure"
+    assert results["post-release-activities"] == "skipped"
+    failed = runner.jobs["release-deployment"].log
+    assert "::error file=" in failed and ",line=77," in failed  # git push origin v1.2.3
+    record = read_record(str(record_of(runner)))  # uploaded although the job failed
+    assert {o.step_id: o.status.value for o in record.outcomes}["release-deployment.1"] == "failed"
+    hook.unlink()
+    results = runner.rerun_failed()
+    assert set(results.values()) - {"skipped"} == {"success"}
+    assert origin_state(ci)["branches"] == "* main"
+    record = read_record(str(record_of(runner)))
+    assert record.result == "done"
+    deploy = {o.step_id: o for o in record.outcomes}["release-deployment.1"]
+    assert deploy.status.value == "done" and deploy.extra.get("already_done_lines")
+    journal = record_of(runner).with_name("1.2.3.journal.jsonl").read_text().splitlines()
+    attempts = [json.loads(e).get("ci", {}).get("attempt") for e in journal]
+    assert "2" in attempts
+
+
+SECRET_GUIDE = """
+# Deploy guide
 
 ## Approval
-- [ ] Release manager sign-off
-- [ ] Management approval (major releases only)
+- [ ] Security review by security team
+- [ ] Operations team sign-off
 
-## Publish
+## Deploy
 ```bash
-git checkout main
-git merge --no-ff -m "Merge release/v1.2.3" release/v1.2.3
-git tag -a v1.2.3 -m "Release v1.2.3: [Brief description]"
-git push origin main v1.2.3
-echo "previous {{ previous_tag }}, next {{ next_patch }}, {{ release_type }}" > released.txt
-git push origin --delete release/v1.2.3
+mkdir -p "$BUILD_DIR"
+printf 'token=%s\\n' "$DEPLOY_TOKEN"
+test "${{#DEPLOY_TOKEN}}" -eq {length}
+echo "built in $BUILD_DIR" > "$BUILD_DIR/out.txt"
+git tag -a v1.2.3 -m "Release v1.2.3"
+git push origin v1.2.3
 ```
 """
 
 
-@pytest.mark.slow
-def test_whole_workflow_runs_and_the_description_stays_text(tmp_path):
-    repo = make_repo(tmp_path)
-    rb = parse_runbook(AUTOMATED, str(tmp_path / "demo.md"))
-    runner = Runner(load(export_github_actions(rb)), repo.origin, tmp_path / "ci", {})
-    runner.base.mkdir()
-    runner.inputs = {"version": "v1.2.3", "description": EVIL}
-    runner.run()
-    assert list(runner.needs) == ["params", "checks", "prepare", "approval", "publish"]
-    assert runner.needs["params"]["previous_tag"] == "v1.2.2"
-    message = repo.origin_git("tag", "-l", "--format=%(contents:subject)", "v1.2.3")
-    assert message == f"Release v1.2.3: {EVIL}"
-    assert repo.origin_git("show", "main:VERSION") == "1.2.3"
-    assert repo.origin_git("log", "-1", "--format=%s", "main") == "Merge release/v1.2.3"
-    assert repo.origin_git("branch", "--list", "release/*") == ""
-    published = (tmp_path / "ci" / "publish" / "released.txt").read_text()
-    assert published == "previous v1.2.2, next 1.2.4, operational\n"
-    assert "- [x] Release manager sign-off" in runner.summaries["approval"]
-    assert "Management approval" not in runner.summaries["approval"]  # a minor release
-    no_pwned(tmp_path)
+def secret_guide(repo: Repo) -> str:
+    text = textwrap.dedent(SECRET_GUIDE).lstrip().format(length=len(SECRET))
+    repo.commit("Add the deploy guide", {"docs/deploy.md": text})
+    repo.git("push", "-q", "origin", "main")
+    return str(repo.path / "docs" / "deploy.md")
 
 
 @pytest.mark.slow
-def test_release_management_deployment_section_as_written(tmp_path):
-    """The seed's own deployment job, after a release branch was pushed."""
-    repo = make_repo(tmp_path)
-    repo.git("checkout", "-q", "-b", "release/v1.2.3")
-    repo.commit("Prepare release v1.2.3", {"VERSION": "1.2.3\n"})
-    repo.git("push", "-q", "origin", "release/v1.2.3")
-    rb = read_runbook(RUNBOOKS / "release-management.md")
-    runner = Runner(load(export_github_actions(rb)), repo.origin, tmp_path / "ci", {})
-    runner.base.mkdir()
-    runner.inputs = {"version": "1.2.3", "description": EVIL, "override_blackout": "drill"}
-    runner.run(only=("params", "release-approval", "release-deployment"))
-    message = repo.origin_git("tag", "-l", "--format=%(contents:subject)", "v1.2.3")
-    assert message == f"Release v1.2.3: {EVIL}"
-    assert repo.origin_git("show", "main:VERSION") == "1.2.3"
-    assert repo.origin_git("branch", "--list", "release/*") == ""  # cleaned up on origin
-    no_pwned(tmp_path)
+def test_secrets_are_mapped_and_never_shown_and_reviewers_sign(tmp_path):
+    ci = make_repo(mkdir(tmp_path / "ci"))
+    path = secret_guide(ci)
+    text = export_github_actions(read_runbook(path))
+    assert SECRET not in text
+    wf = load_workflow(text)
+    deploy = wf["jobs"]["deploy"]["steps"][-2]
+    assert deploy["env"]["DEPLOY_TOKEN"] == "${{ secrets.DEPLOY_TOKEN }}"
+    assert deploy["env"]["BUILD_DIR"] == "${{ vars.BUILD_DIR }}"
+    reviewers = {"approval-security": "sam", "approval-operations": "olga"}
+    runner = Runner(
+        wf,
+        ci.origin,
+        tmp_path / "runner",
+        {"version": "1.2.3", "description": ""},
+        secrets={"DEPLOY_TOKEN": SECRET},
+        variables={"BUILD_DIR": "build"},
+        reviewers=reviewers,
+    )
+    results = runner.run()
+    assert set(results.values()) == {"success"}, {j: r.log for j, r in runner.jobs.items()}
+    assert "token=***" in runner.jobs["deploy"].log
+    for job in runner.jobs.values():
+        assert SECRET not in job.log
+        raw = [line for line in job.raw.splitlines() if SECRET in line]
+        assert all(line.startswith("::add-mask::") for line in raw), raw
+    for f in (runner.artifacts / "relbook-record").rglob("*"):
+        if f.is_file():
+            assert SECRET.encode() not in f.read_bytes(), f
+    record = read_record(str(record_of(runner, "deploy")))
+    signers = {o.text: o.signer for o in record.outcomes if o.kind == "signoff"}
+    assert signers == {
+        "Security review by security team": "sam",
+        "Operations team sign-off": "olga",
+    }
+    assert ci.origin_git("tag", "-l") == "v1.2.2\nv1.2.3"
 
 
-@pytest.mark.parametrize("version", ["1.2.3$(touch pwned)", "1.2.2", "1.2"])
-def test_params_job_stops_bad_or_released_versions(tmp_path, version):
-    repo = make_repo(tmp_path)
-    rb = parse_runbook(AUTOMATED, "demo.md")
-    runner = Runner(load(export_github_actions(rb)), repo.origin, tmp_path / "ci", {})
-    runner.base.mkdir()
-    runner.inputs = {"version": version, "description": ""}
-    with pytest.raises(StepError) as e:
-        runner.run()
-    assert "::error title=relbook::" in e.value.output
-    assert list(runner.needs) == []  # nothing after params ran
-    assert repo.origin_git("tag", "-l") == "v1.2.2"
-    no_pwned(tmp_path)
-
-
-def test_blackout_window_stops_the_workflow_unless_overridden(tmp_path):
-    today = dt.datetime.now(dt.timezone.utc).date()  # noqa: UP017
-    window = f"{today:%m-%d}..{today:%m-%d}"
-    text = f'---\nblackout: ["{window}"]\n---\n' + textwrap.dedent(AUTOMATED)
-    rb = parse_runbook(text, "demo.md")
-    repo = make_repo(tmp_path)
-    wf = load(export_github_actions(rb))
-    runner = Runner(wf, repo.origin, tmp_path / "ci", {"version": "1.2.3"})
-    runner.base.mkdir()
-    with pytest.raises(StepError) as e:
-        runner.run(only=("params",))
-    assert f"blackout {window}" in e.value.output and "demo.md:2" in e.value.output
-    runner = Runner(wf, repo.origin, tmp_path / "ci2", {"version": "1.2.3"})
-    runner.base.mkdir()
-    runner.inputs["override_blackout"] = "security fix"
-    runner.run(only=("params",))
-    assert "overridden: security fix" in runner.summaries["params"]
-
-
-@pytest.mark.parametrize(
-    ("version", "tags"),
-    [
-        ("1.2.3", ["v1.2.1", "v0.9.0"]),
-        ("v2.0.0", ["v1.9.9", "v1.9.9-hotfix.1", "other"]),
-        ("1.2.3-hotfix.1", ["v1.2.3", "v1.2.3-rc.1"]),
-        ("1.3.0-rc.1", ["v1.2.3-hotfix.2", "v1.2.3"]),
-        ("3.0.0", []),
-    ],
-)
-def test_params_script_derives_what_bind_derives(tmp_path, version, tags):
-    from relbook.params import bind
-
-    repo: Repo = make_repo(tmp_path, tags=("v1.2.2", *tags))
-    day = dt.date(2026, 3, 31)
-    expected = bind(version, repo=str(repo.path), date=day.isoformat())
-    tag_list = repo.git("tag", "--list").split()
-    got = actions_params.derive(version, "v", tag_list, day)
-    assert got == {k: v or "" for k, v in expected.values.items() if k != "description"}
+@pytest.mark.slow
+def test_without_an_approval_a_signoff_job_fails_and_nobody_signs(tmp_path):
+    ci = make_repo(mkdir(tmp_path / "ci"))
+    wf = load_workflow(export_github_actions(read_runbook(secret_guide(ci))))
+    runner = Runner(
+        wf,
+        ci.origin,
+        tmp_path / "runner",
+        {"version": "1.2.3", "description": ""},
+        reviewers={"approval-security": "sam"},
+    )  # operations has no reviewers
+    results = runner.run()
+    assert results["approval-security"] == "success"
+    assert results["approval-operations"] == "failure" and results["deploy"] == "skipped"
+    assert "only the approval of the job's environment" in runner.jobs["approval-operations"].log
+    record = read_record(str(record_of(runner, "deploy")))
+    ops = {o.text: o for o in record.outcomes}["Operations team sign-off"]
+    assert ops.status.value == "pending" and not ops.signer

@@ -51,3 +51,19 @@ def test_list_scenarios_needs_no_version(capsys) -> None:
     assert "push-rejected" in capsys.readouterr().out
     assert main(["drill", str(GUIDE)]) == 2
     assert "--version is required" in capsys.readouterr().err
+
+
+def test_a_date_other_than_today_is_listed_as_an_override(tmp_path: Path, capsys) -> None:
+    import json
+
+    rb = write_runbook(tmp_path / "tiny.md", "# Tiny\n\n## Steps\n\n```bash\necho hi\n```\n")
+    records = tmp_path / "r"
+    args = [rb, "--version", "1.0.0", "--repo", tmp_path, "--records", records]
+    assert run(*args, "--date", "2001-02-03") == 0
+    rec = records / "tiny" / "1.0.0.ipynb"
+    nb = json.loads(rec.read_text())
+    [override] = nb["metadata"]["relbook"]["overrides"]
+    assert override["what"] == "--date 2001-02-03" and "not today" in override["why"]
+    assert "| Override | `--date 2001-02-03`: not today" in nb["cells"][0]["source"]
+    assert main(["render", "report", str(rec)]) == 0
+    assert "--date 2001-02-03: not today" in capsys.readouterr().out

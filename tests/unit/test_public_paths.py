@@ -83,7 +83,6 @@ def test_an_installed_wheel_runs_a_drill(tmp_path: Path) -> None:
         "relbook/runbooks/release-management.md",
         "relbook/drill/scenarios/release-management/happy-path.yaml",
         "relbook/drill/shim.py",
-        "relbook/guard/actions_params.py",
         "relbook/nbsession.py",
         "relbook/kernel.py",
     ):

@@ -13,10 +13,9 @@ from relbook.cli import tamper
 from relbook.cli.metrics import _add_metrics, cmd_metrics
 from relbook.cli.values import add_value_args, bind_args, given_values, run_values, show_plan
 from relbook.errors import RelbookError, check_utf8_arguments
-from relbook.record.mask import Masker, masked_output
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
-_OUTPUT_MASK = [Masker()]  # the secrets of the command running, for the files it writes
+_OUTPUT_MASK: list[Any] = [None]  # the secrets of the command running, for the files it writes
 
 
 def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Any]:
@@ -36,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser(words).parse_args(words)
         check_utf8_arguments(vars(args))
         args.argv = words
+        from relbook.record.mask import Masker, masked_output  # not for --help
+
         _OUTPUT_MASK[0] = masker = Masker.from_env(None, getattr(args, "mask", None) or ())
         if masker.warning:
             print(f"relbook: {masker.warning}", file=sys.stderr)
@@ -418,7 +419,7 @@ def _print_json(data: Any) -> None:
 
 def _emit(text: str, output: str | None, detail: str = "") -> None:
     """Write a command's document to OUT (atomically) or to stdout."""
-    text = _OUTPUT_MASK[0].mask(text)
+    text = _OUTPUT_MASK[0].mask(text) if _OUTPUT_MASK[0] else text
     if output:
         from relbook.record.files import write_atomic
 
@@ -745,7 +746,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
 
 
 def _add_lint(sub: Any) -> None:
-    from relbook.guard.lint import codes_help
+    from relbook.guard.codes import codes_help
 
     p = sub.add_parser(
         "lint",
@@ -781,36 +782,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _add_export(sub: Any) -> None:
-    p = sub.add_parser(
-        "export",
-        help="write a runbook as a GitHub Actions workflow",
-        description="Write RUNBOOK as a workflow_dispatch workflow: a job per section, "
-        "sign-off and manual steps behind a protected environment, parameters "
-        "only through env:. Contingency sections are left out; export one with --section.",
-    )
-    _runbook_arg(p)
-    p.add_argument("--to", required=True, choices=("github-actions",), help="target system")
-    _output_arg(p)
-    p.add_argument("--section", metavar="NAME", help="export only this section (e.g. a rollback)")
-    p.add_argument(
-        "--environment",
-        default="release",
-        metavar="ENV",
-        help="GitHub environment with required reviewers for manual steps (default: release)",
-    )
-    p.add_argument("--runs-on", default="ubuntu-latest", metavar="LABEL", help="runner label")
+    from relbook.cli.export import add_export
+
+    add_export(sub, _runbook_arg, _output_arg)
 
 
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
-    from relbook.guard.export import export_github_actions
+    from relbook.cli.export import run_export
 
-    rb = load(args.runbook)
-    text = export_github_actions(
-        rb, section=args.section, environment=args.environment, runs_on=args.runs_on
-    )
-    _emit(text, args.output)
-    return 0
+    return run_export(args, load, _emit)
 
 
 COMMANDS["metrics"] = cmd_metrics

@@ -39,31 +39,12 @@ from relbook.bash.commands import simple_commands as split_commands
 from relbook.bash.effects import destructive_kind
 from relbook.bash.shell import env_reference, quote_context
 from relbook.errors import ParseError, RelbookError
+from relbook.guard.codes import RULES as RULES
 from relbook.model import Kind, Runbook, Step
 from relbook.params import BUILTIN, PARTS, env_name, explicit_form, fill_tokens, literal_map
 from relbook.params.tokens import find_tokens
 
 SCHEMA = "relbook.lint/1"
-RULES = {
-    "RB001": "version literal that will not follow --version",
-    "RB002": "tag, push or publish before any check or test step",
-    "RB003": "destructive command without a confirm directive",
-    "RB004": "empty section",
-    "RB005": "unterminated code fence",
-    "RB006": "directive that applies to no step",
-    "RB007": "unclosed HTML comment",
-    "RB008": "refused before the first step (unsafe value place, undefined name, template)",
-    "RB009": "unfilled placeholder (the command is blocked until it is given)",
-}
-
-
-def codes_help() -> str:
-    """relbook's codes, for `relbook lint --help`."""
-    lines = [f"  {code}  {text}" for code, text in RULES.items()]
-    return "\n".join(["relbook codes:", *lines, "SC codes are shellcheck's. Silence codes in "
-                      "front matter: `lint: {ignore: [SC2086, RB004]}`."])  # fmt: skip
-
-
 # Every block runs under `bash -euo pipefail`, so a failing `cd` stops the step.
 SHELLCHECK_EXCLUDE = ("SC2164",)
 _SEMVER = re.compile(

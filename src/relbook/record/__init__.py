@@ -481,6 +481,8 @@ def _summary(meta: dict[str, Any], state: State) -> str:
     ]
     if meta.get("override_blackout"):
         rows.append(("Blackout override", meta["override_blackout"]))
+    for o in meta.get("overrides", []):
+        rows.append(("Override", f"`{o.get('what', '')}`: {o.get('why', '')}"))
     check = meta.get("version_check") or {}
     if check.get("override"):
         over = check["override"]

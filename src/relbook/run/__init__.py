@@ -316,10 +316,28 @@ class Runner:
             "step_hashes": {s.id: step_hash(s) for s in self.rb.steps},
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
+            "overrides": overrides(self.opts, self.blackout, repo),
             "command": mask(self.opts.command),
             **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
+
+
+def overrides(opts: RunOptions, blackout: Any, repo: dict[str, str]) -> list[dict[str, str]]:
+    """What this run was told to let through, each said in the record: never a quiet bypass."""
+    import datetime as dt
+
+    out = []
+    if blackout and opts.override_blackout:
+        why = f"inside the blackout window {blackout.get('start', '')}..{blackout.get('end', '')}"
+        out.append({"what": f"--override-blackout {opts.override_blackout!r}", "why": why})
+    if opts.allow_dirty and repo.get("dirty") == "yes":
+        out.append({"what": "--allow-dirty", "why": "the repository had uncommitted changes"})
+    today = dt.date.today().isoformat()
+    if opts.date and opts.date != today:
+        why = f"not today ({today}): the date parameter and the blackout check used it"
+        out.append({"what": f"--date {opts.date}", "why": why})
+    return out
 
 
 def _local_engine(repo: str) -> Engine:
