@@ -134,7 +134,8 @@ def test_quit_pauses_and_colour_shows_on_a_terminal(setup) -> None:
     child.close()
     assert child.exitstatus == 3
     assert "\x1b[1m[1/5] Checks > First check" in text
-    assert "checks.2" in text and "the same command resumes" in text
+    assert "checks.2" in text and "you quit at the prompt" in text
+    assert "Run on a terminal" not in text  # it is one
     got = outcomes(nb)
     assert got["checks.1"]["status"] == "done" and got["checks.2"]["status"] == "pending"
 

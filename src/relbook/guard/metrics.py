@@ -184,9 +184,9 @@ def _contingency_steps(record: Record, records_dir: Path) -> set[str]:
     rb = _runbook_of(record, records_dir)
     if rb is not None:
         return {s.id for s in rb.steps if s.contingency}
-    from relbook.parse import _CONTINGENCY  # the parser's own rule for section titles
+    from relbook.parse.infer import is_contingency  # the parser's own rule for titles
 
-    return {o.step_id for o in record.outcomes if _CONTINGENCY.search(o.section or "")}
+    return {o.step_id for o in record.outcomes if is_contingency(o.section or "")}
 
 
 def _runbook_of(record: Record, records_dir: Path) -> Any:

@@ -14,11 +14,21 @@ from typing import Any
 from relbook.bash.shell import console_commands, split_commands
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.infer import (
+    first_sentence,
+    heading_step,
+    heads,
+    introduces_description,
+    is_contingency,
+    prompted,
+    reads_as_action,
+    undoes,
+    unlabelled_shell,
+)
 from relbook.parse.source import Blocks
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
-_CONTINGENCY = re.compile(r"roll[- ]?back|incident|emergenc|disaster|recover|revert", re.I)
 _SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
 _SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
 _OPTIONAL = re.compile(
@@ -276,16 +286,28 @@ class _Walker:
         self.has_tasks = False
         self.doc_contingency = bool(front.get("contingency")) if front else False
         self.skip_sections: set[tuple[str, ...]] = set()
+        self.details_depth = 0  # inside a manual step's nested text: its details, no steps
+        self.quiet = 0  # inside a table of contents or a description: no inferred steps
+        self.told = False  # the paragraph just read introduces a description, not steps
+        self.heading_step: tuple[str, int, int] | None = None  # (text, line, steps before)
 
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
         self.has_tasks = _has_tasks(tokens)
+        self.headings = [
+            plain_text(self.blocks.inline(t)).casefold().strip(" .")
+            for t in tokens
+            if t.get("type") == "heading"
+        ]
         self._blocks(tokens)
+        self._flush_heading()
         self._flush_pending()
 
     def _blocks(self, tokens: list[dict[str, Any]]) -> None:
         for tok in tokens:
             kind = tok.get("type")
+            if kind not in ("list", "blank_line"):
+                self.told = False  # only the list right after the paragraph is told of
             if kind == "heading":
                 self._heading(tok)
             elif kind == "list":
@@ -298,8 +320,17 @@ class _Walker:
                 self._blocks(tok.get("children", []))
             elif kind in ("paragraph", "block_text"):
                 self._inline_html(tok)
+                self._paragraph(tok)
+
+    def _flush_heading(self) -> None:
+        """A heading that reads as a step is one when its section has no step of its own."""
+        if self.heading_step and self.heading_step[2] == len(self.steps):
+            text, line, _ = self.heading_step
+            self._add(Kind.MANUAL, text, line, undo=undoes(text))
+        self.heading_step = None
 
     def _heading(self, tok: dict[str, Any]) -> None:
+        self._flush_heading()
         self._flush_pending()
         self._inline_html(tok)
         text = plain_text(self.blocks.inline(tok))
@@ -318,12 +349,16 @@ class _Walker:
             level=level,
             line=tok.get("_line", 0),
             path=(parent.path if parent else ()) + (text,),
-            contingency=bool(_CONTINGENCY.search(text))
+            contingency=is_contingency(text)
             or (parent.contingency if parent else self.doc_contingency),
             signoff=bool(_SIGNOFF_SECTION.search(text)) or bool(parent and parent.signoff),
         )
         self.stack.append(section)
         self.sections.append(section)
+        if not self.has_tasks and level > 1:
+            step = heading_step(text)
+            if step:  # a guide that writes its steps as headings: the section is the step
+                self.heading_step = (step, section.line, len(self.steps))
 
     def _inline_html(self, tok: dict[str, Any]) -> None:
         """Directives written inline in a paragraph, each with its own line."""
@@ -384,10 +419,28 @@ class _Walker:
             )
             self.pending = {}
 
+    def _paragraph(self, tok: dict[str, Any]) -> None:
+        """A paragraph that says what to do, in a guide without a checklist, is a step."""
+        if self.has_tasks or self.details_depth or self.quiet or not self.stack:
+            return
+        whole = plain_text(self.blocks.inline(tok))
+        if introduces_description(whole):
+            self.told = True
+            return
+        text = first_sentence(whole)
+        if reads_as_action(text):
+            self._add(Kind.MANUAL, text, tok.get("_line", 0), undo=undoes(text))
+
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
-        for item in tok.get("children", []):
-            self._item(item, ordered)
+        told, self.told = self.told, False
+        quiet = told or _contents(self.blocks.inline, self.headings, tok)
+        self.quiet += quiet  # it tells what happens, or lists the guide's own parts
+        try:
+            for item in tok.get("children", []):
+                self._item(item, ordered)
+        finally:
+            self.quiet -= quiet
 
     def _item(self, item: dict[str, Any], ordered: bool) -> None:
         task = item.get("type") == "task_list_item"
@@ -397,34 +450,27 @@ class _Walker:
         if head:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
-        needed = task or codes or (ordered and not self.has_tasks)
-        text = plain_text(self.blocks.inline(head)) if head and needed else ""
+        text = plain_text(self.blocks.inline(head)) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
+        plain_step = not self.has_tasks and not self.quiet and bool(text)
+        # under a step, plain bullets are its details; numbered sub-items are steps
+        actionable = ordered or (not self.details_depth and reads_as_action(text))
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
-            self._task_step(text, line, checked, codes, self._details(rest))
+            self._task_step(text, line, checked, codes, _details(self.blocks.inline, rest))
         elif codes:
             for code in codes:
                 self._code(code, text=text, task=False)
-        elif ordered and not self.has_tasks and text:
-            self._add(Kind.MANUAL, text, line, numbered=True, details=self._details(rest))
+        elif plain_step and actionable:
+            details = _details(self.blocks.inline, rest)
+            self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
+            self.details_depth += 1
+            try:
+                self._blocks(rest)
+            finally:
+                self.details_depth -= 1
+            return
         self._blocks(rest)
-
-    def _details(self, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
-        """Plain bullets nested under a manual step (no checkbox, no command): they say
-        how to do it, so the operator sees them with the step."""
-        out: list[str] = []
-        for tok in blocks:
-            if tok.get("type") != "list" or tok.get("attrs", {}).get("ordered"):
-                continue
-            for item in tok.get("children", []):
-                kids = item.get("children", [])
-                if item.get("type") == "task_list_item" or any(_is_shell_fence(k) for k in kids):
-                    continue
-                head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
-                if head:
-                    out.append(plain_text(self.blocks.inline(head)))
-        return tuple(t for t in out if t)
 
     def _task_step(
         self,
@@ -480,7 +526,7 @@ class _Walker:
             task=task,
         )
 
-    def _add(self, kind: Kind, text: str, line: int, **kw: Any) -> None:
+    def _add(self, kind: Kind, text: str, line: int, *, undo: bool = False, **kw: Any) -> None:
         section = self.stack[-1] if self.stack else None
         sid = section.id if section else "top"
         n = self.counters.get(sid, 0) + 1
@@ -501,7 +547,7 @@ class _Walker:
                 section=section.title if section else "",
                 section_path=section.path if section else (),
                 optional=bool(d.get("optional")) or _is_optional(text),
-                contingency=bool(section.contingency if section else self.doc_contingency),
+                contingency=undo or bool(section.contingency if section else self.doc_contingency),
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
                 applies_to=str(applies).lower().replace("-", "") if applies else "",
@@ -512,6 +558,32 @@ class _Walker:
                 **kw,
             )
         )
+
+
+def _details(inline: Any, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Plain bullets nested under a manual step (no checkbox, no command): they say
+    how to do it, so the operator sees them with the step."""
+    out: list[str] = []
+    for tok in blocks:
+        if tok.get("type") != "list" or tok.get("attrs", {}).get("ordered"):
+            continue
+        for item in tok.get("children", []):
+            kids = item.get("children", [])
+            if item.get("type") == "task_list_item" or any(_is_shell_fence(k) for k in kids):
+                continue
+            head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
+            if head:
+                out.append(plain_text(inline(head)))
+    return tuple(t for t in out if t)
+
+
+def _contents(inline: Any, headings: list[str], tok: dict[str, Any]) -> bool:
+    """A list most of whose items name the guide's own headings: a table of contents."""
+    items = [plain_text(inline(h)).casefold().strip(" .") for h in heads(tok)]
+    if len(items) < 2:
+        return False
+    named = sum(1 for i in items if i and any(i in h or h in i for h in headings))
+    return named * 2 > len(items)
 
 
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
@@ -536,11 +608,12 @@ def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _is_shell_fence(tok: dict[str, Any]) -> bool:
-    return (
-        tok.get("type") == "block_code"
-        and tok.get("style") == "fenced"
-        and _lang(tok) in SHELL_LANGS
-    )
+    if tok.get("type") != "block_code" or tok.get("style") != "fenced":
+        return False
+    lang = _lang(tok)
+    if lang in SHELL_LANGS:
+        return True
+    return unlabelled_shell(lang, tok.get("raw", ""))
 
 
 def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
@@ -550,7 +623,7 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-    if _lang(tok) in CONSOLE_LANGS:
+    if _lang(tok) in CONSOLE_LANGS or prompted(raw_lines):
         cmds = console_commands(numbered)
         return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
     return "\n".join(raw_lines), _shell_parts(numbered)

@@ -21,6 +21,11 @@ def paused(path: str, o: Outcome) -> str:
         )
     waiting = o.extra.get("waiting_for") or {"key": o.step_id, "text": o.text, "line": o.line}
     what = "instruction" if "waiting_for" in o.extra else "manual step"
+    if o.reason.startswith("you quit"):  # on a terminal: no advice to use one
+        return (
+            f"{path}:{waiting['line']}: paused at {what} {waiting['key']!r}: {waiting['text']} "
+            f"({o.reason}); run the same command to answer it."
+        )
     return (
         f"{path}:{waiting['line']}: waiting for {what} {waiting['key']!r}: "
         f"{waiting['text']}. Run on a terminal to answer it, or pass --answers FILE "

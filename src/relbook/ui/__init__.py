@@ -188,7 +188,10 @@ class TerminalUI:
                 note = _join(note, self._input("  Note: ") or "")
                 continue
             if key == "q":
-                return Answer(Status.PENDING, note=note)
+                return Answer(Status.PENDING, reason=QUIT, note=note)
+
+
+QUIT = "you quit at the prompt"
 
 
 def _join(a: str, b: str) -> str:

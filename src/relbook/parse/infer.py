@@ -1,0 +1,193 @@
+"""How people write release steps when they write no checklist: the rules that tell an
+action from text about one.
+
+- A section is about things going wrong (contingency) by what its title means:
+  rollback, revert, undo, recovery, troubleshooting, "if it goes wrong", "if you
+  make a mistake", "known issues", "if the release is not approved", "start over".
+- A list item or a paragraph is an action when it reads as one: it starts with an
+  imperative verb ("Bump the version", "Announce the release"), with a sequencing
+  word and a verb ("Then push the tag"), or with a command (`git push`, `make tag`).
+  A list item that is only a link (a table of contents, a list of references) is not.
+- A fence without a language, or marked `text`/`terminal`, holds shell when every
+  line of it reads as a command (or it carries `$ ` prompts); otherwise it is output
+  or configuration, shown and never run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+CONTINGENCY = re.compile(
+    r"roll[- ]?back|incident|emergenc|disaster|recover|revert|\bundo|troubleshoot"
+    r"|go(?:es)? wrong|went wrong|something wrong|\bmistake|known (?:issue|problem)s?"
+    r"|not (?:be )?approved|start(?:ing)? over|\babort|\bif\b[^.]*\bfail"
+    r"|^(?:on |upon |in case of )?failures?\b"
+    r"|failed release|^fixing\b"
+    r"|clean ?up after|\bbackout\b|\bback out\b",
+    re.I,
+)
+
+_VERBS = _words(
+    "abort add announce apply approve ask assign backport build bump cancel change check "
+    "checkout cherry-pick choose clean clone close comment commit compile configure "
+    "confirm copy create cut delete deploy document download draft edit email enable "
+    "ensure fetch file fill find finish fix follow generate get go grant install label "
+    "land launch let log login make mark merge message move name note notify open pick "
+    "pin post prepare promote publish pull push put rebase record regenerate release "
+    "remove rename replace request rerun reset resolve restart review revert roll rotate run "
+    "schedule send set sign start submit switch sync tag tell test trigger tweet unpin "
+    "update upgrade upload use validate verify vote wait write"
+)
+_VERB = re.compile(r"(?:" + "|".join(re.escape(v) for v in _VERBS) + r")\b", re.I)
+_LEAD = re.compile(
+    r"^(?:(?:then|next|now|finally|first|second|third|afterwards|after that|optionally|also|"
+    r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as)\b[^,:]{1,80},)"
+    r"\s*,?\s*)+",
+    re.I,
+)
+_COMMANDS = _words(
+    "git gh make go cargo npm npx yarn pnpm pip pipx python python3 docker kubectl helm "
+    "goreleaser twine poetry hatch tox nox bazel gradle ./gradlew mvn sbt rake bundle gem "
+    "cd export ssh scp curl wget tar sha256sum gpg cosign ls cat echo sed mkdir rm cp mv "
+    "sudo uv just task dotnet swift ./scripts scripts hack ./hack"
+)
+_COMMAND = re.compile(r"^(?:\$ )?(?:" + "|".join(re.escape(c) for c in _COMMANDS) + r")(?:\s|/|$)")
+_ASSIGN = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*")
+_LINK_ONLY = re.compile(r"^\W*\[[^\]]*\]\([^)]*\)\W*$|^\W*<?https?://\S+>?\W*$")
+
+
+def is_contingency(title: str) -> bool:
+    """A heading about things going wrong (a note in parentheses does not count)."""
+    return bool(CONTINGENCY.search(re.sub(r"\([^)]*\)", "", title).strip()))
+
+
+def reads_as_action(text: str) -> bool:
+    """A list item's or paragraph's first words make it something to do."""
+    text = text.strip().lstrip("\\").strip()
+    if not text or _LINK_ONLY.match(text):
+        return False
+    if _COMMAND.match(text) or _ASSIGN.match(text):
+        return True
+    rest = _LEAD.sub("", text, count=1)
+    return bool(_VERB.match(rest)) and not _describes(rest)
+
+
+# verbs that are nouns as often ("Release candidate two ships ...", "Pull request"): an
+# order has its object or a particle right after them
+_NOUNISH = frozenset(
+    _words(
+        "build change check comment commit copy cut document draft email file fix follow get "
+        "go label land launch log make merge message move name note open pick pin post pull "
+        "push put record release request review run schedule set sign start tag test update "
+        "use vote wait"
+    )
+)
+_OBJECT = re.compile(
+    r"(?:the|a|an|all|any|each|every|your|our|this|that|these|those|it|them|its|their|up|out|"
+    r"back|over|down|off|on|in|to|for|with|from|and|or|new|next|latest|final|release|"
+    r"version|changes|[`'\"*\[<]|[A-Z0-9])",
+)
+
+
+def _describes(text: str) -> bool:
+    """`Release notes are ...`, `Tag: the git tag`: a verb used as a noun, not an order."""
+    words = text.split()
+    if len(words) < 2:
+        return True
+    if words[0].lower() in _NOUNISH and not _OBJECT.match(words[1]):
+        return True
+    second = words[1].lower().strip(",.:;")
+    return second in {"is", "are", "was", "were", "will", "can", "should", "must", "may",
+                      "has", "have", "means", "of", "notes", "process", "manager"} or (
+        words[0].endswith(":")
+    )  # fmt: skip
+
+
+_TELLS = re.compile(
+    r"\b(?:will|would|does|automatically|performs?|includes?|consists? of|contains?|"
+    r"following (?:things|steps) happen|such as|for example|e\.g\.)\b",
+    re.I,
+)
+
+
+def introduces_description(text: str) -> bool:
+    """`That will kick off a workflow that will:` - the list after it says what happens."""
+    text = text.strip()
+    if not text.endswith(":") or re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):
+        return False  # "you will need to:" introduces what the reader does
+    return bool(_TELLS.search(text))
+
+
+_UNDO = re.compile(
+    r"^(?:roll ?back|revert|undo|back out)\b"
+    r"|^if\b[^,:]*\b(?:fails?|failed|failure|errors?|goes wrong|broken|problems?|unusual)\b"
+    r"|^fix (?:any|the) (?:issues?|problems?|errors?|failures?)\b",
+    re.I,
+)
+
+
+def undoes(text: str) -> bool:
+    """A step whose own words are an undo or a repair (`roll back any updates which didn't
+    compile`, `If the build fails, abort the release`): contingency wherever it stands."""
+    return bool(_UNDO.match(text.strip()))
+
+
+def first_sentence(text: str) -> str:
+    """The paragraph's first sentence (a step is the sentence that says what to do)."""
+    m = re.search(r"(?<=[.!?])\s", text)
+    return (text[: m.start()] if m else text).strip()
+
+
+def shell_like(lines: list[str]) -> bool:
+    """An unlabelled fence whose every non-blank line reads as a command."""
+    body = [ln.strip() for ln in lines if ln.strip()]
+    if not body:
+        return False
+    if any(ln.startswith("$ ") for ln in body):
+        return True
+    for ln in body:
+        if ln.startswith("#") and not ln.startswith("#!"):
+            continue
+        if not (_COMMAND.match(ln) or _ASSIGN.match(ln) or ln.endswith("\\")):
+            return False
+    return True
+
+
+_NUMBERED = re.compile(r"^(?:step\s+)?\d+[.)]?\s+|^\d+[.)]\s*", re.I)
+
+
+def heading_step(title: str) -> str:
+    """The step a numbered heading names (`### 3. Tag the release`), or ""."""
+    text = title.strip()
+    numbered = _NUMBERED.match(text)
+    return text[numbered.end() :].strip() if numbered else ""
+
+
+_UNLABELLED = {"", "text", "terminal", "txt", "plain", "plaintext"}
+
+
+def unlabelled_shell(lang: str, raw: str) -> bool:
+    """A fence with no language (or text, terminal) whose lines read as shell."""
+    return lang in _UNLABELLED and shell_like(raw.split("\n"))
+
+
+def prompted(lines: list[str]) -> bool:
+    """Commands written after `$ ` prompts: the other lines are their output."""
+    return any(ln.lstrip().startswith("$ ") for ln in lines)
+
+
+def heads(tok: dict[str, Any]) -> list[dict[str, Any]]:
+    """The first text block of each item of a list."""
+    out = []
+    for item in tok.get("children", []):
+        kids = item.get("children", [])
+        head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
+        if head:
+            out.append(head)
+    return out
