@@ -29,7 +29,8 @@ CONTINGENCY = re.compile(
     r"|not (?:be )?approved|start(?:ing)? over|\babort|\bif\b[^.]*\bfail"
     r"|^(?:on |upon |in case of )?failures?\b"
     r"|failed release|^fixing\b"
-    r"|clean ?up after|\bbackout\b|\bback out\b",
+    r"|clean ?up after|\bbackout\b|\bback out\b"
+    r"|rolling back|\brejected\b|\bbacking out\b|\bfailures\b|\byank|\bretract|\bbroken\b",
     re.I,
 )
 
