@@ -31,6 +31,32 @@ from relbook.run import Runner, RunOptions, drive
 MODES = ("execute", "tabletop")
 
 
+def _command_fault(drill: Drill, fault: Fault) -> None:
+    """A command of the step fails (or is slow): the sandbox's shims follow a rule."""
+    if fault.command:
+        drill.rules.append(_rule(fault))
+    elif fault.kind == "slow":  # no command named: the step itself starts late
+        time.sleep(fault.seconds)
+
+
+def _push_rejected(drill: Drill, fault: Fault) -> None:
+    drill.box.reject_pushes(_ref_patterns(fault.ref), fault.message or "push rejected")
+
+
+def _manual_fail(drill: Drill, fault: Fault) -> None:
+    drill.answers[fault.at] = {"status": "fail", "reason": fault.reason or "answered fail"}
+
+
+# fault kind -> how the drill injects it into the sandbox (tabletop drills only tell)
+FAULTS: dict[str, Callable[[Drill, Fault], None]] = {
+    "command-fails": _command_fault,
+    "slow": _command_fault,
+    "push-rejected": _push_rejected,
+    "tag-exists": lambda drill, fault: drill._make_tag(fault),
+    "manual-fail": _manual_fail,
+}
+
+
 def _pass_result(runner: Runner) -> str:
     """done when every step of this pass finished, else incomplete."""
     state = runner.state
@@ -259,16 +285,9 @@ class Drill:
         if self.tabletop:
             return  # told and answered when the participants reach the step
         self.ui.event(f"{fault.describe()} (fault {fault.id!r} injected)")
-        if fault.kind in ("command-fails", "slow") and fault.command:
-            self.rules.append(_rule(fault))
-        elif fault.kind == "slow":
-            time.sleep(fault.seconds)
-        elif fault.kind == "push-rejected":
-            self.box.reject_pushes(_ref_patterns(fault.ref), fault.message or "push rejected")
-        elif fault.kind == "tag-exists":
-            self._make_tag(fault)
-        elif fault.kind == "manual-fail":
-            self.answers[fault.at] = {"status": "fail", "reason": fault.reason or "answered fail"}
+        inject = FAULTS.get(fault.kind)
+        if inject:
+            inject(self, fault)
 
     def _make_tag(self, fault: Fault) -> None:
         ident = ["-c", "user.name=relbook drill", "-c", "user.email=drill@relbook.invalid"]
