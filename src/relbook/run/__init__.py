@@ -72,6 +72,7 @@ class Runner:
         self.hooks: RunHooks = hooks or NoHooks()
         self.operator = operator_name(opts.operator, self.repo)
         self.preflight = Preflight(rb, opts, ui, self.repo, self.version)
+        self.preflight.executes = engine is None  # an engine given runs nothing for real
         self.recorder: Recorder | None = None
         self.attempt = 0
         self.params: Params | None = None

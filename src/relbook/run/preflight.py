@@ -44,6 +44,7 @@ class Preflight:
 
     def __init__(self, rb: Runbook, opts: RunOptions, ui: UI, repo: str, version: str) -> None:
         self.rb, self.opts, self.ui, self.repo, self.version = rb, opts, ui, repo, version
+        self.executes = True  # commands run for real (not a walkthrough or a fake engine)
 
     def git_repo(self) -> str | None:
         """The repository, when it is a git work tree."""
@@ -76,6 +77,11 @@ class Preflight:
         if state:
             self.keep_values(state, params, paths)
         steps = plan_steps(self.rb, self.opts.section, self.opts.from_step)
+        if state is None and not self.opts.dry_run:
+            repo = self.git_repo() if self.executes else self.repo
+            problems = workspace_problems(self.rb, steps, self.opts, repo)
+            if problems:  # all of them at once, before anything is recorded
+                raise RelbookError("; ".join(problems))
         blackout = self.blackout(state)
         version_check = self.check_history(params) if state is None else None
         if state:
@@ -193,6 +199,49 @@ class Preflight:
                 "(it runs `git add .`). Commit or stash them, or pass --allow-dirty"
             )
         return facts
+
+
+def workspace_problems(
+    rb: Runbook, steps: list[Step], opts: RunOptions, repo: str | None
+) -> list[str]:
+    """What makes a run fail for sure, found before its first step: git commands with no
+    repository to run them in, answers for steps the runbook does not have."""
+    out = []
+    first_git = _first_git(rb, steps)
+    if repo is None and first_git:
+        out.append(
+            f"--repo {opts.repo}: not a git repository, and the runbook runs git "
+            f"({rb.path}:{first_git}); give --repo the repository being released"
+        )
+    if not opts.drill:
+        out += _unknown_answers(rb, opts.answers)
+    return out
+
+
+def _first_git(rb: Runbook, steps: list[Step]) -> int:
+    """The line of the first git command a planned step runs (0: none, or it clones)."""
+    for step in steps:
+        for part in step.parts:
+            words = part.source.split()
+            if part.kind == "command" and words[:1] == ["git"]:
+                return 0 if words[1:2] in (["clone"], ["init"]) else part.line
+    return 0
+
+
+def _unknown_answers(rb: Runbook, answers: dict[str, Any]) -> list[str]:
+    import difflib
+
+    keys = {s.id for s in rb.steps} | {f"{s.id}@{p.line}" for s in rb.steps for p in s.parts}
+    texts = {s.text.casefold() for s in rb.steps}
+    texts |= {p.source.casefold() for s in rb.steps for p in s.parts if p.kind == "instruction"}
+    out = []
+    for key in answers:
+        if key in keys or key.casefold() in texts or key.startswith(("undo: ", "event:")):
+            continue
+        close = difflib.get_close_matches(key, sorted(keys), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else " (see `relbook parse` for ids)"
+        out.append(f"answers: {key!r} names no step or instruction of {rb.path}{hint}")
+    return out
 
 
 def exclude_records(repo: Path, records: Path) -> None:
