@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from relbook.errors import ParamError
+from relbook.errors import ParamError, decode_utf8
 
 
 def run_parameters(pairs: list[str] | None = None, path: str | None = None) -> dict[str, str]:
@@ -22,20 +23,30 @@ def run_parameters(pairs: list[str] | None = None, path: str | None = None) -> d
 
 
 def _params_file(path: str) -> dict[str, str]:
+    data = read_yaml_mapping(path, "", "must be a YAML mapping (name: value)")
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+
+
+def read_yaml_mapping(path: str, what: str, shape: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping (a --params or answers file): unreadable,
+    non-UTF-8, invalid or other-shaped files are one `file:line` error each."""
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f) or {}
+        with open(path, "rb") as f:
+            data = yaml.safe_load(decode_utf8(f.read(), path, what)) or {}
     except OSError as e:
-        raise ParamError(f"cannot read: {e.strerror or e}", path=path) from None
+        raise ParamError(
+            f"cannot read{' ' + what if what else ''}: {e.strerror or e}", path=path
+        ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or "invalid YAML"
         raise ParamError(
-            f"not YAML: {getattr(e, 'problem', None) or e}",
+            f"{what + ': ' if what else 'not YAML: '}{problem}",
             path=path,
             line=mark.line + 1 if mark else 1,
         ) from None
     if not isinstance(data, dict):
-        raise ParamError("must be a YAML mapping (name: value)", path=path, line=1)
-    return {str(k): "" if v is None else str(v) for k, v in data.items()}
+        raise ParamError(shape, path=path, line=1)
+    return {str(k): v for k, v in data.items()}

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import is_destructive, touches_remote
-from relbook.errors import RelbookError, decode_utf8
+from relbook.errors import RelbookError
 from relbook.model import Kind, Outcome, Status, Step
 from relbook.run import messages, signals
 from relbook.run.options import Answer
@@ -149,19 +148,8 @@ def parse_answer(raw: Any, key: str, operator: str) -> Answer:
 
 def load_answers(path: str) -> dict[str, Any]:
     """Read an answers YAML file (step id or text -> answer)."""
-    import yaml
+    from relbook.params.inputs import read_yaml_mapping
 
-    try:
-        data = yaml.safe_load(decode_utf8(Path(path).read_bytes(), path, "answers")) or {}
-    except OSError as e:
-        raise RelbookError(f"cannot read answers: {e.strerror}", path=path) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise RelbookError(
-            f"answers: {getattr(e, 'problem', 'invalid YAML')}",
-            path=path,
-            line=mark.line + 1 if mark else 0,
-        ) from None
-    if not isinstance(data, dict):
-        raise RelbookError("answers must be a mapping: step id or text -> answer", path=path)
-    return {str(k): v for k, v in data.items()}
+    return read_yaml_mapping(
+        path, "answers", "answers must be a mapping: step id or text -> answer"
+    )
