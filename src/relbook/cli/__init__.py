@@ -10,7 +10,7 @@ from typing import Any
 
 from relbook import __version__
 from relbook.cli import tamper
-from relbook.cli.metrics import _add_metrics, cmd_metrics
+from relbook.cli.metrics import _add_metrics, cmd_metrics, print_json
 from relbook.cli.values import add_value_args, bind_args, given_values, run_values, show_plan
 from relbook.errors import RelbookError, check_utf8_arguments, write_failure
 
@@ -142,7 +142,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     rb = load(args.runbook)
     if args.json:
-        _print_json(runbook_json(rb))
+        print_json(runbook_json(rb))
     else:
         print(outline(rb))
     return 0
@@ -409,13 +409,6 @@ def _render_notes(args: argparse.Namespace) -> int:
         print(f"{args.changelog}: {said} section {ctx['version']}", file=sys.stderr)
     _emit(text, args.output)
     return 0
-
-
-def _print_json(data: Any) -> None:
-    """Print a command's --json / --format json document."""
-    import json  # only the commands that print JSON need it
-
-    print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _emit(text: str, output: str | None, detail: str = "") -> None:
@@ -769,7 +762,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     rb = load(args.runbook)
     findings = lint_runbook(rb)
     if args.format == "json":
-        _print_json(lint_json(rb, findings))
+        print_json(lint_json(rb, findings))
     else:
         for f in findings:
             print(f)

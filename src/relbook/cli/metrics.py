@@ -11,8 +11,8 @@ from relbook.cli import tamper
 
 
 def print_json(data: Any) -> None:
-    """Print the --format json document."""
-    import json
+    """Print a command's --json / --format json document."""
+    import json  # only the commands that print JSON need it
 
     print(json.dumps(data, indent=2, ensure_ascii=False))
 

@@ -47,6 +47,6 @@ def run_values(args: argparse.Namespace) -> dict[str, Any]:
 def show_plan(result: Any) -> None:
     """Print the dry run's plan document, when there is one."""
     if result.plan is not None:
-        import json
+        from relbook.cli.metrics import print_json
 
-        print(json.dumps(result.plan, indent=2, ensure_ascii=False))
+        print_json(result.plan)
