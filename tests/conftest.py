@@ -93,3 +93,18 @@ def make_repo(base: Path, tags: tuple[str, ...] = ("v1.2.2",), version: str = "1
 def origin_repo(tmp_path: Path) -> Repo:
     """A clone with a bare `origin`, tag v1.2.2 and VERSION holding 1.2.2."""
     return make_repo(tmp_path)
+
+
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Whole runs through the CLI are the e2e tier: out of the fast `-m "not slow"` suite.
+
+    A test already marked slow (a kernel, a browser, a big output) stays only slow, so
+    `-m "not slow or e2e"` picks the fast tier plus the ordinary end-to-end runs.
+    """
+    for item in items:
+        if E2E in Path(str(item.path)).parents and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)

@@ -6,6 +6,7 @@ Every import counts: top-level, inside a function (lazy) and under TYPE_CHECKING
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -74,6 +75,7 @@ def _targets(path: Path) -> list[tuple[str, int]]:
     return found
 
 
+@cache
 def _graph() -> dict[str, set[tuple[str, int]]]:
     graph: dict[str, set[tuple[str, int]]] = {}
     for path in sorted(PKG.rglob("*.py")):
