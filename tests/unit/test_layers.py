@@ -175,7 +175,6 @@ def test_sizes() -> None:
 
 # still to be split; these only shrink
 MAX_MODULE: dict[str, int] = {
-    "relbook/cli/__init__.py": 900,
     "relbook/drill/__init__.py": 750,
     "relbook/engines/__init__.py": 720,
     "relbook/guard/lint.py": 650,
