@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from relbook.model import Step
+from relbook.model import Kind, Step
 from relbook.parse.infer import heads
 
 # -- the words ---------------------------------------------------------------------
@@ -417,11 +417,14 @@ def _with(step: Step, found: Found | None) -> Step:
         conds += found.section.chain()
     if found:
         conds += list(found.conds)
-    own = text_condition(step.text)
+    # a shell step's text may be its first command (`if [ -e x ]; then ...`): only words
+    # written for people (an item, a heading, a comment) say when it applies
+    prose = step.kind is not Kind.SHELL or any(step.text in p.comment for p in step.parts)
+    own = text_condition(step.text) if prose else ""
     if own and all(own != c for c, _ in conds):
         conds.append((own, ""))
     free = list(found.free) if found else []
-    own_free = "" if own else free_condition(step.text)
+    own_free = free_condition(step.text) if prose and not own else ""
     if own_free and own_free not in free:
         free.append(own_free)
     changes: dict[str, Any] = {}
