@@ -16,6 +16,7 @@ from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.parse.conditions import apply_conditions
 from relbook.parse.contents import Contents
+from relbook.parse.example import example_hints
 from relbook.parse.infer import (
     first_sentence,
     heading_step,
@@ -115,7 +116,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
     )
     try:
-        example, placeholders = infer_placeholders(steps, front, path)
+        example, placeholders = infer_placeholders(
+            steps, front, path, hints=example_hints(blocks.tokens)
+        )
     except ParamError as e:
         line = _front_matter_line(text, "example_version")
         raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
