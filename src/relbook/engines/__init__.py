@@ -7,18 +7,19 @@ one write: a fixed-size header and the script, which bash reads with two
 `read -N` (length-prefixed reads, not a byte per system call). The engine
 streams the step's output live (masked), keeps a bounded copy for the record
 and the full log on disk, learns which command is running from a marker line
-the script prints before each of its commands (none for a one-command step),
+the script prints before each of its commands (none for a one-command step) into
+the same pipe as the output, so that the two never race (see TRACE_MARK),
 and after the step (or on timeout or Ctrl-C) kills the step's group and
 anything it left behind (see procs: relbook is the subreaper of its run).
 """
 
 from __future__ import annotations
 
-from relbook.engines.local import HEADER, HEADER_LINES, LocalEngine, traced
+from relbook.engines.local import HEADER, HEADER_LINES, LocalEngine, trace_note, traced
 from relbook.engines.outputlog import OutputLog
 from relbook.engines.procs import STEP_TOKEN_VAR, kill_marked
 from relbook.engines.protocol import Engine, Execution
-from relbook.engines.pump import CHUNK, DRAIN_SECONDS, KEEP_BYTES
+from relbook.engines.pump import CHUNK, DRAIN_SECONDS, KEEP_BYTES, TRACE_MARK
 from relbook.engines.server import TRACE_FD, TRACE_FD_VAR
 
 __all__ = [
@@ -30,10 +31,12 @@ __all__ = [
     "STEP_TOKEN_VAR",
     "TRACE_FD",
     "TRACE_FD_VAR",
+    "TRACE_MARK",
     "Engine",
     "Execution",
     "LocalEngine",
     "OutputLog",
     "kill_marked",
+    "trace_note",
     "traced",
 ]

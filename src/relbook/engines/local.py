@@ -14,7 +14,7 @@ from relbook.engines.outputlog import OutputLog
 from relbook.engines.procs import Reaper
 from relbook.engines.protocol import Execution
 from relbook.engines.pump import _Pump
-from relbook.engines.server import TRACE_FD, _Server
+from relbook.engines.server import TRACE_FD, TRACE_FD_VAR, _Server
 from relbook.record.mask import Masker
 
 HEADER = "set -euo pipefail\n"
@@ -130,8 +130,13 @@ def traced(script: str, marks: list[int] | None) -> tuple[str, int]:
     for m in marks:
         if not 0 < m <= len(lines) or _continues(lines, m - 1):
             continue
-        lines[m - 1] = f"printf 'at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
+        lines[m - 1] = f"printf '\\0relbook at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
     return "\n".join(lines), 0
+
+
+def trace_note(kind: str, line: int) -> str:
+    """Bash that tells the engine `kind LINE` (e.g. `done 12`) through the trace."""
+    return f"printf '\\0relbook {kind} %s\\n' {line} >&\"${TRACE_FD_VAR}\""
 
 
 def _continues(lines: list[str], i: int) -> bool:

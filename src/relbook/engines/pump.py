@@ -16,8 +16,13 @@ from relbook.engines.server import _Server
 from relbook.record.mask import Masker
 
 KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
+# Trace lines (`at LINE`: a command begins; `done LINE`: a resume guard found its work
+# done) travel in the step's output pipe, after this mark, so that what a command
+# prints comes after its own marker and before the next one, whatever the timing.
+TRACE_MARK = b"\0relbook "
 DRAIN_SECONDS = 0.5  # how long to wait for output after bash exits
 CHUNK = 1 << 16
+_TRACE_MAX = 64  # a trace line is shorter than this
 
 
 class _Keeper:
@@ -58,6 +63,7 @@ class _Pump:
         self.server, self.log = server, log
         self.masker, self.on_output, self.on_line = masker, on_output, on_line
         self.keep = _Keeper()
+        self.held = b""  # the start of a trace line split across reads
         self.last_line = 0
         self.done_lines: list[int] = []
         self.held_open = False
@@ -171,7 +177,7 @@ class _Pump:
         except OSError:
             data = b""
         if data:
-            self._emit(self.masker.feed(data))
+            self._take(data)
         else:
             self._close_out()
 
@@ -235,7 +241,8 @@ class _Pump:
                 break
             if not data:
                 break
-            self._emit(self.masker.feed(data))
+            self._take(data)
+        self._take(b"", end=True)
 
     def _close_out(self) -> None:
         for name in ("out_r", "out_w"):
@@ -243,6 +250,34 @@ class _Pump:
             if fd >= 0:
                 os.close(fd)
                 setattr(self, name, -1)
+
+    def _take(self, data: bytes, *, end: bool = False) -> None:
+        """Split the output pipe's bytes into output and trace lines (TRACE_MARK ...);
+        the output before a marker is shown before what the marker starts."""
+        data, self.held = self.held + data, b""
+        while True:
+            at = data.find(TRACE_MARK)
+            if at < 0:
+                break
+            stop = data.find(b"\n", at, at + _TRACE_MAX)
+            if stop < 0 and not end and len(data) - at < _TRACE_MAX:
+                data, self.held = data[:at], data[at:]  # the rest of it is on its way
+                break
+            if stop < 0:  # not a trace line after all
+                self._emit(self.masker.feed(data[: at + 1]))
+                data = data[at + 1 :]
+                continue
+            if at:
+                self._emit(self.masker.feed(data[:at]))
+            self._emit(self.masker.flush())
+            self._control(data[at + len(TRACE_MARK) : stop])
+            data = data[stop + 1 :]
+        if not end:  # a mark may begin at the end of this chunk
+            cut = data.rfind(b"\0", max(0, len(data) - len(TRACE_MARK) + 1))
+            if cut >= 0 and TRACE_MARK.startswith(data[cut:]):
+                data, self.held = data[:cut], data[cut:] + self.held
+        if data:
+            self._emit(self.masker.feed(data))
 
     def _emit(self, text: str) -> None:
         if not text:

@@ -31,7 +31,8 @@ _BASH: str | None = None
 # and of the script, in hex) and the two strings; `read -N` in the C locale takes
 # each in one system call (byte counts, where other reads go a byte at a time).
 # The working directory is sent only when it changes. The step's trace lines go
-# to the server's own output, beside its `pid` and `rc` lines.
+# to its output pipe (ordered with its output); the server's own output carries
+# the step's `pid` and `rc` lines.
 _SERVER = f"""set -m
 exec 2>/dev/null
 __rb_dir=.
@@ -44,7 +45,7 @@ while LC_ALL=C read -r -N 56 __rb_h; do
   fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
     cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid
-    eval "$__rb_s" ) </dev/null {TRACE_FD}>&1 >&5 2>&5 5>&- &
+    eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- &
   __rb_pid=$!
   exec 5>&-
   printf 'pid %s\\n' "$__rb_pid"
