@@ -16,6 +16,7 @@ from typing import Any
 
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.contents import Contents
 from relbook.parse.directives import (
     _SECTION_KEYS,
     DIRECTIVE,
@@ -31,6 +32,7 @@ from relbook.parse.frontmatter import (
 from relbook.parse.infer import (
     first_sentence,
     heading_step,
+    heads,
     introduces_description,
     is_contingency,
     reads_as_action,
@@ -41,7 +43,6 @@ from relbook.parse.parts import (
     SHELL_LANGS,
     _applies_to,
     _code_parts,
-    _contents,
     _describe,
     _details,
     _has_tasks,
@@ -169,11 +170,7 @@ class _Walker:
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
         self.has_tasks = _has_tasks(tokens)
-        self.headings = [
-            plain_text(self.blocks.inline(t)).casefold().strip(" .")
-            for t in tokens
-            if t.get("type") == "heading"
-        ]
+        self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
         self._flush_heading()
         self._flush_pending()
@@ -197,6 +194,11 @@ class _Walker:
                 self._inline_html(tok)
                 self._paragraph(tok)
 
+    def _text(self, tok: dict[str, Any]) -> str:
+        if "_text" not in tok:  # asked for more than once (contents, then the step)
+            tok["_text"] = plain_text(self.blocks.inline(tok))
+        return tok["_text"]
+
     def _flush_heading(self) -> None:
         """A heading that reads as a step is one when its section has no step of its own."""
         if self.heading_step and self.heading_step[2] == len(self.steps):
@@ -208,7 +210,7 @@ class _Walker:
         self._flush_heading()
         self._flush_pending()
         self._inline_html(tok)
-        text = plain_text(self.blocks.inline(tok))
+        text = self._text(tok)
         level = tok.get("attrs", {}).get("level", 1)
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
@@ -298,7 +300,7 @@ class _Walker:
         """A paragraph that says what to do, in a guide without a checklist, is a step."""
         if self.has_tasks or self.details_depth or self.quiet or not self.stack:
             return
-        whole = plain_text(self.blocks.inline(tok))
+        whole = self._text(tok)
         if introduces_description(whole):
             self.told = True
             return
@@ -309,7 +311,7 @@ class _Walker:
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
-        quiet = told or _contents(self.blocks.inline, self.headings, tok)
+        quiet = told or self.contents.is_contents([self._text(h) for h in heads(tok)])
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         try:
             for item in tok.get("children", []):
@@ -325,7 +327,7 @@ class _Walker:
         if head:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
-        text = plain_text(self.blocks.inline(head)) if head else ""
+        text = self._text(head) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
         plain_step = not self.has_tasks and not self.quiet and bool(text)
         # under a step, plain bullets are its details; numbered sub-items are steps

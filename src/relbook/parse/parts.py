@@ -9,7 +9,7 @@ from typing import Any
 
 from relbook.bash.shell import console_commands, split_commands
 from relbook.model import Part
-from relbook.parse.infer import heads, prompted, unlabelled_shell
+from relbook.parse.infer import prompted, unlabelled_shell
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
@@ -29,6 +29,7 @@ _HANDWORK = re.compile(
     re.I,
 )
 _STOP = {"from", "with", "into", "that", "this", "then", "your", "their", "changes", "change"}
+_SPACES = re.compile(r"[ \t]+")
 
 
 def plain_text(tokens: list[dict[str, Any]]) -> str:
@@ -46,7 +47,7 @@ def plain_text(tokens: list[dict[str, Any]]) -> str:
             out.append(tok["raw"])
         elif "children" in tok:
             out.append(plain_text(tok["children"]))
-    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+    return _SPACES.sub(" ", "".join(out)).strip()
 
 
 def slug(text: str) -> str:
@@ -71,15 +72,6 @@ def _details(inline: Any, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
             if head:
                 out.append(plain_text(inline(head)))
     return tuple(t for t in out if t)
-
-
-def _contents(inline: Any, headings: list[str], tok: dict[str, Any]) -> bool:
-    """A list most of whose items name the guide's own headings: a table of contents."""
-    items = [plain_text(inline(h)).casefold().strip(" .") for h in heads(tok)]
-    if len(items) < 2:
-        return False
-    named = sum(1 for i in items if i and any(i in h or h in i for h in headings))
-    return named * 2 > len(items)
 
 
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
@@ -126,9 +118,10 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
 
 
 def _lang(tok: dict[str, Any]) -> str:
-    info = (tok.get("attrs", {}).get("info", "") or "").strip()
-    word = info.split()[0] if info else ""
-    return word.strip("{}.").lower()
+    if "_lang" not in tok:  # asked for several times per fence
+        info = (tok.get("attrs", {}).get("info", "") or "").strip()
+        tok["_lang"] = (info.split()[0] if info else "").strip("{}.").lower()
+    return tok["_lang"]
 
 
 def _is_optional(text: str) -> bool:
