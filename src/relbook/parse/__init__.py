@@ -16,6 +16,7 @@ from typing import Any
 
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.conditions import apply_conditions
 from relbook.parse.contents import Contents
 from relbook.parse.directives import (
     _SECTION_KEYS,
@@ -41,7 +42,6 @@ from relbook.parse.infer import (
 from relbook.parse.parts import (
     CONSOLE_LANGS,
     SHELL_LANGS,
-    _applies_to,
     _code_parts,
     _describe,
     _details,
@@ -119,7 +119,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps = tuple(walker.steps)
+    steps = apply_conditions(
+        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
+    )
     try:
         example, placeholders = infer_placeholders(steps, front, path)
     except ParamError as e:
@@ -413,7 +415,7 @@ class _Walker:
         if step_id in self.used_ids:
             raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
         self.used_ids.add(step_id)
-        applies = d.get("applies-to") or _applies_to(text)
+        applies = d.get("applies-to")
         skip_paths = self.skip_sections
         self.steps.append(
             Step(

@@ -1,5 +1,5 @@
 """What list items and fenced blocks hold: shell fences and their command and
-instruction parts, a manual step's details, optional and applies-to marks, plain text."""
+instruction parts, a manual step's details, optional marks, plain text."""
 
 from __future__ import annotations
 
@@ -15,11 +15,6 @@ SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shells
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
 _OPTIONAL = re.compile(
     r"\((?:if needed|if applicable|optional|if necessary|if required|when needed)\)|^optional:",
-    re.I,
-)
-_APPLIES = re.compile(
-    r"\b(?:for|on|only for)\s+(major|minor|patch|hotfix|pre-?release)\s+(?:releases?|versions?)"
-    r"|\((major|minor|patch|hotfix|pre-?release)(?: releases?)? only\)",
     re.I,
 )
 _HANDWORK = re.compile(
@@ -129,14 +124,6 @@ def _is_optional(text: str) -> bool:
     if "(" not in text and text[:9].lower() != "optional:":
         return False
     return bool(_OPTIONAL.search(text))
-
-
-def _applies_to(text: str) -> str:
-    low = text.lower()
-    if not any(w in low for w in ("major", "minor", "patch", "hotfix", "release")):
-        return ""
-    m = _APPLIES.search(text)
-    return (m.group(1) or m.group(2)) if m else ""
 
 
 def _describe(parts: list[Part], lang: str) -> str:
