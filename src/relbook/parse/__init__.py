@@ -14,6 +14,7 @@ from typing import Any
 from relbook.bash.shell import console_commands, split_commands
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.contents import Contents
 from relbook.parse.infer import (
     heads,
     introduces_description,
@@ -61,6 +62,7 @@ DIRECTIVE_KEYS = {
     "applies-to",
     "clean",
 }
+_SPACES = re.compile(r"[ \t]+")
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
 # patterns used only when a guide has directives are compiled (and cached by re) on first use
 _DONE_IF = r"(?:^|\s)done-if\s*[:=](.*)$"
@@ -204,7 +206,7 @@ def plain_text(tokens: list[dict[str, Any]]) -> str:
             out.append(tok["raw"])
         elif "children" in tok:
             out.append(plain_text(tok["children"]))
-    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+    return _SPACES.sub(" ", "".join(out)).strip()
 
 
 def slug(text: str) -> str:
@@ -292,11 +294,7 @@ class _Walker(ProseRules):
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
         self._init_prose(tokens, _has_tasks)
-        self.headings = [
-            plain_text(self.blocks.inline(t)).casefold().strip(" .")
-            for t in tokens
-            if t.get("type") == "heading"
-        ]
+        self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
         self._flush_headings()
         self._flush_pending()
@@ -321,10 +319,15 @@ class _Walker(ProseRules):
                 self._inline_html(tok)
                 self._paragraph(tok)
 
+    def _text(self, tok: dict[str, Any]) -> str:
+        if "_text" not in tok:  # asked for more than once (contents, then the step)
+            tok["_text"] = plain_text(self.blocks.inline(tok))
+        return tok["_text"]
+
     def _heading(self, tok: dict[str, Any]) -> None:
         self._flush_pending()
         self._inline_html(tok)
-        text = plain_text(self.blocks.inline(tok))
+        text = self._text(tok)
         level = tok.get("attrs", {}).get("level", 1)
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
@@ -412,7 +415,7 @@ class _Walker(ProseRules):
         """A paragraph that says what to do, in a section without a checklist, is a step."""
         if self.details_depth or self.quiet or not self.stack:
             return
-        whole = plain_text(self.blocks.inline(tok))
+        whole = self._text(tok)
         if contingency_lead(whole):
             self.contingent_next = True
             return
@@ -429,7 +432,7 @@ class _Walker(ProseRules):
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
         contingent, self.contingent_next = self.contingent_next, False
-        quiet = told or _contents(self.blocks.inline, self.headings, tok)
+        quiet = told or self.contents.is_contents([self._text(h) for h in heads(tok)])
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         self.contingent += contingent  # what to do when things go wrong
         try:
@@ -447,7 +450,7 @@ class _Walker(ProseRules):
         if head:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
-        text = plain_text(self.blocks.inline(head)) if head else ""
+        text = self._text(head) if head else ""
         reading = self._reading(head) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
         plain_step = self._infers() and not self.quiet and bool(text)
@@ -573,15 +576,6 @@ def _with_detail_lines(kw: dict[str, Any]) -> dict[str, Any]:
     return kw
 
 
-def _contents(inline: Any, headings: list[str], tok: dict[str, Any]) -> bool:
-    """A list most of whose items name the guide's own headings: a table of contents."""
-    items = [plain_text(inline(h)).casefold().strip(" .") for h in heads(tok)]
-    if len(items) < 2:
-        return False
-    named = sum(1 for i in items if i and any(i in h or h in i for h in headings))
-    return named * 2 > len(items)
-
-
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
     stack = list(tokens)
     while stack:
@@ -626,9 +620,10 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
 
 
 def _lang(tok: dict[str, Any]) -> str:
-    info = (tok.get("attrs", {}).get("info", "") or "").strip()
-    word = info.split()[0] if info else ""
-    return word.strip("{}.").lower()
+    if "_lang" not in tok:  # asked for several times per fence
+        info = (tok.get("attrs", {}).get("info", "") or "").strip()
+        tok["_lang"] = (info.split()[0] if info else "").strip("{}.").lower()
+    return tok["_lang"]
 
 
 def _is_optional(text: str) -> bool:

@@ -101,7 +101,9 @@ class ProseRules:
 
     def _reading(self, tok: dict[str, Any]) -> str:
         """A block's text with code spans marked, as the rules read it."""
-        return marked_text(self.blocks.inline(tok))
+        if "_marked" not in tok:
+            tok["_marked"] = marked_text(self.blocks.inline(tok))
+        return tok["_marked"]
 
     def _prose_order(self, tok: dict[str, Any]) -> str:
         """The order a paragraph gives (its text for people), or ""."""
