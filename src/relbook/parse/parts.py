@@ -10,6 +10,7 @@ from typing import Any
 from relbook.bash.shell import console_commands, split_commands
 from relbook.model import Part
 from relbook.parse.infer import prompted, unlabelled_shell
+from relbook.parse.prose import unprompted_shell
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
@@ -52,23 +53,6 @@ def slug(text: str) -> str:
     return s[:48].strip("-") or "section"
 
 
-def _details(inline: Any, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
-    """Plain bullets nested under a manual step (no checkbox, no command): they say
-    how to do it, so the operator sees them with the step."""
-    out: list[str] = []
-    for tok in blocks:
-        if tok.get("type") != "list" or tok.get("attrs", {}).get("ordered"):
-            continue
-        for item in tok.get("children", []):
-            kids = item.get("children", [])
-            if item.get("type") == "task_list_item" or any(_is_shell_fence(k) for k in kids):
-                continue
-            head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
-            if head:
-                out.append(plain_text(inline(head)))
-    return tuple(t for t in out if t)
-
-
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
     stack = list(tokens)
     while stack:
@@ -106,7 +90,7 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-    if _lang(tok) in CONSOLE_LANGS or prompted(raw_lines):
+    if prompted(raw_lines) or (_lang(tok) in CONSOLE_LANGS and not unprompted_shell(raw_lines)):
         cmds = console_commands(numbered)
         return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
     return "\n".join(raw_lines), _shell_parts(numbered)
