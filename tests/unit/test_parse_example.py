@@ -102,3 +102,10 @@ def test_a_pre_release_example_stands_for_the_version() -> None:
     shell = next(s for s in rb.steps if s.body)
     filled = render_text(shell.body, params, example=rb.example_version)
     assert filled == "./hack/trigger-release.sh v1.10.0 upstream"
+
+
+def test_a_version_without_its_patch_is_the_series() -> None:
+    from relbook.params.tokens import meaning
+
+    assert meaning("version_without_patch_and_v") == "series"
+    assert meaning("version") == "version"
