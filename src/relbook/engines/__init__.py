@@ -85,6 +85,7 @@ class Engine(Protocol):
         token: str = "",
         log: OutputLog | None = None,
         marks: list[int] | None = None,
+        on_done: Callable[[int], None] = ...,
     ) -> Execution: ...
 
     def close(self) -> None: ...
@@ -173,9 +174,11 @@ class LocalEngine:
         token: str = "",
         log: OutputLog | None = None,
         marks: list[int] | None = None,
+        on_done: Callable[[int], None] = lambda n: None,
     ) -> Execution:
         """Run `script` (a step's bash) and return what happened. `marks` are the script
-        lines where its commands begin (the running one is reported to `on_line`);
+        lines where its commands begin (the running one is reported to `on_line`; a
+        resume guard that finds a command's work done reports its line to `on_done`);
         output goes to `log` (or a log of its own at `log_path`); `token` (32 hex
         digits) marks the step's processes in their environment, for finding them
         after a crash; `on_started` runs while bash starts (the runner syncs its
@@ -190,6 +193,7 @@ class LocalEngine:
             server = self.server(env)
             pump = _Pump(server, log, masker, on_output, on_line)
             pump.interruptible = self.interruptible
+            pump.on_done = on_done
             pump.start(HEADER + text, cwd, token)
             if only:
                 pump.last_line = only
@@ -349,6 +353,7 @@ class _Pump:
         self.keep = _Keeper()
         self.last_line = 0
         self.done_lines: list[int] = []
+        self.on_done: Callable[[int], None] = lambda n: None
         self.held_open = False
         self.pid = 0  # the step's subshell (and process group), once the server says
         self.code: int | None = None
@@ -489,6 +494,7 @@ class _Pump:
             self.on_line(self.last_line)
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
+            self.on_done(int(words[0]))
         elif kind == b"pid":
             self.pid = int(words[0])
             if self.out_w >= 0:  # the server has it open now
