@@ -25,7 +25,7 @@ from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
 from relbook.record.files import write_atomic
 from relbook.record.history import attempt_history, earlier_markdown, earlier_output, run_history
-from relbook.record.sync import _Syncer
+from relbook.record.sync import Syncer
 
 SCHEMA = "relbook.record/1"
 
@@ -81,7 +81,7 @@ class Journal:
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
         self.unsynced = False
-        self._sync: _Syncer | None = None
+        self._sync: Syncer | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -156,9 +156,9 @@ class Journal:
         """How many bytes of the journal are known to be on disk."""
         return self._sync.durable if self._sync is not None else 0
 
-    def _syncer(self) -> _Syncer:
+    def _syncer(self) -> Syncer:
         if self._sync is None:
-            self._sync = _Syncer(self.fd, self.size if not self.unsynced else 0)
+            self._sync = Syncer(self.fd, self.size if not self.unsynced else 0)
         return self._sync
 
     def _raise(self) -> None:
