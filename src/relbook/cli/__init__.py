@@ -509,6 +509,16 @@ def _add_run(sub: Any) -> None:
         "--timeout", type=_duration, metavar="S", help="per-step timeout: 90, 90s, 10m, 1h"
     )
     p.add_argument("--operator", metavar="NAME", help="who is running the release")
+    p.add_argument(
+        "--signer",
+        metavar="NAME",
+        help="you, the operator, sign the sign-offs this run reaches as NAME (your name or "
+        "git user.email), with your SSH signing key (user.signingkey); others sign with "
+        "`relbook sign RECORD STEP`. --yes and --answers never sign",
+    )
+    p.add_argument(
+        "--signing-key", metavar="FILE", help="with --signer: the SSH key (default: signingkey)"
+    )
     _flags(
         p,
         ("--rerun-interrupted", "re-run a step that was running when relbook was stopped"),
@@ -559,7 +569,7 @@ def _invocation(args: argparse.Namespace) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     import os
 
-    from relbook.cli.ci import github_report, job_answers_for
+    from relbook.cli.ci import github_report, job_answers_for, job_approvals_for
     from relbook.run import RunOptions
     from relbook.run.ci import github_run
 
@@ -583,6 +593,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from_step=args.from_step or "",
         timeout=args.timeout,
         operator=args.operator or ci.get("actor", ""),
+        signer=args.signer or "",
+        signing_key=os.path.expanduser(args.signing_key) if args.signing_key else "",
+        approvals=job_approvals_for(args, rb, ci),
         rerun_interrupted=args.rerun_interrupted or bool(args.job),
         allow_changed=args.allow_changed,
         new_attempt=args.new_attempt,
@@ -790,6 +803,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 COMMANDS["metrics"] = cmd_metrics
 
+
+def _add_sign(sub: Any) -> None:
+    from relbook.cli.sign import add_sign
+
+    add_sign(sub)
+
+
+@command("sign")
+def cmd_sign(args: argparse.Namespace) -> int:
+    from relbook.cli.sign import cmd_sign as sign
+
+    return sign(args)
+
+
 PARSERS: list[Callable[[Any], None]] = [
     _add_parse,
     _add_params,
@@ -800,4 +827,5 @@ PARSERS: list[Callable[[Any], None]] = [
     _add_export,
     _add_metrics,
     _add_drill,
+    _add_sign,
 ]

@@ -105,6 +105,11 @@ class Recorder:
             "",
         )
 
+    def signature(self, event: dict[str, Any]) -> None:
+        """A signature of a sign-off (fsynced: it is evidence)."""
+        self._append(event, True)
+        self.state.signatures.setdefault(event["step"], []).append(self.journal.events[-1])
+
     def leftovers(self, step_id: str, killed: list[str]) -> None:
         """What an interrupted step had left running, now stopped."""
         self._append({"event": "leftovers", "step": step_id, "killed": killed})
