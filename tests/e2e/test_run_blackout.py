@@ -6,13 +6,14 @@ import json
 
 from relbook.cli import main
 from tests.conftest import RUNBOOKS
+from tests.e2e.runhelp import SIGNER
 
 RUNBOOK = str(RUNBOOKS / "release-management.md")
 
 
 def _run(repo, tmp_path, *extra: str) -> int:
     args = ["run", RUNBOOK, "--version", "1.2.3", "--description", "x", "--repo", str(repo.path)]
-    return main([*args, "--records", str(tmp_path / "records"), "--yes", *extra])
+    return main([*args, "--records", str(tmp_path / "records"), "--yes", *SIGNER, *extra])
 
 
 def test_refuses_inside_the_holiday_window(origin_repo, tmp_path, capsys):

@@ -171,8 +171,9 @@ class SignOffs:
                 f"({', '.join(sorted(mine)) or 'no git identity'}); {name} signs "
                 "themselves: relbook sign RECORD STEP from their own checkout"
             )
-        principal = name if "@" in name else git.principal or name
-        return Identity(git.name or name, principal, git.key)
+        if name in (git.name, git.principal):  # their git identity
+            return Identity(git.name or name, git.principal or name, git.key)
+        return Identity(name, name, git.key)  # the --operator name
 
     # -- a sign-off step -----------------------------------------------------------------
     def settle(self, step: Step, outcome: Outcome) -> None:
