@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 
-def add_sign(sub: Any) -> None:
+def add(sub: Any) -> None:
     p = sub.add_parser(
         "sign",
         help="sign a sign-off of a release yourself (git identity, SSH key)",
@@ -36,7 +36,7 @@ def add_sign(sub: Any) -> None:
     )
 
 
-def cmd_sign(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     import os
 
     from relbook.record.signatures import signature_text

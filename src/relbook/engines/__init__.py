@@ -7,7 +7,8 @@ one write: a fixed-size header and the script, which bash reads with two
 `read -N` (length-prefixed reads, not a byte per system call). The engine
 streams the step's output live (masked), keeps a bounded copy for the record
 and the full log on disk, learns which command is running from a marker line
-the script prints before each of its commands (none for a one-command step),
+the script prints before each of its commands (none for a one-command step) into
+the same pipe as the output, so that the two never race (see TRACE_MARK),
 and after the step (or on timeout or Ctrl-C) kills the step's group and
 anything it left behind (see procs: relbook is the subreaper of its run).
 """
@@ -38,15 +39,21 @@ __all__ = [
     "LocalEngine",
     "OutputLog",
     "kill_marked",
+    "trace_note",
 ]
 
 KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
 TRACE_FD_VAR = "RELBOOK_TRACE_FD"
 TRACE_FD = 6
+# Trace lines (`at LINE`: a command begins; `done LINE`: a resume guard found its work
+# done) travel in the step's output pipe, after this mark, so that what a command
+# prints comes after its own marker and before the next one, whatever the timing.
+TRACE_MARK = b"\0relbook "
 DRAIN_SECONDS = 0.5  # how long to wait for output after bash exits
 HEADER = "set -euo pipefail\n"
 HEADER_LINES = HEADER.count("\n")
 CHUNK = 1 << 16
+_TRACE_MAX = 64  # a trace line is shorter than this
 
 
 @dataclass
@@ -229,8 +236,13 @@ def traced(script: str, marks: list[int] | None) -> tuple[str, int]:
     for m in marks:
         if not 0 < m <= len(lines) or _continues(lines, m - 1):
             continue
-        lines[m - 1] = f"printf 'at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
+        lines[m - 1] = f"printf '\\0relbook at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
     return "\n".join(lines), 0
+
+
+def trace_note(kind: str, line: int) -> str:
+    """Bash that tells the engine `kind LINE` (e.g. `done 12`) through the trace."""
+    return f"printf '\\0relbook {kind} %s\\n' {line} >&\"${TRACE_FD_VAR}\""
 
 
 def _continues(lines: list[str], i: int) -> bool:
@@ -261,7 +273,8 @@ _BASH: str | None = None
 # and of the script, in hex) and the two strings; `read -N` in the C locale takes
 # each in one system call (byte counts, where other reads go a byte at a time).
 # The working directory is sent only when it changes. The step's trace lines go
-# to the server's own output, beside its `pid` and `rc` lines.
+# to its output pipe (ordered with its output); the server's own output carries
+# the step's `pid` and `rc` lines.
 _SERVER = f"""set -m
 exec 2>/dev/null
 __rb_dir=.
@@ -274,7 +287,7 @@ while LC_ALL=C read -r -N 56 __rb_h; do
   fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
     cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid
-    eval "$__rb_s" ) </dev/null {TRACE_FD}>&1 >&5 2>&5 5>&- &
+    eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- &
   __rb_pid=$!
   exec 5>&-
   printf 'pid %s\\n' "$__rb_pid"
@@ -347,6 +360,7 @@ class _Pump:
         self.server, self.log = server, log
         self.masker, self.on_output, self.on_line = masker, on_output, on_line
         self.keep = _Keeper()
+        self.held = b""  # the start of a trace line split across reads
         self.last_line = 0
         self.done_lines: list[int] = []
         self.held_open = False
@@ -460,7 +474,7 @@ class _Pump:
         except OSError:
             data = b""
         if data:
-            self._emit(self.masker.feed(data))
+            self._take(data)
         else:
             self._close_out()
 
@@ -524,7 +538,8 @@ class _Pump:
                 break
             if not data:
                 break
-            self._emit(self.masker.feed(data))
+            self._take(data)
+        self._take(b"", end=True)
 
     def _close_out(self) -> None:
         for name in ("out_r", "out_w"):
@@ -532,6 +547,34 @@ class _Pump:
             if fd >= 0:
                 os.close(fd)
                 setattr(self, name, -1)
+
+    def _take(self, data: bytes, *, end: bool = False) -> None:
+        """Split the output pipe's bytes into output and trace lines (TRACE_MARK ...);
+        the output before a marker is shown before what the marker starts."""
+        data, self.held = self.held + data, b""
+        while True:
+            at = data.find(TRACE_MARK)
+            if at < 0:
+                break
+            stop = data.find(b"\n", at, at + _TRACE_MAX)
+            if stop < 0 and not end and len(data) - at < _TRACE_MAX:
+                data, self.held = data[:at], data[at:]  # the rest of it is on its way
+                break
+            if stop < 0:  # not a trace line after all
+                self._emit(self.masker.feed(data[: at + 1]))
+                data = data[at + 1 :]
+                continue
+            if at:
+                self._emit(self.masker.feed(data[:at]))
+            self._emit(self.masker.flush())
+            self._control(data[at + len(TRACE_MARK) : stop])
+            data = data[stop + 1 :]
+        if not end:  # a mark may begin at the end of this chunk
+            cut = data.rfind(b"\0", max(0, len(data) - len(TRACE_MARK) + 1))
+            if cut >= 0 and TRACE_MARK.startswith(data[cut:]):
+                data, self.held = data[:cut], data[cut:] + self.held
+        if data:
+            self._emit(self.masker.feed(data))
 
     def _emit(self, text: str) -> None:
         if not text:

@@ -26,7 +26,7 @@ from relbook.model import Outcome, Record, Status
 from relbook.record.files import write_atomic
 from relbook.record.history import attempt_history, earlier_markdown, earlier_output, run_history
 from relbook.record.signatures import signature_text, signatures_line, waiting_signatures
-from relbook.record.sync import _Syncer
+from relbook.record.sync import Syncer
 
 SCHEMA = "relbook.record/1"
 
@@ -82,7 +82,7 @@ class Journal:
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
         self.unsynced = False
-        self._sync: _Syncer | None = None
+        self._sync: Syncer | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -157,9 +157,9 @@ class Journal:
         """How many bytes of the journal are known to be on disk."""
         return self._sync.durable if self._sync is not None else 0
 
-    def _syncer(self) -> _Syncer:
+    def _syncer(self) -> Syncer:
         if self._sync is None:
-            self._sync = _Syncer(self.fd, self.size if not self.unsynced else 0)
+            self._sync = Syncer(self.fd, self.size if not self.unsynced else 0)
         return self._sync
 
     def _raise(self) -> None:
@@ -282,6 +282,9 @@ def replay(events: list[dict[str, Any]]) -> State:
         elif kind == "resume":
             result = "running"
             meta.setdefault("resumes", []).append(e.get("time", ""))
+        elif kind == "override":  # given after the release began (see record.overrides)
+            later = {k: e.get(k, "") for k in ("what", "why", "time")}
+            meta["later_overrides"] = [*meta.get("later_overrides", []), later]
         elif kind == "signature":
             signatures.setdefault(str(e.get("step", "")), []).append(e)
     return State(
@@ -377,8 +380,11 @@ class NotebookWriter:
 def _record_meta(state: State) -> dict[str, Any]:
     history = run_history(state.events)
     head = state.events[-1].get("h", "") if state.events else ""
+    from relbook.record.overrides import all_overrides
+
     return {
         **state.meta,
+        "overrides": all_overrides(state.meta, state.plan, state.outcomes),
         "result": state.result,
         "schema": SCHEMA,
         "history": history,
@@ -496,7 +502,8 @@ def _summary(meta: dict[str, Any], state: State) -> str:
     if meta.get("override_blackout"):
         rows.append(("Blackout override", meta["override_blackout"]))
     for o in meta.get("overrides", []):
-        rows.append(("Override", f"`{o.get('what', '')}`: {o.get('why', '')}"))
+        if o.get("kind") != "version-check":  # its own row below
+            rows.append(("Override", f"`{o.get('what', '')}`: {o.get('why', '')}"))
     check = meta.get("version_check") or {}
     if check.get("override"):
         over = check["override"]

@@ -23,6 +23,7 @@ from relbook.model import Outcome, Status, Step
 from relbook.record import now_iso
 from relbook.record.signatures import signature_text
 from relbook.run.answers import apply_answer, parse_answer
+from relbook.run.messages import here
 from relbook.run.signatures import (
     Identity,
     git_identity,
@@ -262,7 +263,7 @@ class SignOffs:
         allowed = self.allowed()
         return {
             "step": step.id,
-            "record": _shown_path(self.run.paths.notebook),
+            "record": here(self.run.paths.notebook),
             "may_sign": may_sign(allowed, step.id) if allowed else [],
             "allowed_signers": str(allowed) if allowed else "",
             "not_counted": [signature_text(c) for c in checked if not c.get("counts")],
@@ -307,11 +308,3 @@ def _no_signer(answer: Any) -> Any:
     if answer.status is not Status.DONE:
         return answer
     return Answer(Status.PENDING, reason="nobody signed: a sign-off needs its signer's name")
-
-
-def _shown_path(path: Path) -> str:
-    """A record path as the operator would type it (relative to here when inside)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
