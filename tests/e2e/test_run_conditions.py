@@ -130,3 +130,75 @@ def test_the_drill_shows_not_applicable(origin_repo: Repo, tmp_path: Path, capsy
     out = capsys.readouterr().out
     assert "- NOT-APPLICABLE" in out and "applies to minor releases (from the heading" in out
     assert "SKIPPED" in out and "optional (If gh is available)" in out
+
+
+WAYS = """
+    # Releasing
+
+    ## Option A: with the release script
+
+    ```bash
+    echo scripted >> WAYS
+    ```
+
+    ## Option B: by hand
+
+    ```bash
+    echo by-hand >> WAYS
+    ```
+
+    ## Publish
+
+    ```bash
+    echo published >> WAYS
+    ```
+"""
+
+
+def _ways(origin_repo: Repo, tmp_path: Path) -> tuple[Path, list]:
+    rb = write_runbook(tmp_path / "ways.md", WAYS)
+    args = ["--version", "1.2.3", "--repo", origin_repo.path, "--records", tmp_path / "rec"]
+    return rb, args
+
+
+def test_alternatives_are_one_choice_in_the_plan_and_yes_takes_none(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb, args = _ways(origin_repo, tmp_path)
+    assert run(rb, *args, "--dry-run", "--json") == 0
+    plan = json.loads(capsys.readouterr().out)["steps"]
+    assert [(s["choice"], s["option"]) for s in plan[:2]] == [
+        ("choice@3", "Option A: with the release script"),
+        ("choice@3", "Option B: by hand"),
+    ]
+    assert plan[0]["reason"].startswith("one of 2 ways (choice@3: ")
+    assert run(rb, *args, "--yes") == 0
+    assert (origin_repo.path / "WAYS").read_text() == "published\n"  # neither way by --yes
+    got = outcomes(tmp_path / "rec" / "ways" / "1.2.3.ipynb")
+    assert got["option-a-with-the-release-script.1"]["status"] == "skipped"
+    assert "none is taken (--yes takes none" in got["option-b-by-hand.1"]["reason"]
+
+
+def test_an_answer_takes_one_way(origin_repo: Repo, tmp_path: Path, capsys) -> None:
+    rb, args = _ways(origin_repo, tmp_path)
+    answers = tmp_path / "answers.yml"
+    answers.write_text("choice@3: by hand\n")
+    assert run(rb, *args, "--yes", "--answers", answers) == 0
+    assert (origin_repo.path / "WAYS").read_text() == "by-hand\npublished\n"
+    answers.write_text("choice@3: 7\n")
+    assert run(rb, *args, "--version", "1.2.4", "--answers", answers) == 2
+    assert "choice@3: '7' is none of its ways" in capsys.readouterr().err
+
+
+def test_the_operator_picks_one_way_on_a_terminal(origin_repo: Repo, tmp_path: Path) -> None:
+    rb, args = _ways(origin_repo, tmp_path)
+    child = terminal(rb, args, NO_COLOR="1")
+    child.expect(r"choice@3: one of 2 ways\. Way 1: 'Option A: with the release script': take it\?")
+    child.sendline("n")
+    child.expect(r"Way 2: 'Option B: by hand': take it\?")
+    child.sendline("y")
+    child.expect(r"skipped: one way of choice@3: 'Option B: by hand' is taken")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    assert (origin_repo.path / "WAYS").read_text() == "by-hand\npublished\n"
