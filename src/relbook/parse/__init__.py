@@ -303,6 +303,7 @@ class _Walker(ProseRules):
             if kind not in ("list", "blank_line"):
                 self.told = False  # only the list right after the paragraph is told of
                 self.contingent_next = False
+            self._note_block(kind)
             if kind == "heading":
                 self._heading(tok)
             elif kind == "list":
@@ -417,6 +418,8 @@ class _Walker(ProseRules):
         if contingency_lead(whole):
             self.contingent_next = True
             return
+        if self._example_intro(whole):
+            return
         if not self._infers():
             return
         if introduces_description(whole):
@@ -512,7 +515,7 @@ class _Walker(ProseRules):
             return
         lang = _lang(tok)
         body, parts = _code_parts(tok)
-        if not parts:
+        if not parts or self._example_of_last(parts, text) or self._foreign(tok, parts):
             return
         line = tok.get("_line", 0)
         if self.pending.pop("manual", False):

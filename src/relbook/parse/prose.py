@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from relbook.model import Kind
+from relbook.bash.syntax import not_bash
+from relbook.model import Finding, Kind
 from relbook.parse.infer import (
     _VERB,
     CONTINGENCY,
@@ -31,6 +32,7 @@ from relbook.parse.infer import (
 )
 from relbook.parse.orders import heading_order, marked_text, order_in
 
+_EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
 
 
@@ -75,6 +77,7 @@ class ProseRules:
     blocks: Any
     steps: list[Any]
     stack: list[Any]
+    findings: list[Finding]
 
     def _init_prose(self, tokens: list[dict[str, Any]], has_task: Any) -> None:
         self.has_tasks = has_task(tokens)
@@ -82,6 +85,7 @@ class ProseRules:
         self.failure_html = False  # inside <details> whose summary is about failures
         self.contingent = 0  # inside a list introduced as what to do when things go wrong
         self.contingent_next = False
+        self.example_next = False  # the paragraph just read is "Example:"
 
     def _enter_section(self, tok: dict[str, Any], text: str, level: int, line: int) -> None:
         """A heading: its section's own rules, and whether the heading is a step."""
@@ -98,6 +102,44 @@ class ProseRules:
             text, line, before, _ = self.pending_headings.pop()
             if before == len(self.steps):
                 self._add(Kind.MANUAL, text, line, undo=undoes(text))
+
+    def _note_block(self, kind: str) -> None:
+        if kind not in ("block_code", "blank_line", "paragraph"):
+            self.example_next = False
+
+    def _example_intro(self, text: str) -> bool:
+        """`Example:` (a short paragraph): the fence after it may be an example."""
+        self.example_next = (
+            len(text) < 60 and bool(_EXAMPLE.match(text)) and "output" not in text.lower()
+        )
+        return self.example_next
+
+    def _example_of_last(self, parts: list[Any], text: str) -> bool:
+        """A fence shown as an example of the template just before it (`Example:` and the
+        same command with values in): text to read, not a second step to run."""
+        intro = self.example_next or bool(_EXAMPLE.match(text))
+        self.example_next = False
+        last = self.steps[-1] if self.steps else None
+        if not intro or last is None or last.kind is not Kind.SHELL or not last.commands:
+            return False
+        first = next((p.source.split() for p in parts if p.kind == "command"), [])
+        before = last.commands[0].source.split()
+        if not (first and before and first[0] == before[0]):
+            return False
+        from relbook.params.tokens import find_tokens, variable_uses
+
+        template = last.commands[0].source  # a template: it holds what the example fills
+        return bool(find_tokens(template) or variable_uses(template))
+
+    def _foreign(self, tok: dict[str, Any], parts: list[Any]) -> bool:
+        """A shell fence that is not bash (another language, or text bash cannot parse):
+        shown as text, never run; lint says why (RB010)."""
+        source = "\n".join(p.source for p in parts if p.kind == "command")
+        why = not_bash(source.split("\n"))
+        if why:
+            line = tok.get("_line", 0)
+            self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
+        return bool(why)
 
     def _reading(self, tok: dict[str, Any]) -> str:
         """A block's text with code spans marked, as the rules read it."""
