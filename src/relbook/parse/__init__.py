@@ -171,6 +171,7 @@ class _Walker(ProseRules):
         self._init_prose(tokens, _has_tasks)
         self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
+        self._flush_intro()
         self._flush_headings()
         self._flush_pending()
 
@@ -181,12 +182,15 @@ class _Walker(ProseRules):
                 self.told = False  # only the list right after the paragraph is told of
                 self.contingent_next = False
             self._note_block(kind)
+            if kind not in ("blank_line", "block_code"):
+                self._flush_intro()
             if kind == "heading":
                 self._heading(tok)
             elif kind == "list":
                 self._list(tok)
             elif kind == "block_code":
                 self._code(tok, text="", task=False)
+                self._flush_intro()  # the fence was no step: the sentence before it is
             elif kind == "block_html":
                 self._html(tok.get("raw", ""), tok.get("_line", 0))
             elif kind == "block_quote":
@@ -304,7 +308,7 @@ class _Walker(ProseRules):
             return
         text = self._prose_order(tok)
         if text:
-            self._add(Kind.MANUAL, text, tok.get("_line", 0), undo=undoes(text))
+            self._order(text, tok.get("_line", 0))
 
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
@@ -395,6 +399,7 @@ class _Walker(ProseRules):
         if not parts or self._example_of_last(parts, text) or self._foreign(tok, parts):
             return
         line = tok.get("_line", 0)
+        self.intro = None  # the sentence introducing this block is the block's own step
         if self.pending.pop("manual", False):
             self._add(Kind.MANUAL, text or _describe(parts, lang), line)
             return

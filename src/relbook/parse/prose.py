@@ -86,6 +86,7 @@ class ProseRules:
         self.contingent = 0  # inside a list introduced as what to do when things go wrong
         self.contingent_next = False
         self.example_next = False  # the paragraph just read is "Example:"
+        self.intro: tuple[str, int] | None = None  # "Commit the changes with:" before a block
 
     def _enter_section(self, tok: dict[str, Any], text: str, level: int, line: int) -> None:
         """A heading: its section's own rules, and whether the heading is a step."""
@@ -102,6 +103,21 @@ class ProseRules:
             text, line, before, _ = self.pending_headings.pop()
             if before == len(self.steps):
                 self._add(Kind.MANUAL, text, line, undo=undoes(text))
+
+    def _order(self, text: str, line: int) -> None:
+        """A sentence that orders: a step, unless it introduces the shell block right after
+        it (`Commit these changes with:`), which is then the step."""
+        self._flush_intro()
+        if text.rstrip().endswith(":"):
+            self.intro = (text, line)
+        else:
+            self._add(Kind.MANUAL, text, line, undo=undoes(text))
+
+    def _flush_intro(self) -> None:
+        if self.intro:
+            text, line = self.intro
+            self.intro = None
+            self._add(Kind.MANUAL, text, line, undo=undoes(text))
 
     def _note_block(self, kind: str) -> None:
         if kind not in ("block_code", "blank_line", "paragraph"):
