@@ -199,11 +199,6 @@ class _Walker(ProseRules):
                 self._inline_html(tok)
                 self._paragraph(tok)
 
-    def _text(self, tok: dict[str, Any]) -> str:
-        if "_text" not in tok:  # asked for more than once (contents, then the step)
-            tok["_text"] = plain_text(self.blocks.inline(tok))
-        return tok["_text"]
-
     def _heading(self, tok: dict[str, Any]) -> None:
         self._flush_pending()
         self._inline_html(tok)

@@ -31,6 +31,7 @@ from relbook.parse.infer import (
     undoes,
 )
 from relbook.parse.orders import heading_order, marked_text, order_in
+from relbook.parse.parts import plain_text
 
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
@@ -45,23 +46,6 @@ def titled_step(title: str) -> str:
         one_verb = len(words) == 1 and bool(_VERB.fullmatch(words[0].strip(".:")))
         return rest if one_verb or reads_as_action(re.sub(r"\([^)]*\)\s*", "", rest)) else ""
     return heading_order(title, reads_as_action)
-
-
-_COMMAND_SHAPED = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*[~./\w][\w./+@:-]*(?:\s|$)")
-
-
-def unprompted_shell(lines: list[str]) -> bool:
-    """A `console` fence written without prompts (`docker buildx build ...`): its lines
-    are all commands when each starts with a command name (or continues the last)."""
-    body = [ln.strip() for ln in lines if ln.strip()]
-    if not body:
-        return False
-    continued = False
-    for ln in body:
-        if not (continued or ln.startswith("#") or _COMMAND_SHAPED.match(ln)):
-            return False
-        continued = ln.endswith("\\")
-    return True
 
 
 def contingency_lead(text: str) -> bool:
@@ -156,6 +140,12 @@ class ProseRules:
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
         return bool(why)
+
+    def _text(self, tok: dict[str, Any]) -> str:
+        """A block's plain text (asked for more than once: contents, then the step)."""
+        if "_text" not in tok:
+            tok["_text"] = plain_text(self.blocks.inline(tok))
+        return tok["_text"]
 
     def _reading(self, tok: dict[str, Any]) -> str:
         """A block's text with code spans marked, as the rules read it."""
