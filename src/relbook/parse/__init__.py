@@ -25,6 +25,7 @@ from relbook.parse.directives import (
     parse_directive,
     parse_duration,
 )
+from relbook.parse.example import example_hints
 from relbook.parse.frontmatter import (
     _front_matter_line,
     normalize_newlines,
@@ -121,7 +122,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
     )
     try:
-        example, placeholders = infer_placeholders(steps, front, path)
+        example, placeholders = infer_placeholders(
+            steps, front, path, hints=example_hints(blocks.tokens)
+        )
     except ParamError as e:
         line = _front_matter_line(text, "example_version")
         raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
