@@ -5,11 +5,13 @@ when someone says so."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pexpect
 
 from relbook.cli import main
+from relbook.parse import read_runbook
 from tests.conftest import Repo
 from tests.e2e.runhelp import outcomes, run, write_runbook
 from tests.e2e.test_run_prompts import terminal
@@ -55,6 +57,13 @@ def _setup(origin_repo: Repo, tmp_path: Path) -> tuple[Path, list]:
     return rb, args
 
 
+def _ids(rb: Path) -> tuple[str, list[str]]:
+    """The optional step's id (the block at line 25), and the manual steps' ids."""
+    steps = read_runbook(rb).steps
+    manual = [s.id for s in steps if s.kind.value == "manual"]
+    return next(s.id for s in steps if s.line == 25), manual
+
+
 def test_other_kinds_of_release_are_not_applicable_and_optional_is_not_run_by_yes(
     origin_repo: Repo, tmp_path: Path, capsys
 ) -> None:
@@ -78,7 +87,7 @@ def test_other_kinds_of_release_are_not_applicable_and_optional_is_not_run_by_ye
     assert got["minor-release-process.1"]["status"] == "not-applicable"
     assert "Minor release process" in got["minor-release-process.1"]["reason"]
     assert got["patch-release-process.1"]["status"] == "done"
-    optional = got["every-release.3"]
+    optional = got[_ids(rb)[0]]
     assert optional["status"] == "skipped"
     assert "--yes runs it only when answered" in optional["reason"]
     assert origin_repo.git("branch", "--list", "release-*") == ""
@@ -89,7 +98,7 @@ def test_other_kinds_of_release_are_not_applicable_and_optional_is_not_run_by_ye
 def test_an_answer_runs_the_optional_step(origin_repo: Repo, tmp_path: Path) -> None:
     rb, args = _setup(origin_repo, tmp_path)
     answers = tmp_path / "answers.yml"
-    answers.write_text("every-release.3: run\n")
+    answers.write_text(f"{_ids(rb)[0]}: run\n")
     assert run(rb, *args, "--yes", "--answers", answers) == 0
     assert (origin_repo.path / "WATCHED").read_text() == "watched\n"
 
@@ -99,20 +108,22 @@ def test_without_a_terminal_or_answer_the_optional_step_pauses(
 ) -> None:
     rb, args = _setup(origin_repo, tmp_path)
     answers = tmp_path / "answers.yml"
-    answers.write_text("every-release.2: done\n")  # the sentence itself, a manual step
+    opt, manual = _ids(rb)
+    answers.write_text("".join(f"{m}: done\n" for m in manual))
     assert run(rb, *args, "--answers", answers) == 3
     err = capsys.readouterr().err
-    assert "cond.md:25: step 'every-release.3' is optional (If gh is available)" in err
+    assert f"cond.md:25: step '{opt}' is optional (If gh is available)" in err
     assert not (origin_repo.path / "WATCHED").exists()
 
 
 def test_the_operator_is_asked_on_a_terminal(origin_repo: Repo, tmp_path: Path) -> None:
     rb, args = _setup(origin_repo, tmp_path)
     child = terminal(rb, args, NO_COLOR="1")
+    opt, _ = _ids(rb)
     child.expect("not-applicable: applies to minor releases")
-    child.expect(r"\(d\)one, \(s\)kip, \(f\)ail, \(n\)ote, \(q\)uit\? ")
-    child.sendline("d")
-    child.expect(r"optional step every-release\.3 \(If gh is available\): run it\?")
+    asked = rf"optional step {re.escape(opt)} \(If gh is available\): run it\?"
+    while child.expect([r"\(d\)one, \(s\)kip, \(f\)ail, \(n\)ote, \(q\)uit\? ", asked]) == 0:
+        child.sendline("d")  # a manual step of the guide
     child.sendline("n")
     child.expect(r"skipped: optional \(If gh is available\): not wanted")
     child.expect(pexpect.EOF)
@@ -120,7 +131,7 @@ def test_the_operator_is_asked_on_a_terminal(origin_repo: Repo, tmp_path: Path) 
     assert child.exitstatus == 0, child.logfile_read.getvalue()
     assert not (origin_repo.path / "WATCHED").exists()
     got = outcomes(tmp_path / "rec" / "cond" / "1.2.3.ipynb")
-    assert got["every-release.3"]["status"] == "skipped"
+    assert got[opt]["status"] == "skipped"
 
 
 def test_the_drill_shows_not_applicable(origin_repo: Repo, tmp_path: Path, capsys) -> None:
