@@ -18,16 +18,19 @@ class _Syncer:
         self.fd, self.durable, self.wanted = fd, durable, durable
         self.error: OSError | None = None
         self.closed = False
+        self.idle = False  # the thread waits for a request (else it will look again)
         self.cond = threading.Condition()
         self.thread = threading.Thread(target=self._run, name="journal-sync", daemon=True)
         self.thread.start()
 
     def request(self, size: int) -> None:
-        """Have the first `size` bytes fsynced soon."""
+        """Have the first `size` bytes fsynced soon. The thread is woken only when it
+        is idle: one busy with an fsync takes the new size when that one returns."""
         with self.cond:
             if size > self.wanted:
                 self.wanted = size
-                self.cond.notify_all()
+                if self.idle:
+                    self.cond.notify_all()
 
     def wait(self, size: int) -> None:
         """Have the first `size` bytes fsynced, and wait until they are (or failed)."""
@@ -42,7 +45,9 @@ class _Syncer:
         with self.cond:
             while True:
                 while self.wanted <= self.durable and not self.closed and self.error is None:
+                    self.idle = True
                     self.cond.wait()
+                    self.idle = False
                 if self.wanted <= self.durable or self.error is not None:
                     return
                 target = self.wanted  # written before this fsync begins

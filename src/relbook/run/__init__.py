@@ -283,7 +283,8 @@ class Runner:
 
     # -- helpers --------------------------------------------------------------------------
     def _sync(self) -> None:
-        self.recorder.sync()
+        """Before a person is waited for: the journal on disk, the notebook up to date."""
+        self.recorder.write(force=True)
 
     def _info(self, step: Step) -> dict[str, Any]:
         return {
