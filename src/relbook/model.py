@@ -133,9 +133,11 @@ class Runbook:
 
     def section_steps(self, name: str) -> tuple[Step, ...]:
         """Steps of the section titled `name` (and its subsections)."""
-        want = _norm(name)
+        want = section_key(name)
         return tuple(
-            s for s in self.steps if not s.skip and any(_norm(t) == want for t in s.section_path)
+            s
+            for s in self.steps
+            if not s.skip and any(section_key(t) == want for t in s.section_path)
         )
 
     def step(self, step_id: str) -> Step | None:
@@ -143,7 +145,8 @@ class Runbook:
         return next((s for s in self.steps if s.id == step_id), None)
 
 
-def _norm(title: str) -> str:
+def section_key(title: str) -> str:
+    """A section title as compared: without its number, spaces collapsed, case folded."""
     import re
 
     title = re.sub(r"^\s*\d+[.)]\s*", "", title)

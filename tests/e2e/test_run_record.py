@@ -269,6 +269,12 @@ def test_changed_step_is_refused_until_allowed(
     assert run(*args, "--yes", "--allow-changed") == 0
     assert (marks / "one").read_text() == "one\n"  # done before the change: not re-run
     assert outcomes(nb)["steps.2"]["status"] == "done"
+    data = json.loads(nb.read_text())
+    [changed] = [o for o in data["metadata"]["relbook"]["overrides"] if "changed" in o["what"]]
+    assert changed["what"] == "--allow-changed" and f"{rb}:5 steps.1" in changed["why"]
+    assert f"| Override | `--allow-changed`: steps edited since the release began: {rb}:5" in (
+        "".join(data["cells"][0]["source"])
+    )
 
 
 SECTIONS = """

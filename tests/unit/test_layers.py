@@ -175,13 +175,9 @@ def test_sizes() -> None:
 
 # still to be split; these only shrink
 MAX_MODULE: dict[str, int] = {
-    "relbook/cli/__init__.py": 900,
-    "relbook/drill/__init__.py": 750,
     "relbook/engines/__init__.py": 720,
     "relbook/guard/lint.py": 650,
     "relbook/parse/__init__.py": 720,
     "relbook/record/__init__.py": 800,
 }
-MAX_CLASS: dict[str, int] = {
-    "relbook/drill/__init__.py:Drill": 450,
-}
+MAX_CLASS: dict[str, int] = {}

@@ -75,12 +75,14 @@ def _check(guide: Guide) -> None:
     assert_lines_exact(rb, guide.text)
 
 
+@pytest.mark.slow  # 40 generated guides: the golden and real-guide cases stay fast
 @settings(max_examples=40, deadline=None)
 @given(rnd=st.randoms(use_true_random=False), blocks=st.integers(1, 14), crlf=st.booleans())
 def test_generated_guides_have_known_lines(rnd: random.Random, blocks: int, crlf: bool):
     _check(generate(rnd, blocks, crlf=crlf))
 
 
+@pytest.mark.slow  # scale
 def test_long_realistic_guide():
     guide = generate_lines(5000, seed=7)
     assert guide.lines >= 5000 and len(guide.steps) > 300
@@ -96,6 +98,7 @@ def test_real_guides_lines_exact(path):
     assert_lines_exact(rb, text)
 
 
+@pytest.mark.slow  # scale
 def test_real_guides_repeated_many_times():
     """Real guides concatenated into one long document keep every line exact."""
     for path in GUIDES:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
+from relbook.cli.common import emit, load, output_arg, runbook_arg
 
-def add_export(
-    sub: Any, runbook_arg: Callable[[Any], None], output_arg: Callable[[Any], None]
-) -> None:
-    """The export subcommand's arguments (the shared ones come from relbook.cli)."""
+
+def add(sub: Any) -> None:
+    """The export subcommand's arguments."""
     p = sub.add_parser(
         "export",
         help="write a runbook as a GitHub Actions workflow that runs relbook",
@@ -49,9 +48,7 @@ def add_export(
     )
 
 
-def run_export(
-    args: argparse.Namespace, load: Callable[[str], Any], emit: Callable[[str, Any], None]
-) -> int:
+def run(args: argparse.Namespace) -> int:
     """Write the workflow."""
     from relbook.guard.export import export_github_actions
 

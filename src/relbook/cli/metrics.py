@@ -8,16 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from relbook.cli import tamper
+from relbook.cli.common import print_json
 
 
-def print_json(data: Any) -> None:
-    """Print a command's --json / --format json document."""
-    import json  # only the commands that print JSON need it
-
-    print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _add_metrics(sub: Any) -> None:
+def add(sub: Any) -> None:
     p = sub.add_parser(
         "metrics",
         help="release metrics from the records: frequency, lead time, rollbacks, durations",
@@ -37,7 +31,7 @@ def _add_metrics(sub: Any) -> None:
     tamper.force_arg(p)
 
 
-def cmd_metrics(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from relbook.guard.metrics import collect_metrics, metrics_json, metrics_svg, metrics_table
 
     m = collect_metrics(args.records)

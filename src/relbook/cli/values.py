@@ -42,11 +42,3 @@ def run_values(args: argparse.Namespace) -> dict[str, Any]:
     if args.json and not args.dry_run:
         raise RelbookError("--json goes with --dry-run (the plan as a document)")
     return {"params": given_values(args), "json": args.json}
-
-
-def show_plan(result: Any) -> None:
-    """Print the dry run's plan document, when there is one."""
-    if result.plan is not None:
-        from relbook.cli.metrics import print_json
-
-        print_json(result.plan)

@@ -21,40 +21,32 @@ from pathlib import Path
 from typing import Any
 
 from relbook.drill.data import Check, Detection, DrillOptions, DrillReport, Flow, Injection
-from relbook.drill.sandbox import Sandbox
-from relbook.drill.scenario import Action, Expectation, Fault, Scenario
+from relbook.drill.faults import FAULTS
+from relbook.drill.outputs import drill_paths, scorecard_path, write_outputs
+from relbook.drill.sandbox import Sandbox, network_isolation
+from relbook.drill.scenario import Action, Fault, Scenario
+from relbook.drill.score import drill_report
+from relbook.drill.tabletop import tabletop_events
 from relbook.errors import Interrupted, Paused, RelbookError, StepFailed
 from relbook.model import Kind, Outcome, Runbook, Status, Step
-from relbook.record import RecordPaths
 from relbook.run import Runner, RunOptions, drive
 
 MODES = ("execute", "tabletop")
 
-
-def _command_fault(drill: Drill, fault: Fault) -> None:
-    """A command of the step fails (or is slow): the sandbox's shims follow a rule."""
-    if fault.command:
-        drill.rules.append(_rule(fault))
-    elif fault.kind == "slow":  # no command named: the step itself starts late
-        time.sleep(fault.seconds)
-
-
-def _push_rejected(drill: Drill, fault: Fault) -> None:
-    drill.box.reject_pushes(_ref_patterns(fault.ref), fault.message or "push rejected")
-
-
-def _manual_fail(drill: Drill, fault: Fault) -> None:
-    drill.answers[fault.at] = {"status": "fail", "reason": fault.reason or "answered fail"}
-
-
-# fault kind -> how the drill injects it into the sandbox (tabletop drills only tell)
-FAULTS: dict[str, Callable[[Drill, Fault], None]] = {
-    "command-fails": _command_fault,
-    "slow": _command_fault,
-    "push-rejected": _push_rejected,
-    "tag-exists": lambda drill, fault: drill._make_tag(fault),
-    "manual-fail": _manual_fail,
-}
+__all__ = [
+    "FAULTS",
+    "MODES",
+    "Check",
+    "Detection",
+    "Drill",
+    "DrillOptions",
+    "DrillReport",
+    "Flow",
+    "Injection",
+    "drill_paths",
+    "scorecard_path",
+    "write_outputs",
+]
 
 
 def _pass_result(runner: Runner) -> str:
@@ -73,7 +65,7 @@ class Drill:
         """`ui`: the drill's screen (relbook.ui.drill.DrillUI)."""
         self.rb, self.opts = rb, opts
         self.tabletop = opts.tabletop
-        self.isolated, self.network = False, ""  # set by _check_network when the drill runs
+        self.isolated, self.network = False, ""  # set by network_isolation when the drill runs
         self.ui = ui
         self.box: Sandbox | None = None
         self.injected: list[Injection] = []
@@ -96,40 +88,15 @@ class Drill:
         require_flow(self.rb)
         self.started = time.monotonic()
         scenario = find_scenario(self.opts.scenario, self.rb)
-        self._check_network()
+        self.isolated, self.network = network_isolation(self.tabletop)
         self.box = self._sandbox(scenario)
         try:
             return self._run_in_sandbox(scenario)
         finally:
             if self.opts.keep:
-                self._mask_kept()
+                self.box.mask_log()
             else:
                 self.box.remove()
-
-    def _check_network(self) -> None:
-        """Drill steps run without a network (a network namespace with only loopback);
-        where that cannot be made, `network` says why and the drill says so."""
-        if self.tabletop:
-            self.network = "not needed: nothing executes"
-            return
-        from relbook.engines.netns import isolation
-
-        why = isolation()
-        self.isolated = not why
-        self.network = (
-            "isolated: steps run in a network namespace with only loopback"
-            if self.isolated
-            else f"NOT isolated ({why}): only the shims stand between the steps and the network"
-        )
-
-    def _mask_kept(self) -> None:
-        """A kept sandbox's call log shows no secret (the shims log raw arguments)."""
-        from relbook.record.mask import Masker
-
-        masker = Masker.from_env({**os.environ, **self.box.env()})
-        if masker.secrets and self.box.log.exists():
-            text = self.box.log.read_text(encoding="utf-8", errors="surrogateescape")
-            self.box.log.write_text(masker.mask(text), encoding="utf-8", errors="surrogateescape")
 
     def _sandbox(self, scenario: Scenario) -> Sandbox:
         from relbook.drill.sandbox import create_sandbox
@@ -158,7 +125,7 @@ class Drill:
         self._announce()
         main = self._flow("")
         response = self._respond(main)
-        report = self._report(main, response)
+        report = drill_report(self, main, response)
         write_outputs(report)
         return report
 
@@ -289,57 +256,9 @@ class Drill:
         if inject:
             inject(self, fault)
 
-    def _make_tag(self, fault: Fault) -> None:
-        ident = ["-c", "user.name=relbook drill", "-c", "user.email=drill@relbook.invalid"]
-        for where in ("origin", "local") if fault.where == "both" else (fault.where,):
-            if f"refs/tags/{fault.tag}" in self.box.refs(where):
-                continue
-            self.box.git(
-                *ident, "tag", "-a", fault.tag, "-m", "Tagged by someone else", "HEAD", where=where
-            )
-
     def tabletop_events(self, step: Step) -> dict[str, str] | None:
-        """Tell the participants what happens at this step and take their response;
-        the step's answer when an event stops the release there."""
-        stop = None
-        for injection in self.injected:
-            if injection.step == step.id and not injection.response:
-                self.ui.event(injection.fault.describe(), now=True)
-                stop = self._tabletop_event(injection, step) or stop
-        return stop
-
-    def _tabletop_event(self, injection: Injection, step: Step) -> dict[str, str] | None:
-        fault = injection.fault
-        raw = self.answers.get(f"event:{fault.id}")
-        if raw is None and self.ui.interactive:
-            raw = self.ui.respond("What do you do?")
-        if raw is None:
-            raise Paused(
-                f"{self.rb.path}:{step.line}: drill event {fault.id!r} at {step.id} needs an "
-                f"answer: on a terminal, or in the answers file as `event:{fault.id}: <what "
-                "you do, naming the section you run>`"
-            )
-        text, section = _event_answer(raw)
-        injection.response = text
-        injection.section = section or self._section_named(text)
-        if not injection.section and self.ui.interactive and fault.stops:
-            options = sorted({s.title for s in self.rb.sections if s.contingency})
-            injection.section = self.ui.choose("Which section of the runbook do you run?", options)
-        if fault.stops:
-            note = f"response: {text}" + (
-                f" (runs {injection.section})" if injection.section else ""
-            )
-            return {"status": "fail", "reason": f"drill event: {fault.describe()}", "note": note}
-        return None
-
-    def _section_named(self, text: str) -> str:
-        from relbook.model import _norm
-
-        folded = text.casefold()
-        for s in self.rb.sections:
-            if s.contingency and _norm(s.title) in folded:
-                return s.title
-        return ""
+        """Tell the participants this step's events; the step's answer when one stops it."""
+        return tabletop_events(self, step)
 
     # -- actions and outcomes -----------------------------------------------------------------
     def run_actions(self, key: str, env: dict[str, str]) -> None:
@@ -428,174 +347,3 @@ class Drill:
             return Flow(section)
         self.ui.info(f"DRILL: fault detected; running the response section {section!r}")
         return self._flow(section, before=main.result)
-
-    # -- scoring ----------------------------------------------------------------------------
-    def _report(self, main: Flow, response: Flow) -> DrillReport:
-        from relbook.drill.shims import simulated_commands
-
-        detection = self._detection(main)
-        checks = [self._check(e, main, response, detection) for e in self.scenario.expect]
-        checks += [
-            self._check(e, main, response, detection, implicit=True)
-            for e in _implicit(self.scenario, self.tabletop)
-        ]
-        planned = list(self.rb.flow()) + (
-            list(self.rb.section_steps(response.section)) if response.outcomes else []
-        )
-        return DrillReport(
-            rb=self.rb,
-            version=self.version,
-            scenario=self.scenario,
-            mode="tabletop" if self.tabletop else "execute",
-            network=self.network,
-            record=self.paths.notebook,
-            scorecard=scorecard_path(self.paths),
-            source=self.box.source,
-            sandbox=self.box.root if self.opts.keep else None,
-            main=main,
-            response=response,
-            injected=self.injected,
-            detection=detection,
-            checks=checks,
-            total=time.monotonic() - self.started,
-            simulated_steps=simulated_commands(self.rb),
-            manual=_manual_without_automation(planned, main.outcomes + response.outcomes),
-            paused=main.stopped
-            if main.result == "paused"
-            else response.stopped
-            if response.result == "paused"
-            else "",
-        )
-
-    def _detection(self, main: Flow) -> Detection | None:
-        failed = next(
-            (o for o in main.outcomes if o.status in (Status.FAILED, Status.TIMEOUT)), None
-        )
-        if failed is None:
-            return None
-        first = self.injected[0] if self.injected else None
-        ended = (main.failed_at or time.monotonic()) - self.started
-        return Detection(
-            step=failed.step_id,
-            line=failed.failed_line or failed.line,
-            status=failed.status.value,
-            elapsed=ended,
-            after_fault=(ended - first.elapsed) if first else None,
-            fault=first.fault.id if first else "",
-        )
-
-    def _check(
-        self,
-        e: Expectation,
-        main: Flow,
-        response: Flow,
-        d: Detection | None,
-        implicit: bool = False,
-    ) -> Check:
-        from relbook.drill.checks import check_expectation
-
-        held, why = check_expectation(e, self, main, response, d)
-        return Check(e, held, why, implicit)
-
-
-def _event_answer(raw: Any) -> tuple[str, str]:
-    if isinstance(raw, dict):
-        return str(raw.get("response", raw.get("note", ""))), str(raw.get("section", "") or "")
-    return str(raw), ""
-
-
-def _rule(fault: Fault) -> dict[str, Any]:
-    return {
-        "id": fault.id,
-        "command": list(fault.command),
-        "status": fault.status if fault.kind == "command-fails" else 0,
-        "stderr": fault.stderr,
-        "stdout": fault.stdout,
-        "times": fault.times,
-        "sleep": fault.seconds,
-    }
-
-
-def _ref_patterns(ref: str) -> list[str]:
-    if ref in ("", "*") or ref.startswith("refs/"):
-        return [ref or "*"]
-    return [f"refs/heads/{ref}", f"refs/tags/{ref}"]
-
-
-def _implicit(s: Scenario, tabletop: bool) -> list[Expectation]:
-    kinds = {e.kind for e in s.expect}
-    out = []
-    if not s.faults:  # a happy path: the outcomes must be right, not just the exit status
-        out += [Expectation(k, "", 0) for k in ("not_blocked", "no_contingency", "kept")]
-    if not kinds & {"result", "detected_at"}:
-        stopping = any(f.stops for f in s.faults)
-        out.append(
-            Expectation("detected_at", "*", 0) if stopping else Expectation("result", "done", 0)
-        )
-    if s.response and "response" not in kinds:
-        out.append(Expectation("response", "succeeded", 0))
-    return out
-
-
-def _manual_without_automation(
-    steps: list[Step], outcomes: list[Outcome]
-) -> list[tuple[str, str, int]]:
-    """Manual steps and in-block instructions that a person still has to do."""
-    automated = {
-        f"{o.step_id}@{i['line']}"
-        for o in outcomes
-        for i in o.extra.get("instructions", [])
-        if "automated" in str(i.get("note", ""))
-    }
-    out = []
-    for s in steps:
-        if s.kind in (Kind.MANUAL, Kind.SIGNOFF):
-            out.append((s.id, s.text, s.line))
-        for p in s.parts:
-            if p.kind == "instruction" and f"{s.id}@{p.line}" not in automated:
-                out.append((f"{s.id}@{p.line}", p.source, p.line))
-    return out
-
-
-def drill_paths(records: Path, runbook: str, version: str) -> RecordPaths:
-    """A new record for every drill: records/drills/<runbook>/<version>-<timestamp>.*"""
-    base = records / "drills" / runbook
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 1000):
-        stem = f"{version}-{stamp}" + (f"-{n}" if n > 1 else "")
-        paths = RecordPaths(
-            base / f"{stem}.ipynb",
-            base / f"{stem}.journal.jsonl",
-            base / f"{stem}.logs",
-            base / f"{stem}.lock",
-        )
-        if not any(p.exists() for p in (paths.notebook, paths.journal, scorecard_path(paths))):
-            return paths
-    raise RelbookError(f"too many drills of {runbook} {version} this second", path=str(base))
-
-
-def scorecard_path(paths: RecordPaths) -> Path:
-    """The Markdown scorecard beside a drill record."""
-    return paths.notebook.with_name(paths.notebook.name.replace(".ipynb", ".scorecard.md"))
-
-
-def write_outputs(report: DrillReport) -> None:
-    """Write the scorecard beside the record and append it to the record notebook."""
-    import json
-
-    import nbformat
-
-    from relbook.drill.scorecard import render_scorecard, scorecard_data
-    from relbook.record import write_notebook
-    from relbook.record.files import write_atomic
-
-    text = render_scorecard(report)
-    write_atomic(report.scorecard, text.encode("utf-8"))
-    nb = nbformat.reads(report.record.read_text(encoding="utf-8"), as_version=4)
-    nb.cells.append(nbformat.v4.new_markdown_cell(text, metadata={"relbook_drill": "scorecard"}))
-    nb.metadata["relbook"]["drill_scorecard"] = json.loads(json.dumps(scorecard_data(report)))
-    nb.metadata["relbook"]["digest"] = ""
-    write_notebook(report.record, nb)
-    lock = report.record.with_name(report.record.name.replace(".ipynb", ".lock"))
-    if lock.exists():
-        lock.unlink()

@@ -8,7 +8,7 @@ import subprocess
 from typing import TYPE_CHECKING, Any
 
 from relbook.drill.scenario import Expectation
-from relbook.model import _norm
+from relbook.model import section_key
 
 if TYPE_CHECKING:
     from relbook.drill.data import Detection, Flow
@@ -58,7 +58,7 @@ def _response(e: Expectation, drill: Any, main: Flow, response: Flow, *_: Any) -
         why = f"{response.section!r} ran and ended {response.result}"
         if response.stopped and response.result != "done":
             why += f": {response.stopped.splitlines()[0]}"
-    if expected and response.section and _norm(response.section) != _norm(expected):
+    if expected and response.section and section_key(response.section) != section_key(expected):
         return False, f"{why}; the scenario expects {expected!r}"
     return state == e.value, why
 

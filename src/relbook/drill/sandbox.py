@@ -111,9 +111,34 @@ class Sandbox:
             return []
         return [json.loads(line) for line in lines if line.strip()]
 
+    def mask_log(self) -> None:
+        """A kept sandbox's call log shows no secret (the shims log raw arguments)."""
+        from relbook.record.mask import Masker
+
+        masker = Masker.from_env({**os.environ, **self.env()})
+        if masker.secrets and self.log.exists():
+            text = self.log.read_text(encoding="utf-8", errors="surrogateescape")
+            self.log.write_text(masker.mask(text), encoding="utf-8", errors="surrogateescape")
+
     def remove(self) -> None:
         """Delete the sandbox."""
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def network_isolation(tabletop: bool) -> tuple[bool, str]:
+    """(isolated, what to say): drill steps run without a network (a network namespace
+    with only loopback); where that cannot be made, the text says why."""
+    if tabletop:
+        return False, "not needed: nothing executes"
+    from relbook.engines.netns import isolation
+
+    why = isolation()
+    isolated = not why
+    return isolated, (
+        "isolated: steps run in a network namespace with only loopback"
+        if isolated
+        else f"NOT isolated ({why}): only the shims stand between the steps and the network"
+    )
 
 
 def _git(args: list[str], *, check: bool = True, input: bytes | None = None) -> str:

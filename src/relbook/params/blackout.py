@@ -107,10 +107,16 @@ def active_window(rb: Runbook, day: _dt.date) -> Window | None:
     return next((w for w in windows(rb) if w.contains(day)), None)
 
 
+def today() -> _dt.date:
+    """The real clock's date: what a blackout is checked against (never --date)."""
+    return _dt.date.today()
+
+
 def check_blackout(
     rb: Runbook, day: _dt.date | str | None = None, override: str | None = None
 ) -> Window | None:
-    """Refuse a release inside a window unless `override` gives a reason.
+    """Refuse a release inside a window unless `override` gives a reason; `day` is
+    today (the real clock) unless given.
 
     Returns the overridden window (for the record), or None outside any window."""
     when = _day(day)
@@ -124,8 +130,9 @@ def check_blackout(
         if override is not None
         else 'to release anyway, pass --override-blackout "reason" (it goes into the record)'
     )
+    what = f"today, {when.isoformat()}," if day is None else f"release date {when.isoformat()}"
     raise BlackoutError(
-        f"release date {when.isoformat()} is inside the blackout window {window.text!r}; {hint}",
+        f"{what} is inside the blackout window {window.text!r}; {hint}",
         path=window.path,
         line=window.line,
     )
@@ -135,7 +142,7 @@ def _day(day: _dt.date | str | None) -> _dt.date:
     if isinstance(day, _dt.date):
         return day
     if not day:
-        return _dt.date.today()
+        return today()
     try:
         return _dt.date.fromisoformat(day)
     except ValueError:

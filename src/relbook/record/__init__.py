@@ -277,6 +277,9 @@ def replay(events: list[dict[str, Any]]) -> State:
         elif kind == "resume":
             result = "running"
             meta.setdefault("resumes", []).append(e.get("time", ""))
+        elif kind == "override":  # given after the release began (see record.overrides)
+            later = {k: e.get(k, "") for k in ("what", "why", "time")}
+            meta["later_overrides"] = [*meta.get("later_overrides", []), later]
     return State(
         meta,
         plan,
@@ -387,8 +390,11 @@ class NotebookWriter:
 def _record_meta(state: State) -> dict[str, Any]:
     history = run_history(state.events)
     head = state.events[-1].get("h", "") if state.events else ""
+    from relbook.record.overrides import all_overrides
+
     return {
         **state.meta,
+        "overrides": all_overrides(state.meta, state.plan, state.outcomes),
         "result": state.result,
         "schema": SCHEMA,
         "history": history,
@@ -503,7 +509,8 @@ def _summary(meta: dict[str, Any], state: State) -> str:
     if meta.get("override_blackout"):
         rows.append(("Blackout override", meta["override_blackout"]))
     for o in meta.get("overrides", []):
-        rows.append(("Override", f"`{o.get('what', '')}`: {o.get('why', '')}"))
+        if o.get("kind") != "version-check":  # its own row below
+            rows.append(("Override", f"`{o.get('what', '')}`: {o.get('why', '')}"))
     check = meta.get("version_check") or {}
     if check.get("override"):
         over = check["override"]

@@ -83,6 +83,7 @@ class Runner:
         self.refs: RefWatch | None = None  # the refs the run made, once begun
         self.computed: Computed | None = None  # variables of template expressions
         self.version_check: dict[str, Any] | None = None  # the version against its history
+        self.allowed_changes = ""  # steps edited since the release began (--allow-changed)
         self.answers = AnswerPolicy(
             opts, ui, self.operator, hooks=self.hooks, sync=self._sync, fill=self.fill
         )
@@ -128,6 +129,7 @@ class Runner:
         got = self.preflight.prepare(self.paths, self.attempt)
         self.blackout = got.blackout
         self.version_check = got.version_check
+        self.allowed_changes = got.allowed_changes
         return got.params, got.steps, got.state
 
     def bind(self) -> tuple[Params, list[Step], State | None]:
@@ -153,6 +155,9 @@ class Runner:
             self.recorder.begin(self._meta(params), ids)
         else:
             self.recorder.resume(state, ids, self.operator, self.opts.section, self.opts.ci)
+            if self.allowed_changes:
+                why = f"steps edited since the release began: {self.allowed_changes}"
+                self.recorder.override("--allow-changed", why)
         for step_id in self.state.running:
             self.ui.info(f"step {step_id} was interrupted when relbook stopped last time")
             self._kill_leftovers(step_id)
@@ -328,16 +333,19 @@ class Runner:
             "step_hashes": {s.id: step_hash(s) for s in self.rb.steps},
             "override_blackout": self.opts.override_blackout if self.blackout else "",
             "blackout_window": self.blackout,
-            "overrides": overrides(self.opts, self.blackout, repo),
+            "overrides": overrides(self.opts, self.blackout, repo, self.version_check),
             "command": mask(self.opts.command),
             **({"ci": dict(self.opts.ci)} if self.opts.ci else {}),
             "version_check": self.version_check,
         }
 
 
-def overrides(opts: RunOptions, blackout: Any, repo: dict[str, str]) -> list[dict[str, str]]:
-    """What this run was told to let through, each said in the record: never a quiet bypass."""
-    import datetime as dt
+def overrides(
+    opts: RunOptions, blackout: Any, repo: dict[str, str], version_check: Any = None
+) -> list[dict[str, str]]:
+    """What this run was told to let through, each said in the record: never a quiet bypass
+    (later ones, and the say-so for risky steps, are added by record.overrides)."""
+    from relbook.params.blackout import today
 
     out = []
     if blackout and opts.override_blackout:
@@ -345,10 +353,16 @@ def overrides(opts: RunOptions, blackout: Any, repo: dict[str, str]) -> list[dic
         out.append({"what": f"--override-blackout {opts.override_blackout!r}", "why": why})
     if opts.allow_dirty and repo.get("dirty") == "yes":
         out.append({"what": "--allow-dirty", "why": "the repository had uncommitted changes"})
-    today = dt.date.today().isoformat()
-    if opts.date and opts.date != today:
-        why = f"not today ({today}): the date parameter and the blackout check used it"
+    day = today().isoformat()
+    if opts.date and opts.date != day:
+        why = f"not today ({day}): it set the date parameter only; the blackout check used today"
         out.append({"what": f"--date {opts.date}", "why": why})
+    over = (version_check or {}).get("override")
+    if over:
+        why = f"{over.get('bump', '')} allowed: {over.get('reason', '')}"
+        why += f" (history: {version_check.get('why', '')})"
+        out.append({"what": f"--allow-bump {over.get('bump', '')}", "why": why,
+                    "kind": "version-check"})  # fmt: skip
     return out
 
 

@@ -103,22 +103,30 @@ class RiskGate:
         """True when the step may run; else the outcome says why it did not."""
         risky = [c for c in step.commands if touches_remote(c.source) or is_destructive(c.source)]
         given = self.policy.given(step.id, outcome.text)
-        if not risky or self.opts.yes or given:
-            if given and given.status is not Status.DONE:
-                apply_answer(outcome, given)
-                return False
+        if given and given.status is not Status.DONE:
+            apply_answer(outcome, given)
+            return False
+        if not risky:
             return True
+        if given or self.opts.yes:  # the answers file first: it names this very step
+            return self._said(outcome, risky, "answers" if given else "--yes")
         lines = ", ".join(str(c.line) for c in risky)
         if self.ui.interactive:
             self.sync()
             with signals.interruptible():
                 confirmed = self.ui.confirm(messages.risky(step, lines))
             if confirmed:
-                return True
+                return self._said(outcome, risky, "terminal")
             outcome.extra["declined"] = True  # not now: the run stops here and asks again
         outcome.status = Status.PENDING
         outcome.extra["needs_say_so"] = f"it touches a remote or deletes something (lines {lines})"
         return False
+
+    def _said(self, outcome: Outcome, risky: list[Any], by: str) -> bool:
+        """Say in the outcome whose say-so ran its risky commands (an override)."""
+        lines = [c.line for c in risky]
+        outcome.extra["say_so"] = {"by": by, "lines": lines, "who": self.policy.operator}
+        return True
 
 
 def parse_answer(raw: Any, key: str, operator: str) -> Answer:

@@ -37,6 +37,7 @@ class Prepared:
     state: State | None
     blackout: dict[str, Any] | None = None
     version_check: dict[str, Any] | None = None  # the version against its history
+    allowed_changes: str = ""  # steps edited since the release began, let through
 
 
 class Preflight:
@@ -84,9 +85,8 @@ class Preflight:
                 raise RelbookError("; ".join(problems))
         blackout = self.blackout(state)
         version_check = self.check_history(params) if state is None else None
-        if state:
-            self.check_changed(state, steps)
-        return Prepared(params, steps, state, blackout, version_check)
+        changed = self.check_changed(state, steps) if state else ""
+        return Prepared(params, steps, state, blackout, version_check, changed)
 
     def _masker(self, params: Params) -> Masker:
         return Masker.from_env({**os.environ, **self.opts.env, **params.env()}, self.opts.mask)
@@ -159,30 +159,44 @@ class Preflight:
 
     def blackout(self, state: State | None) -> dict[str, Any] | None:
         """Refuse a release inside a blackout window unless overridden (not for contingency
-        sections, drills, or a release that already began); the window overridden."""
+        sections, drills, or a release that already began); the window overridden. The
+        check uses the real clock: --date sets the date parameter, never the release day."""
         if self.opts.section or self.opts.drill or state is not None:
             return None
-        from relbook.params.blackout import BlackoutError, check_blackout
+        from relbook.params.blackout import BlackoutError, active_window, check_blackout, today
 
+        given = self.opts.date and self.opts.date != today().isoformat()
         try:
-            window = check_blackout(self.rb, self.opts.date, self.opts.override_blackout or None)
+            window = check_blackout(self.rb, None, self.opts.override_blackout or None)
         except BlackoutError as e:
+            if given:
+                e.msg += f" (--date {self.opts.date} sets the date parameter only)"
             if not self.opts.dry_run:
                 raise
             self.ui.info(f"warning: {e}")
             return None
+        day = _date(self.opts.date) if given else None
+        dated = active_window(self.rb, day) if day else None
+        if dated is not None and window is None:
+            self.ui.info(
+                f"note: --date {self.opts.date} falls in the blackout window {dated.text!r} "
+                f"({dated.location}); the blackout check uses today, {today().isoformat()}, "
+                "which is outside it"
+            )
         return window.as_json() if window else None
 
-    def check_changed(self, state: State, steps: list[Step]) -> None:
-        """Refuse to continue a release whose steps were edited since it began."""
+    def check_changed(self, state: State, steps: list[Step]) -> str:
+        """Refuse to continue a release whose steps were edited since it began; the
+        edited steps let through by --allow-changed ("" when none)."""
         before = state.meta.get("step_hashes", {})
         changed = [s for s in steps if s.id in before and before[s.id] != step_hash(s)]
+        where = "; ".join(f"{self.rb.path}:{s.line} {s.id}" for s in changed)
         if changed and not self.opts.allow_changed:
-            where = "; ".join(f"{self.rb.path}:{s.line} {s.id}" for s in changed)
             raise RelbookError(
                 f"the runbook changed since this release began: {where}. "
                 "Review the changes, then re-run with --allow-changed"
             )
+        return where
 
     def check_repo(self) -> dict[str, str] | None:
         """Refuse a dirty repository (unless --allow-dirty); its git facts for the record."""
@@ -199,6 +213,15 @@ class Preflight:
                 "(it runs `git add .`). Commit or stash them, or pass --allow-dirty"
             )
         return facts
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def workspace_problems(

@@ -109,6 +109,13 @@ class Recorder:
             "",
         )
 
+    def override(self, what: str, why: str) -> None:
+        """An override given after the release began (the summary lists it)."""
+        from relbook.record.overrides import override_event
+
+        self._append(override_event(what, self.masker.mask(why), now_iso()), True)
+        self.state = replay(self.journal.events)
+
     def leftovers(self, step_id: str, killed: list[str]) -> None:
         """What an interrupted step had left running, now stopped."""
         self._append({"event": "leftovers", "step": step_id, "killed": killed})

@@ -46,17 +46,35 @@ def test_parse_needs_only_mistune(runbook: Path):
     assert not loaded & HEAVY, loaded & HEAVY
 
 
-def test_each_parser_function_registers_its_own_command():
-    """`_add_<name>` must add the subcommand <name>: the CLI builds only the one asked for."""
+def test_each_subcommand_module_registers_its_own_command():
+    """relbook.cli.<name>.add must add the subcommand <name>: the CLI builds only the one
+    asked for, importing only its module."""
     import argparse
 
     from relbook import cli
 
-    for add in cli.PARSERS:
+    for name in cli.COMMANDS:
         p = argparse.ArgumentParser()
         sub = p.add_subparsers(dest="command")
-        add(sub)
-        assert list(sub.choices) == [add.__name__.removeprefix("_add_")]
+        cli.command(name).add(sub)
+        assert list(sub.choices) == [name]
+        assert callable(cli.command(name).run)
+
+
+def test_a_command_imports_only_its_own_module():
+    """`relbook parse --help` does not import the run or drill subcommand modules."""
+    code = "import relbook.cli\ntry:\n    relbook.cli.main(['parse', '--help'])\n"
+    code += "except SystemExit:\n    pass"
+    probe = (
+        f"{code}\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith('relbook.cli.')))"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    loaded = out.stdout.splitlines()[-1]
+    assert "relbook.cli.parse" in loaded
+    assert "relbook.cli.run'" not in loaded and "relbook.cli.drill" not in loaded, loaded
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["parse", "--help"], ["bogus"]])

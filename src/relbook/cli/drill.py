@@ -1,0 +1,103 @@
+"""`relbook drill`: rehearse a release in a sandbox with injected faults, and score it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from relbook.cli.common import (
+    invocation,
+    load,
+    read_answers,
+    records_arg,
+    runbook_arg,
+    version_args,
+)
+from relbook.cli.values import given_values
+from relbook.errors import RelbookError
+
+
+def add(sub: Any) -> None:
+    p = sub.add_parser(
+        "drill",
+        help="rehearse a release in a sandbox with injected faults, and score it",
+        description="Rehearse RUNBOOK in a throw-away sandbox: a clone of --repo (or a "
+        "generated demo repository) whose origin is a bare repository in the sandbox, with "
+        "remote tools replaced by logging shims. The real remote is never contacted. "
+        "Exit status: 0 the drill went as the scenario expects, 1 it did not, 2 bad input, "
+        "3 a tabletop drill is waiting for an answer.",
+    )
+    runbook_arg(p)
+    version_args(p, required=False)  # required, except with --list-scenarios
+    p.add_argument(
+        "--scenario",
+        default="",
+        metavar="NAME|FILE",
+        help="built-in scenario name or a YAML file (default: happy-path; --list-scenarios)",
+    )
+    p.add_argument(
+        "--tabletop",
+        action="store_true",
+        help="execute nothing: walk the participants through the steps and events",
+    )
+    p.add_argument(
+        "--answers", metavar="FILE", help="YAML: step id -> answer, event:<fault-id> -> response"
+    )
+    p.add_argument("--keep", action="store_true", help="keep the sandbox and print where it is")
+    records_arg(p, "drill records go to DIR/drills/<runbook>/ (default: ./records)")
+    p.add_argument("--operator", metavar="NAME", help="who runs the drill")
+    p.add_argument(
+        "--list-scenarios", action="store_true", help="list the built-in scenarios and exit"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from relbook.drill import Drill, DrillOptions
+    from relbook.drill.scorecard import render_scorecard
+    from relbook.ui import TerminalUI
+    from relbook.ui.drill import DrillUI
+
+    rb = load(args.runbook)
+    if args.list_scenarios:
+        from relbook.drill.scenario import builtins, load_scenario
+
+        for name, path in sorted(builtins(rb.name).items()):
+            print(f"{name:22} {load_scenario(path, rb).title}")
+        return 0
+    if not args.release:
+        raise RelbookError("drill: --version is required (except with --list-scenarios)")
+    opts = DrillOptions(
+        version=args.release,
+        description=args.description,
+        repo=args.repo,
+        scenario=args.scenario,
+        tabletop=args.tabletop,
+        answers=read_answers(args),
+        keep=args.keep,
+        records=args.records,
+        operator=args.operator or "",
+        date=args.date,
+        command=invocation(args),
+        params=given_values(args),
+    )
+    report = Drill(rb, opts, DrillUI(TerminalUI(path=rb.path))).run()
+    print()
+    print(render_scorecard(report), end="")
+    print()
+    print(f"record: {report.record}")
+    print(f"scorecard: {report.scorecard}")
+    if report.sandbox:
+        print(f"sandbox: {report.sandbox}")
+    if report.paused:
+        print(f"relbook: drill waiting: {report.paused}", file=sys.stderr)
+        return report.code
+    for check in report.checks:
+        if check.held is False:
+            where = "" if check.implicit else f"{report.scenario.path}:{check.expectation.line}: "
+            print(
+                f"relbook: drill: {where}expectation failed: {check.expectation.describe()}: "
+                f"{check.why}",
+                file=sys.stderr,
+            )
+    return report.code

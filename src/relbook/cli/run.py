@@ -1,0 +1,174 @@
+"""`relbook run`: run a release, execute shell steps, ask for manual ones, record everything."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from relbook.cli.common import (
+    duration,
+    flags,
+    invocation,
+    load,
+    print_json,
+    read_answers,
+    records_arg,
+    resolve_auto,
+    runbook_arg,
+    version_args,
+)
+from relbook.cli.values import run_values
+
+
+def add(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run a release: execute shell steps, ask for manual ones, record everything",
+        description="Run RUNBOOK for one release. Re-running the same command resumes an "
+        "unfinished release. Exit status: 0 done, 1 a step failed, 2 bad input, 3 paused "
+        "waiting for a manual step, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.",
+    )
+    runbook_arg(p)
+    version_args(p, required=True)
+    records_arg(p, "where records are kept (default: ./records)")
+    p.add_argument(
+        "--engine",
+        choices=["local", "papermill"],
+        default="local",
+        help="local: steps run in this process (default); papermill: the release as a "
+        "parameterized notebook executed by papermill, the same record either way",
+    )
+    flags(
+        p,
+        ("--dry-run", "show every step filled in; execute nothing, record nothing"),
+        ("--yes", "confirm every manual step and allow remote/destructive steps"),
+        ("--json", "with --dry-run: the plan as JSON (schema relbook.plan/1)"),
+    )
+    p.add_argument(
+        "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
+    )
+    p.add_argument("--section", metavar="NAME", help="run only this section (e.g. a rollback)")
+    p.add_argument("--from", dest="from_step", metavar="STEP", help="start at this step id")
+    p.add_argument(
+        "--timeout", type=duration, metavar="S", help="per-step timeout: 90, 90s, 10m, 1h"
+    )
+    p.add_argument("--operator", metavar="NAME", help="who is running the release")
+    flags(
+        p,
+        ("--rerun-interrupted", "re-run a step that was running when relbook was stopped"),
+        ("--allow-changed", "continue although steps changed since the release began"),
+        ("--new-attempt", "start a new attempt of a finished release, in its own record"),
+        ("--allow-dirty", "run although the repository has uncommitted changes"),
+    )
+    p.add_argument(
+        "--mask",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also mask the value of this environment variable",
+    )
+    p.add_argument(
+        "--override-blackout",
+        metavar="REASON",
+        help="run inside a blackout window; the reason is recorded",
+    )
+    p.add_argument(
+        "--allow-bump",
+        choices=("patch", "minor", "major"),
+        metavar="BUMP",
+        help="release although the commits since the previous tag imply a larger bump "
+        "(patch, minor or major: the bump this version is); needs --reason, which is recorded",
+    )
+    p.add_argument("--reason", default="", metavar="TEXT", help="why, for --allow-bump")
+    from relbook.cli.ci import add_job_args
+
+    add_job_args(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    from relbook.cli.ci import github_report, job_answers_for
+    from relbook.run import RunOptions
+    from relbook.run.ci import github_run
+
+    rb = load(args.runbook)
+    ci = github_run(os.environ)
+    answers = {**job_answers_for(args, rb, ci), **read_answers(args)}
+    if args.job and not args.dry_run:
+        from relbook.run.ci import prepare_checkout
+
+        prepare_checkout(args.repo or ".")
+    resolve_auto(args, rb)
+    opts = RunOptions(
+        version=args.release,
+        description=args.description,
+        repo=args.repo or ".",
+        records=args.records,
+        dry_run=args.dry_run,
+        yes=args.yes,
+        answers=answers,
+        section=args.section or "",
+        from_step=args.from_step or "",
+        timeout=args.timeout,
+        operator=args.operator or ci.get("actor", ""),
+        rerun_interrupted=args.rerun_interrupted or bool(args.job),
+        allow_changed=args.allow_changed,
+        new_attempt=args.new_attempt,
+        allow_dirty=args.allow_dirty,
+        mask=args.mask,
+        date=args.date,
+        override_blackout=args.override_blackout or "",
+        engine=args.engine,
+        command=invocation(args),
+        job=args.job or "",
+        ci=ci,
+        allow_bump=args.allow_bump or "",
+        bump_reason=args.reason,
+        **run_values(args),
+    )
+    if not ci:
+        from relbook.ui import TerminalUI
+
+        return _run(rb, opts, TerminalUI(path=rb.path))
+    from relbook.record.mask import Masker
+    from relbook.ui.github import GitHubUI
+
+    ui = GitHubUI(path=rb.path)
+    ui.add_masks(Masker.from_env(None, opts.mask).secrets)
+    return _run(rb, opts, ui, report=lambda runner: github_report(runner, opts))
+
+
+def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = None) -> int:
+    """Run the release; the exit status and messages of `relbook run`."""
+    from relbook.run import STOPS, Runner, RunResult, stop_message
+
+    runner = Runner(rb, opts, ui)
+    try:
+        if opts.engine == "papermill" and not opts.dry_run:
+            from relbook.notebook.pmengine import run_papermill
+
+            try:
+                result = run_papermill(runner)
+            except tuple(STOPS) as e:  # what stopped the run inside the kernel
+                result = RunResult(STOPS[type(e)].code, runner.paths.notebook, error=e)
+        else:
+            result = runner.run()
+    finally:
+        if report:
+            report(runner)
+    if result.error is not None:
+        print(stop_message(result.error), file=sys.stderr)
+        return result.code
+    show_plan(result)
+    if result.record:
+        print(f"record: {result.record}  ({result.state.result if result.state else ''})")
+    return result.code
+
+
+def show_plan(result: Any) -> None:
+    """Print the dry run's plan document, when there is one."""
+    if result.plan is not None:
+        print_json(result.plan)
