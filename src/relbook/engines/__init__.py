@@ -260,24 +260,27 @@ _BASH: str | None = None
 # as a 56-byte header (token, output descriptor, lengths of the working directory
 # and of the script, in hex) and the two strings; `read -N` in the C locale takes
 # each in one system call (byte counts, where other reads go a byte at a time).
-# The working directory is sent only when it changes. The step's trace lines go
-# to the server's own output, beside its `pid` and `rc` lines.
+# The working directory is sent only when it changes. The step's trace lines and
+# its `rc PID STATUS` line come on the server's output; its `pid` line on a pipe
+# of its own (fd 3 here), read only when relbook needs the pid before the step
+# ends (to signal it): a trivial step then wakes relbook for its output and its
+# end, not for its start.
 _SERVER = f"""set -m
-exec 2>/dev/null
+exec 3>&2 2>/dev/null
 __rb_dir=.
 while LC_ALL=C read -r -N 56 __rb_h; do
   __rb_n=$((16#${{__rb_h:40:8}})) __rb_m=$((16#${{__rb_h:48:8}})) __rb_s=
   if ((__rb_n)); then LC_ALL=C read -r -N "$__rb_n" __rb_dir || break; fi
   if ((__rb_m)); then LC_ALL=C read -r -N "$__rb_m" __rb_s || break; fi
   if ! exec 5>"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))"; then
-    printf 'pid 0\\nrc 0 127\\n'; continue
+    printf 'pid 0\\n' >&3; printf 'rc 0 127\\n'; continue
   fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
     cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid
-    eval "$__rb_s" ) </dev/null {TRACE_FD}>&1 >&5 2>&5 5>&- &
+    eval "$__rb_s" ) </dev/null {TRACE_FD}>&1 >&5 2>&5 5>&- 3>&- &
   __rb_pid=$!
   exec 5>&-
-  printf 'pid %s\\n' "$__rb_pid"
+  printf 'pid %s\\n' "$__rb_pid" >&3
   wait "$__rb_pid"
   printf 'rc %s %s\\n' "$__rb_pid" "$?"
 done
@@ -289,14 +292,23 @@ class _Server:
 
     def __init__(self, env: dict[str, str], wrapper: tuple[str, ...] = ()) -> None:
         self.env = env
-        self.proc = subprocess.Popen(
-            [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.pids, pids_w = os.pipe()  # the server's `pid` lines (see _SERVER)
+        try:
+            self.proc = subprocess.Popen(
+                [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=pids_w,
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(self.pids)
+            raise
+        finally:
+            os.close(pids_w)
+        os.set_blocking(self.pids, False)
+        self.pids_buf = b""
         self.ctl = self.proc.stdout.fileno()
         os.set_blocking(self.ctl, False)
         self.buf = b""
@@ -328,6 +340,9 @@ class _Server:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
+        if self.pids >= 0:
+            os.close(self.pids)
+            self.pids = -1
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
@@ -351,6 +366,7 @@ class _Pump:
         self.done_lines: list[int] = []
         self.held_open = False
         self.pid = 0  # the step's subshell (and process group), once the server says
+        self.want_pid = False  # the pid is needed before the step ends (to stop it)
         self.code: int | None = None
         self.out_r = self.out_w = -1
         self.stop_at: float | None = None  # when a stopping step gets SIGKILL
@@ -438,11 +454,15 @@ class _Pump:
         poller.register(srv.ctl, select.POLLIN)
         if srv.pidfd is not None:
             poller.register(srv.pidfd, select.POLLIN)
+        if self.want_pid and not self.pid and srv.pids >= 0:
+            poller.register(srv.pids, select.POLLIN)
         events = poller.poll(wait * 1000)
         # control first: a command's marker is written before its output
         for fd, _ in sorted(events, key=lambda e: e[0] != srv.ctl):
             if fd == self.out_r:
                 self._read_out()
+            elif fd == srv.pids:
+                self._read_pids()
             elif fd == srv.ctl:
                 self._read_ctl()
             elif self.code is None:  # the server is gone
@@ -489,17 +509,36 @@ class _Pump:
             self.on_line(self.last_line)
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
-        elif kind == b"pid":
-            self.pid = int(words[0])
-            if self.out_w >= 0:  # the server has it open now
-                os.close(self.out_w)
-                self.out_w = -1
-            if self.stop_at is not None and self.pid:
-                self._signal(signal.SIGTERM)
-        elif kind == b"rc" and len(words) == 2 and int(words[0]) == self.pid:
-            self.code = int(words[1])
+        elif kind == b"rc" and len(words) == 2:
+            self._read_pids()  # the step's pid line came before its rc line
+            if int(words[0]) == self.pid:
+                self.code = int(words[1])
+                if self.out_w >= 0:  # the server had it open: the step's output ends
+                    os.close(self.out_w)  # when the last process holding it does
+                    self.out_w = -1
+
+    def _read_pids(self) -> None:
+        """Take the server's `pid` lines (the last is this step's)."""
+        srv = self.server
+        if self.pid or srv.pids < 0:
+            return
+        try:
+            data = os.read(srv.pids, CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        *lines, srv.pids_buf = (srv.pids_buf + data).split(b"\n")
+        for line in lines:
+            kind, _, rest = line.partition(b" ")
+            if kind == b"pid" and rest.isdigit():
+                self.pid = int(rest)
+        if self.pid and self.stop_at is not None:
+            self._signal(signal.SIGTERM)
 
     def _wait_pid(self) -> None:
+        self.want_pid = True
+        self._read_pids()
         while not self.pid and self.code is None and self._poll(5.0):
             pass
 
@@ -507,6 +546,8 @@ class _Pump:
         """End the step like Ctrl-C ends a command: SIGTERM to its group, SIGKILL
         two seconds later if it is still there."""
         self.stop_at = time.monotonic() + 2
+        self.want_pid = True  # not known yet: it is signalled as soon as it is
+        self._read_pids()
         self._signal(signal.SIGTERM)
 
     def _signal(self, sig: int) -> None:
