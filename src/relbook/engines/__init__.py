@@ -47,6 +47,7 @@ DRAIN_SECONDS = 0.5  # how long to wait for output after bash exits
 HEADER = "set -euo pipefail\n"
 HEADER_LINES = HEADER.count("\n")
 CHUNK = 1 << 16
+BIG_CHUNK = 1 << 20  # a step that fills its pipe gets a pipe (and reads) this big
 
 
 @dataclass
@@ -362,6 +363,7 @@ class _Pump:
         self.server, self.log = server, log
         self.masker, self.on_output, self.on_line = masker, on_output, on_line
         self.keep = _Keeper()
+        self.chunk = CHUNK  # bytes read from the output pipe at a time
         self.last_line = 0
         self.done_lines: list[int] = []
         self.held_open = False
@@ -474,11 +476,13 @@ class _Pump:
 
     def _read_out(self) -> None:
         try:
-            data = os.read(self.out_r, CHUNK)
+            data = os.read(self.out_r, self.chunk)
         except BlockingIOError:
             return
         except OSError:
             data = b""
+        if len(data) == CHUNK == self.chunk:  # a full pipe: the step prints a lot
+            self._widen()
         if data:
             self._emit(self.masker.feed(data))
         else:
@@ -557,10 +561,22 @@ class _Pump:
             except (ProcessLookupError, PermissionError):
                 pass
 
+    def _widen(self) -> None:
+        """A bigger pipe for a step that prints a lot: the step writes on while its
+        output is shown and logged, and each wake-up of relbook moves up to 1 MiB
+        (whatever PYTHONUNBUFFERED says, one write per chunk to the terminal)."""
+        self.chunk = BIG_CHUNK
+        try:
+            import fcntl
+
+            fcntl.fcntl(self.out_r, fcntl.F_SETPIPE_SZ, BIG_CHUNK)
+        except (ImportError, AttributeError, OSError):
+            pass  # not Linux, or over the system's limit: the pipe stays as it is
+
     def _drain(self) -> None:
         while self.out_r >= 0:
             try:
-                data = os.read(self.out_r, CHUNK)
+                data = os.read(self.out_r, self.chunk)
             except OSError:
                 break
             if not data:

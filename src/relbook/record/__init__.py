@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import hashlib
 import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
-from relbook.record.files import write_atomic
-from relbook.record.history import attempt_history, earlier_markdown, earlier_output, run_history
-from relbook.record.sync import _Syncer
+
+if TYPE_CHECKING:
+    from relbook.record.sync import _Syncer
 
 SCHEMA = "relbook.record/1"
 
@@ -69,8 +68,16 @@ def latest_attempt(records: Path, runbook: str, version: str) -> int:
 # -- journal -----------------------------------------------------------------
 
 
+def _sha256(data: bytes) -> str:
+    """Hex SHA-256 (hashlib, and the OpenSSL it loads, imported when first needed:
+    the commands that read no record start without them)."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def _chain(prev: str, body: str) -> str:
-    return hashlib.sha256((prev + body).encode()).hexdigest()[:16]
+    return _sha256((prev + body).encode())[:16]
 
 
 class Journal:
@@ -158,6 +165,8 @@ class Journal:
 
     def _syncer(self) -> _Syncer:
         if self._sync is None:
+            from relbook.record.sync import _Syncer
+
             self._sync = _Syncer(self.fd, self.size if not self.unsynced else 0)
         return self._sync
 
@@ -339,6 +348,8 @@ def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[
 
     Built as plain JSON data: nbformat's constructors validate every cell against
     the schema, which costs more than running a trivial step."""
+    from relbook.record.history import attempt_history
+
     meta = _record_meta(state)
     history = attempt_history(state.events)
     cells = [_summary_cell(meta, state)]
@@ -357,6 +368,9 @@ class NotebookWriter:
 
     def write(self, path: Path, state: State, steps_info: dict[str, dict[str, Any]]) -> None:
         """Write the notebook of `state` atomically, sealed with its digest."""
+        from relbook.record.files import write_atomic
+        from relbook.record.history import attempt_history
+
         meta = _record_meta(state)
         history = attempt_history(state.events)
         cells = [_dump(_summary_cell(meta, state))]
@@ -388,6 +402,8 @@ class NotebookWriter:
 
 
 def _record_meta(state: State) -> dict[str, Any]:
+    from relbook.record.history import run_history
+
     history = run_history(state.events)
     head = state.events[-1].get("h", "") if state.events else ""
     from relbook.record.overrides import all_overrides
@@ -448,7 +464,7 @@ _EMPTY_DIGEST = '"digest": ""'
 
 def seal(text: str) -> str:
     """Put the digest of the serialized notebook (with an empty digest) into it."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = _sha256(text.encode("utf-8"))
     return text.replace(_EMPTY_DIGEST, f'"digest": "{digest}"', 1)
 
 
@@ -463,7 +479,7 @@ def sealed(text: str) -> bool:
         canonical = notebook_json(_joined(nb))
     except (ValueError, KeyError, TypeError, AttributeError):
         return False
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest() == digest
+    return _sha256(canonical.encode("utf-8")) == digest
 
 
 def _joined(nb: dict[str, Any]) -> dict[str, Any]:
@@ -560,6 +576,8 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
 def _cell(
     n: int, o: Outcome, meta: dict[str, Any], tries: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
+    from relbook.record.history import earlier_markdown, earlier_output
+
     path = meta.get("runbook", {}).get("path", "")
     tries = tries or []
     md = {"relbook": {**outcome_to_dict(o), "file": path, "attempts": tries}}
@@ -596,6 +614,8 @@ def _cell(
 
 def write_notebook(path: Path, nb: dict[str, Any]) -> None:
     """Write the notebook atomically, sealed with its digest."""
+    from relbook.record.files import write_atomic
+
     write_atomic(path, seal(notebook_json(nb)).encode("utf-8"))
 
 
