@@ -168,10 +168,11 @@ def test_rejected_push_then_resume_runs_only_what_is_left(
     records = tmp_path / "records"
     args = release_args(origin_repo, records, "--yes")
     assert run(*args) == 1
-    err = capsys.readouterr().err
-    assert "release freeze: tag pushes are refused by policy" in err
+    out, err = capsys.readouterr()
+    assert out.count("release freeze: tag pushes are refused by policy") == 1  # shown once
+    assert "release freeze" not in err
     assert "release-management.md:77:" in err  # `git push origin v1.2.3`, not the block
-    assert "exit status 1" in err and "to resume after fixing it: relbook run " in err
+    assert "exit status 1" in err and "to continue: relbook run " in err
     assert "Traceback" not in err
     tag = origin_repo.git("rev-parse", "v1.2.3")
     assert origin_repo.origin_git("tag", "-l", "v1.2.3") == ""

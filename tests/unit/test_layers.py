@@ -176,7 +176,6 @@ def test_sizes() -> None:
 # still to be split; these only shrink
 MAX_MODULE: dict[str, int] = {
     "relbook/engines/__init__.py": 720,
-    "relbook/guard/lint.py": 650,
     "relbook/parse/__init__.py": 720,
     "relbook/record/__init__.py": 800,
 }

@@ -292,8 +292,8 @@ _GUARDS = {
 _GUARDS = {k: v for k, v in _GUARDS.items() if v}
 
 
-def guarded(command: str, guard: Guard, line: int, fd_var: str) -> str:
-    """Bash that skips (or replaces) `command` when its guard holds, reporting it."""
-    note = f'printf "done %s\\n" {line} >&"${fd_var}"'
+def guarded(command: str, guard: Guard, note: str) -> str:
+    """Bash that skips (or replaces) `command` when its guard holds, reporting it by
+    running `note`."""
     alt = guard.instead or ":"
     return f"if {guard.test}; then {note}; {alt}; else\n{command}\nfi"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -146,6 +147,7 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
     from relbook.run import STOPS, Runner, RunResult, stop_message
 
     runner = Runner(rb, opts, ui)
+    began = time.monotonic()
     try:
         if opts.engine == "papermill" and not opts.dry_run:
             from relbook.notebook.pmengine import run_papermill
@@ -161,11 +163,36 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
             report(runner)
     if result.error is not None:
         print(stop_message(result.error), file=sys.stderr)
+        _summary(runner, result, time.monotonic() - began, sys.stderr, ui)
         return result.code
     show_plan(result)
-    if result.record:
-        print(f"record: {result.record}  ({result.state.result if result.state else ''})")
+    _summary(runner, result, time.monotonic() - began, sys.stdout, ui)
     return result.code
+
+
+def _summary(runner: Any, result: Any, seconds: float, out: Any, ui: Any) -> None:
+    """The lines that end a run: the counts and time, the record, how to go on (a
+    command is never cut: it is copied whole)."""
+    import textwrap
+
+    from relbook.run import messages
+
+    state = result.state or runner.state
+    if not runner.plan or state is None or not result.record:
+        if result.record:
+            print(f"record: {messages.here(result.record)}", file=out)
+        return
+    plan = [s.id for s in runner.plan]
+    counts = messages.summary(plan, state.outcomes, state.result, seconds)
+    width = ui.width() if hasattr(ui, "width") else 0
+    print(
+        "\n".join(textwrap.wrap(counts, width, subsequent_indent="  ")) if width else counts,
+        file=out,
+    )
+    print(f"record: {messages.here(result.record)}", file=out)
+    if state.result != "done":
+        again = messages.continue_command(runner.masker.mask(runner.opts.command))
+        print(f"to continue: {again or 'the same relbook run command'}", file=out)
 
 
 def show_plan(result: Any) -> None:

@@ -7,7 +7,8 @@ one write: a fixed-size header and the script, which bash reads with two
 `read -N` (length-prefixed reads, not a byte per system call). The engine
 streams the step's output live (masked), keeps a bounded copy for the record
 and the full log on disk, learns which command is running from a marker line
-the script prints before each of its commands (none for a one-command step),
+the script prints before each of its commands (none for a one-command step) into
+the same pipe as the output, so that the two never race (see TRACE_MARK),
 and after the step (or on timeout or Ctrl-C) kills the step's group and
 anything it left behind (see procs: relbook is the subreaper of its run).
 """
@@ -38,16 +39,22 @@ __all__ = [
     "LocalEngine",
     "OutputLog",
     "kill_marked",
+    "trace_note",
 ]
 
 KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
 TRACE_FD_VAR = "RELBOOK_TRACE_FD"
 TRACE_FD = 6
+# Trace lines (`at LINE`: a command begins; `done LINE`: a resume guard found its work
+# done) travel in the step's output pipe, after this mark, so that what a command
+# prints comes after its own marker and before the next one, whatever the timing.
+TRACE_MARK = b"\0relbook "
 DRAIN_SECONDS = 0.5  # how long to wait for output after bash exits
 HEADER = "set -euo pipefail\n"
 HEADER_LINES = HEADER.count("\n")
 CHUNK = 1 << 16
 BIG_CHUNK = 1 << 20  # a step that fills its pipe gets a pipe (and reads) this big
+_TRACE_MAX = 64  # a trace line is shorter than this
 
 
 @dataclass
@@ -230,8 +237,13 @@ def traced(script: str, marks: list[int] | None) -> tuple[str, int]:
     for m in marks:
         if not 0 < m <= len(lines) or _continues(lines, m - 1):
             continue
-        lines[m - 1] = f"printf 'at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
+        lines[m - 1] = f"printf '\\0relbook at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
     return "\n".join(lines), 0
+
+
+def trace_note(kind: str, line: int) -> str:
+    """Bash that tells the engine `kind LINE` (e.g. `done 12`) through the trace."""
+    return f"printf '\\0relbook {kind} %s\\n' {line} >&\"${TRACE_FD_VAR}\""
 
 
 def _continues(lines: list[str], i: int) -> bool:
@@ -261,11 +273,11 @@ _BASH: str | None = None
 # as a 56-byte header (token, output descriptor, lengths of the working directory
 # and of the script, in hex) and the two strings; `read -N` in the C locale takes
 # each in one system call (byte counts, where other reads go a byte at a time).
-# The working directory is sent only when it changes. The step's trace lines and
-# its `rc PID STATUS` line come on the server's output; its `pid` line on a pipe
-# of its own (fd 3 here), read only when relbook needs the pid before the step
-# ends (to signal it): a trivial step then wakes relbook for its output and its
-# end, not for its start.
+# The working directory is sent only when it changes. The step's trace lines go
+# to its output pipe (ordered with its output); the server's own output carries
+# the step's `rc PID STATUS` line, and a pipe of its own (fd 3 here) its `pid`
+# line, read only when relbook needs the pid before the step ends (to signal
+# it): a trivial step wakes relbook for its output and its end, not its start.
 _SERVER = f"""set -m
 exec 3>&2 2>/dev/null
 __rb_dir=.
@@ -278,7 +290,7 @@ while LC_ALL=C read -r -N 56 __rb_h; do
   fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
     cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid
-    eval "$__rb_s" ) </dev/null {TRACE_FD}>&1 >&5 2>&5 5>&- 3>&- &
+    eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- 3>&- &
   __rb_pid=$!
   exec 5>&-
   printf 'pid %s\\n' "$__rb_pid" >&3
@@ -364,6 +376,7 @@ class _Pump:
         self.masker, self.on_output, self.on_line = masker, on_output, on_line
         self.keep = _Keeper()
         self.chunk = CHUNK  # bytes read from the output pipe at a time
+        self.held = b""  # the start of a trace line split across reads
         self.last_line = 0
         self.done_lines: list[int] = []
         self.held_open = False
@@ -484,7 +497,7 @@ class _Pump:
         if len(data) == CHUNK == self.chunk:  # a full pipe: the step prints a lot
             self._widen()
         if data:
-            self._emit(self.masker.feed(data))
+            self._take(data)
         else:
             self._close_out()
 
@@ -501,9 +514,11 @@ class _Pump:
             return
         *lines, srv.buf = (srv.buf + data).split(b"\n")
         for line in lines:
-            self._control(line)
+            self._control(line, server=True)
 
-    def _control(self, line: bytes) -> None:
+    def _control(self, line: bytes, *, server: bool = False) -> None:
+        """One control line: a trace line from the step (`at`, `done`) or, from the
+        server's own output, its `rc` (a step cannot write an end of itself)."""
         kind, _, rest = line.partition(b" ")
         words = rest.split()
         if not words or not all(w.isdigit() for w in words):
@@ -513,7 +528,7 @@ class _Pump:
             self.on_line(self.last_line)
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
-        elif kind == b"rc" and len(words) == 2:
+        elif kind == b"rc" and len(words) == 2 and server:
             self._read_pids()  # the step's pid line came before its rc line
             if int(words[0]) == self.pid:
                 self.code = int(words[1])
@@ -581,7 +596,8 @@ class _Pump:
                 break
             if not data:
                 break
-            self._emit(self.masker.feed(data))
+            self._take(data)
+        self._take(b"", end=True)
 
     def _close_out(self) -> None:
         for name in ("out_r", "out_w"):
@@ -589,6 +605,34 @@ class _Pump:
             if fd >= 0:
                 os.close(fd)
                 setattr(self, name, -1)
+
+    def _take(self, data: bytes, *, end: bool = False) -> None:
+        """Split the output pipe's bytes into output and trace lines (TRACE_MARK ...);
+        the output before a marker is shown before what the marker starts."""
+        data, self.held = self.held + data, b""
+        while True:
+            at = data.find(TRACE_MARK)
+            if at < 0:
+                break
+            stop = data.find(b"\n", at, at + _TRACE_MAX)
+            if stop < 0 and not end and len(data) - at < _TRACE_MAX:
+                data, self.held = data[:at], data[at:]  # the rest of it is on its way
+                break
+            if stop < 0:  # not a trace line after all
+                self._emit(self.masker.feed(data[: at + 1]))
+                data = data[at + 1 :]
+                continue
+            if at:
+                self._emit(self.masker.feed(data[:at]))
+            self._emit(self.masker.flush())
+            self._control(data[at + len(TRACE_MARK) : stop])
+            data = data[stop + 1 :]
+        if not end:  # a mark may begin at the end of this chunk
+            cut = data.rfind(b"\0", max(0, len(data) - len(TRACE_MARK) + 1))
+            if cut >= 0 and TRACE_MARK.startswith(data[cut:]):
+                data, self.held = data[:cut], data[cut:] + self.held
+        if data:
+            self._emit(self.masker.feed(data))
 
     def _emit(self, text: str) -> None:
         if not text:

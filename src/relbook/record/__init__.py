@@ -24,7 +24,7 @@ from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
 
 if TYPE_CHECKING:
-    from relbook.record.sync import _Syncer
+    from relbook.record.sync import Syncer
 
 SCHEMA = "relbook.record/1"
 
@@ -88,7 +88,7 @@ class Journal:
         self.events = list(events or [])
         self.last_hash = self.events[-1]["h"] if self.events else ""
         self.unsynced = False
-        self._sync: _Syncer | None = None
+        self._sync: Syncer | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -163,11 +163,11 @@ class Journal:
         """How many bytes of the journal are known to be on disk."""
         return self._sync.durable if self._sync is not None else 0
 
-    def _syncer(self) -> _Syncer:
+    def _syncer(self) -> Syncer:
         if self._sync is None:
-            from relbook.record.sync import _Syncer
+            from relbook.record.sync import Syncer
 
-            self._sync = _Syncer(self.fd, self.size if not self.unsynced else 0)
+            self._sync = Syncer(self.fd, self.size if not self.unsynced else 0)
         return self._sync
 
     def _raise(self) -> None:

@@ -7,7 +7,7 @@ import os
 _fdatasync = getattr(os, "fdatasync", os.fsync)  # appends need the data and the size only
 
 
-class _Syncer:
+class Syncer:
     """One long-lived thread that fsyncs a journal on request. Requests that come
     while an fsync is under way are served together by the next one, and `durable`
     only ever counts bytes written before an fsync that succeeded began."""

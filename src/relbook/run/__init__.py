@@ -20,7 +20,7 @@ from relbook.params import Computed, Params, parse_version, render_shell, render
 from relbook.params.check import checked_variables
 from relbook.record import RecordPaths, State, read_journal, replay
 from relbook.record.mask import Masker
-from relbook.run import signals
+from relbook.run import messages, signals
 from relbook.run.answers import Answer, AnswerPolicy, RiskGate, load_answers, parse_answer
 from relbook.run.drive import STOPS, drive, exit_code, stop_message
 from relbook.run.dryrun import dry_run
@@ -167,7 +167,7 @@ class Runner:
         if hasattr(self.engine, "session"):
             restore_session(self)
         self.refs = watch_refs(self)  # what the run made: never undone (run.undo)
-        self.ui.info(f"record: {self.paths.notebook}")
+        self.ui.info(f"record: {messages.here(self.paths.notebook)}")
         self.plan = steps
         return steps
 

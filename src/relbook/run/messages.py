@@ -34,21 +34,79 @@ def paused(path: str, o: Outcome) -> str:
     )
 
 
-def failed(path: str, o: Outcome, record: str, command: str) -> str:
-    """Which step failed where, the tail of its output, and how to resume."""
-    tail = "\n".join(o.output.rstrip().splitlines()[-10:])
+def failed(path: str, o: Outcome) -> str:
+    """Which step failed where. (Its output is on the screen, in the record and in
+    the log already, and the run's summary says how to resume: neither is repeated.)"""
     if o.status is Status.TIMEOUT:
         what = "timed out"
     elif o.exit_code is not None:
         what = f"exit status {o.exit_code}"
     else:  # a manual step or an instruction answered "fail"
         what = o.reason or "answered fail"
-    hint = command or "the same relbook run command"
-    return (
-        f"{path}:{o.failed_line or o.line}: step {o.step_id!r} failed ({what})"
-        + (f"\n{tail}" if tail else "")
-        + f"\nrecord: {record}\nto resume after fixing it: {hint}"
-    )
+    return f"{path}:{o.failed_line or o.line}: step {o.step_id!r} failed ({what})"
+
+
+def here(path: object) -> str:
+    """`path` as the operator reads it: relative to the working directory when it is
+    under it, else as it is."""
+    import os
+
+    text = str(path)
+    if not os.path.isabs(text):
+        return text
+    try:
+        rel = os.path.relpath(text)
+    except ValueError:  # another drive
+        return text
+    return text if rel.startswith("..") else rel
+
+
+_DONE = (Status.DONE, Status.ALREADY_DONE)
+_SKIPPED = (Status.SKIPPED, Status.NOT_APPLICABLE)
+_FAILED = (Status.FAILED, Status.TIMEOUT, Status.INTERRUPTED)
+
+
+def summary(plan: list[str], outcomes: dict[str, Outcome], result: str, seconds: float) -> str:
+    """The counts line that ends a run: done / skipped / failed / pending of the plan."""
+    counts = {"done": 0, "skipped": 0, "failed": 0, "pending": 0}
+    for step_id in plan:
+        o = outcomes.get(step_id)
+        status = o.status if o else Status.PENDING
+        word = (
+            "done"
+            if status in _DONE
+            else "skipped"
+            if status in _SKIPPED
+            else "failed"
+            if status in _FAILED
+            else "pending"
+        )
+        counts[word] += 1
+    counted = ", ".join(f"{n} {word}" for word, n in counts.items())
+    return f"{result or 'stopped'} in {duration(seconds)}: {counted}"
+
+
+def continue_command(command: str) -> str:
+    """The command that goes on with this run: the one given, without what would start
+    another attempt."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    return shlex.join(w for w in words if w != "--new-attempt") if words else ""
+
+
+def duration(seconds: float) -> str:
+    """1.2s, 4m 05s, 1h 02m."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
 
 
 def interrupted_step(path: str, step: Step) -> str:

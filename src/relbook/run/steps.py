@@ -13,7 +13,7 @@ import subprocess
 from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import guard_for, guarded
-from relbook.engines import TRACE_FD_VAR, Execution
+from relbook.engines import Execution, trace_note
 from relbook.errors import Interrupted, Paused, RecordError, StepFailed
 from relbook.model import Kind, Outcome, Part, Status, Step
 from relbook.record import now_iso
@@ -97,9 +97,7 @@ class StepRunner:
         if outcome.status is Status.INTERRUPTED:
             raise Interrupted("interrupted", signum=signals.received() or signal.SIGINT)
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
-            msg = messages.failed(
-                run.rb.path, outcome, str(run.paths.notebook), run.masker.mask(run.opts.command)
-            )
+            msg = messages.failed(run.rb.path, outcome)
             raise StepFailed(msg, returncode=outcome.exit_code or 1)
         if outcome.status is Status.PENDING:
             raise Paused(messages.paused(run.rb.path, outcome))
@@ -184,7 +182,7 @@ class StepRunner:
             src = self.run.bash(part.source, part.line)
             guard = guard_for(src) if resuming else None
             if guard:
-                src = guarded(src, guard, part.line, TRACE_FD_VAR)
+                src = guarded(src, guard, trace_note("done", part.line))
             for comment in part.comment.split("\n") if part.comment else []:
                 lines.append(f"# {comment}")
                 line_map.append(part.line)

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from relbook.model import Outcome, Status, Step
 from relbook.run import Answer
+from relbook.run.messages import here
 
 _LINE_START = re.compile(r"\n(?=[^\n])")  # a newline that a non-empty line follows
 _COLORS = {"ok": "32", "fail": "31", "warn": "33", "dim": "2", "bold": "1"}
@@ -28,7 +29,7 @@ class TerminalUI:
         self.inp = inp or sys.stdin
         self.interactive = _isatty(self.inp) and _isatty(self.out)
         self.color = _isatty(self.out) and not os.environ.get("NO_COLOR")
-        self.path = path
+        self.path = here(path) if path else path
         self.commands = commands or {}
         self.at_line_start = True
         self.pending_echo: list[str] = []
@@ -60,10 +61,30 @@ class TerminalUI:
 
     def step_begin(self, n: int, total: int, step: Step, title: str) -> None:
         section = step.section or "(top)"
-        self._print(
-            self._c("bold", f"[{n}/{total}] {section} > {title}")
-            + self._c("dim", f"  ({self.path}:{step.line})")
-        )
+        head, where = f"[{n}/{total}] {section} > {title}", f"({self.path}:{step.line})"
+        width = self.width()
+        if not width or len(head) + 2 + len(where) <= width:
+            self._print(self._c("bold", head) + self._c("dim", f"  {where}"))
+            return
+        import textwrap
+
+        rows = textwrap.wrap(head, width, subsequent_indent="    ", break_on_hyphens=False)
+        if len(rows[-1]) + 2 + len(where) <= width:
+            place = f"  {where}"
+        else:  # the place on a line of its own, its end kept when it is too long
+            if len(where) + 4 > width:
+                where = f"({_left_cut(where[1:-1], width - 6)})"
+            place = f"\n    {where}"
+        self._print(self._c("bold", "\n".join(rows)) + self._c("dim", place))
+
+    def width(self) -> int:
+        """The terminal's width in columns (0: not a terminal, lines are not cut)."""
+        if not _isatty(self.out):
+            return 0
+        try:
+            return os.get_terminal_size(self.out.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            return 0
 
     def command(self, line: int, text: str) -> None:
         shown = text or self.commands.get(line, "")
@@ -196,6 +217,11 @@ QUIT = "you quit at the prompt"
 
 def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a and b else a or b
+
+
+def _left_cut(text: str, width: int) -> str:
+    """The end of `text` in `width` columns (the file name and line of a long path)."""
+    return text if len(text) <= width else "…" + text[len(text) - width + 1 :]
 
 
 def _isatty(stream: TextIO) -> bool:
