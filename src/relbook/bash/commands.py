@@ -85,12 +85,17 @@ def unwrap(argv: list[str]) -> list[str]:
 def git_args(argv: list[str]) -> tuple[str, list[str]] | None:
     """(subcommand, arguments) of a git command line; None for other commands."""
     argv = unwrap(argv)
-    if not argv or Path(argv[0]).name != "git":
+    if not argv or program_name(argv[0]) != "git":
         return None
     i = 1
     while i < len(argv) and argv[i].startswith("-"):
         i += 2 if argv[i] in ("-C", "-c") else 1
     return (argv[i], argv[i + 1 :]) if i < len(argv) else None
+
+
+def program_name(word: str) -> str:
+    """The file name of a command word (`/usr/bin/git` -> `git`), as Path(word).name."""
+    return word if "/" not in word and word != "." else Path(word).name
 
 
 def short_flags(args: list[str]) -> set[str]:

@@ -324,7 +324,7 @@ class Runner:
             },
             "params": {k: mask(v) for k, v in params.values.items() if v is not None},
             "operator": self.operator,
-            "host": __import__("socket").gethostname(),  # not imported for a dry run
+            "host": os.uname().nodename,  # socket.gethostname(), without importing socket
             "repo": repo,
             "started": _now(),
             "engine": self.opts.engine,
