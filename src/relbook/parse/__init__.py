@@ -14,6 +14,7 @@ from typing import Any
 from relbook.bash.shell import console_commands, split_commands
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.conditions import apply_conditions
 from relbook.parse.contents import Contents
 from relbook.parse.infer import (
     first_sentence,
@@ -34,11 +35,6 @@ _SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
 _SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
 _OPTIONAL = re.compile(
     r"\((?:if needed|if applicable|optional|if necessary|if required|when needed)\)|^optional:",
-    re.I,
-)
-_APPLIES = re.compile(
-    r"\b(?:for|on|only for)\s+(major|minor|patch|hotfix|pre-?release)\s+(?:releases?|versions?)"
-    r"|\((major|minor|patch|hotfix|pre-?release)(?: releases?)? only\)",
     re.I,
 )
 _HANDWORK = re.compile(
@@ -115,7 +111,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps = tuple(walker.steps)
+    steps = apply_conditions(
+        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
+    )
     try:
         example, placeholders = infer_placeholders(steps, front, path)
     except ParamError as e:
@@ -539,7 +537,7 @@ class _Walker:
         if step_id in self.used_ids:
             raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
         self.used_ids.add(step_id)
-        applies = d.get("applies-to") or _applies_to(text)
+        applies = d.get("applies-to")
         skip_paths = self.skip_sections
         self.steps.append(
             Step(
@@ -635,14 +633,6 @@ def _is_optional(text: str) -> bool:
     if "(" not in text and text[:9].lower() != "optional:":
         return False
     return bool(_OPTIONAL.search(text))
-
-
-def _applies_to(text: str) -> str:
-    low = text.lower()
-    if not any(w in low for w in ("major", "minor", "patch", "hotfix", "release")):
-        return ""
-    m = _APPLIES.search(text)
-    return (m.group(1) or m.group(2)) if m else ""
 
 
 def _describe(parts: list[Part], lang: str) -> str:
