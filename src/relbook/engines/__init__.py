@@ -110,16 +110,25 @@ class _Keeper:
         self.dropped = 0
 
     def add(self, text: str) -> None:
-        if self.head_size < self.limit // 2:
-            self.head.append(text)
-            self.head_size += len(text)
-            return
+        half = self.limit // 2
+        if self.head_size < half:  # the head: the first `half` characters exactly
+            first = text[: half - self.head_size]
+            self.head.append(first)
+            self.head_size += len(first)
+            text = text[len(first) :]
+            if not text:
+                return
         self.tail.append(text)
         self.tail_size += len(text)
-        while self.tail_size > self.limit // 2 and len(self.tail) > 1:
-            gone = self.tail.pop(0)
-            self.tail_size -= len(gone)
-            self.dropped += len(gone)
+        while self.tail_size > half:  # the tail: the last `half`, whatever the chunks
+            excess, oldest = self.tail_size - half, self.tail[0]
+            if len(oldest) > excess:
+                self.tail[0] = oldest[excess:]
+            else:
+                self.tail.pop(0)
+            gone = min(excess, len(oldest))
+            self.tail_size -= gone
+            self.dropped += gone
 
     def text(self) -> str:
         if not self.dropped:
