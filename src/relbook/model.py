@@ -76,6 +76,7 @@ class Step:
     checked: bool = False
     numbered: bool = False
     details: tuple[str, ...] = ()  # plain sub-items under a manual step: how to do it
+    detail_lines: tuple[int, ...] = ()  # the source line of each detail
     optional: bool = False
     contingency: bool = False
     skip: bool = False
