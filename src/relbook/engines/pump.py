@@ -77,6 +77,7 @@ class _Pump:
         self.held = b""  # the start of a trace line split across reads
         self.last_line = 0
         self.done_lines: list[int] = []
+        self.on_done: Callable[[int], None] = lambda n: None
         self.held_open = False
         self.pid = 0  # the step's subshell (and process group), once the server says
         self.want_pid = False  # the pid is needed before the step ends (to stop it)
@@ -226,6 +227,7 @@ class _Pump:
             self.on_line(self.last_line)
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
+            self.on_done(int(words[0]))
         elif kind == b"rc" and len(words) == 2 and server:
             self._read_pids()  # the step's pid line came before its rc line
             if int(words[0]) == self.pid:
