@@ -54,3 +54,22 @@ def test_push_remotes_and_the_names_that_must_exist():
     assert [remote_name(w) for _, w in found] == ["origin", "upstream", "", "fork", ""]
     assert remote_name('"$REMOTE"') == "" and remote_name("../other.git") == ""
     assert makes_remotes(["git remote add fork https://example.com/r.git"]) == {"fork"}
+
+
+def test_a_duplicated_descriptor_is_a_redirection_not_a_command():
+    source = 'echo "$KEY" >&2\nmake dist 2>&1 | tee log\nrun-it &>/dev/null; cleanup >&-\nsleep 9 &'
+    assert programs(source) == [
+        (1, "make"),
+        (1, "tee"),
+        (2, "run-it"),
+        (2, "cleanup"),
+        (3, "sleep"),
+    ]
+
+
+def test_an_empty_argument_is_an_argument():
+    assert programs("trap '' TERM HUP INT\nfind . -name '' -print") == [(1, "find")]
+
+
+def test_numbers_and_capitals_are_not_taken_for_programs():
+    assert programs("VERSION\n2\nmake") == [(2, "make")]

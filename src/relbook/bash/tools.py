@@ -36,6 +36,8 @@ def programs(source: str) -> list[tuple[int, str]]:
         name = words[0]
         if "/" in name or not _NAME.fullmatch(name) or name in BUILTINS:
             continue
+        if name.isdigit() or (name.upper() == name and name.isidentifier()):
+            continue  # a number or a NAME in capitals: an argument split off, not a program
         out.append((c.line, name))
     return out
 
