@@ -31,6 +31,14 @@ _PATH_CHANGE = re.compile(
 )
 
 
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+
+
+def _bash(source: str) -> str:
+    """A command with its template expressions as the variables they run as."""
+    return _TEMPLATE.sub('"$RELBOOK_VALUE"', source)
+
+
 def run_steps(rb: Runbook, steps: list[Step], params: Params) -> list[Step]:
     """The shell steps of the plan that this release runs for sure."""
     from relbook.run.flow import not_applicable
@@ -44,7 +52,7 @@ def run_steps(rb: Runbook, steps: list[Step], params: Params) -> list[Step]:
 
 def missing_tools(rb: Runbook, steps: list[Step], opts: RunOptions) -> list[str]:
     """One problem per program the steps run that is not on the run's PATH."""
-    sources = [p.source for s in rb.steps for p in s.parts if p.kind == "command"]
+    sources = [_bash(p.source) for s in rb.steps for p in s.parts if p.kind == "command"]
     made = defined_names(sources)
     path = opts.env.get("PATH", os.environ.get("PATH", os.defpath))
     first: dict[str, list[int]] = {}
@@ -52,7 +60,7 @@ def missing_tools(rb: Runbook, steps: list[Step], opts: RunOptions) -> list[str]
         for part in step.commands:
             if _PATH_CHANGE.search(part.source):
                 return _tool_problems(rb, first)  # what follows sees another PATH
-            for offset, name in programs(part.source):
+            for offset, name in programs(_bash(part.source)):
                 if name in made or shutil.which(name, path=path):
                     continue
                 first.setdefault(name, []).append(part.line + offset)
@@ -83,7 +91,7 @@ def missing_remotes(rb: Runbook, steps: list[Step], repo: str) -> list[str]:
         for part in step.commands:
             if re.search(r"\bgit\s+(?:clone|init)\b", part.source):
                 return out  # what follows pushes from another repository
-            for offset, word in push_remotes(part.source):
+            for offset, word in push_remotes(_bash(part.source)):
                 name = remote_name(word)
                 if (word and not name) or name in added or name in seen:
                     continue
