@@ -322,9 +322,7 @@ def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = fr
     Placeholders that stand for a release value are always replaced; an operator input
     (`<commit-sha>`) only when `names` holds its parameter (given with -p)."""
     literals = literal_map(example)
-    if literals:
-        text = map_literals(text, literals)
-    text = series_wildcards(text)
+    text = series_wildcards(map_literals(text, literals) if literals else text)
     text = _BRACKET.sub(
         lambda m: "{{ description }}" if _DESCRIPTION_WORDS.search(m.group(1)) else m.group(0), text
     )
