@@ -14,10 +14,9 @@ from typing import Any
 from relbook.bash.shell import console_commands, split_commands
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.conditions import apply_conditions
 from relbook.parse.contents import Contents
 from relbook.parse.infer import (
-    first_sentence,
-    heading_step,
     heads,
     introduces_description,
     is_contingency,
@@ -26,6 +25,7 @@ from relbook.parse.infer import (
     undoes,
     unlabelled_shell,
 )
+from relbook.parse.prose import ProseRules, contingency_lead, unprompted_shell
 from relbook.parse.source import Blocks
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
@@ -34,11 +34,6 @@ _SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
 _SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
 _OPTIONAL = re.compile(
     r"\((?:if needed|if applicable|optional|if necessary|if required|when needed)\)|^optional:",
-    re.I,
-)
-_APPLIES = re.compile(
-    r"\b(?:for|on|only for)\s+(major|minor|patch|hotfix|pre-?release)\s+(?:releases?|versions?)"
-    r"|\((major|minor|patch|hotfix|pre-?release)(?: releases?)? only\)",
     re.I,
 )
 _HANDWORK = re.compile(
@@ -115,7 +110,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps = tuple(walker.steps)
+    steps = apply_conditions(
+        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
+    )
     try:
         example, placeholders = infer_placeholders(steps, front, path)
     except ParamError as e:
@@ -269,7 +266,7 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
     return value
 
 
-class _Walker:
+class _Walker(ProseRules):
     """Walks mistune's AST once, in document order, building sections and steps."""
 
     def __init__(self, path: str, front: dict[str, Any], blocks: Blocks) -> None:
@@ -291,14 +288,13 @@ class _Walker:
         self.details_depth = 0  # inside a manual step's nested text: its details, no steps
         self.quiet = 0  # inside a table of contents or a description: no inferred steps
         self.told = False  # the paragraph just read introduces a description, not steps
-        self.heading_step: tuple[str, int, int] | None = None  # (text, line, steps before)
 
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
-        self.has_tasks = _has_tasks(tokens)
+        self._init_prose(tokens, _has_tasks)
         self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
-        self._flush_heading()
+        self._flush_headings()
         self._flush_pending()
 
     def _blocks(self, tokens: list[dict[str, Any]]) -> None:
@@ -306,6 +302,7 @@ class _Walker:
             kind = tok.get("type")
             if kind not in ("list", "blank_line"):
                 self.told = False  # only the list right after the paragraph is told of
+                self.contingent_next = False
             if kind == "heading":
                 self._heading(tok)
             elif kind == "list":
@@ -325,15 +322,7 @@ class _Walker:
             tok["_text"] = plain_text(self.blocks.inline(tok))
         return tok["_text"]
 
-    def _flush_heading(self) -> None:
-        """A heading that reads as a step is one when its section has no step of its own."""
-        if self.heading_step and self.heading_step[2] == len(self.steps):
-            text, line, _ = self.heading_step
-            self._add(Kind.MANUAL, text, line, undo=undoes(text))
-        self.heading_step = None
-
     def _heading(self, tok: dict[str, Any]) -> None:
-        self._flush_heading()
         self._flush_pending()
         self._inline_html(tok)
         text = self._text(tok)
@@ -358,10 +347,7 @@ class _Walker:
         )
         self.stack.append(section)
         self.sections.append(section)
-        if not self.has_tasks and level > 1:
-            step = heading_step(text)
-            if step:  # a guide that writes its steps as headings: the section is the step
-                self.heading_step = (step, section.line, len(self.steps))
+        self._enter_section(tok, text, level, section.line)
 
     def _inline_html(self, tok: dict[str, Any]) -> None:
         """Directives written inline in a paragraph, each with its own line."""
@@ -378,6 +364,7 @@ class _Walker:
             self._html(raw, line)
 
     def _html(self, raw: str, line: int) -> None:
+        self._html_context(raw)
         opened = raw.rfind("<!--")
         if opened >= 0 and "-->" not in raw[opened:]:
             self.findings.append(
@@ -423,27 +410,35 @@ class _Walker:
             self.pending = {}
 
     def _paragraph(self, tok: dict[str, Any]) -> None:
-        """A paragraph that says what to do, in a guide without a checklist, is a step."""
-        if self.has_tasks or self.details_depth or self.quiet or not self.stack:
+        """A paragraph that says what to do, in a section without a checklist, is a step."""
+        if self.details_depth or self.quiet or not self.stack:
             return
         whole = self._text(tok)
+        if contingency_lead(whole):
+            self.contingent_next = True
+            return
+        if not self._infers():
+            return
         if introduces_description(whole):
             self.told = True
             return
-        text = first_sentence(whole)
-        if reads_as_action(text):
+        text = self._prose_order(tok)
+        if text:
             self._add(Kind.MANUAL, text, tok.get("_line", 0), undo=undoes(text))
 
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
+        contingent, self.contingent_next = self.contingent_next, False
         quiet = told or self.contents.is_contents([self._text(h) for h in heads(tok)])
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
+        self.contingent += contingent  # what to do when things go wrong
         try:
             for item in tok.get("children", []):
                 self._item(item, ordered)
         finally:
             self.quiet -= quiet
+            self.contingent -= contingent
 
     def _item(self, item: dict[str, Any], ordered: bool) -> None:
         task = item.get("type") == "task_list_item"
@@ -454,18 +449,22 @@ class _Walker:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
         text = self._text(head) if head else ""
+        reading = self._reading(head) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
-        plain_step = not self.has_tasks and not self.quiet and bool(text)
-        # under a step, plain bullets are its details; numbered sub-items are steps
-        actionable = ordered or (not self.details_depth and reads_as_action(text))
+        plain_step = self._infers() and not self.quiet and bool(text)
+        # under a step, plain bullets are its details (a repair is a step of its own);
+        # numbered sub-items are steps
+        actionable = ordered or (
+            undoes(text) if self.details_depth else reads_as_action(reading or text)
+        )
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
-            self._task_step(text, line, checked, codes, _details(self.blocks.inline, rest))
+            self._task_step(text, line, checked, codes, self._detail_items(rest, _is_shell_fence))
         elif codes:
             for code in codes:
                 self._code(code, text=text, task=False)
         elif plain_step and actionable:
-            details = _details(self.blocks.inline, rest)
+            details = self._detail_items(rest, _is_shell_fence)
             self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
             self.details_depth += 1
             try:
@@ -481,7 +480,7 @@ class _Walker:
         line: int,
         checked: bool,
         codes: list[dict[str, Any]],
-        details: tuple[str, ...] = (),
+        details: list[tuple[int, str]] | tuple[()] = (),
     ) -> None:
         section = self.stack[-1] if self.stack else None
         signoff = bool(section and section.signoff) or bool(_SIGNOFF_ITEM.search(text))
@@ -539,7 +538,7 @@ class _Walker:
         if step_id in self.used_ids:
             raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
         self.used_ids.add(step_id)
-        applies = d.get("applies-to") or _applies_to(text)
+        applies = d.get("applies-to")
         skip_paths = self.skip_sections
         self.steps.append(
             Step(
@@ -550,7 +549,10 @@ class _Walker:
                 section=section.title if section else "",
                 section_path=section.path if section else (),
                 optional=bool(d.get("optional")) or _is_optional(text),
-                contingency=undo or bool(section.contingency if section else self.doc_contingency),
+                contingency=undo
+                or self.failure_html
+                or self.contingent > 0
+                or bool(section.contingency if section else self.doc_contingency),
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
                 applies_to=str(applies).lower().replace("-", "") if applies else "",
@@ -558,26 +560,18 @@ class _Walker:
                 done_if=str(d.get("done-if", "")),
                 confirm=bool(d.get("confirm")),
                 directives=d,
-                **kw,
+                **_with_detail_lines(kw),
             )
         )
 
 
-def _details(inline: Any, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
-    """Plain bullets nested under a manual step (no checkbox, no command): they say
-    how to do it, so the operator sees them with the step."""
-    out: list[str] = []
-    for tok in blocks:
-        if tok.get("type") != "list" or tok.get("attrs", {}).get("ordered"):
-            continue
-        for item in tok.get("children", []):
-            kids = item.get("children", [])
-            if item.get("type") == "task_list_item" or any(_is_shell_fence(k) for k in kids):
-                continue
-            head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
-            if head:
-                out.append(plain_text(inline(head)))
-    return tuple(t for t in out if t)
+def _with_detail_lines(kw: dict[str, Any]) -> dict[str, Any]:
+    """Details given as (line, text) pairs: the texts, and their lines beside them."""
+    pairs = kw.pop("details", ())
+    if pairs:
+        kw["details"] = tuple(t for _, t in pairs)
+        kw["detail_lines"] = tuple(n for n, _ in pairs)
+    return kw
 
 
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
@@ -617,7 +611,7 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-    if _lang(tok) in CONSOLE_LANGS or prompted(raw_lines):
+    if prompted(raw_lines) or (_lang(tok) in CONSOLE_LANGS and not unprompted_shell(raw_lines)):
         cmds = console_commands(numbered)
         return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
     return "\n".join(raw_lines), _shell_parts(numbered)
@@ -635,14 +629,6 @@ def _is_optional(text: str) -> bool:
     if "(" not in text and text[:9].lower() != "optional:":
         return False
     return bool(_OPTIONAL.search(text))
-
-
-def _applies_to(text: str) -> str:
-    low = text.lower()
-    if not any(w in low for w in ("major", "minor", "patch", "hotfix", "release")):
-        return ""
-    m = _APPLIES.search(text)
-    return (m.group(1) or m.group(2)) if m else ""
 
 
 def _describe(parts: list[Part], lang: str) -> str:

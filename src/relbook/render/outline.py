@@ -108,6 +108,10 @@ def step_json(s: Step) -> dict[str, Any]:
         "parts": [
             {"kind": p.kind, "line": p.line, "source": p.source, "comment": p.comment}
             for p in s.parts
+        ]
+        + [
+            {"kind": "detail", "line": line, "source": text, "comment": ""}
+            for line, text in zip(s.detail_lines, s.details, strict=False)
         ],
     }
 
