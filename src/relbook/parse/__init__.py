@@ -1,9 +1,12 @@
-"""Markdown guide -> Runbook (pure; keeps exact source lines)."""
+"""Markdown guide -> Runbook (pure; keeps exact source lines).
+
+The walker goes through mistune's blocks in order (headings, lists, fences,
+directives) and makes the steps; frontmatter, directives and parts hold what it
+reads from each piece, infer the rules for prose, source the Markdown blocks."""
 
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import re
 import stat
@@ -11,58 +14,62 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from relbook.bash.shell import console_commands, split_commands
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.parse.conditions import apply_conditions
 from relbook.parse.contents import Contents
+from relbook.parse.directives import (
+    _SECTION_KEYS,
+    DIRECTIVE,
+    DIRECTIVE_KEYS,
+    parse_directive,
+    parse_duration,
+)
+from relbook.parse.frontmatter import (
+    _front_matter_line,
+    normalize_newlines,
+    split_front_matter,
+)
 from relbook.parse.infer import (
     heads,
     introduces_description,
     is_contingency,
-    prompted,
     reads_as_action,
     undoes,
-    unlabelled_shell,
 )
-from relbook.parse.prose import ProseRules, contingency_lead, unprompted_shell
+from relbook.parse.parts import (
+    CONSOLE_LANGS,
+    SHELL_LANGS,
+    _code_parts,
+    _describe,
+    _has_tasks,
+    _inline_htmls,
+    _is_optional,
+    _is_shell_fence,
+    _lang,
+    plain_text,
+    slug,
+)
+from relbook.parse.prose import ProseRules, contingency_lead
 from relbook.parse.source import Blocks
 
-SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
-CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
+__all__ = [
+    "CONSOLE_LANGS",
+    "DIRECTIVE",
+    "DIRECTIVE_KEYS",
+    "SHELL_LANGS",
+    "normalize_newlines",
+    "parse_directive",
+    "parse_duration",
+    "parse_runbook",
+    "plain_text",
+    "read_runbook",
+    "slug",
+    "split_front_matter",
+]
+
 _SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
 _SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
-_OPTIONAL = re.compile(
-    r"\((?:if needed|if applicable|optional|if necessary|if required|when needed)\)|^optional:",
-    re.I,
-)
-_HANDWORK = re.compile(
-    r"^(?:update|edit|apply|review|verify|check|confirm|ensure|make sure|wait|fix|write|fill|"
-    r"bump|change|modify|resolve|inspect|manually|todo|fixme|adjust|replace|set the|add (?:a|the)"
-    r"|remember|do not forget|don't forget|announce|notify)\b",
-    re.I,
-)
-_STOP = {"from", "with", "into", "that", "this", "then", "your", "their", "changes", "change"}
-DIRECTIVE_KEYS = {
-    "skip",
-    "skip-section",
-    "id",
-    "timeout",
-    "optional",
-    "contingency",
-    "normal",
-    "signoff",
-    "manual",
-    "confirm",
-    "done-if",
-    "applies-to",
-    "clean",
-}
-_SPACES = re.compile(r"[ \t]+")
-_SECTION_KEYS = {"contingency", "normal", "skip-section"}
-# patterns used only when a guide has directives are compiled (and cached by re) on first use
-_DONE_IF = r"(?:^|\s)done-if\s*[:=](.*)$"
-DIRECTIVE = r"<!--\s*relbook:(.*?)-->"
 
 
 def read_runbook(path: str | Path) -> Runbook:
@@ -134,136 +141,6 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         findings=tuple(sorted(findings, key=lambda f: f.line)),
         source=text,
     )
-
-
-def _front_matter_line(text: str, key: str) -> int:
-    m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
-    return text.count("\n", 0, m.start()) + 1 if m else 1
-
-
-def normalize_newlines(text: str) -> str:
-    """Strip a BOM and turn CRLF / CR line ends into LF (line numbers kept)."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
-    """YAML front matter as a dict, and the body with those lines blanked."""
-    if not text.startswith("---\n"):
-        return {}, text
-    lines = text.split("\n")
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
-        return {}, text
-    import yaml
-
-    try:
-        data = _plain(yaml.safe_load("\n".join(lines[1:end])) or {})
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        problem = getattr(e, "problem", None) or "invalid YAML"
-        raise ParseError(f"front matter: {problem}", path=path, line=line) from None
-    except (RecursionError, ValueError):
-        raise ParseError(
-            "front matter nests too deep or refers to itself", path=path, line=1
-        ) from None
-    if not isinstance(data, dict):
-        raise ParseError("front matter must be a YAML mapping (key: value)", path=path, line=1)
-    return data, "\n" * (end + 1) + "\n".join(lines[end + 1 :])
-
-
-def _plain(value: Any, depth: int = 0) -> Any:
-    """YAML data as plain JSON types (dates become ISO text)."""
-    if depth > 40:
-        raise ValueError("too deep")
-    if isinstance(value, dict):
-        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v, depth + 1) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def plain_text(tokens: list[dict[str, Any]]) -> str:
-    """Inline tokens as plain text (code spans and link texts kept)."""
-    out: list[str] = []
-    for tok in tokens:
-        kind = tok.get("type")
-        if kind in ("softbreak", "linebreak"):
-            out.append(" ")
-        elif kind == "inline_html":
-            continue
-        elif kind == "text":
-            out.append(html.unescape(tok.get("raw", "")))
-        elif "raw" in tok:
-            out.append(tok["raw"])
-        elif "children" in tok:
-            out.append(plain_text(tok["children"]))
-    return _SPACES.sub(" ", "".join(out)).strip()
-
-
-def slug(text: str) -> str:
-    """A lowercase, dash-separated id from a title (leading numbering dropped)."""
-    text = re.sub(r"^\s*\d+[.)]\s*", "", text)
-    s = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-    return s[:48].strip("-") or "section"
-
-
-def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
-    """`<!-- relbook: skip id=x timeout=30 -->` -> {"skip": True, "id": "x", ...}."""
-    out: dict[str, Any] = {}
-    m = re.search(_DONE_IF, text, re.S)
-    if m:  # the check command runs to the end of the directive
-        if not m.group(1).strip():
-            raise ParseError(
-                "done-if needs a command, e.g. done-if: test -f out", path=path, line=line
-            )
-        out["done-if"] = m.group(1).strip()
-        text = text[: m.start()]
-    try:
-        import shlex
-
-        words = shlex.split(text)
-    except ValueError as e:
-        raise ParseError(f"directive: {e}", path=path, line=line) from None
-    for word in words:
-        key, sep, value = word.partition("=")
-        if not sep and key.endswith(":"):
-            key = key[:-1]
-        key = key.strip().lower()
-        if key not in DIRECTIVE_KEYS:
-            known = ", ".join(sorted(DIRECTIVE_KEYS))
-            raise ParseError(f"unknown directive {key!r} (known: {known})", path=path, line=line)
-        out[key] = _directive_value(key, value, path, line) if sep else True
-    return out
-
-
-def parse_duration(value: str) -> float | None:
-    """`90`, `90s`, `10m`, `1.5h` -> seconds; None for anything else (or not positive)."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", str(value).strip())
-    if not m or float(m.group(1)) <= 0:
-        return None
-    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
-
-
-def _directive_value(key: str, value: str, path: str, line: int) -> Any:
-    if key == "timeout":
-        seconds = parse_duration(value)
-        if seconds is None:
-            raise ParseError(
-                f"timeout must be a positive number of seconds, not {value!r}", path=path, line=line
-            )
-        return seconds
-    if key == "id" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
-        raise ParseError(
-            f"step id {value!r} must be letters, digits, '.', '-', '_'", path=path, line=line
-        )
-    return value
 
 
 class _Walker(ProseRules):
@@ -572,121 +449,3 @@ def _with_detail_lines(kw: dict[str, Any]) -> dict[str, Any]:
         kw["details"] = tuple(t for _, t in pairs)
         kw["detail_lines"] = tuple(n for n, _ in pairs)
     return kw
-
-
-def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
-    stack = list(tokens)
-    while stack:
-        tok = stack.pop()
-        if tok.get("type") == "task_list_item":
-            return True
-        stack.extend(tok.get("children", ()) if tok.get("type") != "paragraph" else ())
-    return False
-
-
-def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """inline_html tokens in document order (inside links and emphasis too)."""
-    out: list[dict[str, Any]] = []
-    for tok in tokens:
-        if tok.get("type") == "inline_html":
-            out.append(tok)
-        elif "children" in tok:
-            out.extend(_inline_htmls(tok["children"]))
-    return out
-
-
-def _is_shell_fence(tok: dict[str, Any]) -> bool:
-    if tok.get("type") != "block_code" or tok.get("style") != "fenced":
-        return False
-    lang = _lang(tok)
-    if lang in SHELL_LANGS:
-        return True
-    return unlabelled_shell(lang, tok.get("raw", ""))
-
-
-def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
-    """A fenced block's body and its parts, numbered from the line after the fence."""
-    first = tok.get("_line", 0)
-    raw_lines = tok.get("raw", "").split("\n")
-    if raw_lines and raw_lines[-1] == "":
-        raw_lines.pop()
-    numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-    if prompted(raw_lines) or (_lang(tok) in CONSOLE_LANGS and not unprompted_shell(raw_lines)):
-        cmds = console_commands(numbered)
-        return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
-    return "\n".join(raw_lines), _shell_parts(numbered)
-
-
-def _lang(tok: dict[str, Any]) -> str:
-    if "_lang" not in tok:  # asked for several times per fence
-        info = (tok.get("attrs", {}).get("info", "") or "").strip()
-        tok["_lang"] = (info.split()[0] if info else "").strip("{}.").lower()
-    return tok["_lang"]
-
-
-def _is_optional(text: str) -> bool:
-    # a cheap test first: most steps have neither a parenthesis nor `optional:`
-    if "(" not in text and text[:9].lower() != "optional:":
-        return False
-    return bool(_OPTIONAL.search(text))
-
-
-def _describe(parts: list[Part], lang: str) -> str:
-    for p in parts:
-        if p.comment:
-            return p.comment.split("\n")[0]
-    first = next((p.source for p in parts if p.kind == "command"), "")
-    return first.split("\n")[0].rstrip(" \\") if first else f"{lang} block"
-
-
-def _shell_parts(numbered: list[tuple[int, str]]) -> list[Part]:
-    """Commands of a bash block, with instruction comments split out as parts."""
-    parts: list[Part] = []
-    comments: list[tuple[int, str]] = []
-    for no, text, comment_lines in _commands_with_comment_lines(numbered):
-        comments = comment_lines
-        description: list[str] = []
-        for i, (cline, ctext) in enumerate(comments):
-            last = i == len(comments) - 1
-            if _is_instruction(ctext, text if last else ""):
-                parts.append(Part("instruction", cline, ctext))
-            else:
-                description.append(ctext)
-        if text:
-            parts.append(Part("command", no, text, "\n".join(description)))
-    return parts
-
-
-def _commands_with_comment_lines(
-    numbered: list[tuple[int, str]],
-) -> list[tuple[int, str, list[tuple[int, str]]]]:
-    out = []
-    pending: list[tuple[int, str]] = []
-    groups = split_commands(numbered)
-    comment_iter = iter(
-        [(n, t.strip().lstrip("#").strip()) for n, t in numbered if t.strip().startswith("#")]
-    )
-    comment_list = list(comment_iter)
-    ci = 0
-    for start, src, _ in groups:
-        pending = []
-        while ci < len(comment_list) and (start == 0 or comment_list[ci][0] < start):
-            if comment_list[ci][1] and not comment_list[ci][1].startswith("!"):
-                pending.append(comment_list[ci])
-            ci += 1
-        # comments inside a multi-line command belong to it, not to the next one
-        end = start + src.count("\n") if start else 0
-        while ci < len(comment_list) and start and comment_list[ci][0] <= end:
-            ci += 1
-        out.append((start, src, pending))
-    return out
-
-
-def _is_instruction(comment: str, next_command: str) -> bool:
-    """A comment that asks a person to do something, rather than naming the next command."""
-    if not _HANDWORK.match(comment):
-        return False
-    if not next_command:
-        return True
-    words = {w for w in re.findall(r"[a-z]{4,}", comment.lower()) if w not in _STOP}
-    return not words & set(re.findall(r"[a-z]{4,}", next_command.lower()))
