@@ -58,10 +58,8 @@ def test_each_placeholder_with_its_meaning_and_why(
     )
     assert f"{guide}:11: 2.3.1 -> the new version 4.5.6, in v2.3.1: v4.5.6" in text
     assert "why: shape match: the guide's example version 2.3.1" in text
-    assert (
-        f"{guide}:11: <commit-sha> -> a run parameter: give it with -p commit_sha=VALUE (given: 1a2b)"
-        in text
-    )
+    given = "a run parameter: give it with -p commit_sha=VALUE (given: 1a2b)"
+    assert f"{guide}:11: <commit-sha> -> {given}" in text
     assert "why: name match: <commit-sha> names no release value" in text
     assert f"{guide}:12: 2.3.2 -> the next patch version 4.5.7" in text
     assert "why: derived form: the example version's patch + 1 (2.3.1)" in text
