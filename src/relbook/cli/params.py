@@ -49,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
             doc["suggested_version"] = {"version": suggestion[0], "why": suggestion[1]}
         print_json(doc)
         return 0
-    print(params_table(rb, params))
-    print("\n".join(placeholder_lines(rows)))
+    table, sep, commands = params_table(rb, params).partition("\ncommands with these values:")
+    print(
+        "\n".join([table.rstrip("\n"), *placeholder_lines(rows)])
+        + ("\n" + sep + commands if sep else "")
+    )
     if suggestion:
         print(f"\nsuggested next version: {suggestion[0]} ({suggestion[1]})")
     return 0
