@@ -433,6 +433,8 @@ class _Walker(ProseRules):
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
                 applies_to=str(applies).lower().replace("-", "") if applies else "",
+                applies_from=str(d.get("from", "")),
+                optional_why=d["optional"] if isinstance(d.get("optional"), str) else "",
                 timeout=d.get("timeout"),
                 done_if=str(d.get("done-if", "")),
                 confirm=bool(d.get("confirm")),

@@ -20,6 +20,7 @@ DIRECTIVE_KEYS = {
     "confirm",
     "done-if",
     "applies-to",
+    "from",  # where the guide says when a step applies (relbook parameterize writes it)
     "clean",
 }
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
