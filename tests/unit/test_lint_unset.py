@@ -1,4 +1,4 @@
-"""RB010: a variable a step uses that nothing sets before it in the guide's session."""
+"""RB011: a variable a step uses that nothing sets before it in the guide's session."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_what_nothing_sets_before_it_in_this_session() -> None:
 def test_the_message_names_the_variable_and_what_to_do() -> None:
     rb = parse_runbook(GUIDE, "guide.md")
     (finding,) = check_unset_variables(rb, shell_blocks(rb))
-    assert str(finding).startswith("guide.md:21: RB010 $NOTES is used here but nothing sets it")
+    assert str(finding).startswith("guide.md:21: RB011 $NOTES is used here but nothing sets it")
     assert "give it a default (${NOTES:-...})" in finding.message
 
 

@@ -1,4 +1,4 @@
-"""RB010: a variable a step uses that nothing sets before it, in the one terminal
+"""RB011: a variable a step uses that nothing sets before it, in the one terminal
 session the guide assumes (run.session): not a release value relbook sets (its
 `RELBOOK_*` variables, the guide's own `$VERSION`, `$TAG`, ...), not set by an
 earlier step since the last `<!-- relbook: clean -->`, nor earlier in the same
@@ -29,7 +29,7 @@ def well_known(name: str) -> bool:
 
 
 def check_unset_variables(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
-    """RB010 (see the module): each use of a variable nothing sets, once per name and
+    """RB011 (see the module): each use of a variable nothing sets, once per name and
     session, at its `file:line`."""
     release = {p.name for p in rb.placeholders if p.kind == "variable" and p.means != "input"}
     inputs = {(p.line, p.name) for p in rb.placeholders if p.kind == "variable"}
@@ -61,7 +61,7 @@ def _finding(rb: Runbook, line: int, name: str, step: str) -> LintFinding:
     return LintFinding(
         rb.path,
         line,
-        "RB010",
+        "RB011",
         f"${name} is used here but nothing sets it before this step (no earlier block in "
         "this session, no release value, no front matter params default): set it in an "
         f"earlier block, export it before the run, or give it a default (${{{name}:-...}})",
