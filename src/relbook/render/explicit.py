@@ -29,6 +29,9 @@ _FENCE = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)?)(?:`{
 # it is unknown, and a token then blocks its command where `{{ previous_version }}`
 # would stop the whole run
 ALWAYS = frozenset(BUILTIN + PARTS) - {"previous_version", "previous_tag"}
+# a line of plain prose: no heading, list item, fence, quote, table, HTML or indented code
+_PROSE = re.compile(r"^ {0,3}(?![#>|<*+\-=`~ \t]|\d{1,9}[.)]\s)\S")
+_BLOCK = re.compile(r"^(?:[ \t]*>)*[ \t]*(?:[#|<`~]|[*+-][ \t]|\d{1,9}[.)][ \t]|(?:=+|-+)[ \t]*$)")
 _SETEXT = re.compile(r"^(?:[ \t]*>)*[ \t]{0,3}(?:=+|-+)[ \t]*$")
 _MARKER = re.compile(r"(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
 _DIRECTIVE = re.compile(r"<!--\s*relbook:(.*?)-->")
@@ -39,12 +42,18 @@ def parameterize(rb: Runbook) -> str:
     lines = rb.source.split("\n")
     for n in sorted({p.line for p in rb.placeholders}):
         lines[n - 1] = explicit_form(lines[n - 1], rb.example_version, ALWAYS)
+    if rb.example_version:  # a step's words may go on over the next lines of its paragraph
+        for step in rb.steps:
+            if step.kind is not Kind.SHELL:
+                for j in _continued(lines, step.line - 1):
+                    lines[j] = explicit_form(lines[j], rb.example_version, ALWAYS)
     before: dict[int, list[str]] = {}  # 0-based index -> lines to insert before it
     for section in rb.sections:
         end = _heading_end(lines, section.line)  # 0-based index of the line after it
         if _own_contingency(rb, section) and not _marked(lines, end):
             before.setdefault(end, []).append(_indent(lines[section.line - 1]) +
                                               "<!-- relbook: contingency -->")  # fmt: skip
+    starts = {s.line - 1 for s in rb.steps}
     heads: dict[int, list[Step]] = {}
     for step in rb.steps:
         i = step.line - 1
@@ -52,12 +61,15 @@ def parameterize(rb: Runbook) -> str:
         head = _item_head(lines, i) if fence else None
         heads.setdefault(head if head is not None else i, []).append(step)
     for i, steps in heads.items():
-        if _FENCE.match(lines[i]):  # a fence of its own: the directive on a line before it
-            for step in steps:
-                if words := step_directive(step):
-                    prefix = re.sub(r"[*+\-]|\d{1,9}[.)]", lambda m: " " * len(m.group(0)),
-                                    _FENCE.match(lines[i]).group(1))  # fmt: skip
-                    before.setdefault(i, []).append(prefix + _comment(words))
+        if _FENCE.match(lines[i]):  # a fence of its own
+            words = step_directive(steps[0]) if len(steps) == 1 else []
+            intro = _introduction(lines, i, starts) if words else None
+            if intro is not None:  # at the end of the paragraph that introduces it
+                lines[intro] = lines[intro].rstrip() + " " + _comment(words)
+            elif words:  # else on a line of its own before it
+                prefix = re.sub(r"[*+\-]|\d{1,9}[.)]", lambda m: " " * len(m.group(0)),
+                                _FENCE.match(lines[i]).group(1))  # fmt: skip
+                before.setdefault(i, []).append(prefix + _comment(words))
             continue
         for step in steps:  # a list item's (or a fence's item's) text: up to the fence
             if step.kind is Kind.SHELL and step.line - 1 != i and rb.example_version:
@@ -85,6 +97,31 @@ def _quote(value: str) -> str:
     if '"' not in value and "\\" not in value and "$" not in value and "`" not in value:
         return f'"{value}"'
     return shlex.quote(value)
+
+
+def _continued(lines: list[str], i: int) -> range:
+    """The lines after index `i` that go on with its paragraph (or list item text)."""
+    j = i + 1
+    while j < len(lines) and j - i < 40 and lines[j].strip() and not _BLOCK.match(lines[j]):
+        j += 1
+    return range(i + 1, j)
+
+
+def _introduction(lines: list[str], i: int, starts: set[int]) -> int | None:
+    """The last line of the paragraph right before the fence at index `i`, when it is
+    no step itself: a directive there keeps the paragraph introducing the fence (a
+    line of its own between them would not) and reaches the fence's step."""
+    j = i - 1
+    while j >= 0 and not lines[j].strip():
+        j -= 1
+    if j < 0 or not _PROSE.match(lines[j]):
+        return None
+    k = j
+    while k > 0 and lines[k - 1].strip() and _PROSE.match(lines[k - 1]):
+        k -= 1
+    if k > 0 and lines[k - 1].strip() or any(n in starts for n in range(k, j + 1)):
+        return None  # not a paragraph of its own, or it is a step
+    return j
 
 
 def _item_head(lines: list[str], i: int) -> int | None:
