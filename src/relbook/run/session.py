@@ -100,6 +100,8 @@ class Session:
         self.baseline: dict[str, str] | None = None  # what an untouched step sees
         self.last_dump: tuple[tuple[str, ...] | None, str] = (None, "")
         self.captured: list[str] | None = None  # what the last wrapped step writes out
+        self.carrying = False  # the engine's shell server holds the variables (carry())
+        self.held: dict[str, str | None] = {}  # what it holds, as last sent
         self._prelude: str | None = ""
         self.fd: int | None = None
         self._fd_path = ""
@@ -177,12 +179,27 @@ class Session:
         self.set_baseline(self.read())
 
     def prelude(self) -> str:
-        """One line of bash that restores the carried variables ("" when none)."""
+        """One line of bash that restores the carried variables ("" when none): those the
+        engine's server does not hold for every step (see carry)."""
         if self._prelude is None:
             self._prelude = "; ".join(
-                f"unset -v {name}" if line is None else line for name, line in self.vars.items()
+                f"unset -v {name}" if line is None else line
+                for name, line in self.vars.items()
+                if not (self.carrying and held_by_server(name, line))
             )
         return self._prelude
+
+    def carry(self) -> tuple[str, Callable[[], str]]:
+        """Bash for the engine's shell server before the next step: what changed since
+        the last step, and (when asked: a server that is new) everything. The server
+        then holds the variables, so a step no longer starts by declaring them all."""
+        held, base = self.held, self.baseline or {}
+        want = {n: line for n, line in self.vars.items() if held.get(n, "") == line
+                or held_by_server(n, line)}  # fmt: skip
+        delta = [_held_line(n, line) for n, line in want.items() if held.get(n, "") != line]
+        delta += [_held_line(n, base.get(n)) for n in held if n not in want]
+        self.held = want
+        return "\n".join(delta), lambda: "\n".join(_held_line(n, v) for n, v in want.items())
 
     def values(self) -> dict[str, str]:
         """Carried scalar values by name (to read a command's words)."""
@@ -241,6 +258,24 @@ class Session:
         line = self.vars.get(name) or ""
         self.vars[name] = declaration(declared_flags(line), name, value)
         self._prelude = None
+
+
+# variables that change how the server's own shell reads the next step, or that it
+# could not drop again (readonly): each step declares them itself (the prelude)
+_STEP_ONLY = re.compile(
+    r"(?:IFS|TMOUT|LANG|LC_\w+|POSIXLY_CORRECT|BASH_COMPAT|BASH_ENV|ENV|CDPATH|GLOBIGNORE|"
+    r"FUNCNEST|PROMPT_COMMAND|PS4|BASH_XTRACEFD|HISTFILE|__rb_\w*)"
+)
+
+
+def held_by_server(name: str, line: str | None) -> bool:
+    """Whether the shell server may hold this carried variable for every step."""
+    return not _STEP_ONLY.fullmatch(name) and "r" not in declared_flags(line or "")
+
+
+def _held_line(name: str, line: str | None) -> str:
+    """Bash that gives the server `name` as `line` declares it (attributes afresh)."""
+    return f"unset -v {name}" + (f"; {line}" if line is not None else "")
 
 
 def journaled(delta: Delta, secret: Iterable[str]) -> dict[str, Any]:
@@ -411,6 +446,7 @@ class SessionEngine:
     def __init__(self, engine: Any, home: str) -> None:
         object.__setattr__(self, "engine", engine)
         object.__setattr__(self, "session", Session(home))
+        self.session.carrying = bool(getattr(engine, "carries", False))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)
@@ -433,6 +469,8 @@ class SessionEngine:
 
         marks = kw.pop("marks", None)
         kw["cwd"] = session.cwd
+        if session.carrying:
+            kw["carry"] = session.carry()
         ex = self.engine.run(
             text,
             env=env,
