@@ -12,6 +12,10 @@ What names a variable only at run time cannot be read this way: `source` / `.`
 (a file's assignments), `eval`, a nameref (`declare -n`), `set -a`, and a name
 built from an expansion (`declare "$name=1"`, `read -r "$var"`, `printf -v "$v"`).
 Then the answer is None: write out every variable, as before.
+
+The engine's shell server holds the carried variables (run.session carry()), except
+those that change how that shell reads the next step or that it could not drop
+again (readonly): each step declares those itself.
 """
 
 from __future__ import annotations
@@ -48,3 +52,22 @@ def names_to_capture(script: str) -> list[str] | None:
     if _CD.search(script):
         names.add("PWD")
     return sorted(names)
+
+
+# variables that change how the server's own shell reads the next step, or that it
+# could not drop again (readonly): each step declares them itself (the prelude)
+_STEP_ONLY = re.compile(
+    r"(?:IFS|TMOUT|LANG|LC_\w+|POSIXLY_CORRECT|BASH_COMPAT|BASH_ENV|ENV|CDPATH|GLOBIGNORE|"
+    r"FUNCNEST|PROMPT_COMMAND|PS4|BASH_XTRACEFD|HISTFILE|__rb_\w*)"
+)
+
+
+def held_by_server(name: str, line: str | None) -> bool:
+    """Whether the shell server may hold this carried variable for every step."""
+    flags = line.split(" ", 2)[1] if line and line.startswith("declare -") else ""
+    return not _STEP_ONLY.fullmatch(name) and "r" not in flags
+
+
+def held_line(name: str, line: str | None) -> str:
+    """Bash that gives the server `name` as `line` declares it (attributes afresh)."""
+    return f"unset -v {name}" + (f"; {line}" if line is not None else "")

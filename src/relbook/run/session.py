@@ -20,7 +20,7 @@ from typing import Any
 
 from relbook.errors import Paused
 from relbook.record.mask import MASK, SECRET_NAME, Masker
-from relbook.run.assigned import names_to_capture
+from relbook.run.assigned import held_by_server, held_line, names_to_capture
 
 # Variables bash sets itself, or that describe the subshell rather than the session.
 _VOLATILE = (
@@ -196,10 +196,10 @@ class Session:
         held, base = self.held, self.baseline or {}
         want = {n: line for n, line in self.vars.items() if held.get(n, "") == line
                 or held_by_server(n, line)}  # fmt: skip
-        delta = [_held_line(n, line) for n, line in want.items() if held.get(n, "") != line]
-        delta += [_held_line(n, base.get(n)) for n in held if n not in want]
+        delta = [held_line(n, line) for n, line in want.items() if held.get(n, "") != line]
+        delta += [held_line(n, base.get(n)) for n in held if n not in want]
         self.held = want
-        return "\n".join(delta), lambda: "\n".join(_held_line(n, v) for n, v in want.items())
+        return "\n".join(delta), lambda: "\n".join(held_line(n, v) for n, v in want.items())
 
     def values(self) -> dict[str, str]:
         """Carried scalar values by name (to read a command's words)."""
@@ -258,24 +258,6 @@ class Session:
         line = self.vars.get(name) or ""
         self.vars[name] = declaration(declared_flags(line), name, value)
         self._prelude = None
-
-
-# variables that change how the server's own shell reads the next step, or that it
-# could not drop again (readonly): each step declares them itself (the prelude)
-_STEP_ONLY = re.compile(
-    r"(?:IFS|TMOUT|LANG|LC_\w+|POSIXLY_CORRECT|BASH_COMPAT|BASH_ENV|ENV|CDPATH|GLOBIGNORE|"
-    r"FUNCNEST|PROMPT_COMMAND|PS4|BASH_XTRACEFD|HISTFILE|__rb_\w*)"
-)
-
-
-def held_by_server(name: str, line: str | None) -> bool:
-    """Whether the shell server may hold this carried variable for every step."""
-    return not _STEP_ONLY.fullmatch(name) and "r" not in declared_flags(line or "")
-
-
-def _held_line(name: str, line: str | None) -> str:
-    """Bash that gives the server `name` as `line` declares it (attributes afresh)."""
-    return f"unset -v {name}" + (f"; {line}" if line is not None else "")
 
 
 def journaled(delta: Delta, secret: Iterable[str]) -> dict[str, Any]:
