@@ -20,6 +20,7 @@ without variables, and stays <= 1.1x the bash -c loop's slope there.
 
 Usage: python bench/run_overhead.py [--rounds 5] [--sizes 50,200,2000] [--peers VENV]
        [--compare TREE]   (also the relbook of another checkout, e.g. before a change)
+       [--cpu]            (CPU seconds of each process tree instead of wall seconds)
 Run from the repository root (it uses ./src).
 """
 
@@ -72,13 +73,20 @@ def make_repo(path: Path) -> None:
         subprocess.run(cmd, cwd=path, env=env, check=True)
 
 
+CPU = [False]  # --cpu: CPU seconds (user + system, the whole process tree), not wall
+
+
 def _timed(cmd: list[str], **kw: object) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
     if proc.returncode != 0:
-        sys.exit(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    return took
+        sys.exit(f"{cmd[:3]} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return usage.ru_utime + usage.ru_stime if CPU[0] else took
 
 
 class Bench:
@@ -256,7 +264,14 @@ def main() -> int:
     ap.add_argument(
         "--compare", type=Path, metavar="TREE", help="also time the relbook of another checkout"
     )
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="compare CPU time (user + system of the process tree) instead of wall time: "
+        "steadier on a shared machine",
+    )
     args = ap.parse_args()
+    CPU[0] = args.cpu
     sizes = sorted(int(s) for s in args.sizes.split(","))
     with tempfile.TemporaryDirectory(prefix="relbook-bench-") as tmp:
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
