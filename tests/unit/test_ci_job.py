@@ -85,12 +85,12 @@ def test_answers_the_dispatch_and_the_approval_give():
     approval = Approval("release-approval-security", "sam")
     answers = job_answers(steps, approval, "https://github.com/o/r/actions/runs/7")
     assert answers["release-branch-creation.1"].startswith("run")  # it pushes
-    assert answers["release-branch-creation.1@48"] == "automate"  # "Update version numbers"
+    assert answers["release-branch-creation.1#1"] == "automate"  # "Update version numbers"
     assert answers["release-approval.2"]["signer"] == "sam"
     assert "signer" not in answers["release-testing.1"]  # a manual step, not a sign-off
     assert answers["release-testing.1"]["note"].startswith("approved by sam")
     unapproved = job_answers(steps, None)
-    assert set(unapproved) == {"release-branch-creation.1", "release-branch-creation.1@48"}
+    assert set(unapproved) == {"release-branch-creation.1", "release-branch-creation.1#1"}
 
 
 def test_github_run_facts():

@@ -54,7 +54,7 @@ class Fault:
 
     id: str
     kind: str
-    at: str  # step id, or `<step-id>@<line>` for an instruction inside a shell block
+    at: str  # step id, or `<step-id>#<n>` for an instruction inside a shell block
     line: int
     command: tuple[str, ...] = ()
     status: int = 1
@@ -72,7 +72,7 @@ class Fault:
     @property
     def step(self) -> str:
         """The step the fault is injected at."""
-        return self.at.split("@", 1)[0]
+        return re.split(r"[#@]", self.at, maxsplit=1)[0]
 
     @property
     def stops(self) -> bool:
@@ -202,7 +202,7 @@ def load_scenario(path: Path, rb: Runbook) -> Scenario:
     data = _read_yaml(path)
     scenario = _build(data, str(path))
     check_scenario(scenario, rb)
-    return scenario
+    return canonical(scenario, rb)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -383,12 +383,12 @@ def check_scenario(s: Scenario, rb: Runbook) -> None:
     for f in s.faults:
         _check_at(s, rb, f.at, f.line)
         step = rb.step(f.step)
-        if f.kind == "manual-fail" and "@" not in f.at and step.kind is Kind.SHELL:
+        if f.kind == "manual-fail" and f.at == step.id and step.kind is Kind.SHELL:
             raise _err(
                 s.path,
                 f.line,
                 f"manual-fail at {f.at}: a shell step; use command-fails, or "
-                f"<step-id>@<line> for an instruction inside it",
+                f"<step-id>#<n> for its n-th instruction",
             )
         if f.command:
             from relbook.drill.shims import BUILTINS
@@ -411,7 +411,9 @@ def check_scenario(s: Scenario, rb: Runbook) -> None:
 
 
 def _check_at(s: Scenario, rb: Runbook, at: str, line: int) -> None:
-    step_id, _, part = at.partition("@")
+    if rb.resolve(at):
+        return
+    step_id = re.split(r"[#@]", at, maxsplit=1)[0]
     step = rb.step(step_id)
     if step is None:
         raise _err(
@@ -419,16 +421,44 @@ def _check_at(s: Scenario, rb: Runbook, at: str, line: int) -> None:
             line,
             f"no step {step_id!r} in {rb.path} (`relbook parse {rb.path}` lists step ids)",
         )
-    if part and not any(
-        p.kind == "instruction" and str(p.line) == part.strip() for p in step.parts
-    ):
-        lines = [str(p.line) for p in step.parts if p.kind == "instruction"]
-        raise _err(
-            s.path,
-            line,
-            f"step {step_id} has no instruction at line {part}"
-            + (f" (instructions at lines {', '.join(lines)})" if lines else ""),
-        )
+    found = step.instructions()
+    raise _err(
+        s.path,
+        line,
+        f"{at}: not an instruction of step {step_id}"
+        + (
+            f"; its instructions: {', '.join(f'{i} (line {p.line})' for i, p in found)}"
+            if found
+            else " (it has none)"
+        ),
+    )
+
+
+def canonical(s: Scenario, rb: Runbook) -> Scenario:
+    """The scenario with every step and instruction it names by its id today: one
+    written for an earlier version of the guide (`<step>@<line>`) still applies."""
+
+    def at(key: str) -> str:
+        return rb.resolve(key) or key
+
+    def keys(answers: dict[str, Any]) -> dict[str, Any]:
+        return {at(k): v for k, v in answers.items()}
+
+    def acts(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+        return tuple(replace(a, at=at(a.at)) for a in actions)
+
+    return replace(
+        s,
+        faults=tuple(replace(f, at=at(f.at)) for f in s.faults),
+        actions=acts(s.actions),
+        response_actions=acts(s.response_actions),
+        answers=keys(s.answers),
+        response_answers=keys(s.response_answers),
+        expect=tuple(
+            replace(e, value=at(e.value)) if e.kind in ("detected_at", "step") else e
+            for e in s.expect
+        ),
+    )
 
 
 # -- placeholders ----------------------------------------------------------------------

@@ -533,6 +533,8 @@ class _Walker:
         self.counters[sid] = n
         d, self.pending = self.pending, {}
         step_id = d.get("id") or f"{sid}.{n}"
+        if step_id in self.used_ids and not d.get("id"):  # an `id=` took it: keep both
+            step_id = f"{sid}.{n}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
         if step_id in self.used_ids:
             raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
         self.used_ids.add(step_id)
