@@ -29,6 +29,7 @@ class _ScanState:
     __slots__ = (
         "quote", "depth", "saved", "blocks", "pattern", "case_in",
         "heredocs", "in_heredoc", "command", "continued", "kinds", "words", "outer", "ticks",
+        "at_word",
     )  # fmt: skip
 
     def __init__(self, ticks: bool = False) -> None:
@@ -47,6 +48,7 @@ class _ScanState:
         self.in_heredoc: tuple[str, bool, bool, tuple[str, ...]] | None = None
         self.command = True  # the next word is in command position
         self.continued = False  # the line ended with a backslash
+        self.at_word = True  # where the last scan stopped, a word may start (a `#` is a comment)
 
     @property
     def complete(self) -> bool:
@@ -79,15 +81,17 @@ def _scan_line(line: str, st: _ScanState) -> None:
         st.in_heredoc = st.heredocs.pop(0)
 
 
-def _scan(text: str, st: _ScanState) -> None:
-    """Advance the state over `text`, a line or the start of one."""
+def _scan(text: str, st: _ScanState, word_start: bool = True) -> bool:
+    """Advance the state over `text`, a line or the start of one (or, with `word_start`
+    from `st.at_word`, the next piece of one); True when the rest of the line is a
+    comment."""
     i, n = 0, len(text)
-    word_start = True
     while i < n:
         if st.quote == "'":
             end = text.find("'", i)
             if end < 0:
-                return
+                st.at_word = word_start
+                return False
             st.quote, i = "", end + 1
             continue
         if st.quote == '"':
@@ -98,7 +102,7 @@ def _scan(text: str, st: _ScanState) -> None:
         kind, tok = m.lastgroup, m.group()
         i = m.end()
         if kind == "word" and tok.startswith("#") and word_start:
-            return  # a comment runs to the end of the line
+            return True  # a comment runs to the end of the line
         if kind == "heredoc":
             i = _heredoc(text, m.start(), st) or i
         elif text[i : i + 1] == "(" and (kind == "subst" or kind == "open" and st.command):
@@ -108,6 +112,8 @@ def _scan(text: str, st: _ScanState) -> None:
         else:
             _token(kind or "", tok, st)
         word_start = kind in ("space", "sep", "open", "close")
+    st.at_word = word_start
+    return False
 
 
 def _scan_double(text: str, i: int, st: _ScanState) -> int:
@@ -281,6 +287,51 @@ def scan_to(source: str, pos: int) -> _ScanState:
         _scan_line(line, st)
         offset = end + 1
     return st
+
+
+def quote_contexts(source: str, positions: list[int]) -> list[str]:
+    """`quote_context` of each offset in `positions`, in one pass over `source` (a
+    command with many `$NAME`s costs one scan of each line, not one per use).
+
+    Each offset must be that of an unescaped `$`: the scan of a line stops and goes on
+    there, and no token of the scan runs across a `$` (a `$` starts `$(` or stands
+    alone), so it sees the tokens a scan of the whole line sees."""
+    order = sorted(range(len(positions)), key=positions.__getitem__)
+    out = [""] * len(positions)
+    st = _ScanState(ticks=True)
+    offset, k = 0, 0
+    for line in source.split("\n"):
+        end = offset + len(line)
+        if k < len(order) and positions[order[k]] <= end:
+            part, done, comment = _copy(st), 0, False
+            while k < len(order) and positions[order[k]] <= end:
+                at = positions[order[k]] - offset
+                if part.in_heredoc is None and not comment:
+                    comment = _scan(line[done:at], part, word_start=done == 0 or part.at_word)
+                    done = at
+                out[order[k]] = context_of(part)
+                k += 1
+        if k == len(order):
+            return out
+        _scan_line(line, st)
+        offset = end + 1
+    for i in order[k:]:
+        out[i] = context_of(st)
+    return out
+
+
+def _copy(st: _ScanState) -> _ScanState:
+    """A copy of `st` as it is at the start of the next line."""
+    new = _ScanState(ticks=st.ticks)
+    for name in _ScanState.__slots__:
+        value = getattr(st, name)
+        setattr(new, name, list(value) if isinstance(value, list) else value)
+    new.outer = [list(w) for w in st.outer]
+    if new.in_heredoc is None:
+        if not new.continued:
+            new.command, new.words = True, []
+        new.continued = False
+    return new
 
 
 def context_of(st: _ScanState) -> str:

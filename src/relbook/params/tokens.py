@@ -236,9 +236,12 @@ def _assigned_tokens(text: str) -> list[Token]:
     return out
 
 
+_MAYBE = re.compile(r"[<{_XYZxyzNM\[=]")  # no token without one of these (SET_ME has _)
+
+
 def find_tokens(text: str) -> list[Token]:
     """Every placeholder in `text` (not shell variables), in order, none overlapping."""
-    if not any(c in text for c in "<{_XYZxyzNM[=") and "SET_ME" not in text:
+    if not _MAYBE.search(text):
         return []
     found = (
         _named(_ANGLE, text, "<>")
@@ -267,17 +270,15 @@ def variable_uses(source: str) -> list[tuple[str, int]]:
     their offsets; none inside single quotes or a quoted heredoc."""
     if "$" not in source:
         return []
-    from relbook.bash.shell import quote_context
+    from relbook.bash.shell import quote_contexts
 
-    out = []
-    for m in _VAR.finditer(source):
-        if m.start() > 0 and source[m.start() - 1] == "\\":
-            continue
-        name = m.group(1) or m.group(2)
-        if quote_context(source, m.start()) in ("single", "heredoc-quoted"):
-            continue
-        out.append((name, m.start()))
-    return out
+    found = [m for m in _VAR.finditer(source) if source[m.start() - 1 : m.start()] != "\\"]
+    contexts = quote_contexts(source, [m.start() for m in found])
+    return [
+        (m.group(1) or m.group(2), m.start())
+        for m, ctx in zip(found, contexts, strict=True)
+        if ctx not in ("single", "heredoc-quoted")
+    ]
 
 
 _SETS = re.compile(
@@ -292,9 +293,12 @@ _SETS = re.compile(
 )
 
 
+_SETTERS = re.compile(r"\b(?:read|for|export|select|getopts)\b")
+
+
 def variables_set(source: str) -> set[str]:
     """Names a piece of bash assigns, exports, reads or loops over."""
-    if "=" not in source and not re.search(r"\b(?:read|for|export|select|getopts)\b", source):
+    if "=" not in source and not _SETTERS.search(source):
         return set()
     out: set[str] = set()
     for m in _SETS.finditer(source):
@@ -325,7 +329,8 @@ def variable_placeholders(step: Step, set_so_far: set[str]) -> list[Placeholder]
     """`$NAME` a block expands that no earlier block (nor its own earlier lines) sets."""
     out = []
     for part in step.commands:
-        set_so_far |= variables_set(part.source)  # `x=$(...); echo "$x"`: set before use
+        sets = variables_set(part.source)
+        set_so_far |= sets  # `x=$(...); echo "$x"`: set before use
         for name, _ in variable_uses(part.source):
             if name in set_so_far or name in SHELL_VARS or name.startswith("RELBOOK_"):
                 continue
@@ -339,7 +344,6 @@ def variable_placeholders(step: Step, set_so_far: set[str]) -> list[Placeholder]
                 Placeholder(name, part.line, "$" + name, means=means, kind="variable", why=why)
             )
             set_so_far.add(name)  # reported once, at its first use
-        set_so_far |= variables_set(part.source)
     return out
 
 

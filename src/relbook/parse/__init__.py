@@ -14,6 +14,7 @@ from typing import Any
 from relbook.bash.shell import console_commands, split_commands
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.contents import Contents
 from relbook.parse.infer import (
     first_sentence,
     heading_step,
@@ -62,6 +63,7 @@ DIRECTIVE_KEYS = {
     "applies-to",
     "clean",
 }
+_SPACES = re.compile(r"[ \t]+")
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
 # patterns used only when a guide has directives are compiled (and cached by re) on first use
 _DONE_IF = r"(?:^|\s)done-if\s*[:=](.*)$"
@@ -205,7 +207,7 @@ def plain_text(tokens: list[dict[str, Any]]) -> str:
             out.append(tok["raw"])
         elif "children" in tok:
             out.append(plain_text(tok["children"]))
-    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+    return _SPACES.sub(" ", "".join(out)).strip()
 
 
 def slug(text: str) -> str:
@@ -294,11 +296,7 @@ class _Walker:
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
         self.has_tasks = _has_tasks(tokens)
-        self.headings = [
-            plain_text(self.blocks.inline(t)).casefold().strip(" .")
-            for t in tokens
-            if t.get("type") == "heading"
-        ]
+        self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
         self._flush_heading()
         self._flush_pending()
@@ -322,6 +320,11 @@ class _Walker:
                 self._inline_html(tok)
                 self._paragraph(tok)
 
+    def _text(self, tok: dict[str, Any]) -> str:
+        if "_text" not in tok:  # asked for more than once (contents, then the step)
+            tok["_text"] = plain_text(self.blocks.inline(tok))
+        return tok["_text"]
+
     def _flush_heading(self) -> None:
         """A heading that reads as a step is one when its section has no step of its own."""
         if self.heading_step and self.heading_step[2] == len(self.steps):
@@ -333,7 +336,7 @@ class _Walker:
         self._flush_heading()
         self._flush_pending()
         self._inline_html(tok)
-        text = plain_text(self.blocks.inline(tok))
+        text = self._text(tok)
         level = tok.get("attrs", {}).get("level", 1)
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
@@ -423,7 +426,7 @@ class _Walker:
         """A paragraph that says what to do, in a guide without a checklist, is a step."""
         if self.has_tasks or self.details_depth or self.quiet or not self.stack:
             return
-        whole = plain_text(self.blocks.inline(tok))
+        whole = self._text(tok)
         if introduces_description(whole):
             self.told = True
             return
@@ -434,7 +437,7 @@ class _Walker:
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
-        quiet = told or _contents(self.blocks.inline, self.headings, tok)
+        quiet = told or self.contents.is_contents([self._text(h) for h in heads(tok)])
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         try:
             for item in tok.get("children", []):
@@ -450,7 +453,7 @@ class _Walker:
         if head:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
-        text = plain_text(self.blocks.inline(head)) if head else ""
+        text = self._text(head) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
         plain_step = not self.has_tasks and not self.quiet and bool(text)
         # under a step, plain bullets are its details; numbered sub-items are steps
@@ -579,15 +582,6 @@ def _details(inline: Any, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(t for t in out if t)
 
 
-def _contents(inline: Any, headings: list[str], tok: dict[str, Any]) -> bool:
-    """A list most of whose items name the guide's own headings: a table of contents."""
-    items = [plain_text(inline(h)).casefold().strip(" .") for h in heads(tok)]
-    if len(items) < 2:
-        return False
-    named = sum(1 for i in items if i and any(i in h or h in i for h in headings))
-    return named * 2 > len(items)
-
-
 def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
     stack = list(tokens)
     while stack:
@@ -632,9 +626,10 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
 
 
 def _lang(tok: dict[str, Any]) -> str:
-    info = (tok.get("attrs", {}).get("info", "") or "").strip()
-    word = info.split()[0] if info else ""
-    return word.strip("{}.").lower()
+    if "_lang" not in tok:  # asked for several times per fence
+        info = (tok.get("attrs", {}).get("info", "") or "").strip()
+        tok["_lang"] = (info.split()[0] if info else "").strip("{}.").lower()
+    return tok["_lang"]
 
 
 def _is_optional(text: str) -> bool:

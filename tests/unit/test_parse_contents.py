@@ -1,0 +1,56 @@
+"""A table of contents (a list naming the guide's own headings) holds no steps, and
+telling one costs the same whatever the number of headings."""
+
+from __future__ import annotations
+
+import textwrap
+
+from relbook.parse import parse_runbook
+from relbook.parse.contents import Contents
+
+
+def _steps(text: str) -> list[str]:
+    return [s.text for s in parse_runbook(textwrap.dedent(text), "g.md").steps]
+
+
+def test_items_naming_headings_by_their_words() -> None:
+    c = Contents(["Prepare the release", "Tag it", "2. Publish (30 min)", "Tagging"])
+    assert c.names_heading("Prepare")  # a run of a heading's words
+    assert c.names_heading("prepare THE release")  # case does not matter
+    assert c.names_heading("1. Tag it now")  # a heading's words inside the item
+    assert c.names_heading("Publish")
+    assert not c.names_heading("Pre")  # words, not characters
+    assert not c.names_heading("release the tag")  # not a run of one heading
+    assert not c.names_heading("...")
+
+
+def test_more_than_half_of_at_least_two_items() -> None:
+    c = Contents(["Build", "Publish", "Announce"])
+    assert c.is_contents(["Build", "Publish", "Make coffee"])
+    assert not c.is_contents(["Build", "Make coffee"])  # half is not more than half
+    assert not c.is_contents(["Build"])
+    assert not Contents([]).is_contents(["Build", "Publish"])
+
+
+def test_a_heading_of_punctuation_names_nothing() -> None:
+    """`## 1.` or `## ---` holds no word: it no longer makes every list a table of contents."""
+    got = _steps(
+        """\
+        # Release
+
+        ## .
+
+        ## Steps
+
+        1. Build the artifacts
+        2. Publish the artifacts
+        """
+    )
+    assert got == ["Build the artifacts", "Publish the artifacts"]
+
+
+def test_a_table_of_contents_among_many_headings_is_not_steps() -> None:
+    sections = "\n".join(f"## Part {n}\n\n- Run the check number {n}\n" for n in range(300))
+    contents = "\n".join(f"- Part {n}" for n in range(0, 300, 7))
+    got = _steps(f"# Guide\n\n{contents}\n\n{sections}")
+    assert len(got) == 300 and all(t.startswith("Run the check") for t in got)
