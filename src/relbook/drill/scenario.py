@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from relbook.errors import RelbookError, decode_utf8
+from relbook.drill.yamlfile import LineMap, read_yaml
+from relbook.errors import RelbookError
 from relbook.model import Kind, Runbook
 
 FAULT_KINDS = ("command-fails", "push-rejected", "tag-exists", "slow", "manual-fail")
@@ -199,55 +200,10 @@ def find_scenario(spec: str, rb: Runbook) -> Scenario:
 
 def load_scenario(path: Path, rb: Runbook) -> Scenario:
     """Read, validate and check a scenario file against the runbook."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     scenario = _build(data, str(path))
     check_scenario(scenario, rb)
     return canonical(scenario, rb)
-
-
-def _read_yaml(path: Path) -> Any:
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        """SafeLoader with YAML 1.2 booleans: `on:` is a key, not True."""
-
-    bool_tag = "tag:yaml.org,2002:bool"
-    Loader.yaml_implicit_resolvers = {
-        k: [r for r in v if r[0] != bool_tag]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(
-        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-
-    def mapping(loader: Loader, node: Any) -> _Map:
-        loader.flatten_mapping(node)
-        out = _Map(loader.construct_pairs(node, deep=True))
-        out.line = node.start_mark.line + 1
-        return out
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    try:
-        text = decode_utf8(path.read_bytes(), str(path), "scenario")
-        data = yaml.load(text, Loader=Loader)  # noqa: S506 (a SafeLoader subclass)
-    except OSError as e:
-        raise RelbookError(f"cannot read scenario: {e.strerror}", path=str(path)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise RelbookError(
-            f"scenario: {getattr(e, 'problem', None) or 'invalid YAML'}",
-            path=str(path),
-            line=mark.line + 1 if mark else 0,
-        ) from None
-    if not isinstance(data, _Map):
-        raise RelbookError("a scenario must be a YAML mapping (see docs/drills.md)", path=str(path))
-    return data
-
-
-class _Map(dict):
-    """A YAML mapping that remembers its line."""
-
-    line = 0
 
 
 # -- building ----------------------------------------------------------------------
@@ -257,7 +213,7 @@ def _err(path: str, line: int, msg: str) -> RelbookError:
     return RelbookError(msg, path=path, line=line)
 
 
-def _keys(m: _Map, allowed: set[str], what: str, path: str) -> None:
+def _keys(m: LineMap, allowed: set[str], what: str, path: str) -> None:
     unknown = sorted(set(m) - allowed)
     if unknown:
         raise _err(
@@ -267,10 +223,10 @@ def _keys(m: _Map, allowed: set[str], what: str, path: str) -> None:
         )
 
 
-def _build(data: _Map, path: str) -> Scenario:
+def _build(data: LineMap, path: str) -> Scenario:
     _keys(data, _TOP_KEYS, "scenario", path)
-    response = data.get("response") or _Map()
-    if not isinstance(response, _Map):
+    response = data.get("response") or LineMap()
+    if not isinstance(response, LineMap):
         raise _err(path, data.line, "response must be a mapping with section, answers, actions")
     _keys(response, {"section", "answers", "actions"}, "response", path)
     faults = [_fault(f, path, n) for n, f in enumerate(_list(data, "faults", path), 1)]
@@ -296,21 +252,21 @@ def _build(data: _Map, path: str) -> Scenario:
     )
 
 
-def _list(m: _Map, key: str, path: str) -> list[_Map]:
+def _list(m: LineMap, key: str, path: str) -> list[LineMap]:
     items = m.get(key) or []
-    if not isinstance(items, list) or not all(isinstance(i, _Map) for i in items):
+    if not isinstance(items, list) or not all(isinstance(i, LineMap) for i in items):
         raise _err(path, m.line, f"{key} must be a list of mappings")
     return items
 
 
-def _answers(m: _Map, path: str) -> dict[str, Any]:
+def _answers(m: LineMap, path: str) -> dict[str, Any]:
     answers = m.get("answers") or {}
     if not isinstance(answers, dict):
         raise _err(path, m.line, "answers must be a mapping: step id -> answer")
     return {str(k): v for k, v in answers.items()}
 
 
-def _fault(f: _Map, path: str, n: int) -> Fault:
+def _fault(f: LineMap, path: str, n: int) -> Fault:
     _keys(f, _FAULT_KEYS, "fault", path)
     kind = str(f.get("kind", ""))
     if kind not in FAULT_KINDS:
@@ -349,14 +305,14 @@ def _unique_ids(faults: list[Fault], path: str) -> None:
         seen.add(f.id)
 
 
-def _action(a: _Map, path: str) -> Action:
+def _action(a: LineMap, path: str) -> Action:
     _keys(a, {"at", "run"}, "action", path)
     if not a.get("at") or not a.get("run"):
         raise _err(path, a.line, "an action needs `at` (step id or step-id@line) and `run` (bash)")
     return Action(str(a["at"]), str(a["run"]), a.line)
 
 
-def _expectation(e: _Map, path: str) -> Expectation:
+def _expectation(e: LineMap, path: str) -> Expectation:
     subjects = [k for k in e if k in EXPECT_KINDS]
     if len(subjects) != 1:
         raise _err(
