@@ -76,10 +76,13 @@ class Step:
     checked: bool = False
     numbered: bool = False
     details: tuple[str, ...] = ()  # plain sub-items under a manual step: how to do it
+    detail_lines: tuple[int, ...] = ()  # the source line of each detail
     optional: bool = False
     contingency: bool = False
     skip: bool = False
-    applies_to: str = ""
+    applies_to: str = ""  # which releases: `minor`, `!patch`, `rc|first`, `minor,stable`
+    applies_from: str = ""  # where the guide says so (a heading, the sentence before, ...)
+    optional_why: str = ""  # the condition the version cannot decide ("If gh is available")
     timeout: float | None = None
     done_if: str = ""
     confirm: bool = False

@@ -77,7 +77,7 @@ class FakeDisk:
         import os
         import tempfile
 
-        import relbook.record as record
+        import relbook.record.journal as record
 
         self.trigger = trigger
         real_write_all, real_mkstemp, real_fsync = record._write_all, tempfile.mkstemp, os.fsync

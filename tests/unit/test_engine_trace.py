@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from relbook.engines import LocalEngine, OutputLog, _Pump
+from relbook.engines import LocalEngine, OutputLog
+from relbook.engines.pump import _Pump
 from relbook.record.mask import Masker
 
 

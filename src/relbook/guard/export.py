@@ -254,10 +254,7 @@ def _section_job(ctx: _Context, job: Job, previous: str, conditional: bool) -> l
     needs = "[begin]" if previous == "begin" else f"[begin, {previous}]"
     lines += [f"  {job.id}:", f"    name: {_q(job.title)}", f"    needs: {needs}"]
     tests = ["!cancelled()", "!failure()"] if conditional else []
-    if job.applies_to in ("major", "minor", "patch"):
-        tests.append(f"needs.begin.outputs.bump == '{job.applies_to}'")
-    elif job.applies_to in ("hotfix", "prerelease"):
-        tests.append(f"needs.begin.outputs.release_type == '{job.applies_to}'")
+    tests += _kind_tests(job.applies_to)
     if tests:
         lines.append(f"    if: ${{{{ {' && '.join(tests)} }}}}")
     lines.append(f"    runs-on: {_q(ctx.runs_on)}")
@@ -397,3 +394,31 @@ def _q(text: str) -> str:
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+_ATOM_TESTS = {
+    "major": "needs.begin.outputs.bump == 'major'",
+    "minor": "(needs.begin.outputs.bump == 'minor' || needs.begin.outputs.bump == 'major')",
+    "patch": "needs.begin.outputs.bump == 'patch'",
+    "hotfix": "needs.begin.outputs.release_type == 'hotfix'",
+    "prerelease": "needs.begin.outputs.release_type == 'prerelease'",
+    "stable": "needs.begin.outputs.release_type != 'prerelease'",
+}
+
+
+def _kind_tests(expr: str) -> list[str]:
+    """A job's condition (`minor`, `!patch`, `patch|rc`) as `if:` tests; a term the job
+    outputs cannot decide (`rc.0`, `first`) is left to relbook, which records the step
+    as not applicable."""
+    tests = []
+    for term in filter(None, expr.split(",")):
+        alts = []
+        for atom in term.split("|"):
+            test = _ATOM_TESTS.get(atom.lstrip("!"))
+            if test is None:
+                alts = []
+                break
+            alts.append(f"!({test})" if atom.startswith("!") else test)
+        if alts:
+            tests.append(alts[0] if len(alts) == 1 else "(" + " || ".join(alts) + ")")
+    return tests

@@ -1,9 +1,12 @@
-"""Markdown guide -> Runbook (pure; keeps exact source lines)."""
+"""Markdown guide -> Runbook (pure; keeps exact source lines).
+
+The walker goes through mistune's blocks in order (headings, lists, fences,
+directives) and makes the steps; frontmatter, directives and parts hold what it
+reads from each piece, infer the rules for prose, source the Markdown blocks."""
 
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import re
 import stat
@@ -11,63 +14,62 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from relbook.bash.shell import console_commands, split_commands
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
+from relbook.parse.conditions import apply_conditions
 from relbook.parse.contents import Contents
+from relbook.parse.directives import (
+    _SECTION_KEYS,
+    DIRECTIVE,
+    DIRECTIVE_KEYS,
+    parse_directive,
+    parse_duration,
+)
+from relbook.parse.frontmatter import (
+    _front_matter_line,
+    normalize_newlines,
+    split_front_matter,
+)
 from relbook.parse.infer import (
-    first_sentence,
-    heading_step,
     heads,
     introduces_description,
     is_contingency,
-    prompted,
     reads_as_action,
     undoes,
-    unlabelled_shell,
 )
+from relbook.parse.parts import (
+    CONSOLE_LANGS,
+    SHELL_LANGS,
+    _code_parts,
+    _describe,
+    _has_tasks,
+    _inline_htmls,
+    _is_optional,
+    _is_shell_fence,
+    _lang,
+    plain_text,
+    slug,
+)
+from relbook.parse.prose import ProseRules, contingency_lead
 from relbook.parse.source import Blocks
 
-SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
-CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
+__all__ = [
+    "CONSOLE_LANGS",
+    "DIRECTIVE",
+    "DIRECTIVE_KEYS",
+    "SHELL_LANGS",
+    "normalize_newlines",
+    "parse_directive",
+    "parse_duration",
+    "parse_runbook",
+    "plain_text",
+    "read_runbook",
+    "slug",
+    "split_front_matter",
+]
+
 _SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
 _SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
-_OPTIONAL = re.compile(
-    r"\((?:if needed|if applicable|optional|if necessary|if required|when needed)\)|^optional:",
-    re.I,
-)
-_APPLIES = re.compile(
-    r"\b(?:for|on|only for)\s+(major|minor|patch|hotfix|pre-?release)\s+(?:releases?|versions?)"
-    r"|\((major|minor|patch|hotfix|pre-?release)(?: releases?)? only\)",
-    re.I,
-)
-_HANDWORK = re.compile(
-    r"^(?:update|edit|apply|review|verify|check|confirm|ensure|make sure|wait|fix|write|fill|"
-    r"bump|change|modify|resolve|inspect|manually|todo|fixme|adjust|replace|set the|add (?:a|the)"
-    r"|remember|do not forget|don't forget|announce|notify)\b",
-    re.I,
-)
-_STOP = {"from", "with", "into", "that", "this", "then", "your", "their", "changes", "change"}
-DIRECTIVE_KEYS = {
-    "skip",
-    "skip-section",
-    "id",
-    "timeout",
-    "optional",
-    "contingency",
-    "normal",
-    "signoff",
-    "manual",
-    "confirm",
-    "done-if",
-    "applies-to",
-    "clean",
-}
-_SPACES = re.compile(r"[ \t]+")
-_SECTION_KEYS = {"contingency", "normal", "skip-section"}
-# patterns used only when a guide has directives are compiled (and cached by re) on first use
-_DONE_IF = r"(?:^|\s)done-if\s*[:=](.*)$"
-DIRECTIVE = r"<!--\s*relbook:(.*?)-->"
 
 
 def read_runbook(path: str | Path) -> Runbook:
@@ -115,7 +117,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps = tuple(walker.steps)
+    steps = apply_conditions(
+        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
+    )
     try:
         example, placeholders = infer_placeholders(steps, front, path)
     except ParamError as e:
@@ -139,137 +143,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     )
 
 
-def _front_matter_line(text: str, key: str) -> int:
-    m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
-    return text.count("\n", 0, m.start()) + 1 if m else 1
-
-
-def normalize_newlines(text: str) -> str:
-    """Strip a BOM and turn CRLF / CR line ends into LF (line numbers kept)."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
-    """YAML front matter as a dict, and the body with those lines blanked."""
-    if not text.startswith("---\n"):
-        return {}, text
-    lines = text.split("\n")
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
-        return {}, text
-    import yaml
-
-    try:
-        data = _plain(yaml.safe_load("\n".join(lines[1:end])) or {})
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        problem = getattr(e, "problem", None) or "invalid YAML"
-        raise ParseError(f"front matter: {problem}", path=path, line=line) from None
-    except (RecursionError, ValueError):
-        raise ParseError(
-            "front matter nests too deep or refers to itself", path=path, line=1
-        ) from None
-    if not isinstance(data, dict):
-        raise ParseError("front matter must be a YAML mapping (key: value)", path=path, line=1)
-    return data, "\n" * (end + 1) + "\n".join(lines[end + 1 :])
-
-
-def _plain(value: Any, depth: int = 0) -> Any:
-    """YAML data as plain JSON types (dates become ISO text)."""
-    if depth > 40:
-        raise ValueError("too deep")
-    if isinstance(value, dict):
-        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v, depth + 1) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def plain_text(tokens: list[dict[str, Any]]) -> str:
-    """Inline tokens as plain text (code spans and link texts kept)."""
-    out: list[str] = []
-    for tok in tokens:
-        kind = tok.get("type")
-        if kind in ("softbreak", "linebreak"):
-            out.append(" ")
-        elif kind == "inline_html":
-            continue
-        elif kind == "text":
-            out.append(html.unescape(tok.get("raw", "")))
-        elif "raw" in tok:
-            out.append(tok["raw"])
-        elif "children" in tok:
-            out.append(plain_text(tok["children"]))
-    return _SPACES.sub(" ", "".join(out)).strip()
-
-
-def slug(text: str) -> str:
-    """A lowercase, dash-separated id from a title (leading numbering dropped)."""
-    text = re.sub(r"^\s*\d+[.)]\s*", "", text)
-    s = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-    return s[:48].strip("-") or "section"
-
-
-def parse_directive(text: str, path: str, line: int) -> dict[str, Any]:
-    """`<!-- relbook: skip id=x timeout=30 -->` -> {"skip": True, "id": "x", ...}."""
-    out: dict[str, Any] = {}
-    m = re.search(_DONE_IF, text, re.S)
-    if m:  # the check command runs to the end of the directive
-        if not m.group(1).strip():
-            raise ParseError(
-                "done-if needs a command, e.g. done-if: test -f out", path=path, line=line
-            )
-        out["done-if"] = m.group(1).strip()
-        text = text[: m.start()]
-    try:
-        import shlex
-
-        words = shlex.split(text)
-    except ValueError as e:
-        raise ParseError(f"directive: {e}", path=path, line=line) from None
-    for word in words:
-        key, sep, value = word.partition("=")
-        if not sep and key.endswith(":"):
-            key = key[:-1]
-        key = key.strip().lower()
-        if key not in DIRECTIVE_KEYS:
-            known = ", ".join(sorted(DIRECTIVE_KEYS))
-            raise ParseError(f"unknown directive {key!r} (known: {known})", path=path, line=line)
-        out[key] = _directive_value(key, value, path, line) if sep else True
-    return out
-
-
-def parse_duration(value: str) -> float | None:
-    """`90`, `90s`, `10m`, `1.5h` -> seconds; None for anything else (or not positive)."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", str(value).strip())
-    if not m or float(m.group(1)) <= 0:
-        return None
-    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
-
-
-def _directive_value(key: str, value: str, path: str, line: int) -> Any:
-    if key == "timeout":
-        seconds = parse_duration(value)
-        if seconds is None:
-            raise ParseError(
-                f"timeout must be a positive number of seconds, not {value!r}", path=path, line=line
-            )
-        return seconds
-    if key == "id" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
-        raise ParseError(
-            f"step id {value!r} must be letters, digits, '.', '-', '_'", path=path, line=line
-        )
-    return value
-
-
-class _Walker:
+class _Walker(ProseRules):
     """Walks mistune's AST once, in document order, building sections and steps."""
 
     def __init__(self, path: str, front: dict[str, Any], blocks: Blocks) -> None:
@@ -291,14 +165,13 @@ class _Walker:
         self.details_depth = 0  # inside a manual step's nested text: its details, no steps
         self.quiet = 0  # inside a table of contents or a description: no inferred steps
         self.told = False  # the paragraph just read introduces a description, not steps
-        self.heading_step: tuple[str, int, int] | None = None  # (text, line, steps before)
 
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
-        self.has_tasks = _has_tasks(tokens)
+        self._init_prose(tokens, _has_tasks)
         self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
-        self._flush_heading()
+        self._flush_headings()
         self._flush_pending()
 
     def _blocks(self, tokens: list[dict[str, Any]]) -> None:
@@ -306,6 +179,7 @@ class _Walker:
             kind = tok.get("type")
             if kind not in ("list", "blank_line"):
                 self.told = False  # only the list right after the paragraph is told of
+                self.contingent_next = False
             if kind == "heading":
                 self._heading(tok)
             elif kind == "list":
@@ -325,15 +199,7 @@ class _Walker:
             tok["_text"] = plain_text(self.blocks.inline(tok))
         return tok["_text"]
 
-    def _flush_heading(self) -> None:
-        """A heading that reads as a step is one when its section has no step of its own."""
-        if self.heading_step and self.heading_step[2] == len(self.steps):
-            text, line, _ = self.heading_step
-            self._add(Kind.MANUAL, text, line, undo=undoes(text))
-        self.heading_step = None
-
     def _heading(self, tok: dict[str, Any]) -> None:
-        self._flush_heading()
         self._flush_pending()
         self._inline_html(tok)
         text = self._text(tok)
@@ -358,10 +224,7 @@ class _Walker:
         )
         self.stack.append(section)
         self.sections.append(section)
-        if not self.has_tasks and level > 1:
-            step = heading_step(text)
-            if step:  # a guide that writes its steps as headings: the section is the step
-                self.heading_step = (step, section.line, len(self.steps))
+        self._enter_section(tok, text, level, section.line)
 
     def _inline_html(self, tok: dict[str, Any]) -> None:
         """Directives written inline in a paragraph, each with its own line."""
@@ -378,6 +241,7 @@ class _Walker:
             self._html(raw, line)
 
     def _html(self, raw: str, line: int) -> None:
+        self._html_context(raw)
         opened = raw.rfind("<!--")
         if opened >= 0 and "-->" not in raw[opened:]:
             self.findings.append(
@@ -423,27 +287,35 @@ class _Walker:
             self.pending = {}
 
     def _paragraph(self, tok: dict[str, Any]) -> None:
-        """A paragraph that says what to do, in a guide without a checklist, is a step."""
-        if self.has_tasks or self.details_depth or self.quiet or not self.stack:
+        """A paragraph that says what to do, in a section without a checklist, is a step."""
+        if self.details_depth or self.quiet or not self.stack:
             return
         whole = self._text(tok)
+        if contingency_lead(whole):
+            self.contingent_next = True
+            return
+        if not self._infers():
+            return
         if introduces_description(whole):
             self.told = True
             return
-        text = first_sentence(whole)
-        if reads_as_action(text):
+        text = self._prose_order(tok)
+        if text:
             self._add(Kind.MANUAL, text, tok.get("_line", 0), undo=undoes(text))
 
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
+        contingent, self.contingent_next = self.contingent_next, False
         quiet = told or self.contents.is_contents([self._text(h) for h in heads(tok)])
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
+        self.contingent += contingent  # what to do when things go wrong
         try:
             for item in tok.get("children", []):
                 self._item(item, ordered)
         finally:
             self.quiet -= quiet
+            self.contingent -= contingent
 
     def _item(self, item: dict[str, Any], ordered: bool) -> None:
         task = item.get("type") == "task_list_item"
@@ -454,18 +326,22 @@ class _Walker:
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
         text = self._text(head) if head else ""
+        reading = self._reading(head) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
-        plain_step = not self.has_tasks and not self.quiet and bool(text)
-        # under a step, plain bullets are its details; numbered sub-items are steps
-        actionable = ordered or (not self.details_depth and reads_as_action(text))
+        plain_step = self._infers() and not self.quiet and bool(text)
+        # under a step, plain bullets are its details (a repair is a step of its own);
+        # numbered sub-items are steps
+        actionable = ordered or (
+            undoes(text) if self.details_depth else reads_as_action(reading or text)
+        )
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
-            self._task_step(text, line, checked, codes, _details(self.blocks.inline, rest))
+            self._task_step(text, line, checked, codes, self._detail_items(rest, _is_shell_fence))
         elif codes:
             for code in codes:
                 self._code(code, text=text, task=False)
         elif plain_step and actionable:
-            details = _details(self.blocks.inline, rest)
+            details = self._detail_items(rest, _is_shell_fence)
             self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
             self.details_depth += 1
             try:
@@ -481,7 +357,7 @@ class _Walker:
         line: int,
         checked: bool,
         codes: list[dict[str, Any]],
-        details: tuple[str, ...] = (),
+        details: list[tuple[int, str]] | tuple[()] = (),
     ) -> None:
         section = self.stack[-1] if self.stack else None
         signoff = bool(section and section.signoff) or bool(_SIGNOFF_ITEM.search(text))
@@ -541,7 +417,7 @@ class _Walker:
         if step_id in self.used_ids:
             raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
         self.used_ids.add(step_id)
-        applies = d.get("applies-to") or _applies_to(text)
+        applies = d.get("applies-to")
         skip_paths = self.skip_sections
         self.steps.append(
             Step(
@@ -552,7 +428,10 @@ class _Walker:
                 section=section.title if section else "",
                 section_path=section.path if section else (),
                 optional=bool(d.get("optional")) or _is_optional(text),
-                contingency=undo or bool(section.contingency if section else self.doc_contingency),
+                contingency=undo
+                or self.failure_html
+                or self.contingent > 0
+                or bool(section.contingency if section else self.doc_contingency),
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
                 applies_to=str(applies).lower().replace("-", "") if applies else "",
@@ -560,149 +439,15 @@ class _Walker:
                 done_if=str(d.get("done-if", "")),
                 confirm=bool(d.get("confirm")),
                 directives=d,
-                **kw,
+                **_with_detail_lines(kw),
             )
         )
 
 
-def _details(inline: Any, blocks: list[dict[str, Any]]) -> tuple[str, ...]:
-    """Plain bullets nested under a manual step (no checkbox, no command): they say
-    how to do it, so the operator sees them with the step."""
-    out: list[str] = []
-    for tok in blocks:
-        if tok.get("type") != "list" or tok.get("attrs", {}).get("ordered"):
-            continue
-        for item in tok.get("children", []):
-            kids = item.get("children", [])
-            if item.get("type") == "task_list_item" or any(_is_shell_fence(k) for k in kids):
-                continue
-            head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
-            if head:
-                out.append(plain_text(inline(head)))
-    return tuple(t for t in out if t)
-
-
-def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
-    stack = list(tokens)
-    while stack:
-        tok = stack.pop()
-        if tok.get("type") == "task_list_item":
-            return True
-        stack.extend(tok.get("children", ()) if tok.get("type") != "paragraph" else ())
-    return False
-
-
-def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """inline_html tokens in document order (inside links and emphasis too)."""
-    out: list[dict[str, Any]] = []
-    for tok in tokens:
-        if tok.get("type") == "inline_html":
-            out.append(tok)
-        elif "children" in tok:
-            out.extend(_inline_htmls(tok["children"]))
-    return out
-
-
-def _is_shell_fence(tok: dict[str, Any]) -> bool:
-    if tok.get("type") != "block_code" or tok.get("style") != "fenced":
-        return False
-    lang = _lang(tok)
-    if lang in SHELL_LANGS:
-        return True
-    return unlabelled_shell(lang, tok.get("raw", ""))
-
-
-def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
-    """A fenced block's body and its parts, numbered from the line after the fence."""
-    first = tok.get("_line", 0)
-    raw_lines = tok.get("raw", "").split("\n")
-    if raw_lines and raw_lines[-1] == "":
-        raw_lines.pop()
-    numbered = [(first + 1 + i, t) for i, t in enumerate(raw_lines)]
-    if _lang(tok) in CONSOLE_LANGS or prompted(raw_lines):
-        cmds = console_commands(numbered)
-        return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
-    return "\n".join(raw_lines), _shell_parts(numbered)
-
-
-def _lang(tok: dict[str, Any]) -> str:
-    if "_lang" not in tok:  # asked for several times per fence
-        info = (tok.get("attrs", {}).get("info", "") or "").strip()
-        tok["_lang"] = (info.split()[0] if info else "").strip("{}.").lower()
-    return tok["_lang"]
-
-
-def _is_optional(text: str) -> bool:
-    # a cheap test first: most steps have neither a parenthesis nor `optional:`
-    if "(" not in text and text[:9].lower() != "optional:":
-        return False
-    return bool(_OPTIONAL.search(text))
-
-
-def _applies_to(text: str) -> str:
-    low = text.lower()
-    if not any(w in low for w in ("major", "minor", "patch", "hotfix", "release")):
-        return ""
-    m = _APPLIES.search(text)
-    return (m.group(1) or m.group(2)) if m else ""
-
-
-def _describe(parts: list[Part], lang: str) -> str:
-    for p in parts:
-        if p.comment:
-            return p.comment.split("\n")[0]
-    first = next((p.source for p in parts if p.kind == "command"), "")
-    return first.split("\n")[0].rstrip(" \\") if first else f"{lang} block"
-
-
-def _shell_parts(numbered: list[tuple[int, str]]) -> list[Part]:
-    """Commands of a bash block, with instruction comments split out as parts."""
-    parts: list[Part] = []
-    comments: list[tuple[int, str]] = []
-    for no, text, comment_lines in _commands_with_comment_lines(numbered):
-        comments = comment_lines
-        description: list[str] = []
-        for i, (cline, ctext) in enumerate(comments):
-            last = i == len(comments) - 1
-            if _is_instruction(ctext, text if last else ""):
-                parts.append(Part("instruction", cline, ctext))
-            else:
-                description.append(ctext)
-        if text:
-            parts.append(Part("command", no, text, "\n".join(description)))
-    return parts
-
-
-def _commands_with_comment_lines(
-    numbered: list[tuple[int, str]],
-) -> list[tuple[int, str, list[tuple[int, str]]]]:
-    out = []
-    pending: list[tuple[int, str]] = []
-    groups = split_commands(numbered)
-    comment_iter = iter(
-        [(n, t.strip().lstrip("#").strip()) for n, t in numbered if t.strip().startswith("#")]
-    )
-    comment_list = list(comment_iter)
-    ci = 0
-    for start, src, _ in groups:
-        pending = []
-        while ci < len(comment_list) and (start == 0 or comment_list[ci][0] < start):
-            if comment_list[ci][1] and not comment_list[ci][1].startswith("!"):
-                pending.append(comment_list[ci])
-            ci += 1
-        # comments inside a multi-line command belong to it, not to the next one
-        end = start + src.count("\n") if start else 0
-        while ci < len(comment_list) and start and comment_list[ci][0] <= end:
-            ci += 1
-        out.append((start, src, pending))
-    return out
-
-
-def _is_instruction(comment: str, next_command: str) -> bool:
-    """A comment that asks a person to do something, rather than naming the next command."""
-    if not _HANDWORK.match(comment):
-        return False
-    if not next_command:
-        return True
-    words = {w for w in re.findall(r"[a-z]{4,}", comment.lower()) if w not in _STOP}
-    return not words & set(re.findall(r"[a-z]{4,}", next_command.lower()))
+def _with_detail_lines(kw: dict[str, Any]) -> dict[str, Any]:
+    """Details given as (line, text) pairs: the texts, and their lines beside them."""
+    pairs = kw.pop("details", ())
+    if pairs:
+        kw["details"] = tuple(t for _, t in pairs)
+        kw["detail_lines"] = tuple(n for n, _ in pairs)
+    return kw

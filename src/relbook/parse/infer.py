@@ -18,6 +18,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from relbook.parse.orders import (
+    EXTRA_NOUNISH,
+    EXTRA_VERBS,
+    MULTIWORD,
+    addressed_order,
+    not_an_order,
+    strip_extra_lead,
+)
+
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -45,7 +54,12 @@ _VERBS = _words(
     "schedule send set sign start submit switch sync tag tell test trigger tweet unpin "
     "update upgrade upload use validate verify vote wait write"
 )
-_VERB = re.compile(r"(?:" + "|".join(re.escape(v) for v in _VERBS) + r")\b", re.I)
+_VERBS += _words(EXTRA_VERBS)
+_VERB_SET = frozenset(_VERBS)
+_VERB = re.compile(
+    r"(?:" + "|".join(re.escape(v) for v in sorted(_VERBS, key=len, reverse=True)) + r")\b(?!-)",
+    re.I,
+)
 _LEAD = re.compile(
     r"^(?:(?:then|next|now|finally|first|second|third|afterwards|after that|optionally|also|"
     r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as)\b[^,:]{1,80},)"
@@ -73,26 +87,41 @@ def reads_as_action(text: str) -> bool:
     text = text.strip().lstrip("\\").strip()
     if not text or _LINK_ONLY.match(text):
         return False
-    if _COMMAND.match(text) or _ASSIGN.match(text):
+    bare = text.replace("`", "") if text.startswith("`") else text
+    if _COMMAND.match(bare) or _ASSIGN.match(bare):
         return True
-    rest = _LEAD.sub("", text, count=1)
-    return bool(_VERB.match(rest)) and not _describes(rest)
+    if not_an_order(text):
+        return False
+    rest = _LEAD.sub("", strip_extra_lead(text), count=1)
+    rest = _LEAD.sub("", strip_extra_lead(rest), count=1)
+    return _starts_order(rest) or addressed_order(rest, _starts_order, _VERB_SET)
+
+
+def _starts_order(text: str) -> bool:
+    """The words start with an order: a verb (or `make sure`, `set up`) and its object."""
+    if MULTIWORD.match(text):
+        return True
+    return bool(_VERB.match(text)) and not _describes(text)
 
 
 # verbs that are nouns as often ("Release candidate two ships ...", "Pull request"): an
 # order has its object or a particle right after them
-_NOUNISH = frozenset(
-    _words(
-        "build change check comment commit copy cut document draft email file fix follow get "
-        "go label land launch log make merge message move name note open pick pin post pull "
-        "push put record release request review run schedule set sign start tag test update "
-        "use vote wait"
+_NOUNISH = (
+    frozenset(
+        _words(
+            "build change check comment commit copy cut document draft email file fix follow get "
+            "go label land launch log make merge message move name note open pick pin post pull "
+            "push put record release request review run schedule set sign start tag test update "
+            "use vote wait"
+        )
     )
+    | EXTRA_NOUNISH
 )
 _OBJECT = re.compile(
     r"(?:the|a|an|all|any|each|every|your|our|this|that|these|those|it|them|its|their|up|out|"
     r"back|over|down|off|on|in|to|for|with|from|and|or|new|next|latest|final|release|"
-    r"version|changes|[`'\"*\[<]|[A-Z0-9])",
+    r"version|changes|minimum|maximum|current|previous|some|both|missing|required|relevant|"
+    r"old|existing|local|remote|upstream|main|master)\b|[`'\"*\[<]|[A-Z0-9]",
 )
 
 
@@ -111,7 +140,7 @@ def _describes(text: str) -> bool:
 
 
 _TELLS = re.compile(
-    r"\b(?:will|would|does|automatically|performs?|includes?|consists? of|contains?|"
+    r"\b(?:will|would|does|automatically|performs|includes|consists? of|contains|"
     r"following (?:things|steps) happen|such as|for example|e\.g\.)\b",
     re.I,
 )
@@ -120,6 +149,10 @@ _TELLS = re.compile(
 def introduces_description(text: str) -> bool:
     """`That will kick off a workflow that will:` - the list after it says what happens."""
     text = text.strip()
+    if re.match(r"^what to (?:include|write|say|cover|mention)\b", text, re.I):
+        return True  # the list after it is content, not steps
+    if re.search(r"\b(?:need|needs|must|should|have to)\b", text, re.I):
+        return False  # "These files will need editing:" asks for work
     if not text.endswith(":") or re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):
         return False  # "you will need to:" introduces what the reader does
     return bool(_TELLS.search(text))
@@ -170,12 +203,17 @@ def heading_step(title: str) -> str:
     return text[numbered.end() :].strip() if numbered else ""
 
 
-_UNLABELLED = {"", "text", "terminal", "txt", "plain", "plaintext"}
+_UNLABELLED = {"", "terminal"}
+_TEXT = {"text", "txt", "plain", "plaintext"}
 
 
 def unlabelled_shell(lang: str, raw: str) -> bool:
-    """A fence with no language (or text, terminal) whose lines read as shell."""
-    return lang in _UNLABELLED and shell_like(raw.split("\n"))
+    """A fence with no language (or `terminal`) whose lines read as shell; one marked as
+    text holds commands only after `$ ` prompts (its author said it is text)."""
+    lines = raw.split("\n")
+    if lang in _TEXT:
+        return prompted(lines)
+    return lang in _UNLABELLED and shell_like(lines)
 
 
 def prompted(lines: list[str]) -> bool:

@@ -7,7 +7,6 @@ HTML templates are autoescaped. A `--templates DIR` overrides any of them by nam
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -317,9 +316,9 @@ def _applies(applies_to: str, params: Params) -> bool:
     """Whether a step marked `major releases only` (...) applies to this release."""
     if not applies_to:
         return True
-    want = re.sub(r"[^a-z]", "", applies_to.lower())
-    kinds = {params.values.get("bump") or "", params.values.get("release_type") or ""}
-    return want in {re.sub(r"[^a-z]", "", k) for k in kinds}
+    from relbook.run.flow import applies, release_kinds
+
+    return applies(applies_to, release_kinds(params))
 
 
 def check_record_matches(rb: Runbook, record: Record) -> None:

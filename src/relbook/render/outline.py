@@ -116,6 +116,10 @@ def step_json(s: Step) -> dict[str, Any]:
                 **({"id": ids[id(p)]} if id(p) in ids else {}),
             }
             for p in s.parts
+        ]
+        + [
+            {"kind": "detail", "line": line, "source": text, "comment": ""}
+            for line, text in zip(s.detail_lines, s.details, strict=False)
         ],
     }
 

@@ -28,8 +28,8 @@ def dry_run(run: RunContext, steps: list[Step]) -> RunResult:
         block = step_block(run, step)
         if block and not why:
             flags.append(f"blocked: {block}")
-        if step.optional:
-            flags.append("optional")
+        if step.optional and not why:
+            flags.append(f"optional: {step.optional_why}" if step.optional_why else "optional")
         run.ui.info(
             f"[{n}/{total}] {step.section} > {run.text(step)}"
             f"  ({run.rb.path}:{step.line})" + (f"  [{'; '.join(flags)}]" if flags else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from relbook.errors import RelbookError
 from relbook.model import Runbook, Step
@@ -61,20 +62,90 @@ def operator_name(given: str, repo: str | None) -> str:
         return getpass.getuser()
 
 
+_LABELS = {
+    "major": "major releases",
+    "minor": "minor releases",
+    "patch": "patch releases",
+    "prerelease": "pre-releases",
+    "stable": "stable releases (not pre-releases)",
+    "rc": "release candidates",
+    "alpha": "alpha releases",
+    "beta": "beta releases",
+    "hotfix": "hotfix releases",
+    "first": "the first release of a series (x.y.0)",
+}
+
+
+def release_kinds(params: Params) -> set[str]:
+    """What this release is: `patch`; `minor` (also for a major one); `prerelease`, `rc`,
+    `rc.0`; `stable`; `hotfix`; `first` (x.y.0, or its first pre-release)."""
+    p = params.values
+    bump = str(p.get("bump") or "")
+    kinds = {"major", "minor"} if bump == "major" else {bump}
+    version = str(p.get("version") or "")
+    pre = version.split("-", 1)[1] if "-" in version else ""
+    if p.get("release_type") == "hotfix":
+        kinds |= {"hotfix", "stable"}
+    elif pre:
+        kinds.add("prerelease")
+        m = re.match(r"([a-z]+)\.?(\d+)?", pre.lower())
+        if m:
+            kinds.add(m.group(1))
+            if m.group(2) is not None:
+                kinds.add(f"{m.group(1)}.{int(m.group(2))}")
+    else:
+        kinds.add("stable")
+    core = re.match(r"\d+\.\d+\.(\d+)", version)
+    if core and int(core.group(1)) == 0 and bump != "patch":
+        number = re.search(r"(\d+)$", pre) if pre else None
+        if not pre or (number and int(number.group(1)) == 0):
+            kinds.add("first")
+    return kinds
+
+
+def applies(expr: str, kinds: set[str]) -> bool:
+    """Whether a condition (`minor`, `!patch`, `rc|first`, `minor,stable`) holds."""
+    for term in expr.split(","):
+        alts = [a.strip() for a in term.split("|") if a.strip()]
+        if alts and not any(
+            (a[1:] not in kinds) if a.startswith("!") else a in kinds for a in alts
+        ):
+            return False
+    return True
+
+
+def describe(expr: str) -> str:
+    """`minor|rc` -> "minor releases or release candidates"."""
+    terms = []
+    for term in expr.split(","):
+        words = []
+        for a in (t.strip() for t in term.split("|") if t.strip()):
+            neg = a.startswith("!")
+            a = a.lstrip("!")
+            label = _LABELS.get(a) or (f"release candidate {a}" if "." in a else f"{a} releases")
+            words.append(f"releases that are not {label}" if neg else label)
+        terms.append(" or ".join(words))
+    return " that are also ".join(terms)
+
+
 def not_applicable(step: Step, params: Params) -> str:
-    """Why a step for one kind of release does not apply to this one ("" when it does)."""
-    kind = step.applies_to
-    if not kind:
+    """Why a step for some kinds of release does not apply to this one ("" when it does)."""
+    expr = step.applies_to
+    if not expr:
+        return ""
+    kinds = release_kinds(params)
+    if applies(expr, kinds):
         return ""
     p = params.values
-    actual = {
-        "major": p["bump"],
-        "minor": p["bump"],
-        "patch": p["bump"],
-        "hotfix": p["release_type"],
-        "prerelease": p["release_type"],
-    }[kind]
-    if actual == kind:
-        return ""
-    label = p["bump"] if kind in ("major", "minor", "patch") else p["release_type"]
-    return f"applies to {kind} releases; {p['version']} is a {label} release"
+    if any(a.lstrip("!") in ("major", "minor", "patch") for a in re.split("[,|]", expr)):
+        label = f"a {p['bump']} release"
+        if "prerelease" in kinds:
+            label += " (a pre-release)"
+    elif "prerelease" in kinds:
+        label = "a pre-release"
+    else:
+        label = f"a {p['release_type']} release" if p.get("release_type") else "a release"
+        if "stable" in kinds and p.get("release_type") != "hotfix":
+            label = "a stable release"
+    where = f" (from {step.applies_from})" if step.applies_from else ""
+    return f"applies to {describe(expr)}{where}; {p['version']} is {label}"

@@ -11,6 +11,12 @@ def paused(path: str, o: Outcome) -> str:
     """Why the run paused at `o`, and how to go on."""
     if "refused" in o.extra:
         return str(o.extra["refused"])
+    if "optional" in o.extra:
+        return (
+            f"{path}:{o.line}: step {o.step_id!r} is optional ({o.extra['optional']}) and "
+            f"nobody could say whether to run it. Run on a terminal to answer, or pass "
+            f"--answers FILE with {o.step_id}: run | 'skip: reason'; the same command resumes."
+        )
     if "needs_say_so" in o.extra:
         why = "you declined to run it" if o.extra.get("declined") else "nobody could confirm it"
         return (

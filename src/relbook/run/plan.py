@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Kind, Part, Step
+from relbook.run.choices import optional_reason
 from relbook.run.flow import not_applicable
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         block = next((c for c in commands if c["status"] == "blocked"), None)
         if block:
             status, reason = "blocked", block["reason"]
+        else:
+            reason = optional_reason(step)
     return {
         "id": step.id,
         "kind": step.kind.value,
@@ -109,6 +112,7 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         "contingency": step.contingency,
         "optional": step.optional,
         "applies_to": step.applies_to,
+        "applies_from": step.applies_from,
         "status": status,
         "reason": reason,
         "commands": commands,

@@ -109,8 +109,17 @@ class Preflight:
         except RelbookError as e:
             if not self.opts.dry_run:
                 raise
-            self.ui.info(f"warning: {e}")
+            self._notice(f"warning: {e}")
             return None
+
+    def _notice(self, text: str) -> None:
+        """A warning before the run: on stderr when stdout carries a JSON document."""
+        if self.opts.json:
+            import sys
+
+            print(text, file=sys.stderr)
+        else:
+            self.ui.info(text)
 
     def _check_version(self, repo: str, params: Params) -> dict[str, Any]:
         from relbook.params.history import check_version, read_history
@@ -122,10 +131,10 @@ class Preflight:
             values["version"], previous, history, self.opts.allow_bump, self.opts.bump_reason
         )
         if verdict.warning:
-            self.ui.info(f"warning: {verdict.warning}")
+            self._notice(f"warning: {verdict.warning}")
         if verdict.override:
             reason = self._masker(params).mask(verdict.override["reason"])
-            self.ui.info(f"version check overridden: {verdict.actual} bump allowed ({reason})")
+            self._notice(f"version check overridden: {verdict.actual} bump allowed ({reason})")
         if any(p.kind == "instruction" for s in self.rb.steps for p in s.parts):
             from relbook.params.bump import plan_bump
 
@@ -175,7 +184,7 @@ class Preflight:
                 e.msg += f" (--date {self.opts.date} sets the date parameter only)"
             if not self.opts.dry_run:
                 raise
-            self.ui.info(f"warning: {e}")
+            self._notice(f"warning: {e}")
             return None
         day = _date(self.opts.date) if given else None
         dated = active_window(self.rb, day) if day else None

@@ -19,6 +19,7 @@ from relbook.model import Kind, Outcome, Part, Status, Step
 from relbook.record import now_iso
 from relbook.run import messages, signals
 from relbook.run.answers import apply_answer
+from relbook.run.choices import optional_allows
 from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
 from relbook.run.plan import step_block
@@ -129,7 +130,7 @@ class StepRunner:
 
     def _shell(self, step: Step, outcome: Outcome, resuming: bool) -> None:
         run = self.run
-        if not run.gate.allows(step, outcome):
+        if not optional_allows(run, step, outcome) or not run.gate.allows(step, outcome):
             return
         if step.done_if and self._check(step.done_if) == 0:
             outcome.status, outcome.reason = Status.ALREADY_DONE, f"done-if held: {step.done_if}"

@@ -1,0 +1,148 @@
+"""The local engine: steps run in this machine's bash, through the shell server."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from relbook.engines.outputlog import OutputLog
+from relbook.engines.procs import Reaper
+from relbook.engines.protocol import Execution
+from relbook.engines.pump import _Pump
+from relbook.engines.server import TRACE_FD, TRACE_FD_VAR, _Server
+from relbook.record.mask import Masker
+
+HEADER = "set -euo pipefail\n"
+HEADER_LINES = HEADER.count("\n")
+
+
+class LocalEngine:
+    """Runs bash steps on this machine."""
+
+    name = "local"
+    executes = True
+    _server: _Server | None = None
+    _reaper: Reaper | None = None
+    # where a stopping signal may interrupt: the wait for a step (the runner sets it)
+    interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
+
+    def __init__(self, wrapper: tuple[str, ...] = ()) -> None:
+        self.wrapper = wrapper  # argv prefix the shell runs under (a drill's netns)
+
+    def server(self, env: dict[str, str]) -> _Server:
+        """The shell server for this environment (started, or restarted, on demand)."""
+        srv = self._server
+        if srv is not None and (srv.broken or srv.env != env or not srv.alive()):
+            self.drop_server()
+        if self._server is None:
+            if self._reaper is None:  # before the server starts: its orphans come here
+                self._reaper = Reaper()
+            self._server = _Server(dict(env), self.wrapper)
+            self._reaper.expect(self._server.proc.pid)
+        return self._server
+
+    def drop_server(self) -> None:
+        """Stop the shell server (the next step starts a new one)."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def close(self) -> None:
+        """Release what the engine holds (its shell server; the subreaper role)."""
+        self.drop_server()
+        if self._reaper is not None:
+            self._reaper.close()
+            self._reaper = None
+
+    def run(
+        self,
+        script: str,
+        *,
+        env: dict[str, str],
+        cwd: str,
+        timeout: float | None,
+        log_path: Path | None = None,
+        masker: Masker,
+        on_output: Callable[[str], None] = lambda s: None,
+        on_line: Callable[[int], None] = lambda n: None,
+        on_started: Callable[[], None] = lambda: None,
+        token: str = "",
+        log: OutputLog | None = None,
+        marks: list[int] | None = None,
+    ) -> Execution:
+        """Run `script` (a step's bash) and return what happened. `marks` are the script
+        lines where its commands begin (the running one is reported to `on_line`);
+        output goes to `log` (or a log of its own at `log_path`); `token` (32 hex
+        digits) marks the step's processes in their environment, for finding them
+        after a crash; `on_started` runs while bash starts (the runner syncs its
+        journal there)."""
+        token = token or os.urandom(16).hex()
+        started = time.monotonic()
+        own = log is None
+        if log is None:
+            log = OutputLog(log_path or Path(os.devnull))
+        text, only = traced(script, marks)
+        try:
+            server = self.server(env)
+            pump = _Pump(server, log, masker, on_output, on_line)
+            pump.interruptible = self.interruptible
+            pump.start(HEADER + text, cwd, token)
+            if only:
+                pump.last_line = only
+                on_line(only)
+            try:
+                on_started()
+            except BaseException:
+                pump.abort()
+                raise
+            result = pump.run(timeout, started)
+        except OSError as e:
+            self.drop_server()
+            from relbook.errors import RelbookError
+
+            raise RelbookError(f"cannot start bash: {e.strerror or e}") from None
+        finally:
+            if own:
+                log.close()
+        result.log_error = log.error
+        if pump.pid:
+            result.stray = self._reaper.sweep(pump.pid, token)
+        return result
+
+
+_CONNECTOR = re.compile(r"(?:&&|\|\|?|\|&|\\)\s*(?:#.*)?$")
+
+
+def traced(script: str, marks: list[int] | None) -> tuple[str, int]:
+    """`script` with a line printed to the trace descriptor before each command that
+    begins on a line in `marks` (1-based); for a one-command script no marker at all,
+    and its line is returned instead (0 otherwise). A command continuing the one
+    before it (after `&&`, `|`, a backslash) gets no marker: that would split them."""
+    marks = [1] if marks is None else marks
+    if len(marks) <= 1:
+        return script, marks[0] if marks else 0
+    lines = script.split("\n")
+    for m in marks:
+        if not 0 < m <= len(lines) or _continues(lines, m - 1):
+            continue
+        lines[m - 1] = f"printf '\\0relbook at {m}\\n' >&{TRACE_FD} || :; " + lines[m - 1]
+    return "\n".join(lines), 0
+
+
+def trace_note(kind: str, line: int) -> str:
+    """Bash that tells the engine `kind LINE` (e.g. `done 12`) through the trace."""
+    return f"printf '\\0relbook {kind} %s\\n' {line} >&\"${TRACE_FD_VAR}\""
+
+
+def _continues(lines: list[str], i: int) -> bool:
+    """Whether line i continues the command on the lines before it."""
+    for prev in reversed(lines[:i]):
+        text = prev.strip()
+        if text and not text.startswith("#"):
+            return bool(_CONNECTOR.search(text))
+    return False

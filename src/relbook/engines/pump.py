@@ -1,0 +1,287 @@
+"""The output pump: a step's output to the log, the terminal and the record, and the
+server's control lines (the step's pid, its trace, its exit status) followed."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from relbook.engines.protocol import Execution
+from relbook.engines.server import _Server
+from relbook.record.mask import Masker
+
+KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
+# Trace lines (`at LINE`: a command begins; `done LINE`: a resume guard found its work
+# done) travel in the step's output pipe, after this mark, so that what a command
+# prints comes after its own marker and before the next one, whatever the timing.
+TRACE_MARK = b"\0relbook "
+DRAIN_SECONDS = 0.5  # how long to wait for output after bash exits
+CHUNK = 1 << 16
+_TRACE_MAX = 64  # a trace line is shorter than this
+
+
+class _Keeper:
+    """Keeps the head and tail of a stream, about `limit` bytes in all."""
+
+    def __init__(self, limit: int = KEEP_BYTES) -> None:
+        self.limit = limit
+        self.head: list[str] = []
+        self.head_size = 0
+        self.tail: list[str] = []
+        self.tail_size = 0
+        self.dropped = 0
+
+    def add(self, text: str) -> None:
+        if self.head_size < self.limit // 2:
+            self.head.append(text)
+            self.head_size += len(text)
+            return
+        self.tail.append(text)
+        self.tail_size += len(text)
+        while self.tail_size > self.limit // 2 and len(self.tail) > 1:
+            gone = self.tail.pop(0)
+            self.tail_size -= len(gone)
+            self.dropped += len(gone)
+
+    def text(self) -> str:
+        if not self.dropped:
+            return "".join(self.head + self.tail)
+        marker = f"\n[... {self.dropped} characters not kept here; full log on disk ...]\n"
+        return "".join(self.head) + marker + "".join(self.tail)
+
+
+class _Pump:
+    """Moves a step's output to the log, the terminal and the record; follows the
+    server's control lines (the step's pid, its trace, its exit status)."""
+
+    def __init__(self, server: _Server, log, masker: Masker, on_output, on_line) -> None:  # noqa: ANN001
+        self.server, self.log = server, log
+        self.masker, self.on_output, self.on_line = masker, on_output, on_line
+        self.keep = _Keeper()
+        self.held = b""  # the start of a trace line split across reads
+        self.last_line = 0
+        self.done_lines: list[int] = []
+        self.held_open = False
+        self.pid = 0  # the step's subshell (and process group), once the server says
+        self.code: int | None = None
+        self.out_r = self.out_w = -1
+        self.stop_at: float | None = None  # when a stopping step gets SIGKILL
+        self.give_up_at: float | None = None
+        self.timed_out = False
+        self.interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
+
+    def start(self, script: str, cwd: str, token: str) -> None:
+        self.out_r, self.out_w = os.pipe()
+        os.set_blocking(self.out_r, False)
+        try:
+            self.server.send(script, cwd, self.out_w, token)
+        except BaseException:
+            self._close_out()
+            raise
+
+    def abort(self) -> None:
+        """Kill a step that was handed over but must not run."""
+        self._wait_pid()
+        self._signal(signal.SIGKILL)
+        self._close_out()
+        while self.code is None and self._poll(5.0):
+            pass
+
+    def run(self, timeout: float | None, started: float) -> Execution:
+        self.deadline = started + timeout if timeout else None
+        interrupted = False
+        while True:
+            try:
+                with self.interruptible():
+                    self._loop()
+                break
+            except KeyboardInterrupt:
+                if interrupted:  # a second Ctrl-C: no more patience
+                    self.stop_at = time.monotonic()
+                else:
+                    interrupted = True
+                    self._stop()
+        self._drain()
+        self._close_out()
+        self._emit(self.masker.flush())
+        return Execution(
+            exit_code=self.code if self.code is not None else 255,
+            output=self.keep.text(),
+            duration=time.monotonic() - started,
+            timed_out=self.timed_out,
+            interrupted=interrupted,
+            last_line=self.last_line,
+            done_lines=self.done_lines,
+        )
+
+    def _loop(self) -> None:
+        """Pump until the step has exited and its output is closed (or held open by
+        something it left behind for longer than DRAIN_SECONDS)."""
+        exited_at = None
+        while self.code is None or self.out_r >= 0:
+            now = time.monotonic()
+            wait = 1.0
+            if self.code is not None:  # exited, output still open
+                exited_at = exited_at or now
+                if now - exited_at > DRAIN_SECONDS:
+                    self.held_open = True
+                    break
+                wait = 0.05
+            elif self.deadline and now >= self.deadline and self.stop_at is None:
+                self.timed_out = True
+                self._stop()
+            elif self.stop_at is not None and now >= self.stop_at:
+                self._signal(signal.SIGKILL)
+                self.stop_at, self.give_up_at = None, now + 5
+            elif self.give_up_at is not None and now >= self.give_up_at:
+                self.server.broken = True  # the step would not die: drop its server
+                self.code = 128 + signal.SIGKILL
+            for at in (self.deadline, self.stop_at, self.give_up_at):
+                if at is not None and self.code is None:
+                    wait = min(wait, max(0.0, at - now))
+            self._poll(wait)
+
+    def _poll(self, wait: float) -> bool:
+        """Wait up to `wait` seconds for output or control lines; False if nothing came."""
+        poller = select.poll()
+        srv = self.server
+        if self.out_r >= 0:
+            poller.register(self.out_r, select.POLLIN)
+        poller.register(srv.ctl, select.POLLIN)
+        if srv.pidfd is not None:
+            poller.register(srv.pidfd, select.POLLIN)
+        events = poller.poll(wait * 1000)
+        # control first: a command's marker is written before its output
+        for fd, _ in sorted(events, key=lambda e: e[0] != srv.ctl):
+            if fd == self.out_r:
+                self._read_out()
+            elif fd == srv.ctl:
+                self._read_ctl()
+            elif self.code is None:  # the server is gone
+                self._read_ctl()
+                if self.code is None:
+                    self.code = 255
+                    srv.broken = True
+        return bool(events)
+
+    def _read_out(self) -> None:
+        try:
+            data = os.read(self.out_r, CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._take(data)
+        else:
+            self._close_out()
+
+    def _read_ctl(self) -> None:
+        srv = self.server
+        try:
+            data = os.read(srv.ctl, CHUNK)
+        except BlockingIOError:
+            return
+        if not data:  # the server is gone
+            if self.code is None:
+                self.code = 255
+            srv.broken = True
+            return
+        *lines, srv.buf = (srv.buf + data).split(b"\n")
+        for line in lines:
+            self._control(line)
+
+    def _control(self, line: bytes) -> None:
+        kind, _, rest = line.partition(b" ")
+        words = rest.split()
+        if not words or not all(w.isdigit() for w in words):
+            return  # not ours: a step may write anything to its trace descriptor
+        if kind == b"at":
+            self.last_line = int(words[0])
+            self.on_line(self.last_line)
+        elif kind == b"done":
+            self.done_lines.append(int(words[0]))
+        elif kind == b"pid":
+            self.pid = int(words[0])
+            if self.out_w >= 0:  # the server has it open now
+                os.close(self.out_w)
+                self.out_w = -1
+            if self.stop_at is not None and self.pid:
+                self._signal(signal.SIGTERM)
+        elif kind == b"rc" and len(words) == 2 and int(words[0]) == self.pid:
+            self.code = int(words[1])
+
+    def _wait_pid(self) -> None:
+        while not self.pid and self.code is None and self._poll(5.0):
+            pass
+
+    def _stop(self) -> None:
+        """End the step like Ctrl-C ends a command: SIGTERM to its group, SIGKILL
+        two seconds later if it is still there."""
+        self.stop_at = time.monotonic() + 2
+        self._signal(signal.SIGTERM)
+
+    def _signal(self, sig: int) -> None:
+        if self.pid:
+            try:
+                os.killpg(self.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _drain(self) -> None:
+        while self.out_r >= 0:
+            try:
+                data = os.read(self.out_r, CHUNK)
+            except OSError:
+                break
+            if not data:
+                break
+            self._take(data)
+        self._take(b"", end=True)
+
+    def _close_out(self) -> None:
+        for name in ("out_r", "out_w"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                os.close(fd)
+                setattr(self, name, -1)
+
+    def _take(self, data: bytes, *, end: bool = False) -> None:
+        """Split the output pipe's bytes into output and trace lines (TRACE_MARK ...);
+        the output before a marker is shown before what the marker starts."""
+        data, self.held = self.held + data, b""
+        while True:
+            at = data.find(TRACE_MARK)
+            if at < 0:
+                break
+            stop = data.find(b"\n", at, at + _TRACE_MAX)
+            if stop < 0 and not end and len(data) - at < _TRACE_MAX:
+                data, self.held = data[:at], data[at:]  # the rest of it is on its way
+                break
+            if stop < 0:  # not a trace line after all
+                self._emit(self.masker.feed(data[: at + 1]))
+                data = data[at + 1 :]
+                continue
+            if at:
+                self._emit(self.masker.feed(data[:at]))
+            self._emit(self.masker.flush())
+            self._control(data[at + len(TRACE_MARK) : stop])
+            data = data[stop + 1 :]
+        if not end:  # a mark may begin at the end of this chunk
+            cut = data.rfind(b"\0", max(0, len(data) - len(TRACE_MARK) + 1))
+            if cut >= 0 and TRACE_MARK.startswith(data[cut:]):
+                data, self.held = data[:cut], data[cut:] + self.held
+        if data:
+            self._emit(self.masker.feed(data))
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        self.log.write(text.encode("utf-8", "replace"))
+        self.keep.add(text)
+        self.on_output(text)

@@ -1,0 +1,177 @@
+"""How an order reads in prose, beyond a bare imperative: the forms people use when they
+write a release guide as text rather than as a checklist.
+
+- `You should review the commits`, `we need to change the behaviour`, `you can close the
+  vote thread`: an order addressed to the reader (a modal and a verb).
+- `Release notes need to be written`, `changes should be committed and pushed`: an order
+  in the passive (a modal, `be` and a participle of a doing verb).
+- `To release, run rake release`, `If it added a directive then remove it`: a purpose or
+  a condition before the order.
+- `# Wait for the builds`, `` `go.mod` - update the Go version ``: an order written as a
+  shell comment, or after the file it is about.
+- A heading that is an order (`### Update each CHANGELOG.`, `### Is the CI green? If not,
+  make it green.`), and a paragraph whose order is not its first sentence.
+
+Text here is "marked": code spans keep their backticks, so `Run `rake install`` reads as
+an order with an object, where the plain `Run rake install` would not.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# verbs an order starts with beyond the everyday list in parse.infer
+EXTRA_VERBS = (
+    "identify raise visit broadcast determine locate contact examine input select inspect "
+    "navigate attach coordinate communicate discuss share keep hold expedite avoid skip "
+    "consider decide install uninstall provide paste insert include invite ping prune re-run "
+    "retag re-tag refresh reply report summarize take tidy toggle type uncomment unlock lock "
+    "unzip extract watch agree list print fork squash amend increment compose archive "
+    "restore revoke append prepend invoke execute perform do complete drop enter freeze "
+    "unfreeze give join leave mention monitor nominate obtain point press proceed reopen "
+    "re-open repeat retry save scan click specify stop thank track transfer try turn unpack "
+    "view wipe read postpone plan celebrate drink submit"
+)
+MULTIWORD = re.compile(
+    r"(?:make sure|double[- ]check|cherry[- ]pick|set up|sign off|log in|look at|look up"
+    r"|kick off|back up|spot[- ]check|fill in|fill out|sign in|reach out)\b",
+    re.I,
+)
+# new verbs that are nouns as often: an order has its object right after them
+EXTRA_NOUNISH = frozenset(
+    _words(
+        "report list print view track scan freeze stage point contact watch plan drop hold "
+        "leave monitor press save stop thank transfer try turn input select share keep "
+        "include complete type lock give enter visit read drink"
+    )
+)
+_MODAL = re.compile(
+    r"^(?:you|we|one)\s+(?:will\s+|may\s+|might\s+|would\s+|also\s+|now\s+|then\s+|first\s+)*"
+    r"(?:must|should|need to|needs to|have to|has to|want to|can|could|shall|'ll need to"
+    r"|are going to|will need to|will want to|may want to)\s+"
+    r"(?:also\s+|now\s+|then\s+|first\s+|simply\s+|just\s+|safely\s+|optionally\s+|not\s+)*",
+    re.I,
+)
+_PASSIVE = re.compile(
+    r"^[^.;:!?]{1,80}?\s(?:needs?|has|have)\s+to\s+be\s+(\w+)"
+    r"|^[^.;:!?]{1,80}?\s(?:should|must|shall)\s+(?:also\s+|then\s+|now\s+|first\s+)?be\s+(\w+)",
+    re.I,
+)
+_IRREGULAR = frozenset(
+    _words(
+        "built made run cut done set put sent written given taken chosen kept held shown told "
+        "found read begun drawn split spun upheld withdrawn bought brought got gotten hung "
+        "known laid led lit paid proven rerun rewritten rebuilt redone reset"
+    )
+)
+_EXTRA_LEAD = re.compile(
+    r"^(?:to\s[^,:]{1,80},|if\b[^,:]{1,80}?\bthen\s|now\b[^,:]{1,80},"
+    r"|`#`\s+|`[^`]+`\s*(?:[-\u2013\u2014:]\s+)|\\?#\s+)\s*",
+    re.I,
+)
+# sentences that look like orders and are not: a list's introduction ("perform the
+# following steps:"), a prohibition ("Do not use release candidates in production"),
+# an example or a note
+_NOT_ORDER = re.compile(
+    r"\b(?:the\s+)?(?:following|these|those|below|above)\s+(?:\w+\s+)?steps\b"
+    r"|\bsteps\s+(?:below|above|that follow)\b|\bthe following(?:\s+\w+){0,2}\s*[:.]?$"
+    r"|^(?:for example|for instance|e\.g\.|i\.e\.|note that|note:|nb\b)",
+    re.I,
+)
+_PROHIBITION = re.compile(r"^(?:\*\*)?(?:do not|don't|never|avoid)\b", re.I)
+_PRONOUN = re.compile(r"^(?:this|it|that|these|those|they|which)\s", re.I)
+_VAGUE = frozenset(_words("released performed done made required approved met used"))
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[`*\"'(\[A-Z0-9])")
+_PAREN = re.compile(r"\([^()]*\)")
+
+
+def participle(word: str, verbs: frozenset[str]) -> bool:
+    """`written`, `committed`, `tagged`: the participle of a doing verb."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return True
+    if not w.endswith("ed") or len(w) < 4:
+        return False
+    stems = {w[:-2], w[:-1], w[:-3] if len(w) > 4 and w[-3] == w[-4] else w[:-2]}
+    if w.endswith("ied"):
+        stems.add(w[:-3] + "y")
+    return bool(stems & verbs)
+
+
+def strip_extra_lead(text: str) -> str:
+    """The order after a purpose clause, an `if ... then`, a file name or a `#`."""
+    return _EXTRA_LEAD.sub("", text, count=1)
+
+
+def not_an_order(text: str) -> bool:
+    """A list's introduction, a prohibition (unless an order follows it after `;`), an
+    example or a note: it reads like an order and asks for nothing to be done."""
+    if _NOT_ORDER.search(text.rstrip(" *")):
+        return True
+    return bool(_PROHIBITION.match(text)) and ";" not in text
+
+
+def addressed_order(text: str, starts_order: Callable[[str], bool], verbs: frozenset[str]) -> bool:
+    """`You should review ...` (modal + order) or `... needs to be written` (passive)."""
+    m = _MODAL.match(text)
+    if m and starts_order(text[m.end() :]):
+        return True
+    p = _PASSIVE.match(text)
+    if not p or _PRONOUN.match(text):
+        return False  # `This needs to be run for all architectures`: said of what came before
+    word = (p.group(1) or p.group(2)).lower()
+    return word not in _VAGUE and participle(word, verbs)
+
+
+def sentences(text: str) -> list[str]:
+    """A paragraph's sentences (a split after `.`, `!` or `?` before a capital or code)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def order_in(text: str, reads: Callable[[str], bool], limit: int = 6) -> str:
+    """The first of a paragraph's first few sentences that reads as an order, or ""."""
+    for sentence in sentences(text)[:limit]:
+        if reads(sentence):
+            return sentence
+    return ""
+
+
+def heading_order(title: str, reads: Callable[[str], bool]) -> str:
+    """A heading that is an order: any of its sentences (notes in parentheses aside). A
+    Title Case heading is read in lower case (`Release Types` names, `Tag The Release`
+    orders), and `Note on versions` is a noun and its subject."""
+    text = _PAREN.sub("", title).strip()
+    words = text.split()
+    if len(words) > 1 and words[1].lower() in {"on", "about", "regarding", "of"}:
+        return ""
+    if sum(w[:1].isupper() for w in words) * 2 > len(words):
+        text = " ".join(w if "`" in w or w.isupper() else w.lower() for w in words)
+    return title.strip() if text and order_in(text, reads) else ""
+
+
+def marked_text(tokens: list[dict[str, Any]]) -> str:
+    """Inline tokens as text with code spans in backticks (for reading, not for display)."""
+    out: list[str] = []
+    for tok in tokens:
+        kind = tok.get("type")
+        if kind in ("softbreak", "linebreak"):
+            out.append(" ")
+        elif kind == "inline_html":
+            continue
+        elif kind == "codespan":
+            out.append(f"`{tok.get('raw', '')}`")
+        elif kind == "text":
+            out.append(html.unescape(tok.get("raw", "")))
+        elif "raw" in tok:
+            out.append(tok["raw"])
+        elif "children" in tok:
+            out.append(marked_text(tok["children"]))
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip()

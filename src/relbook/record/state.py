@@ -1,0 +1,82 @@
+"""A record's state rebuilt from its journal events, and outcomes as plain JSON data."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from relbook.model import Outcome, Status
+
+_OUTCOME_FIELDS = dataclasses.fields(Outcome)
+
+
+@dataclass
+class State:
+    """A record's state rebuilt from its journal."""
+
+    meta: dict[str, Any]
+    plan: list[str]
+    outcomes: dict[str, Outcome]
+    running: list[str]  # steps started and never ended: interrupted by a crash
+    result: str
+    events: list[dict[str, Any]]
+
+
+def replay(events: list[dict[str, Any]]) -> State:
+    """Rebuild the state of a record from its journal events."""
+    meta: dict[str, Any] = {}
+    plan: list[str] = []
+    outcomes: dict[str, Outcome] = {}
+    running: dict[str, bool] = {}
+    result = "running"
+    for e in events:
+        kind = e.get("event")
+        if kind == "begin":
+            meta = dict(e.get("meta", {}))
+            plan = list(e.get("plan", []))
+            result = "running"
+        elif kind == "plan-add":
+            plan += [s for s in e.get("steps", []) if s not in plan]
+        elif kind == "start":
+            running[e["step"]] = True
+        elif kind == "outcome":
+            outcome = outcome_from_dict(e["outcome"])
+            outcomes[outcome.step_id] = outcome
+            running.pop(outcome.step_id, None)
+        elif kind == "finish":
+            result = e.get("result", "")
+            meta["ended"] = e.get("time", "")
+            meta.update(e.get("meta", {}))
+        elif kind == "resume":
+            result = "running"
+            meta.setdefault("resumes", []).append(e.get("time", ""))
+        elif kind == "override":  # given after the release began (see record.overrides)
+            later = {k: e.get(k, "") for k in ("what", "why", "time")}
+            meta["later_overrides"] = [*meta.get("later_overrides", []), later]
+    return State(
+        meta,
+        plan,
+        outcomes,
+        [s for s in running if s not in outcomes or not outcomes[s].status.finished],
+        result,
+        events,
+    )
+
+
+def outcome_to_dict(o: Outcome) -> dict[str, Any]:
+    """An Outcome as plain JSON data."""
+    d = {f.name: getattr(o, f.name) for f in _OUTCOME_FIELDS}
+    d["status"] = o.status.value
+    d["simulated"] = list(o.simulated)
+    d["extra"] = json.loads(json.dumps(o.extra))  # a copy, as JSON will store it
+    return d
+
+
+def outcome_from_dict(d: dict[str, Any]) -> Outcome:
+    """Inverse of outcome_to_dict (unknown keys are ignored)."""
+    names = {f.name for f in _OUTCOME_FIELDS}
+    kw = {k: v for k, v in d.items() if k in names}
+    kw["status"] = Status(kw.get("status", "pending"))
+    return Outcome(**kw)

@@ -1,0 +1,128 @@
+"""Conditions in a real run: steps for other kinds of release are not applicable (and
+the record, the dry run and the drill say why); an optional shell step runs only
+when someone says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pexpect
+
+from relbook.cli import main
+from tests.conftest import Repo
+from tests.e2e.runhelp import outcomes, run, write_runbook
+from tests.e2e.test_run_prompts import terminal
+
+GUIDE = """
+    # Releasing
+
+    ## Minor release process
+
+    1. Create the release branch:
+
+       ```bash
+       git checkout -q -b "release-$RELBOOK_VERSION"
+       ```
+
+    ## Patch release process
+
+    1. Record the patch:
+
+       ```bash
+       echo "patch $RELBOOK_VERSION" >> PATCHES
+       ```
+
+    ## Every release
+
+    - Open the next milestone [RC.0 only]
+
+    If `gh` is available, watch the build:
+
+    ```bash
+    echo watched > WATCHED
+    ```
+
+    ```bash
+    git add -A && git commit -q -m "Release $RELBOOK_VERSION"
+    ```
+"""
+
+
+def _setup(origin_repo: Repo, tmp_path: Path) -> tuple[Path, list]:
+    rb = write_runbook(tmp_path / "cond.md", GUIDE)
+    args = ["--version", "1.2.3", "--repo", origin_repo.path, "--records", tmp_path / "rec"]
+    return rb, args
+
+
+def test_other_kinds_of_release_are_not_applicable_and_optional_is_not_run_by_yes(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb, args = _setup(origin_repo, tmp_path)
+    assert run(rb, *args, "--dry-run", "--json") == 0
+    plan = {s["line"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
+    assert plan[7]["status"] == "not-applicable"
+    assert plan[7]["reason"] == (
+        "applies to minor releases (from the heading 'Minor release process' at line 3); "
+        "1.2.3 is a patch release"
+    )
+    assert plan[15]["status"] == "planned"
+    assert plan[21]["status"] == "not-applicable" and "rc.0" in plan[21]["reason"]
+    assert plan[25]["status"] == "planned"
+    assert plan[25]["reason"] == "optional (If gh is available): asked before it runs"
+
+    assert run(rb, *args, "--yes") == 0
+    out = capsys.readouterr().out
+    assert "not-applicable: applies to minor releases" in out
+    got = outcomes(tmp_path / "rec" / "cond" / "1.2.3.ipynb")
+    assert got["minor-release-process.1"]["status"] == "not-applicable"
+    assert "Minor release process" in got["minor-release-process.1"]["reason"]
+    assert got["patch-release-process.1"]["status"] == "done"
+    optional = got["every-release.2"]
+    assert optional["status"] == "skipped"
+    assert "--yes runs it only when answered" in optional["reason"]
+    assert origin_repo.git("branch", "--list", "release-*") == ""
+    assert (origin_repo.path / "PATCHES").read_text() == "patch 1.2.3\n"
+    assert not (origin_repo.path / "WATCHED").exists()
+
+
+def test_an_answer_runs_the_optional_step(origin_repo: Repo, tmp_path: Path) -> None:
+    rb, args = _setup(origin_repo, tmp_path)
+    answers = tmp_path / "answers.yml"
+    answers.write_text("every-release.2: run\n")
+    assert run(rb, *args, "--yes", "--answers", answers) == 0
+    assert (origin_repo.path / "WATCHED").read_text() == "watched\n"
+
+
+def test_without_a_terminal_or_answer_the_optional_step_pauses(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb, args = _setup(origin_repo, tmp_path)
+    assert run(rb, *args) == 3
+    err = capsys.readouterr().err
+    assert "cond.md:25: step 'every-release.2' is optional (If gh is available)" in err
+    assert not (origin_repo.path / "WATCHED").exists()
+
+
+def test_the_operator_is_asked_on_a_terminal(origin_repo: Repo, tmp_path: Path) -> None:
+    rb, args = _setup(origin_repo, tmp_path)
+    child = terminal(rb, args, NO_COLOR="1")
+    child.expect("not-applicable: applies to minor releases")
+    child.expect(r"optional step every-release\.2 \(If gh is available\): run it\?")
+    child.sendline("n")
+    child.expect(r"skipped: optional \(If gh is available\): not wanted")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    assert not (origin_repo.path / "WATCHED").exists()
+    got = outcomes(tmp_path / "rec" / "cond" / "1.2.3.ipynb")
+    assert got["every-release.2"]["status"] == "skipped"
+
+
+def test_the_drill_shows_not_applicable(origin_repo: Repo, tmp_path: Path, capsys) -> None:
+    rb, _ = _setup(origin_repo, tmp_path)
+    argv = ["drill", str(rb), "--version", "1.2.3", "--repo", str(origin_repo.path)]
+    assert main([*argv, "--records", str(tmp_path / "drills")]) == 0
+    out = capsys.readouterr().out
+    assert "- NOT-APPLICABLE" in out and "applies to minor releases (from the heading" in out
+    assert "SKIPPED" in out and "optional (If gh is available)" in out

@@ -1,0 +1,231 @@
+"""Steps written as prose: code spans, orders addressed to the reader, headings that are
+orders, details with their lines, text about failures inside a checklist, and fences."""
+
+from __future__ import annotations
+
+import textwrap
+
+from relbook.parse import parse_runbook
+from relbook.render.outline import step_json
+
+
+def steps(text: str) -> list[tuple[int, str, str, bool]]:
+    rb = parse_runbook(textwrap.dedent(text), "g.md")
+    return [(s.line, s.kind.value, s.text, s.contingency) for s in rb.steps]
+
+
+def lines(text: str) -> list[int]:
+    return [line for line, *_ in steps(text)]
+
+
+def test_an_order_whose_object_is_a_code_span_is_a_step() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Steps
+
+        - update `docs/THANKS`
+        - `make compiletest`
+
+        Run `rake install` to generate the gems and install them locally.
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (5, "update docs/THANKS"),
+        (6, "make compiletest"),
+        (8, "Run rake install to generate the gems and install them locally."),
+    ]
+
+
+def test_orders_addressed_to_the_reader_or_in_the_passive() -> None:
+    got = lines(
+        """\
+        # Release
+
+        ## Changelog
+
+        Many commits lack an entry. You should review the commits since the last release.
+
+        Once a release is ready, release notes need to be written.
+
+        To release, run `rake release`.
+
+        This needs to be run for all architectures.
+
+        These SDKs need to be released with each release.
+        """
+    )
+    assert got == [5, 7, 9]
+
+
+def test_what_reads_like_an_order_and_asks_nothing() -> None:
+    got = lines(
+        """\
+        # Release
+
+        ## Checklist
+
+        The following steps must be completed by the maintainer one week before:
+
+        **Do not use release candidates in production**.
+
+        For example, the old API should be removed when preparing the release.
+
+        Do not change the branch directly; make a PR to the release branch.
+        """
+    )
+    assert got == [11]
+
+
+def test_a_heading_that_is_an_order_is_a_step_when_nothing_under_it_is() -> None:
+    got = steps(
+        """\
+        # Releasing
+
+        ## Day of release
+
+        ### Put the new version in the VERSION file.
+
+        The version is read by the build.
+
+        ### Release Types
+
+        Patch and minor releases.
+
+        ### Note on version numbering
+
+        We use semantic versions.
+
+        ## Publish the release
+
+        ### With the CLI
+
+        ```bash
+        make publish
+        ```
+
+        ### 1. Github release access
+
+        The person who releases needs write access.
+
+        ### Is the CI green? If not, make it green. (See "Fixing the CI")
+
+        The status is on the dashboard.
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (5, "Put the new version in the VERSION file."),
+        (21, "make publish"),
+        (29, 'Is the CI green? If not, make it green. (See "Fixing the CI")'),
+    ]
+
+
+def test_bullets_under_a_step_are_its_details_with_their_lines() -> None:
+    rb = parse_runbook(
+        textwrap.dedent(
+            """\
+            # Release
+
+            ## Steps
+
+            1. Publish the release
+               - Review the formatting.
+               - Perform a smoke test:
+                 - Verify that `tool version` shows the version
+               - Fix any issue.
+            """
+        ),
+        "g.md",
+    )
+    publish, fix = rb.steps
+    assert publish.details == (
+        "Review the formatting.",
+        "Perform a smoke test:",
+        "Verify that tool version shows the version",
+    )
+    assert [(p["kind"], p["line"]) for p in step_json(publish)["parts"]] == [
+        ("detail", 6),
+        ("detail", 7),
+        ("detail", 8),
+    ]
+    assert (fix.line, fix.text, fix.contingency) == (9, "Fix any issue.", True)
+
+
+def test_a_checklist_guide_keeps_the_steps_it_sets_apart_for_failures() -> None:
+    got = steps(
+        """\
+        # Release
+
+        - [ ] Run the version bump workflow.
+
+          <details>
+             <summary>Failure Steps</summary>
+
+          1. Checkout the release branch.
+          2. Open a PR with the changes.
+          </details>
+
+        ## Afterwards
+
+        - Announce the release on the list.
+
+        In case something went wrong:
+
+        1. Update the download page to the previous release.
+        """
+    )
+    assert [(line, cont) for line, _, _, cont in got] == [
+        (3, False),
+        (8, True),
+        (9, True),
+        (18, True),
+    ]
+
+
+def test_a_console_fence_without_prompts_is_commands_and_a_text_fence_is_text() -> None:
+    rb = parse_runbook(
+        textwrap.dedent(
+            """\
+            # Release
+
+            ## Build
+
+            ```console
+            docker buildx build --load -t demo:testing .
+            docker run --rm demo:testing version
+            ```
+
+            ```text
+            go 1.22.0
+            ```
+            """
+        ),
+        "g.md",
+    )
+    [step] = rb.steps
+    assert [(p.line, p.source) for p in step.parts] == [
+        (6, "docker buildx build --load -t demo:testing ."),
+        (7, "docker run --rm demo:testing version"),
+    ]
+
+
+def test_orders_after_a_file_name_or_a_comment_sign() -> None:
+    got = lines(
+        """\
+        # Release
+
+        ## Updating Go
+
+        These files will need editing:
+
+        - `go.mod` - update minimum Go version required
+        - \\# Wait for the builds to complete then...
+
+        What to include:
+
+        - Thank all contributors
+        - A list of highlights
+        """
+    )
+    assert got == [7, 8]
