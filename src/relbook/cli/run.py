@@ -56,6 +56,16 @@ def add(sub: Any) -> None:
         "--timeout", type=duration, metavar="S", help="per-step timeout: 90, 90s, 10m, 1h"
     )
     p.add_argument("--operator", metavar="NAME", help="who is running the release")
+    p.add_argument(
+        "--signer",
+        metavar="NAME",
+        help="you, the operator, sign the sign-offs this run reaches as NAME (your name or "
+        "git user.email), with your SSH signing key (user.signingkey); others sign with "
+        "`relbook sign RECORD STEP`. --yes and --answers never sign",
+    )
+    p.add_argument(
+        "--signing-key", metavar="FILE", help="with --signer: the SSH key (default: signingkey)"
+    )
     flags(
         p,
         ("--rerun-interrupted", "re-run a step that was running when relbook was stopped"),
@@ -91,7 +101,7 @@ def add(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from relbook.cli.ci import github_report, job_answers_for
+    from relbook.cli.ci import github_report, job_answers_for, job_approvals_for
     from relbook.run import RunOptions
     from relbook.run.ci import github_run
 
@@ -115,6 +125,9 @@ def run(args: argparse.Namespace) -> int:
         from_step=args.from_step or "",
         timeout=args.timeout,
         operator=args.operator or ci.get("actor", ""),
+        signer=args.signer or "",
+        signing_key=os.path.expanduser(args.signing_key) if args.signing_key else "",
+        approvals=job_approvals_for(args, rb, ci),
         rerun_interrupted=args.rerun_interrupted or bool(args.job),
         allow_changed=args.allow_changed,
         new_attempt=args.new_attempt,

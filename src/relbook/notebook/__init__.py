@@ -28,6 +28,8 @@ PARAMETERS: tuple[tuple[str, str, Any, str], ...] = (
     ("answers", "dict", {}, "step id or text -> 'done' | 'skip: reason' | 'fail'"),
     ("answers_file", "str", "", "YAML file of answers, same form"),
     ("operator", "str", "", "who runs the release (default: git user.name)"),
+    ("signer", "str", "", "the operator signs the sign-offs as this name (yes never signs)"),
+    ("signing_key", "str", "", "with signer: the SSH key (default: git user.signingkey)"),
     ("timeout", '"Optional[float]"', None, "per-step timeout in seconds"),
     ("date", '"Optional[str]"', None, "release date YYYY-MM-DD (default: today)"),
     ("mask", "list", [], "names of environment variables whose values are masked"),
@@ -113,6 +115,8 @@ def _title_cell(rb: Runbook, path: str, section: str) -> Any:
         '-p description "..." -p repo . -p yes True\n```\n\n'
         "A kernel has no terminal: manual steps are answered by `answers`, "
         "`answers_file` or `yes`, otherwise the run pauses at the first one. "
+        "Sign-offs are signed, never answered: by their signer (`relbook sign RECORD "
+        "STEP`), or by the operator with `signer`; until then the run pauses there. "
         "The release record is written under `records` exactly as `relbook run` "
         "writes it; running the notebook again resumes an unfinished release."
     )

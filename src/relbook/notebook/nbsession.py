@@ -138,6 +138,8 @@ def options(params: dict[str, Any], **fixed: Any) -> RunOptions:
         answers=answers,
         timeout=_seconds(p.get("timeout")),
         operator=_text(p.get("operator")),
+        signer=_text(p.get("signer")),
+        signing_key=_text(p.get("signing_key")),
         mask=[str(m) for m in _list("mask", p.get("mask"))],
         date=_text(p.get("date")) or None,
         override_blackout=_text(p.get("override_blackout")),
