@@ -66,6 +66,14 @@ def add(sub: Any) -> None:
     p.add_argument(
         "--signing-key", metavar="FILE", help="with --signer: the SSH key (default: signingkey)"
     )
+    p.add_argument(
+        "--wait-signoffs",
+        type=duration,
+        default=0.0,
+        metavar="S",
+        help="wait this long at a sign-off for its signer's `relbook sign` (90s, 10m, 1h) "
+        "instead of pausing at once",
+    )
     flags(
         p,
         ("--rerun-interrupted", "re-run a step that was running when relbook was stopped"),
@@ -128,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         signer=args.signer or "",
         signing_key=os.path.expanduser(args.signing_key) if args.signing_key else "",
         approvals=job_approvals_for(args, rb, ci),
+        wait_signoffs=args.wait_signoffs or 0.0,
         rerun_interrupted=args.rerun_interrupted or bool(args.job),
         allow_changed=args.allow_changed,
         new_attempt=args.new_attempt,
