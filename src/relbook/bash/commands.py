@@ -139,15 +139,37 @@ def _split(text: str) -> list[list[str]]:
     else:  # plain words between spaces: what shlex would make of them, 50 times faster
         tokens = text.split()
     commands: list[list[str]] = [[]]
+    tokens = _redirections_joined(tokens)
     for tok in tokens:
-        if tok in OPERATORS or set(tok) <= set(";&|()"):
+        if tok in OPERATORS or (tok and set(tok) <= set(";&|()")):
             commands.append([])
-        elif tok.startswith(("<", ">")) or re.fullmatch(r"\d*[<>]&?\d*-?", tok):
+        elif tok.startswith(("<", ">", "&>")) or re.fullmatch(r"\d*[<>]&?\d*-?", tok):
             continue
         else:
             commands[-1].append(tok)
     # `for x in a b`, `case $x in`, `function f`: a header, not a command
     return [c for c in commands if c and c != ["$"] and c[0] not in _HEADERS]
+
+
+def _redirections_joined(tokens: list[str]) -> list[str]:
+    """`>&2`, `2>&1`, `<&3`, `>&-` and `&>file` as redirections, not a `&` between two
+    commands (shlex cuts them at the `&`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if tok == "&" and out and re.fullmatch(r"\d*[<>]", out[-1]) and after:
+            out[-1] += "&" + after  # a descriptor duplicated: one redirection word
+            i += 2
+            continue
+        if tok == "&" and after.startswith(">"):
+            out.append("&" + after)  # &>file, &>>file
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def _substitutions(word: str) -> list[str]:
