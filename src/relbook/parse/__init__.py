@@ -118,7 +118,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps = apply_conditions(
+    steps, choices = apply_conditions(
         tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
     )
     try:
@@ -143,6 +143,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         example_version=example,
         findings=tuple(sorted(findings, key=lambda f: f.line)),
         source=text,
+        choices=choices,
     )
 
 

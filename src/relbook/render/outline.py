@@ -77,6 +77,10 @@ def runbook_json(rb: Runbook) -> dict[str, Any]:
             for s in rb.sections
         ],
         "steps": [step_json(s) for s in rb.steps],
+        "choices": [
+            {"id": c.id, "line": c.line, "options": [vars(o) for o in c.options]}
+            for c in rb.choices
+        ],
         "placeholders": [
             {"name": p.name, "line": p.line, "literal": p.literal} for p in rb.placeholders
         ],
@@ -102,6 +106,9 @@ def step_json(s: Step) -> dict[str, Any]:
         "contingency": s.contingency,
         "skip": s.skip,
         "applies_to": s.applies_to,
+        "applies_from": s.applies_from,
+        "choice": s.choice,
+        "option": s.option,
         "timeout": s.timeout,
         "done_if": s.done_if,
         "confirm": s.confirm,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Part, Step
+from relbook.run.choices import plan_reason
 from relbook.run.flow import not_applicable
 from relbook.run.options import RunResult
 from relbook.run.plan import blocked_by, plan_document, step_block
@@ -23,8 +24,12 @@ def dry_run(run: RunContext, steps: list[Step]) -> RunResult:
     for n, step in enumerate(steps, 1):
         flags = []
         why = not_applicable(step, run.params)
+        chose, way = ("", "") if why else plan_reason(run, step)
+        why = why or (way if chose else "")
         if why:
             flags.append(f"not applicable: {why}")
+        elif way:
+            flags.append(way)
         block = step_block(run, step)
         if block and not why:
             flags.append(f"blocked: {block}")

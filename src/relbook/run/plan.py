@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Kind, Part, Step
-from relbook.run.choices import optional_reason
+from relbook.run.choices import optional_reason, plan_reason
 from relbook.run.flow import not_applicable
 
 if TYPE_CHECKING:
@@ -94,6 +94,9 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         why = not_applicable(step, runner.params)
         if why:
             status, reason = "not-applicable", why
+        else:
+            chose, reason = plan_reason(runner, step)
+            status = chose or status
     commands = [
         command_plan(runner, step, p, status, reason) for p in step.parts if p.kind == "command"
     ]
@@ -101,7 +104,7 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         block = next((c for c in commands if c["status"] == "blocked"), None)
         if block:
             status, reason = "blocked", block["reason"]
-        else:
+        elif not reason:
             reason = optional_reason(step)
     return {
         "id": step.id,
@@ -113,6 +116,8 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         "optional": step.optional,
         "applies_to": step.applies_to,
         "applies_from": step.applies_from,
+        "choice": step.choice,
+        "option": step.option,
         "status": status,
         "reason": reason,
         "commands": commands,

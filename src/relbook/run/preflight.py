@@ -278,6 +278,9 @@ def workspace_problems(
         )
     if not opts.drill:
         out += _unknown_answers(rb, opts.answers)
+        from relbook.run.choices import answer_problems
+
+        out += answer_problems(rb, opts.answers)
     return out
 
 
@@ -295,12 +298,15 @@ def _unknown_answers(rb: Runbook, answers: dict[str, Any]) -> list[str]:
     import difflib
 
     keys = {s.id for s in rb.steps} | {i for s in rb.steps for i, _ in s.instructions()}
+    keys |= {c.id for c in rb.choices}
     texts = {s.text.casefold() for s in rb.steps}
     texts |= {p.source.casefold() for s in rb.steps for _, p in s.instructions()}
     out = []
     for key in answers:
         key = str(key)
-        if rb.resolve(key) or key.casefold() in texts or key.startswith(("undo: ", "event:")):
+        if key in keys or rb.resolve(key) or key.casefold() in texts:
+            continue
+        if key.startswith(("undo: ", "event:")):
             continue
         step = rb.step(key.partition("@")[0])
         if step and "@" in key and step.instructions():  # an older id: which one is it?
