@@ -11,9 +11,12 @@ from relbook.cli.common import emit, load, output_arg, runbook_arg
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "parameterize",
-        help="rewrite a guide's example literals as {{ placeholders }}",
-        description="Write GUIDE with its example version, neighbours and "
-        "bracketed placeholders turned into {{ version }}, {{ description }}, ...",
+        help="write out what relbook reads into a guide: {{ placeholders }} and directives",
+        description="Write GUIDE with everything relbook infers made explicit: its example "
+        "version, neighbours and placeholders as {{ version }}, {{ description }}, ...; "
+        "contingency sections, conditions (applies-to, from) and optional steps as "
+        "<!-- relbook: ... --> directives. The result plans the same run (lines move by "
+        "the directives added), and parameterizing it again changes nothing.",
     )
     runbook_arg(p, "guide")
     output_arg(p)

@@ -187,8 +187,7 @@ def _example_value(rb: Runbook, name: str) -> str | None:
 
 
 def parameterize(rb: Runbook) -> str:
-    """The guide's text with inferred literals written as `{{ placeholders }}`."""
-    lines = rb.source.split("\n")
-    for n in sorted({p.line for p in rb.placeholders}):
-        lines[n - 1] = explicit_form(lines[n - 1], rb.example_version)
-    return "\n".join(lines)
+    """The guide with everything relbook reads into it written out (render.explicit)."""
+    from relbook.render.explicit import parameterize as explicit
+
+    return explicit(rb)

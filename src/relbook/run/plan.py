@@ -63,7 +63,10 @@ def command_plan(runner: Runner, step: Step, part: Part, status: str, reason: st
     if found:
         line, token, how = found[0]
         status, reason = "blocked", blocked_message(runner.rb.path, line, token, how)
-        text = part.source
+        try:  # the values known filled in, the placeholders left as written
+            text = runner.fill(part.source, part.line)
+        except Exception:
+            text = part.source
     else:
         try:
             text = runner.fill(part.source, part.line)
