@@ -42,17 +42,18 @@ def dry_run(run: RunContext, steps: list[Step]) -> RunResult:
         for detail in step.details:
             run.ui.info(f"    - {run.fill(detail, step.line)}")
         for part in step.parts:
-            run.ui.info(_dry_part(run, part))
+            run.ui.info(_dry_part(run, step, part))
     run.ui.info("dry run: nothing was executed and no record was written")
     return RunResult(0, None)
 
 
-def _dry_part(run: RunContext, part: Part) -> str:
+def _dry_part(run: RunContext, step: Step, part: Part) -> str:
     if part.kind == "instruction":
+        key = step.instruction_id(part)
         bumps, automation = version_bumps(run, part)
         how = f"relbook can {automation}" if automation else "asked like a manual step"
         diff = "".join(b.diff(run.repo) for b in bumps)
-        rows = [f"    ? {part.source}  ({run.rb.path}:{part.line}; {how})"]
+        rows = [f"    ? {part.source}  ({run.rb.path}:{part.line}; {key}; {how})"]
         return "\n".join(rows + [f"      {row}" for row in diff.splitlines()])
     found = blocked_by(run, part)
     if found:

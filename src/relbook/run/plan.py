@@ -124,6 +124,10 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         "status": status,
         "reason": reason,
         "commands": commands,
+        "instructions": [
+            {"id": key, "line": p.line, "text": runner.masker.mask(p.source)}
+            for key, p in step.instructions()
+        ],
     }
 
 
