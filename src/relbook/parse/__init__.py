@@ -39,6 +39,7 @@ from relbook.parse.infer import (
     reads_as_action,
     undoes,
 )
+from relbook.parse.orders import plain_text
 from relbook.parse.parts import (
     CONSOLE_LANGS,
     SHELL_LANGS,
@@ -49,7 +50,6 @@ from relbook.parse.parts import (
     _is_optional,
     _is_shell_fence,
     _lang,
-    plain_text,
     slug,
 )
 from relbook.parse.prose import ProseRules, contingency_lead

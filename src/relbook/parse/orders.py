@@ -157,8 +157,9 @@ def heading_order(title: str, reads: Callable[[str], bool]) -> str:
     return title.strip() if text and order_in(text, reads) else ""
 
 
-def marked_text(tokens: list[dict[str, Any]]) -> str:
-    """Inline tokens as text with code spans in backticks (for reading, not for display)."""
+def plain_text(tokens: list[dict[str, Any]], *, code_marks: bool = False) -> str:
+    """Inline tokens as plain text (code spans and link texts kept); with `code_marks`,
+    code spans keep their backticks (for reading orders, not for display)."""
     out: list[str] = []
     for tok in tokens:
         kind = tok.get("type")
@@ -166,12 +167,17 @@ def marked_text(tokens: list[dict[str, Any]]) -> str:
             out.append(" ")
         elif kind == "inline_html":
             continue
-        elif kind == "codespan":
+        elif kind == "codespan" and code_marks:
             out.append(f"`{tok.get('raw', '')}`")
         elif kind == "text":
             out.append(html.unescape(tok.get("raw", "")))
         elif "raw" in tok:
             out.append(tok["raw"])
         elif "children" in tok:
-            out.append(marked_text(tok["children"]))
+            out.append(plain_text(tok["children"], code_marks=code_marks))
     return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+
+
+def marked_text(tokens: list[dict[str, Any]]) -> str:
+    """Inline tokens as text with code spans in backticks (for reading, not for display)."""
+    return plain_text(tokens, code_marks=True)

@@ -3,7 +3,6 @@ instruction parts, a manual step's details, optional marks, plain text."""
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -25,24 +24,6 @@ _HANDWORK = re.compile(
 )
 _STOP = {"from", "with", "into", "that", "this", "then", "your", "their", "changes", "change"}
 _SPACES = re.compile(r"[ \t]+")
-
-
-def plain_text(tokens: list[dict[str, Any]]) -> str:
-    """Inline tokens as plain text (code spans and link texts kept)."""
-    out: list[str] = []
-    for tok in tokens:
-        kind = tok.get("type")
-        if kind in ("softbreak", "linebreak"):
-            out.append(" ")
-        elif kind == "inline_html":
-            continue
-        elif kind == "text":
-            out.append(html.unescape(tok.get("raw", "")))
-        elif "raw" in tok:
-            out.append(tok["raw"])
-        elif "children" in tok:
-            out.append(plain_text(tok["children"]))
-    return _SPACES.sub(" ", "".join(out)).strip()
 
 
 def slug(text: str) -> str:

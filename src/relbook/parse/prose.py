@@ -30,8 +30,7 @@ from relbook.parse.infer import (
     reads_as_action,
     undoes,
 )
-from relbook.parse.orders import heading_order, marked_text, order_in
-from relbook.parse.parts import plain_text
+from relbook.parse.orders import heading_order, marked_text, order_in, plain_text
 
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
