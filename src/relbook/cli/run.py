@@ -165,7 +165,7 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
         print(stop_message(result.error), file=sys.stderr)
         _summary(runner, result, time.monotonic() - began, sys.stderr, ui)
         return result.code
-    show_plan(result)
+    show_plan(result, opts, ui)
     _summary(runner, result, time.monotonic() - began, sys.stdout, ui)
     return result.code
 
@@ -195,7 +195,13 @@ def _summary(runner: Any, result: Any, seconds: float, out: Any, ui: Any) -> Non
         print(f"to continue: {again or 'the same relbook run command'}", file=out)
 
 
-def show_plan(result: Any) -> None:
-    """Print the dry run's plan document, when there is one."""
-    if result.plan is not None:
+def show_plan(result: Any, opts: Any, ui: Any) -> None:
+    """Show the dry run, when there is one: its plan document with --json, else as text."""
+    if result.plan is None:
+        return
+    if opts.json:
         print_json(result.plan)
+    else:
+        from relbook.render.dryrun import render_dry_run
+
+        ui.info(render_dry_run(result.plan))
