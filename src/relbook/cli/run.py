@@ -9,18 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 from relbook.cli.common import (
-    duration,
-    flags,
     invocation,
     load,
+    option_args,
     print_json,
     read_answers,
-    records_arg,
     resolve_auto,
     runbook_arg,
     version_args,
 )
 from relbook.cli.values import run_values
+from relbook.options import OPTIONS, VERSION_ARGS
 
 
 def add(sub: Any) -> None:
@@ -33,56 +32,7 @@ def add(sub: Any) -> None:
     )
     runbook_arg(p)
     version_args(p, required=True)
-    records_arg(p, "where records are kept (default: ./records)")
-    p.add_argument(
-        "--engine",
-        choices=["local", "papermill"],
-        default="local",
-        help="local: steps run in this process (default); papermill: the release as a "
-        "parameterized notebook executed by papermill, the same record either way",
-    )
-    flags(
-        p,
-        ("--dry-run", "show every step filled in; execute nothing, record nothing"),
-        ("--yes", "confirm every manual step and allow remote/destructive steps"),
-        ("--json", "with --dry-run: the plan as JSON (schema relbook.plan/1)"),
-    )
-    p.add_argument(
-        "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
-    )
-    p.add_argument("--section", metavar="NAME", help="run only this section (e.g. a rollback)")
-    p.add_argument("--from", dest="from_step", metavar="STEP", help="start at this step id")
-    p.add_argument(
-        "--timeout", type=duration, metavar="S", help="per-step timeout: 90, 90s, 10m, 1h"
-    )
-    p.add_argument("--operator", metavar="NAME", help="who is running the release")
-    flags(
-        p,
-        ("--rerun-interrupted", "re-run a step that was running when relbook was stopped"),
-        ("--allow-changed", "continue although steps changed since the release began"),
-        ("--new-attempt", "start a new attempt of a finished release, in its own record"),
-        ("--allow-dirty", "run although the repository has uncommitted changes"),
-    )
-    p.add_argument(
-        "--mask",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="also mask the value of this environment variable",
-    )
-    p.add_argument(
-        "--override-blackout",
-        metavar="REASON",
-        help="run inside a blackout window; the reason is recorded",
-    )
-    p.add_argument(
-        "--allow-bump",
-        choices=("patch", "minor", "major"),
-        metavar="BUMP",
-        help="release although the commits since the previous tag imply a larger bump "
-        "(patch, minor or major: the bump this version is); needs --reason, which is recorded",
-    )
-    p.add_argument("--reason", default="", metavar="TEXT", help="why, for --allow-bump")
+    option_args(p, (o.name for o in OPTIONS if o.name not in VERSION_ARGS))
     from relbook.cli.ci import add_job_args
 
     add_job_args(p)
