@@ -1,12 +1,15 @@
-"""The one command splitter: bash source -> its simple commands, as words.
+"""The one lexer and command splitter: bash source -> its simple commands, as words.
 
-Used by the run's effects classifier, lint, the drill's shims and the dry run.
+Used by the run's effects classifier and its resume guards (the words as written:
+`words_as_written`), the undo check (bash.refs), lint, the drill's shims and the
+dry run. Redirections and the files they name are no words of a command.
 Heredoc bodies and comments are skipped, backslash-continued lines joined, and
 the commands inside `$(...)` and backquotes are commands too.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ _HEADERS = frozenset({"for", "select", "case", "function"})
 _VALUE_FLAGS = {"sudo": ("-u", "-g", "-C", "-D"), "env": ("-u", "-C"), "timeout": ("-s", "-k")}
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[ \t]*['\"]?\\?([A-Za-z_][A-Za-z0-9_]*)")
+_REDIRECT = re.compile(r"\d*(?:[<>]{1,3}|&>>?)[&|]?(?=[^<>]|$)")
 _SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
@@ -119,24 +123,87 @@ def _logical_lines(source: str) -> list[tuple[int, str]]:
     return out
 
 
-def _split(text: str) -> list[list[str]]:
-    lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+class _Source(io.StringIO):
+    """The text the lexer reads, counting what it has read (for each word as written)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.taken = 0
+
+    def read(self, size: int | None = -1) -> str:
+        got = super().read(size)
+        self.taken += len(got)
+        return got
+
+    def readline(self, size: int | None = -1) -> str:  # a comment, read to its line's end
+        got = super().readline(size)
+        self.taken += len(got)
+        return got
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """The one lexer: (word, word as written) of each token of one logical line; quotes
+    are removed from the first and kept in the second. Operators are tokens too."""
+    source = _Source(text)
+    lex = shlex.shlex(source, posix=True, punctuation_chars=";&|()")
     lex.whitespace_split = True
     lex.commenters = "#"
+    out: list[tuple[str, str]] = []
     try:
-        tokens = list(lex)
+        while True:
+            start = source.taken - len(lex._pushback_chars)
+            tok = lex.get_token()
+            if tok is None:  # posix mode: the end of the text
+                return _duplications(out)
+            end = source.taken - len(lex._pushback_chars)
+            written = text[start:end].strip()
+            if written.startswith("#"):  # a comment ran to the line's end before the word
+                written = written.split("\n", 1)[-1].strip()
+            out.append((tok, written.split()[0] if tok in OPERATORS else written))
     except ValueError:  # unbalanced quotes: take the line's words as they are
-        tokens = text.split()
-    commands: list[list[str]] = [[]]
+        return [(w, w) for w in text.split()]
+
+
+def _duplications(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`2>&1` and `>&-` as one redirection (the lexer reads `&` as an operator)."""
+    out: list[tuple[str, str]] = []
     for tok in tokens:
-        if tok in OPERATORS or set(tok) <= set(";&|()"):
-            commands.append([])
-        elif tok.startswith(("<", ">")) or re.fullmatch(r"\d*[<>]&?\d*-?", tok):
+        dup = len(out) >= 2 and out[-1][0] == "&" and _REDIRECT.fullmatch(out[-2][1])
+        if dup and re.fullmatch(r"\d+-?|-", tok[0]):
+            out[-2:] = [(out[-2][0] + "&" + tok[0], out[-2][1] + "&" + tok[1])]
             continue
+        out.append(tok)
+    return out
+
+
+def _words(tokens: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Tokens grouped into simple commands: operators split them; redirections (and the
+    file a bare `>` or `<` names) are no words of a command. A quoted `<x>` is a word."""
+    commands: list[list[tuple[str, str]]] = [[]]
+    target = False
+    for tok, written in tokens:
+        if target:
+            target = False
+        elif tok in OPERATORS or set(tok) <= set(";&|()"):
+            commands.append([])
+        elif _REDIRECT.match(written):
+            target = bool(_REDIRECT.fullmatch(written))  # `> file`: the next word is the file
         else:
-            commands[-1].append(tok)
+            commands[-1].append((tok, written))
+    return commands
+
+
+def _split(text: str) -> list[list[str]]:
+    commands = [[tok for tok, _ in c] for c in _words(_tokens(text))]
     # `for x in a b`, `case $x in`, `function f`: a header, not a command
     return [c for c in commands if c and c != ["$"] and c[0] not in _HEADERS]
+
+
+def words_as_written(command: str) -> list[str]:
+    """The words of the first simple command of `command`, each as written (quotes and
+    `$` references kept, for bash to read again), by the same lexer as the splitter."""
+    commands = _words(_tokens(command))
+    return [written for _, written in commands[0]]
 
 
 def _substitutions(word: str) -> list[str]:
