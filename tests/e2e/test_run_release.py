@@ -48,7 +48,12 @@ def test_release_end_to_end(origin_repo: Repo, tmp_path: Path, capsys) -> None:
     record = read_record(path)  # the public reader agrees with the notebook
     assert [o.step_id for o in record.outcomes] == flow
     deploy = next(o for o in record.outcomes if o.step_id == "release-deployment.1")
-    assert 'git tag -a v"${RELBOOK_VERSION}"' in deploy.source  # the exact bash that ran
+    # the guide's command as the operator would have typed it; the bash that ran in metadata
+    assert 'git tag -a v1.2.3 -m "Release v1.2.3: Faster rollbacks"' in deploy.source
+    assert 'git tag -a v"${RELBOOK_VERSION}"' in deploy.extra["script"]
+    assert {"line": 77, "where": f"{GUIDE}:77", "text": "git push origin v1.2.3"} in (
+        deploy.extra["commands"]
+    )
     assert "[new tag]         v1.2.3 -> v1.2.3" in deploy.output
     assert (path.parent / deploy.log).read_text().count("[new tag]") == 1
     rollback = [s for s in rb.steps if s.contingency]

@@ -54,7 +54,10 @@ def test_checklist_sections_in_order_with_contingency_apart_at_the_end(capsys):
 
 def test_shell_steps_show_their_commands_as_code_blocks(capsys):
     out = _checklist(capsys, RM, "--version", "2.0.0")
-    block = out.split("**Run:** Merge release branch to main\n\n```bash\n", 1)[1].split("```")[0]
+    head = "**Run:** Merge release branch to main ("  # then the file:line of its block
+    where, block = out.split(head, 1)[1].split(")\n\n```bash\n", 1)
+    assert where.endswith("release-management.md:69")
+    block = block.split("```")[0]
     assert block.splitlines()[:4] == [
         "# Merge release branch to main",
         "git checkout main",

@@ -149,6 +149,11 @@ class Guard:
     test: str
     reason: str
     instead: str = ""  # run this instead of skipping when the test succeeds
+    said: str = ""  # the test in words, where its bash is too long to show
+
+    def shown(self) -> str:
+        """How the record says the check succeeded."""
+        return self.said or f"`{self.test}` succeeded"
 
 
 def guard_for(command: str) -> Guard | None:
@@ -202,7 +207,8 @@ def _push(args: list[str]) -> Guard | None:
         f' [ -n "$t" ] && {{ [ "$t" = "$(git rev-parse "refs/tags/"{ref} 2>/dev/null)" ]'
         f' || [ "$t" = "$(git rev-parse "refs/heads/"{ref} 2>/dev/null)" ]; }}; }}'
     )
-    return Guard(test, f"{ref} already on {remote}")
+    said = f"`git ls-remote {remote} {ref}` names the commit the local {ref} names"
+    return Guard(test, f"{ref} already on {remote}", said=said)
 
 
 def _branch(args: list[str]) -> Guard | None:

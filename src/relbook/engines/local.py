@@ -74,9 +74,11 @@ class LocalEngine:
         token: str = "",
         log: OutputLog | None = None,
         marks: list[int] | None = None,
+        on_done: Callable[[int], None] = lambda n: None,
     ) -> Execution:
         """Run `script` (a step's bash) and return what happened. `marks` are the script
-        lines where its commands begin (the running one is reported to `on_line`);
+        lines where its commands begin (the running one is reported to `on_line`; a
+        resume guard that finds a command's work done reports its line to `on_done`);
         output goes to `log` (or a log of its own at `log_path`); `token` (32 hex
         digits) marks the step's processes in their environment, for finding them
         after a crash; `on_started` runs while bash starts (the runner syncs its
@@ -91,6 +93,7 @@ class LocalEngine:
             server = self.server(env)
             pump = _Pump(server, log, masker, on_output, on_line)
             pump.interruptible = self.interruptible
+            pump.on_done = on_done
             pump.start(HEADER + text, cwd, token)
             if only:
                 pump.last_line = only

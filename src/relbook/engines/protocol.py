@@ -46,6 +46,7 @@ class Engine(Protocol):
         token: str = "",
         log: OutputLog | None = None,
         marks: list[int] | None = None,
+        on_done: Callable[[int], None] = ...,
     ) -> Execution: ...
 
     def close(self) -> None: ...

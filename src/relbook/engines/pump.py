@@ -66,6 +66,7 @@ class _Pump:
         self.held = b""  # the start of a trace line split across reads
         self.last_line = 0
         self.done_lines: list[int] = []
+        self.on_done: Callable[[int], None] = lambda n: None
         self.held_open = False
         self.pid = 0  # the step's subshell (and process group), once the server says
         self.code: int | None = None
@@ -206,6 +207,7 @@ class _Pump:
             self.on_line(self.last_line)
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
+            self.on_done(int(words[0]))
         elif kind == b"pid":
             self.pid = int(words[0])
             if self.out_w >= 0:  # the server has it open now

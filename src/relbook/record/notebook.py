@@ -233,6 +233,9 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
     if o.duration:
         bits.append(f"{o.duration:.1f}s")
     bits.append(f"{path}:{o.failed_line or o.line}")
+    done = [c for c in o.extra.get("commands", []) if c.get("status") == "already-done"]
+    if done and o.status is not Status.ALREADY_DONE:
+        bits.append("skipped as already done: " + ", ".join(f"line {c['line']}" for c in done))
     who = o.signer or o.operator
     if who:
         bits.append(("signed by " if o.signer else "by ") + who)

@@ -252,6 +252,7 @@ def _gone(o: Any) -> dict[str, Any]:
         "applies_to": "",
         "applicable": True,
         "line": o.line,
+        "where": "",
         "outcome": o,
         "status": str(o.status),
         "changed": False,
@@ -284,11 +285,23 @@ def _item(rb: Runbook, step: Step, params: Params, outcome: Any) -> dict[str, An
         "applies_to": step.applies_to,
         "applicable": _applies(step.applies_to, params),
         "line": step.line,
+        "where": f"{_here(rb.path)}:{step.line}",
         "outcome": outcome,
         "status": str(outcome.status) if outcome is not None else "",
         "changed": _changed(step, outcome),
         "retries": retry_lines(outcome, rb.path) if outcome is not None else [],
     }
+
+
+def _here(path: str) -> str:
+    """A runbook's path relative to where the command runs, when it is below it."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
 
 
 def retry_lines(o: Any, path: str) -> list[str]:

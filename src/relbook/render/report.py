@@ -128,7 +128,9 @@ def _comparable(o: Outcome, step: Any, record: Record, rb: Runbook) -> tuple[lis
     params = record_params(record)
     where = {"path": rb.path, "line": step.line, "example": rb.example_version}
     try:
-        if o.kind == "shell":
+        if o.kind == "shell" and "script" in o.extra:  # the record shows the guide's commands
+            return _commands(o.source), _commands(render_text(step.body, params, **where))
+        if o.kind == "shell":  # a record from before: it shows the bash that ran
             return _commands(o.source), _commands(render_shell(step.body, params, **where))
         return [o.text], [render_text(step.text, params, **where)]
     except RelbookError:

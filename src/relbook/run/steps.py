@@ -12,7 +12,7 @@ import signal
 import subprocess
 from typing import TYPE_CHECKING, Any
 
-from relbook.bash.effects import guard_for, guarded
+from relbook.bash.effects import Guard, guard_for, guarded
 from relbook.engines import Execution, trace_note
 from relbook.errors import Interrupted, Paused, RecordError, StepFailed
 from relbook.model import Kind, Outcome, Part, Status, Step
@@ -24,6 +24,15 @@ from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
 from relbook.run.plan import step_block, version_bumps
 from relbook.run.session import run_in_session
+from relbook.run.shown import (
+    Shown,
+    put_commands,
+    segment_shown,
+    show_done_if,
+    shown_command,
+    skipped_note,
+    source_text,
+)
 from relbook.run.undo import changes_refs, note_refs, undo_allowed
 
 if TYPE_CHECKING:
@@ -36,6 +45,7 @@ class StepRunner:
     def __init__(self, run: RunContext) -> None:
         self.run = run
         self.token = ""  # the running step's process marker
+        self.guards: dict[int, Guard] = {}  # resume guards of the commands, by line
 
     def base_outcome(self, step: Step) -> Outcome:
         """A step's outcome before anything happened."""
@@ -133,30 +143,39 @@ class StepRunner:
         if not optional_allows(run, step, outcome) or not run.gate.allows(step, outcome):
             return
         if step.done_if and self._check(step.done_if) == 0:
-            outcome.status, outcome.reason = Status.ALREADY_DONE, f"done-if held: {step.done_if}"
+            show_done_if(run, step, outcome)
             return
         log = run.recorder.output_log
         log.begin(f"==> {step.id} · {run.rb.path}:{step.line} · started {outcome.started} <==\n")
-        sources: list[str] = []
+        sources: list[str] = []  # what the record shows: the guide's commands, filled in
+        scripts: list[str] = []  # the bash that ran (metadata, for debugging)
+        commands: list[Shown] = []
         outputs: list[str] = []
         instructions: list[dict[str, Any]] = []
         outcome.status = Status.DONE
         for segment in segments(step.parts):
             if segment[0].kind == "instruction":
-                if not self._instruction(step, segment[0], instructions, sources, outcome):
+                before = len(sources)
+                going = self._instruction(step, segment[0], instructions, sources, outcome)
+                scripts += sources[before:]
+                if not going:
                     break
                 continue
             if not undo_allowed(run, step, segment, outcome):
                 break
             script, line_map, marks = self.script(segment, resuming)
-            sources.append(script)
+            scripts.append(script)
             ex = self._execute(script, line_map, step, marks)
+            shown = segment_shown(run, segment, self.guards, ex.done_lines)
+            sources.append(source_text(shown))
+            commands += shown
             outputs.append(ex.output)
             apply_execution(outcome, ex, line_map)
             if outcome.status is not Status.DONE:
                 break
         outcome.source = "\n".join(sources)
         outcome.output = "".join(outputs)
+        put_commands(run, outcome, commands, scripts)
         span = log.span()
         if span:
             outcome.log = run.recorder.log_path()
@@ -182,7 +201,9 @@ class StepRunner:
         for part in parts:
             src = self.run.bash(part.source, part.line)
             guard = guard_for(src) if resuming else None
+            self.guards.pop(part.line, None)
             if guard:
+                self.guards[part.line] = guard
                 src = guarded(src, guard, trace_note("done", part.line))
             for comment in part.comment.split("\n") if part.comment else []:
                 lines.append(f"# {comment}")
@@ -204,8 +225,15 @@ class StepRunner:
                 shown.add(line_map[n - 1])
                 run.ui.command(line_map[n - 1], self._display(step, line_map[n - 1]))
 
+        def on_done(n: int) -> None:  # a resume guard found the command's work done
+            part = next((p for p in step.commands if p.line == n), None)
+            if part is not None:
+                check = shown_command(run, part, self.guards.get(n)).check
+                run.ui.info(f"    {skipped_note(check)}")
+
         return run.engine.run(
             script,
+            on_done=on_done,
             env=run.env,
             cwd=run.repo,
             timeout=step.timeout or run.opts.timeout,
