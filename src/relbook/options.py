@@ -48,7 +48,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("repo", "str", ".", "git repository (tags give previous_version)", "--repo",
            {"metavar": "DIR"}, notebook=True),
     Option("date", "optional-str", None, "release date (default: today)", "--date",
-           {"metavar": "YYYY-MM-DD"}, notebook=True),
+           {"metavar": "YYYY-MM-DD"}, notebook=True,
+           note="release date YYYY-MM-DD (default: today)"),
     Option("records", "str", "records", "where records are kept (default: ./records)",
            "--records", {"default": "records", "metavar": "DIR"}, notebook=True),
     Option("engine", "choice", "local", "local: steps run in this process (default); "
@@ -82,7 +83,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("allow_dirty", "bool", False, "run although the repository has uncommitted "
            "changes", "--allow-dirty", notebook=True),
     Option("mask", "list", [], "also mask the value of this environment variable", "--mask",
-           {"action": "append", "default": [], "metavar": "NAME"}, notebook=True),
+           {"action": "append", "default": [], "metavar": "NAME"}, notebook=True,
+           note="names of environment variables whose values are masked"),
     Option("override_blackout", "str", "", "run inside a blackout window; the reason is "
            "recorded", "--override-blackout", {"metavar": "REASON"}, notebook=True),
     Option("allow_bump", "str", "", "release although the commits since the previous tag "
