@@ -74,6 +74,14 @@ OPTIONS: tuple[Option, ...] = (
            {"metavar": "S"}, notebook=True),
     Option("operator", "str", "", "who is running the release", "--operator",
            {"metavar": "NAME"}, notebook=True),
+    Option("signer", "str", "", "you, the operator, sign the sign-offs this run reaches as "
+           "NAME (your name or git user.email), with your SSH signing key (user.signingkey); "
+           "others sign with `relbook sign RECORD STEP`. --yes and --answers never sign",
+           "--signer", {"metavar": "NAME"}, notebook=True,
+           note="the operator signs the sign-offs as this name (yes never signs)"),
+    Option("signing_key", "str", "", "with --signer: the SSH key (default: signingkey)",
+           "--signing-key", {"metavar": "FILE"}, notebook=True,
+           note="with signer: the SSH key (default: git user.signingkey)"),
     Option("rerun_interrupted", "bool", False, "re-run a step that was running when relbook "
            "was stopped", "--rerun-interrupted", notebook=True),
     Option("allow_changed", "bool", False, "continue although steps changed since the "

@@ -81,8 +81,9 @@ def test_both_engines_make_the_same_release(tmp_path, capsys):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     a, b = make_repo(tmp_path / "a"), make_repo(tmp_path / "b")
-    assert run(RUNBOOK, a.path, tmp_path / "ra", "--yes") == 0
-    assert run(RUNBOOK, b.path, tmp_path / "rb", "--yes", "--engine", "papermill") == 0
+    signer = ("--signer", "Rel Tester")  # --yes never signs: the operator signs hers
+    assert run(RUNBOOK, a.path, tmp_path / "ra", "--yes", *signer) == 0
+    assert run(RUNBOOK, b.path, tmp_path / "rb", "--yes", *signer, "--engine", "papermill") == 0
     out = capsys.readouterr().out
     assert "[21/21] 6. Post-Release Activities > Schedule post-release review" in out
     assert leftovers() == []
@@ -282,6 +283,10 @@ def test_plain_papermill_runs_the_rendered_notebook(tmp_path):
     params = ["-p", "version", "1.2.3", "-p", "description", "From papermill", "-p", "yes", "True"]
     params += ["-p", "repo", str(repo.path), "-p", "records", str(tmp_path / "records")]
     params += ["-p", "date", DATE]
+    paused = subprocess.run([*cmd, *params, "--no-progress-bar"], env=env, capture_output=True)
+    assert paused.returncode != 0  # yes confirms but never signs: it waits at the sign-off
+    assert b"sign-off 'release-approval.1' waits for its signer" in paused.stderr
+    params += ["-p", "signer", "Rel Tester"]  # the operator signs her own sign-offs
     done = subprocess.run([*cmd, *params, "--no-progress-bar"], env=env, capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
     assert (

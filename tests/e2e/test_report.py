@@ -25,7 +25,7 @@ SKIP_REASON = "no drill environment this week"
 def _run(repo: Repo, tmp: Path, runbook: str, *extra: str) -> int:
     argv = ["run", runbook, "--repo", str(repo.path), "--records", str(tmp / "records")]
     argv += ["--date", "2026-06-15"]  # outside the guide's holiday blackout
-    argv += ["--yes", "--operator", "alice", *extra]
+    argv += ["--yes", "--operator", "alice", "--signer", "alice", *extra]  # alice signs hers
     if runbook == RM:  # answers name the shipped guide's steps (others are refused)
         answers = tmp / "answers.yaml"
         answers.write_text(f'release-testing.3: "skip: {SKIP_REASON}"\n')

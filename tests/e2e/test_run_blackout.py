@@ -11,7 +11,7 @@ import pytest
 
 from relbook.cli import main
 from tests.conftest import RUNBOOKS
-from tests.e2e.runhelp import write_runbook
+from tests.e2e.runhelp import SIGNER, write_runbook
 
 RUNBOOK = str(RUNBOOKS / "release-management.md")
 TODAY = dt.date.today()
@@ -97,6 +97,7 @@ def test_the_shipped_guide_is_checked_against_today_not_the_date_given(
 
     args = ["run", RUNBOOK, "--version", "1.2.3", "--description", "x"]
     args += ["--repo", str(origin_repo.path), "--records", str(tmp_path / "records"), "--yes"]
+    args += SIGNER  # --yes never signs: the operator signs the guide's sign-offs
     code = main([*args, "--date", f"{TODAY.year}-12-24"])
     holiday = active_window(read_runbook(RUNBOOK), TODAY) is not None
     assert code == (2 if holiday else 0)
@@ -111,6 +112,7 @@ def test_override_runs_and_records_the_reason(origin_repo, tmp_path, monkeypatch
     monkeypatch.setattr(blackout, "today", lambda: dt.date(2026, 12, 24))
     args = ["run", RUNBOOK, "--version", "1.2.3", "--description", "x"]
     args += ["--repo", str(origin_repo.path), "--records", str(tmp_path / "records"), "--yes"]
+    args += SIGNER  # --yes never signs: the operator signs the guide's sign-offs
     assert main(args) == 2
     assert origin_repo.origin_git("tag", "-l", "v1.2.3") == ""
     assert main([*args, "--override-blackout", "security fix"]) == 0

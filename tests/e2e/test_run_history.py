@@ -15,6 +15,7 @@ from tests.conftest import Repo
 from tests.e2e.runhelp import (
     GUIDE,
     RELEASE_DAY,
+    SIGNER,
     kill_marked,
     notebook,
     outcomes,
@@ -39,7 +40,7 @@ def _rejected_then_resumed(origin_repo: Repo, records: Path) -> Path:
     hook = origin_repo.origin / "hooks" / "pre-receive"
     hook.write_text(REJECT_TAGS)
     hook.chmod(0o755)
-    args = release_args(origin_repo, records, "--yes")
+    args = release_args(origin_repo, records, "--yes", *SIGNER)
     assert run(*args) == 1
     hook.unlink()
     assert run(*args) == 0

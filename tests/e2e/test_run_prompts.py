@@ -90,7 +90,12 @@ def test_operator_answers_on_a_terminal(setup, origin_repo: Repo) -> None:
     child.expect(CHOICES)
     child.sendline("d")
     child.expect(r"Signed by \(name\): ")
-    child.sendline("Dana Ops")
+    child.sendline("")  # Enter signs nothing: nobody is assumed, the operator neither
+    child.expect("a sign-off needs its signer")
+    child.expect(CHOICES)
+    child.sendline("d")
+    child.expect(r"Signed by \(name\): ")
+    child.sendline("Rel Tester")  # the operator signs their own sign-off
     assert finish(child) == 0, child.logfile_read.getvalue()
     assert "\x1b[" not in child.logfile_read.getvalue()  # NO_COLOR
 
@@ -102,7 +107,9 @@ def test_operator_answers_on_a_terminal(setup, origin_repo: Repo) -> None:
     build = got["build.1"]
     assert build["status"] == "done"
     assert build["extra"]["instructions"][0]["note"].startswith("automated: bump VERSION")
-    assert got["approval.1"]["kind"] == "signoff" and got["approval.1"]["signer"] == "Dana Ops"
+    assert got["approval.1"]["kind"] == "signoff" and got["approval.1"]["signer"] == "Rel Tester"
+    signature = got["approval.1"]["extra"]["signature"]
+    assert signature["how"] == "operator at the run" and signature["counts"]
     assert origin_repo.git("show", "HEAD:VERSION") == "1.3.0"
     assert origin_repo.git("log", "-1", "--format=%s") == "Bump to 1.3.0"
     assert origin_repo.git("status", "--porcelain") == ""
@@ -166,12 +173,12 @@ def test_answers_file_by_id_and_by_text(setup, tmp_path: Path, origin_repo: Repo
         "update version numbers and documentation: automate\n"
         "approval.1: {status: done, signer: Ola Ops}\n"
     )
-    assert run(rb, *args, "--answers", answers) == 0
+    assert run(rb, *args, "--answers", answers) == 3  # an answers file never signs
     got = outcomes(nb)
     assert got["checks.2"]["status"] == "skipped"
     assert got["checks.2"]["reason"] == "not this release"
     assert got["checks.3"]["note"] == "ran the extra check"
-    assert got["approval.1"]["signer"] == "Ola Ops"
+    assert got["approval.1"]["status"] == "pending" and got["approval.1"]["signer"] == ""
     assert origin_repo.git("show", "HEAD:VERSION") == "1.3.0"
 
 
@@ -199,8 +206,16 @@ def test_answers_skip_without_reason_is_bad_input(setup, tmp_path: Path, capsys)
 
 def test_yes_confirms_as_the_operator(setup, capsys) -> None:
     rb, args, nb = setup
-    assert run(rb, *args, "--yes", "--operator", "Robin Release") == 0
-    out = capsys.readouterr().out
+    assert run(rb, *args, "--yes", "--operator", "Robin Release") == 3  # --yes never signs
+    first = capsys.readouterr()
+    out, err = first.out, first.err
+    assert "sign-off 'approval.1' waits for its signer" in err and "--yes confirms" in err
+    assert "relbook sign " in err and "approval.1" in err and "--signer NAME" in err
+    assert outcomes(nb)["approval.1"]["signer"] == ""
+    # the operator signs their own sign-off (as nobody else: --signer is checked)
+    assert run(rb, *args, "--yes", "--operator", "Robin Release", "--signer", "Dana") == 2
+    assert "a run signs only as its operator" in capsys.readouterr().err
+    assert run(rb, *args, "--yes", "--operator", "Robin Release", "--signer", "Robin Release") == 0
     # 1.3.0 over a history with no commits since v1.2.2: a larger bump than it implies
     assert out.startswith("warning: version 1.3.0 is a minor release, larger than its history")
     lines = [line for line in out.splitlines() if not line.startswith("warning:")]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from relbook.cli import main
 from relbook.parse import read_runbook
 from relbook.record import read_record
 from tests.conftest import Repo
-from tests.e2e.runhelp import GUIDE, journal, notebook, outcomes, release_args, run
+from tests.e2e.runhelp import GUIDE, SIGNER, journal, notebook, outcomes, release_args, run
 
 
 def release(repo: Repo, records: Path, version: str = "1.2.3", *extra: str) -> int:
-    return run(*release_args(repo, records, "--yes", *extra, version=version))
+    return run(*release_args(repo, records, "--yes", *SIGNER, *extra, version=version))
 
 
 def test_release_end_to_end(origin_repo: Repo, tmp_path: Path, capsys) -> None:
@@ -79,6 +80,7 @@ def test_description_reaches_tag_as_text(origin_repo: Repo, tmp_path: Path, monk
         "--records",
         tmp_path / "records",
         "--yes",
+        *SIGNER,
     )
     assert rc == 0
     msg = origin_repo.origin_git("tag", "-l", "--format=%(contents:subject)", "v1.2.3")
@@ -99,7 +101,8 @@ def test_major_approval_depends_on_the_version(origin_repo: Repo, tmp_path: Path
 
     assert release(origin_repo, records, "2.0.0") == 0
     major = outcomes(records / "release-management" / "2.0.0.ipynb")[approval.id]
-    assert major["status"] == "done" and "confirmed non-interactively" in major["note"]
+    assert major["status"] == "done" and major["signer"] == "Rel Tester"  # --signer, not --yes
+    assert major["extra"]["signature"]["how"] == "operator at the run"
 
 
 def test_major_approval_is_asked_without_a_terminal(
@@ -122,6 +125,13 @@ def test_major_approval_is_asked_without_a_terminal(
     assert run(GUIDE, "--version", "2.0.0", *args) == 3
     err = capsys.readouterr().err
     assert origin_repo.origin_git("show", "release/v2.0.0:VERSION") == "2.0.0"
+    # the answers say done, but answers never sign: the first sign-off waits for its signer
+    assert "sign-off 'release-approval.1' waits for its signer" in err
+    record = records / "release-management" / "2.0.0.ipynb"
+    for step in ("release-approval.1", "release-approval.2", "release-approval.3"):
+        assert main(["sign", str(record), step]) == 0  # each signer signs (here, one identity)
+    assert run(GUIDE, "--version", "2.0.0", *args) == 3
+    err = capsys.readouterr().err
     assert "Management approval for major releases" in err and approval.id in err
     got = outcomes(records / "release-management" / "2.0.0.ipynb")
     assert got[approval.id]["status"] == "pending"

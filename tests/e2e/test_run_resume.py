@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import Repo
 from tests.e2e.runhelp import (
+    SIGNER,
     journal,
     kill_marked,
     lines,
@@ -166,7 +167,7 @@ def test_rejected_push_then_resume_runs_only_what_is_left(
     hook.write_text(REJECT_TAGS)
     hook.chmod(0o755)
     records = tmp_path / "records"
-    args = release_args(origin_repo, records, "--yes")
+    args = release_args(origin_repo, records, "--yes", *SIGNER)
     assert run(*args) == 1
     out, err = capsys.readouterr()
     assert out.count("release freeze: tag pushes are refused by policy") == 1  # shown once

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from relbook.cli import main
 from tests.conftest import Repo
-from tests.e2e.runhelp import GUIDE, release_args, run
+from tests.e2e.runhelp import GUIDE, SIGNER, release_args, run
 
 WRAPPING = re.compile(r"RELBOOK_|TRACE_FD|merge-base|rev-parse|ls-remote|printf|\bfi\b|\\0relbook")
 HOOK = """#!/bin/sh
@@ -30,7 +30,7 @@ def _deploy(path: Path) -> dict:
 
 def test_the_shipped_guide_record_holds_its_filled_commands(origin_repo: Repo, tmp_path: Path):
     records = tmp_path / "records"
-    assert run(*release_args(origin_repo, records, "--yes")) == 0
+    assert run(*release_args(origin_repo, records, "--yes", *SIGNER)) == 0
     rec = records / "release-management" / "1.2.3.ipynb"
     cells = _cells(rec)
     assert len(cells) == 2
@@ -58,7 +58,7 @@ def test_a_resumed_run_shows_what_it_skipped_as_done_and_why(
     hook.write_text(HOOK)
     hook.chmod(0o755)
     records = tmp_path / "records"
-    args = release_args(origin_repo, records, "--yes")
+    args = release_args(origin_repo, records, "--yes", *SIGNER)
     assert run(*args) == 1  # the tag push is declined
     hook.unlink()
     capsys.readouterr()

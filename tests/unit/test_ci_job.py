@@ -11,7 +11,14 @@ from relbook.errors import RelbookError
 from relbook.model import Outcome, Status
 from relbook.parse import read_runbook
 from relbook.run import plan_steps
-from relbook.run.ci import Approval, github_run, job_answers, job_range, read_approval
+from relbook.run.ci import (
+    Approval,
+    github_run,
+    job_answers,
+    job_approvals,
+    job_range,
+    read_approval,
+)
 from relbook.ui.github import GitHubUI, annotation_path, summary_markdown, write_outputs
 from tests.conftest import RUNBOOKS
 
@@ -86,11 +93,17 @@ def test_answers_the_dispatch_and_the_approval_give():
     answers = job_answers(steps, approval, "https://github.com/o/r/actions/runs/7")
     assert answers["release-branch-creation.1"].startswith("run")  # it pushes
     assert answers["release-branch-creation.1@48"] == "automate"  # "Update version numbers"
-    assert answers["release-approval.2"]["signer"] == "sam"
+    # answers never sign: the sign-offs are signed by the approval, kept apart
+    assert not any(k.startswith("release-approval") for k in answers)
     assert "signer" not in answers["release-testing.1"]  # a manual step, not a sign-off
     assert answers["release-testing.1"]["note"].startswith("approved by sam")
+    signed = job_approvals(steps, approval, "https://github.com/o/r/actions/runs/7")
+    assert set(signed) == {"release-approval.1", "release-approval.2"}
+    assert signed["release-approval.2"]["reviewer"] == "sam"
+    assert signed["release-approval.2"]["environment"] == "release-approval-security"
     unapproved = job_answers(steps, None)
     assert set(unapproved) == {"release-branch-creation.1", "release-branch-creation.1@48"}
+    assert job_approvals(steps, None) == {}
 
 
 def test_github_run_facts():

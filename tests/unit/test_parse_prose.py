@@ -229,3 +229,26 @@ def test_orders_after_a_file_name_or_a_comment_sign() -> None:
         """
     )
     assert got == [7, 8]
+
+
+def test_a_sentence_that_introduces_a_shell_block_is_that_blocks_step() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Commit
+
+        Commit these changes together with the version as the message:
+
+        ```sh
+        git commit -am "1.2.3"
+        ```
+
+        Add the front matter:
+
+        ```yaml
+        layout: post
+        ```
+        """
+    )
+    assert [(line, kind) for line, kind, _, _ in got] == [(7, "shell"), (11, "manual")]

@@ -47,6 +47,19 @@ def job_answers_for(args: argparse.Namespace, rb: Any, ci: dict[str, str]) -> di
     return job_answers(steps[first : last + 1], approval, ci.get("url", ""))
 
 
+def job_approvals_for(args: argparse.Namespace, rb: Any, ci: dict[str, str]) -> dict[str, Any]:
+    """The sign-offs of a --job that its environment's approval signs (its reviewer)."""
+    if not args.job or not args.approvals or not args.environment:
+        return {}
+    from relbook.run import plan_steps
+    from relbook.run.ci import job_approvals, job_range, read_approval
+
+    steps = plan_steps(rb, args.section or "", args.from_step or "")
+    first, last = job_range(args.job, steps)
+    approval = read_approval(args.approvals, args.environment)
+    return job_approvals(steps[first : last + 1], approval, ci.get("url", ""))
+
+
 def github_report(runner: Any, opts: Any) -> None:
     """The job summary and the parameters as outputs, when the runner asks for them."""
     import os

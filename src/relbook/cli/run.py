@@ -41,7 +41,7 @@ def add(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from relbook.cli.ci import github_report, job_answers_for
+    from relbook.cli.ci import github_report, job_answers_for, job_approvals_for
     from relbook.run import RunOptions
     from relbook.run.ci import github_run
 
@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         from_step=args.from_step or "",
         timeout=args.timeout,
         operator=args.operator or ci.get("actor", ""),
+        signer=args.signer or "",
+        signing_key=os.path.expanduser(args.signing_key) if args.signing_key else "",
+        approvals=job_approvals_for(args, rb, ci),
         rerun_interrupted=args.rerun_interrupted or bool(args.job),
         allow_changed=args.allow_changed,
         new_attempt=args.new_attempt,

@@ -85,6 +85,7 @@ class DrillReport:
     manual: list[tuple[str, str, int]]
     paused: str = ""
     network: str = ""  # whether the steps could reach the network, and why
+    signoffs: str = ""  # who signed the sign-offs (the drill's own key)
 
     @property
     def code(self) -> int:

@@ -31,6 +31,7 @@ def drill_report(drill: Any, main: Flow, response: Flow) -> DrillReport:
         scenario=drill.scenario,
         mode="tabletop" if drill.tabletop else "execute",
         network=drill.network,
+        signoffs=drill.signer.note if any(s.kind is Kind.SIGNOFF for s in drill.rb.steps) else "",
         record=drill.paths.notebook,
         scorecard=scorecard_path(drill.paths),
         source=drill.box.source,

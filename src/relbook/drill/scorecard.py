@@ -35,6 +35,7 @@ def render_scorecard(report: DrillReport) -> str:
         f"- Scenario: {s.name}" + (f" — {s.title}" if s.title else "") + f" (`{s.path}`)",
         f"- Mode: {_mode(report)}",
         f"- Network: {report.network or 'not recorded'}",
+        *([f"- Sign-offs: {report.signoffs}"] if report.signoffs else []),
         f"- Runbook: `{report.rb.path}`",
         f"- Total time: {report.total:.1f} s",
         f"- Record: `{report.record}`",

@@ -12,6 +12,7 @@ RULES = {
     "RB007": "unclosed HTML comment",
     "RB008": "refused before the first step (unsafe value place, undefined name, template)",
     "RB009": "unfilled placeholder (the command is blocked until it is given)",
+    "RB010": "a shell block that is not bash (another language, or bash cannot parse it)",
 }
 
 

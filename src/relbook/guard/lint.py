@@ -13,6 +13,8 @@ RB007  unclosed HTML comment (it hides the rest of the runbook)
 RB008  what would stop a run before its first step: a value where no quoting is safe,
        an undefined name such as {{ verison }}, a broken template
 RB009  unfilled placeholder: a command that holds it is blocked until it is given
+RB010  not bash: a shell fence in another language (PowerShell, a Makefile, YAML,
+       a diff, ...) or that bash cannot parse is shown as text and never run
 
 shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
 silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
@@ -297,7 +299,7 @@ def check_placeholders(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
 
 def parser_findings(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     """What the parser noticed (RB005 unterminated fences, RB006 stray directives)."""
-    severity = {"RB005": "error", "RB007": "error"}
+    severity = {"RB005": "error", "RB007": "error", "RB010": "error"}
     return [
         LintFinding(rb.path, f.line, f.code, f.message, severity=severity.get(f.code, "warning"))
         for f in rb.findings

@@ -99,6 +99,8 @@ def _title_cell(rb: Runbook, path: str, section: str) -> Any:
         '-p description "..." -p repo . -p yes True\n```\n\n'
         "A kernel has no terminal: manual steps are answered by `answers`, "
         "`answers_file` or `yes`, otherwise the run pauses at the first one. "
+        "Sign-offs are signed, never answered: by their signer (`relbook sign RECORD "
+        "STEP`), or by the operator with `signer`; until then the run pauses there. "
         "The release record is written under `records` exactly as `relbook run` "
         "writes it; running the notebook again resumes an unfinished release."
     )

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.errors import ParamError, RelbookError, TemplateError
 from relbook.model import Kind, Placeholder
-from relbook.params.example import _CORE, _explicit, _most_common_version, literal_map
+from relbook.params.example import (
+    _explicit,
+    _most_common_version,
+    literal_map,
+    literal_uses,
+    map_literals,
+)
 from relbook.params.inputs import run_parameters
 from relbook.params.plain import fill_plain as _plain
 from relbook.params.quoting import (
@@ -259,14 +265,14 @@ def _previous(v: Version, tags: dict[str, str], prefix: str, check: bool) -> Ver
 
 
 def infer_placeholders(
-    steps: tuple[Step, ...], front: dict[str, Any], path: str
+    steps: tuple[Step, ...], front: dict[str, Any], path: str, hints: dict[str, int] | None = None
 ) -> tuple[str, tuple[Placeholder, ...]]:
-    """The guide's example version and every parameter use, with its line."""
+    """The example version (`hints`: what the prose says of it) and every parameter use."""
     example = str(front.get("example_version", "") or "")
     if example:
         example = str(parse_version(example))
     elif not _explicit(steps):
-        example = _most_common_version(steps)
+        example = _most_common_version(steps, hints)
     literals = literal_map(example)
     found: list[Placeholder] = []
     set_so_far: set[str] = set()
@@ -293,11 +299,7 @@ def _step_lines(step: Step) -> list[tuple[int, str]]:
 def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
     out: list[Placeholder] = []
     if literals and "." in text:
-        out += [
-            Placeholder(literals[m.group(0)], line, m.group(0))
-            for m in _CORE.finditer(text)
-            if m.group(0) in literals
-        ]
+        out += [Placeholder(name, line, lit) for name, lit in literal_uses(text, literals)]
     if "[" in text:
         out += [
             Placeholder("description", line, m.group(0))
@@ -320,10 +322,7 @@ def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = fr
     (`<commit-sha>`) only when `names` holds its parameter (given with -p)."""
     literals = literal_map(example)
     if literals:
-        text = _CORE.sub(
-            lambda m: "{{ %s }}" % literals[m.group(0)] if m.group(0) in literals else m.group(0),
-            text,
-        )
+        text = map_literals(text, literals)
     text = _BRACKET.sub(
         lambda m: "{{ description }}" if _DESCRIPTION_WORDS.search(m.group(1)) else m.group(0), text
     )

@@ -12,7 +12,52 @@ from relbook.params.tokens import BUILTIN
 if TYPE_CHECKING:
     from relbook.model import Step
 
-_CORE = re.compile(r"(?<![0-9.])(\d+)\.(\d+)\.(\d+)(?![0-9]|\.[0-9]|-[0-9A-Za-z])")
+# a version literal, with its pre-release part (`1.6.0-rc1`, `1.9.0-rc.1`) when it has one
+_CORE = re.compile(
+    r"(?<![0-9.])(\d+)\.(\d+)\.(\d+)(?:-(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?"
+    r"(?![0-9]|\.[0-9]|-[0-9A-Za-z]|\.(?:rc|beta|alpha|pre|dev|b|a)\d)"  # not `5.0.5.rc1`
+)
+# what a literal belongs to when it is not this project's release: a toolchain
+# (`go1.22.3`, `go 1.22.0`, `node 20.1.0`), a dependency (`tool@v1.2.3`, `pkg==1.2.3`),
+# a semantic-conventions or other component's tag (`semconv/v1.24.0`)
+_ELSEWHERE = re.compile(
+    r"(?:\b(?:go|golang|node|nodejs|npm|python|python3|py|ruby|java|jdk|rust|rustc|cargo|gradle|"
+    r"kotlin|kubernetes|k8s|kubectl|helm|protoc|terraform|semconv|toolchain|otel|opentelemetry|"
+    r"alpine|debian|ubuntu)[\s:/=@-]*|@|[=~<>!]=\s*|[A-Za-z])$",
+    re.I,
+)
+
+
+def belongs_elsewhere(text: str, start: int) -> bool:
+    """Whether the version literal at `start` names another component's version."""
+    before = text[max(0, start - 24) : start]
+    return bool(_ELSEWHERE.search(before[:-1] if before.endswith(("v", "V")) else before))
+
+
+def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
+    """(parameter, literal) for each example literal in `text` that is this project's."""
+    return [
+        (literals[m.group(0)], m.group(0))
+        for m in _CORE.finditer(text)
+        if m.group(0) in literals and not belongs_elsewhere(text, m.start())
+    ]
+
+
+def map_literals(text: str, literals: dict[str, str]) -> str:
+    """`text` with each of the project's example literals as a `{{ parameter }}`."""
+
+    def one(m: re.Match[str]) -> str:
+        own = m.group(0) in literals and not belongs_elsewhere(text, m.start())
+        return "{{ %s }}" % literals[m.group(0)] if own else m.group(0)
+
+    return _CORE.sub(one, text)
+
+
+def own_versions(text: str) -> list[re.Match[str]]:
+    """The version literals in `text` that may be this project's (see belongs_elsewhere)."""
+    return [m for m in _CORE.finditer(text) if not belongs_elsewhere(text, m.start())]
+
+
 _JINJA_EXPR = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)?.*?-?\}\}", re.S)
 
 
@@ -27,11 +72,27 @@ def _explicit(steps: tuple[Step, ...]) -> bool:
     return False
 
 
-def _most_common_version(steps: tuple[Step, ...]) -> str:
+_RELEASE_VAR = re.compile(
+    r"(?:^|[\s;(])(?:export\s+)?(?![A-Z_]*(?:GO|NODE|PYTHON|KUBE|K8S|MIN|MAX|JAVA|RUST)[A-Z_]*=)"
+    r"[A-Z_]*(?:VERSION|TAG|RELEASE)[A-Z_]*=[\"']?v?$"
+)
+
+
+def _most_common_version(steps: tuple[Step, ...], hints: dict[str, int] | None = None) -> str:
+    """The guide's example version: the literal its commands (shell blocks, code spans in
+    steps) use most, a release variable's value counting more, plus what its prose says
+    (`hints`: literal -> weight, from `relbook.parse.example`); another component's
+    version never counts."""
     counts: Counter[str] = Counter()
     for step in steps:
-        if step.kind is Kind.SHELL:
-            counts.update(m.group(0) for m in _CORE.finditer(step.body))
+        texts = [step.body] if step.kind is Kind.SHELL else [step.text]
+        for text in texts:
+            for m in own_versions(text):
+                before = text[max(0, m.start() - 40) : m.start()]
+                counts[m.group(0)] += 3 if _RELEASE_VAR.search(before) else 1
+    for literal, weight in (hints or {}).items():
+        counts[literal] += weight
+    counts = Counter({k: n for k, n in counts.items() if n > 0})
     if not counts:
         return ""
     best = max(counts.values())
@@ -43,6 +104,8 @@ def literal_map(example: str) -> dict[str, str]:
     m = _CORE.fullmatch(example) if example else None
     if not m:
         return {}
+    if "-" in example:  # a pre-release example stands for the version as a whole
+        return {example: "version"}
     major, minor, patch = (int(g) for g in m.groups())
     out = {example: "version", f"{major}.{minor}.{patch + 1}": "next_patch"}
     if patch > 0:

@@ -116,6 +116,8 @@ def meaning(name: str) -> str:
     words = words_of(name)
     if words in (["release"], ["releases"], ["new", "release"]):
         return "version"
+    if words[:3] in (["version", "without", "patch"], ["release", "without", "patch"]):
+        return "series"  # `<version_without_patch_and_v>`: major.minor
     ws = set(words)
     if not words or ws & _OTHER:
         return "input"

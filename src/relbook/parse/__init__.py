@@ -25,6 +25,7 @@ from relbook.parse.directives import (
     parse_directive,
     parse_duration,
 )
+from relbook.parse.example import example_hints
 from relbook.parse.frontmatter import (
     _front_matter_line,
     normalize_newlines,
@@ -121,7 +122,9 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
     )
     try:
-        example, placeholders = infer_placeholders(steps, front, path)
+        example, placeholders = infer_placeholders(
+            steps, front, path, hints=example_hints(blocks.tokens)
+        )
     except ParamError as e:
         line = _front_matter_line(text, "example_version")
         raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
@@ -171,6 +174,7 @@ class _Walker(ProseRules):
         self._init_prose(tokens, _has_tasks)
         self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
+        self._flush_intro()
         self._flush_headings()
         self._flush_pending()
 
@@ -180,12 +184,16 @@ class _Walker(ProseRules):
             if kind not in ("list", "blank_line"):
                 self.told = False  # only the list right after the paragraph is told of
                 self.contingent_next = False
+            self._note_block(kind)
+            if kind not in ("blank_line", "block_code"):
+                self._flush_intro()
             if kind == "heading":
                 self._heading(tok)
             elif kind == "list":
                 self._list(tok)
             elif kind == "block_code":
                 self._code(tok, text="", task=False)
+                self._flush_intro()  # the fence was no step: the sentence before it is
             elif kind == "block_html":
                 self._html(tok.get("raw", ""), tok.get("_line", 0))
             elif kind == "block_quote":
@@ -193,11 +201,6 @@ class _Walker(ProseRules):
             elif kind in ("paragraph", "block_text"):
                 self._inline_html(tok)
                 self._paragraph(tok)
-
-    def _text(self, tok: dict[str, Any]) -> str:
-        if "_text" not in tok:  # asked for more than once (contents, then the step)
-            tok["_text"] = plain_text(self.blocks.inline(tok))
-        return tok["_text"]
 
     def _heading(self, tok: dict[str, Any]) -> None:
         self._flush_pending()
@@ -294,6 +297,8 @@ class _Walker(ProseRules):
         if contingency_lead(whole):
             self.contingent_next = True
             return
+        if self._example_intro(whole):
+            return
         if not self._infers():
             return
         if introduces_description(whole):
@@ -301,7 +306,7 @@ class _Walker(ProseRules):
             return
         text = self._prose_order(tok)
         if text:
-            self._add(Kind.MANUAL, text, tok.get("_line", 0), undo=undoes(text))
+            self._order(text, tok.get("_line", 0))
 
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
@@ -389,9 +394,10 @@ class _Walker(ProseRules):
             return
         lang = _lang(tok)
         body, parts = _code_parts(tok)
-        if not parts:
+        if not parts or self._example_of_last(parts, text) or self._foreign(tok, parts):
             return
         line = tok.get("_line", 0)
+        self.intro = None  # the sentence introducing this block is the block's own step
         if self.pending.pop("manual", False):
             self._add(Kind.MANUAL, text or _describe(parts, lang), line)
             return

@@ -230,3 +230,20 @@ def heads(tok: dict[str, Any]) -> list[dict[str, Any]]:
         if head:
             out.append(head)
     return out
+
+
+_COMMAND_SHAPED = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*[~./\w][\w./+@:-]*(?:\s|$)")
+
+
+def unprompted_shell(lines: list[str]) -> bool:
+    """A `console` fence written without prompts (`docker buildx build ...`): its lines
+    are all commands when each starts with a command name (or continues the last)."""
+    body = [ln.strip() for ln in lines if ln.strip()]
+    if not body:
+        return False
+    continued = False
+    for ln in body:
+        if not (continued or ln.startswith("#") or _COMMAND_SHAPED.match(ln)):
+            return False
+        continued = ln.endswith("\\")
+    return True

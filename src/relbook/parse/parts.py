@@ -9,8 +9,7 @@ from typing import Any
 
 from relbook.bash.shell import console_commands, split_commands
 from relbook.model import Part
-from relbook.parse.infer import prompted, unlabelled_shell
-from relbook.parse.prose import unprompted_shell
+from relbook.parse.infer import prompted, unlabelled_shell, unprompted_shell
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from relbook.model import Kind
+from relbook.bash.syntax import not_bash
+from relbook.model import Finding, Kind
 from relbook.parse.infer import (
     _VERB,
     CONTINGENCY,
@@ -30,7 +31,9 @@ from relbook.parse.infer import (
     undoes,
 )
 from relbook.parse.orders import heading_order, marked_text, order_in
+from relbook.parse.parts import plain_text
 
+_EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
 
 
@@ -43,23 +46,6 @@ def titled_step(title: str) -> str:
         one_verb = len(words) == 1 and bool(_VERB.fullmatch(words[0].strip(".:")))
         return rest if one_verb or reads_as_action(re.sub(r"\([^)]*\)\s*", "", rest)) else ""
     return heading_order(title, reads_as_action)
-
-
-_COMMAND_SHAPED = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*[~./\w][\w./+@:-]*(?:\s|$)")
-
-
-def unprompted_shell(lines: list[str]) -> bool:
-    """A `console` fence written without prompts (`docker buildx build ...`): its lines
-    are all commands when each starts with a command name (or continues the last)."""
-    body = [ln.strip() for ln in lines if ln.strip()]
-    if not body:
-        return False
-    continued = False
-    for ln in body:
-        if not (continued or ln.startswith("#") or _COMMAND_SHAPED.match(ln)):
-            return False
-        continued = ln.endswith("\\")
-    return True
 
 
 def contingency_lead(text: str) -> bool:
@@ -75,6 +61,7 @@ class ProseRules:
     blocks: Any
     steps: list[Any]
     stack: list[Any]
+    findings: list[Finding]
 
     def _init_prose(self, tokens: list[dict[str, Any]], has_task: Any) -> None:
         self.has_tasks = has_task(tokens)
@@ -82,6 +69,8 @@ class ProseRules:
         self.failure_html = False  # inside <details> whose summary is about failures
         self.contingent = 0  # inside a list introduced as what to do when things go wrong
         self.contingent_next = False
+        self.example_next = False  # the paragraph just read is "Example:"
+        self.intro: tuple[str, int] | None = None  # "Commit the changes with:" before a block
 
     def _enter_section(self, tok: dict[str, Any], text: str, level: int, line: int) -> None:
         """A heading: its section's own rules, and whether the heading is a step."""
@@ -98,6 +87,65 @@ class ProseRules:
             text, line, before, _ = self.pending_headings.pop()
             if before == len(self.steps):
                 self._add(Kind.MANUAL, text, line, undo=undoes(text))
+
+    def _order(self, text: str, line: int) -> None:
+        """A sentence that orders: a step, unless it introduces the shell block right after
+        it (`Commit these changes with:`), which is then the step."""
+        self._flush_intro()
+        if text.rstrip().endswith(":"):
+            self.intro = (text, line)
+        else:
+            self._add(Kind.MANUAL, text, line, undo=undoes(text))
+
+    def _flush_intro(self) -> None:
+        if self.intro:
+            text, line = self.intro
+            self.intro = None
+            self._add(Kind.MANUAL, text, line, undo=undoes(text))
+
+    def _note_block(self, kind: str) -> None:
+        if kind not in ("block_code", "blank_line", "paragraph"):
+            self.example_next = False
+
+    def _example_intro(self, text: str) -> bool:
+        """`Example:` (a short paragraph): the fence after it may be an example."""
+        self.example_next = (
+            len(text) < 60 and bool(_EXAMPLE.match(text)) and "output" not in text.lower()
+        )
+        return self.example_next
+
+    def _example_of_last(self, parts: list[Any], text: str) -> bool:
+        """A fence shown as an example of the template just before it (`Example:` and the
+        same command with values in): text to read, not a second step to run."""
+        intro = self.example_next or bool(_EXAMPLE.match(text))
+        self.example_next = False
+        last = self.steps[-1] if self.steps else None
+        if not intro or last is None or last.kind is not Kind.SHELL or not last.commands:
+            return False
+        first = next((p.source.split() for p in parts if p.kind == "command"), [])
+        before = last.commands[0].source.split()
+        if not (first and before and first[0] == before[0]):
+            return False
+        from relbook.params.tokens import find_tokens, variable_uses
+
+        template = last.commands[0].source  # a template: it holds what the example fills
+        return bool(find_tokens(template) or variable_uses(template))
+
+    def _foreign(self, tok: dict[str, Any], parts: list[Any]) -> bool:
+        """A shell fence that is not bash (another language, or text bash cannot parse):
+        shown as text, never run; lint says why (RB010)."""
+        source = "\n".join(p.source for p in parts if p.kind == "command")
+        why = not_bash(source.split("\n"))
+        if why:
+            line = tok.get("_line", 0)
+            self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
+        return bool(why)
+
+    def _text(self, tok: dict[str, Any]) -> str:
+        """A block's plain text (asked for more than once: contents, then the step)."""
+        if "_text" not in tok:
+            tok["_text"] = plain_text(self.blocks.inline(tok))
+        return tok["_text"]
 
     def _reading(self, tok: dict[str, Any]) -> str:
         """A block's text with code spans marked, as the rules read it."""

@@ -142,6 +142,8 @@ def telling_line(output: str) -> str:
 def _pause_reason(extra: dict[str, Any]) -> str:
     if extra.get("needs_say_so"):
         return f"not run: {extra['needs_say_so']}"
+    if extra.get("needs_signature"):
+        return "waiting for its signer's signature"
     waiting = extra.get("waiting_for")
     if waiting:
         return f"waiting for {waiting.get('key', '')}"

@@ -53,6 +53,21 @@ def release_lock(
         yield
 
 
+@contextmanager
+def record_lock(path: Path, *, runbook: str = "", version: str = "") -> Iterator[None]:
+    """Hold only a record's lock (a signer adds to a record from their own checkout)."""
+    me = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "runbook": runbook,
+        "version": version,
+        "records": str(path.parent.parent.resolve()),
+        "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    with _flock(path, me, "this release's record"):
+        yield
+
+
 def git_common_dir(repo: str) -> Path | None:
     """The git directory every worktree of `repo` shares (None when not a repository)."""
     if not (Path(repo) / ".git").exists():

@@ -13,6 +13,7 @@ from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
 from relbook.record.files import write_atomic
 from relbook.record.history import attempt_history, earlier_markdown, earlier_output, run_history
+from relbook.record.signatures import signature_text, signatures_line, waiting_signatures
 from relbook.record.state import State, outcome_from_dict, outcome_to_dict
 
 SCHEMA = "relbook.record/1"
@@ -33,7 +34,8 @@ def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[
     cells = [_summary_cell(meta, state)]
     for n, step_id in enumerate(state.plan, 1):
         o = _outcome_or_placeholder(state, step_id, steps_info)
-        cells.append(_cell(n, o, meta, history.get(step_id, [])))
+        sigs = waiting_signatures(o, state.signatures.get(step_id, []))
+        cells.append(_cell(n, o, meta, history.get(step_id, []), sigs))
     return _notebook(meta, cells)
 
 
@@ -65,11 +67,12 @@ class NotebookWriter:
         tries: list[dict[str, Any]],
     ) -> str:
         outcome = state.outcomes.get(step_id)
-        key = (n, "outcome" if outcome else step_id in state.running, len(tries))
+        signed = state.signatures.get(step_id, [])
+        key = (n, "outcome" if outcome else step_id in state.running, len(tries), len(signed))
         hit = self._cells.get(step_id)
         if hit is None or hit[0] != key or hit[2] is not outcome:
             o = outcome or _outcome_or_placeholder(state, step_id, info)
-            cell = _cell(n, o, meta, tries)
+            cell = _cell(n, o, meta, tries, waiting_signatures(o, signed))
             hit = (key, _dump(cell), outcome)
             self._cells[step_id] = hit
         return hit[1]
@@ -194,6 +197,9 @@ def _summary(meta: dict[str, Any], state: State) -> str:
         ("Started / ended", f"{meta.get('started', '')} / {meta.get('ended', '')}"),
         ("Steps", ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none yet"),
     ]
+    signoffs = [o for o in state.outcomes.values() if o.kind == "signoff"]
+    if signoffs:
+        rows.append(("Sign-offs", "; ".join(_signoff_summary(o, state) for o in signoffs)))
     if meta.get("override_blackout"):
         rows.append(("Blackout override", meta["override_blackout"]))
     for o in meta.get("overrides", []):
@@ -218,6 +224,18 @@ def _summary(meta: dict[str, Any], state: State) -> str:
     return "\n".join(lines)
 
 
+def _signoff_summary(o: Outcome, state: State) -> str:
+    sig = o.extra.get("signature")
+    if sig:
+        return f"{o.step_id}: {signature_text(sig)}"
+    if o.status is Status.DONE and o.signer:
+        return f"{o.step_id}: signed by {o.signer}"
+    since = waiting_signatures(o, state.signatures.get(o.step_id, []))
+    if since:
+        return f"{o.step_id}: {o.status.value}, signed since: {signatures_line(since)}"
+    return f"{o.step_id}: {o.status.value}" + (", not signed" if o.status is Status.PENDING else "")
+
+
 def _cell_text(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
@@ -237,8 +255,12 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
     if done and o.status is not Status.ALREADY_DONE:
         bits.append("skipped as already done: " + ", ".join(f"line {c['line']}" for c in done))
     who = o.signer or o.operator
-    if who:
+    if o.extra.get("signature"):
+        bits.append(signature_text(o.extra["signature"]))
+    elif who:
         bits.append(("signed by " if o.signer else "by ") + who)
+    if o.extra.get("signatures") and o.status is not Status.DONE:
+        bits.append("in the record: " + signatures_line(o.extra["signatures"]))
     if o.reason:
         bits.append(f"reason: {o.reason}")
     if o.note:
@@ -249,13 +271,20 @@ def status_line(o: Outcome, meta: dict[str, Any]) -> str:
 
 
 def _cell(
-    n: int, o: Outcome, meta: dict[str, Any], tries: list[dict[str, Any]] | None = None
+    n: int,
+    o: Outcome,
+    meta: dict[str, Any],
+    tries: list[dict[str, Any]] | None = None,
+    sigs: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     path = meta.get("runbook", {}).get("path", "")
     tries = tries or []
     md = {"relbook": {**outcome_to_dict(o), "file": path, "attempts": tries}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
+    if sigs:  # signed since the run paused here: judged again when it resumes
+        md["relbook"]["signed_since"] = sigs
+        line += f" · signed since: {signatures_line(sigs)} (judged again when the run resumes)"
     before = earlier_markdown(tries, path)
     if o.kind != "shell":
         box = "x" if o.status in (Status.DONE, Status.ALREADY_DONE) else " "

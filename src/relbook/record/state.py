@@ -22,6 +22,7 @@ class State:
     running: list[str]  # steps started and never ended: interrupted by a crash
     result: str
     events: list[dict[str, Any]]
+    signatures: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
 
 
 def replay(events: list[dict[str, Any]]) -> State:
@@ -30,6 +31,7 @@ def replay(events: list[dict[str, Any]]) -> State:
     plan: list[str] = []
     outcomes: dict[str, Outcome] = {}
     running: dict[str, bool] = {}
+    signatures: dict[str, list[dict[str, Any]]] = {}  # step id -> its `signature` events
     result = "running"
     for e in events:
         kind = e.get("event")
@@ -55,6 +57,8 @@ def replay(events: list[dict[str, Any]]) -> State:
         elif kind == "override":  # given after the release began (see record.overrides)
             later = {k: e.get(k, "") for k in ("what", "why", "time")}
             meta["later_overrides"] = [*meta.get("later_overrides", []), later]
+        elif kind == "signature":  # a sign-off signed (run.signoff, relbook sign)
+            signatures.setdefault(str(e.get("step", "")), []).append(e)
     return State(
         meta,
         plan,
@@ -62,6 +66,7 @@ def replay(events: list[dict[str, Any]]) -> State:
         [s for s in running if s not in outcomes or not outcomes[s].status.finished],
         result,
         events,
+        signatures,
     )
 
 

@@ -54,7 +54,20 @@ def environment(templates: str | None = None) -> Any:
     )
     env.filters["duration"] = format_duration
     env.filters["clock"] = format_clock
+    env.filters["signature"] = signature_of
     return env
+
+
+def signature_of(o: Any) -> str:
+    """How a sign-off's signature reads ('' for a step without one)."""
+    from relbook.record.signatures import signature_text, signatures_line
+
+    extra = getattr(o, "extra", None) or {}
+    if extra.get("signature"):
+        return signature_text(extra["signature"])
+    if extra.get("signatures"):
+        return "not signed: " + signatures_line(extra["signatures"])
+    return ""
 
 
 def render_template(name: str, context: dict[str, Any], templates: str | None = None) -> str:

@@ -31,6 +31,7 @@ from relbook.run.preflight import Preflight
 from relbook.run.recorder import Recorder, left_running, lost_output, read_span, seconds_since
 from relbook.run.recovery import repair_finished, report_staged
 from relbook.run.session import SessionEngine, restore_session
+from relbook.run.signoff import SignOffs
 from relbook.run.steps import StepRunner
 from relbook.run.undo import RefWatch, watch_refs
 
@@ -88,6 +89,7 @@ class Runner:
             opts, ui, self.operator, hooks=self.hooks, sync=self._sync, fill=self.fill
         )
         self.gate = RiskGate(self.answers, opts, ui, self._sync)
+        self.signoffs = SignOffs(self)
         self.steps = StepRunner(self)
 
     # -- the record this run writes -------------------------------------------------------
@@ -148,6 +150,7 @@ class Runner:
         holds the release lock. Returns the planned steps."""
         if self.paths is None:
             self.locate()
+        self.signoffs.operator_identity()  # --signer NAME is the operator's, before anything
         params, steps, state = self.bind()
         ids = [s.id for s in steps]
         if state is None:

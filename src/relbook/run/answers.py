@@ -86,8 +86,7 @@ def apply_answer(outcome: Outcome, answer: Answer) -> None:
     outcome.reason, outcome.note = answer.reason, answer.note
     if answer.by:
         outcome.operator = answer.by
-    if answer.signer or (outcome.kind == "signoff" and answer.status is Status.DONE):
-        outcome.signer = answer.signer or outcome.operator
+    # a signer is never assumed: sign-offs are signed (run.signoff), not answered
 
 
 class RiskGate:

@@ -135,7 +135,7 @@ def read_approval(path: str, environment: str) -> Approval | None:
 def job_answers(steps: list[Step], approval: Approval | None, run_url: str = "") -> dict[str, Any]:
     """Answers for the steps of one job: the dispatch allows its remote and destructive
     commands and version bumps; the approval (and nothing else) confirms its manual
-    steps, sign-offs and other instructions, and its reviewer signs."""
+    steps and other instructions (its sign-offs: job_approvals)."""
     answers: dict[str, Any] = {}
     for step in steps:
         if step.kind is Kind.SHELL:
@@ -149,20 +149,36 @@ def job_answers(steps: list[Step], approval: Approval | None, run_url: str = "")
                     answers[key] = "automate"
                 elif approval:
                     answers[key] = _approved(approval, run_url, signer=False)
-        elif approval:
-            answers[step.id] = _approved(approval, run_url, signer=step.kind is Kind.SIGNOFF)
+        elif approval and step.kind is not Kind.SIGNOFF:  # a sign-off: job_approvals
+            answers[step.id] = _approved(approval, run_url)
     return answers
 
 
-def _approved(approval: Approval, run_url: str, *, signer: bool) -> dict[str, str]:
+def job_approvals(
+    steps: list[Step], approval: Approval | None, run_url: str = ""
+) -> dict[str, dict[str, str]]:
+    """The sign-offs of one job that the environment's approval signs: step id -> the
+    reviewer, the environment, the run (kept apart from answers, which never sign)."""
+    if approval is None:
+        return {}
+    return {
+        step.id: {
+            "reviewer": approval.reviewer,
+            "environment": approval.environment,
+            "url": run_url,
+            "note": _approved(approval, run_url)["note"],
+        }
+        for step in steps
+        if step.kind is Kind.SIGNOFF
+    }
+
+
+def _approved(approval: Approval, run_url: str) -> dict[str, str]:
     where = f" in {run_url}" if run_url else ""
     note = f"approved by {approval.reviewer} (environment {approval.environment}{where})"
     if approval.comment:
         note += f": {approval.comment}"
-    answer = {"status": "done", "note": note}
-    if signer:
-        answer["signer"] = approval.reviewer
-    return answer
+    return {"status": "done", "note": note}
 
 
 def prepare_checkout(repo: str) -> list[str]:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from relbook.run.answers import AnswerPolicy, RiskGate
     from relbook.run.options import UI, RunOptions
     from relbook.run.recorder import Recorder
+    from relbook.run.signoff import SignOffs
 
 
 class RunContext(Protocol):
@@ -25,6 +26,7 @@ class RunContext(Protocol):
     recorder: Recorder
     answers: AnswerPolicy
     gate: RiskGate
+    signoffs: SignOffs
     params: Params
     env: dict[str, str]
     operator: str

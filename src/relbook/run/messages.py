@@ -25,6 +25,8 @@ def paused(path: str, o: Outcome) -> str:
             f"(you are asked again), or pass --yes, or --answers FILE with "
             f"{o.step_id}: run | 'skip: reason'."
         )
+    if "needs_signature" in o.extra:
+        return unsigned(path, o)
     waiting = o.extra.get("waiting_for") or {"key": o.step_id, "text": o.text, "line": o.line}
     what = "instruction" if "waiting_for" in o.extra else "manual step"
     if o.reason.startswith("you quit"):  # on a terminal: no advice to use one
@@ -38,6 +40,24 @@ def paused(path: str, o: Outcome) -> str:
         f"(YAML: {waiting['key']}: done | 'skip: reason' | fail) or --yes; "
         "the same command resumes."
     )
+
+
+def unsigned(path: str, o: Outcome) -> str:
+    """A sign-off waits for its signer: who may sign, how, and what did not count."""
+    need = o.extra["needs_signature"]
+    said = f" ({need['said']})" if need.get("said") else ""
+    lines = [
+        f"{path}:{o.line}: sign-off {o.step_id!r} waits for its signer: {o.text}{said}.",
+        "The signer signs it from their own checkout (git identity, SSH key from user.signingkey):",
+        f"    relbook sign {need['record']} {o.step_id}",
+        "then run the same command to go on. If you are the signer: --signer NAME "
+        "(or answer on a terminal).",
+    ]
+    if need.get("allowed_signers"):
+        who = ", ".join(need.get("may_sign") or []) or "nobody"
+        lines.append(f"May sign it ({need['allowed_signers']}): {who}.")
+    lines += [f"In the record: {text}." for text in need.get("not_counted", [])]
+    return "\n".join(lines)
 
 
 def failed(path: str, o: Outcome) -> str:

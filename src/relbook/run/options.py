@@ -54,6 +54,11 @@ class RunOptions:
     bump_reason: str = ""  # ... for this recorded reason
     params: dict[str, str] = field(default_factory=dict)  # -p NAME=VALUE, --params FILE
     json: bool = False  # a dry run returns its plan as a document (relbook.plan/1)
+    signer: str = ""  # --signer NAME: the operator signs their own sign-offs as NAME
+    signing_key: str = ""  # the SSH key they sign with (default: git's user.signingkey)
+    signing: Any = None  # an Identity given outright (a drill signs as itself)
+    allowed_signers: str = ""  # judges signatures instead of the runbook's (a drill's)
+    approvals: dict[str, Any] = field(default_factory=dict)  # step id -> GitHub approval
 
 
 class UI(Protocol):

@@ -105,6 +105,11 @@ class Recorder:
             "",
         )
 
+    def signature(self, event: dict[str, Any]) -> None:
+        """A signature of a sign-off (fsynced: it is evidence)."""
+        self._append(event, True)
+        self.state.signatures.setdefault(event["step"], []).append(self.journal.events[-1])
+
     def override(self, what: str, why: str) -> None:
         """An override given after the release began (the summary lists it)."""
         from relbook.record.overrides import override_event

@@ -81,7 +81,9 @@ class StepRunner:
             raise Paused(messages.interrupted_step(run.rb.path, step))
         self.token = os.urandom(16).hex()  # marks the step's processes (found after a crash)
         run.recorder.start(step.id, outcome.started, self.token)
-        if step.kind is not Kind.SHELL:
+        if step.kind is Kind.SIGNOFF:  # done only with a signature that counts
+            run.signoffs.settle(step, outcome)
+        elif step.kind is not Kind.SHELL:
             apply_answer(outcome, run.answers.answer(step, outcome.text))
         elif not run.engine.executes:
             self._walk_through(step, outcome)

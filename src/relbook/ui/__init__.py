@@ -126,6 +126,10 @@ class TerminalUI:
         if o.status in (Status.DONE, Status.ALREADY_DONE):
             word = "ok" if o.status is Status.DONE else "already done"
             extra = f" ({o.note})" if o.note and o.kind != "shell" else ""
+            if o.extra.get("signature"):
+                from relbook.record.signatures import signature_text
+
+                extra = f" ({signature_text(o.extra['signature'])})"
             self._print("  ... " + self._c("ok", word) + took + extra)
         elif o.status in (Status.SKIPPED, Status.NOT_APPLICABLE):
             self._print("  ... " + self._c("warn", f"{o.status.value}: {o.reason}"))
@@ -135,6 +139,8 @@ class TerminalUI:
                 if "needs_say_so" in o.extra
                 else o.reason
                 if "refused" in o.extra
+                else "waiting for its signer's signature"
+                if "needs_signature" in o.extra
                 else "waiting for an answer"
             )
             self._print("  ... " + self._c("warn", why))
@@ -191,8 +197,14 @@ class TerminalUI:
                 )
             if key == "d":
                 signer = ""
-                if signoff:
+                if signoff:  # nobody is assumed: Enter signs nothing
                     signer = self._input("  Signed by (name): ") or ""
+                    if not signer:
+                        self._print(
+                            "  a sign-off needs its signer: type your own name to sign it "
+                            "yourself, or have the signer run `relbook sign RECORD STEP`"
+                        )
+                        continue
                 return Answer(Status.DONE, note=note, signer=signer)
             if key == "s":
                 reason = ""

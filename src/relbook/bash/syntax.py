@@ -1,0 +1,96 @@
+"""Whether a block marked (or read) as shell is bash at all.
+
+Guides put other things in shell fences: a Makefile rule, a PowerShell session
+(`PS C:\\> ...`), YAML, a diff, a Dockerfile, JSON, Go or Python code, or text bash
+cannot parse (an unterminated quote, an `if` with no `fi`). Such a block is shown as
+text and never run. The check is the project's own bash scanner (no `bash -n`
+process per block) plus the plain signs of the other languages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from relbook.bash.shell import scan_to
+
+_POWERSHELL = re.compile(
+    r"^\s*PS(?: [A-Za-z]:[^>]*)?> |\$env:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start)-[A-Z]\w+"
+)
+_MAKE_RULE = re.compile(r"^[\w./$()%-]+(?:\s+[\w./$()%-]+)*\s*::?(?!=)(?:\s+[^=;]*)?$")
+_YAML_LINE = re.compile(r"^\s*(?:-\s+)?[\w.\"'-]+:(?:\s+\S.*)?$|^\s*-\s+\S|^---$|^\.\.\.$")
+_YAML_KEY = re.compile(r"^\s*(?:-\s+)?[\w.\"'-]+:(?:\s|$)")
+_DOCKER = re.compile(
+    r"^(?:FROM|RUN|COPY|ADD|ENV|WORKDIR|ENTRYPOINT|CMD|ARG|EXPOSE|LABEL|USER|VOLUME)\s"
+)
+_GO = re.compile(r"^(?:package \w+|func \w*\s*\(|import \($|type \w+ struct\b)")
+_PYTHON = re.compile(r"^(?:def \w+\(.*\):|class \w+.*:|from [\w.]+ import |if __name__ ==)")
+_DIFF_HEAD = re.compile(r"^(?:diff --git |--- \S|\+\+\+ \S|@@ -\d)")
+
+
+def other_language(lines: list[str]) -> str:
+    """The language a block is plainly written in, if not bash: "PowerShell",
+    "a Makefile", "YAML", "a diff", "a Dockerfile", "JSON", "Go", "Python" or ""."""
+    body = [ln for ln in lines if ln.strip()]
+    if not body:
+        return ""
+    text = "\n".join(body).strip()
+    if any(_POWERSHELL.search(ln) for ln in body):
+        return "PowerShell"
+    if sum(bool(_DIFF_HEAD.match(ln)) for ln in body) >= 2:
+        return "a diff"
+    if _make_rule(body):
+        return "a Makefile"
+    if any(_GO.match(ln) for ln in body):
+        return "Go"
+    if any(_PYTHON.match(ln.strip()) for ln in body):
+        return "Python"
+    if text[:1] in "{[" and text[-1:] in "}]" and re.search(r'"\s*:', text):
+        return "JSON"
+    if _DOCKER.match(body[0]) and any(ln.startswith("FROM ") for ln in body):
+        return "a Dockerfile"
+    content = [ln for ln in body if not ln.lstrip().startswith("#")]
+    if (
+        content
+        and all(_YAML_LINE.match(ln) for ln in content)
+        and (sum(bool(_YAML_KEY.match(ln)) for ln in content) >= 2)
+    ):
+        return "YAML"
+    return ""
+
+
+def _make_rule(body: list[str]) -> bool:
+    """`target: deps` followed by a tab-indented recipe line."""
+    return any(
+        _MAKE_RULE.match(ln) and ":" in ln and body[i + 1].startswith("\t")
+        for i, ln in enumerate(body[:-1])
+    )
+
+
+def unparsable(source: str) -> str:
+    """Why bash could not parse `source` as a whole, or ""."""
+    st = scan_to(source, len(source))
+    if st.in_heredoc is not None or st.heredocs:
+        return ""  # a here-document that runs to the end of the block: bash reads it so
+    if st.quote:
+        return f"an unterminated {'single' if st.quote == chr(39) else 'double'} quote"
+    if st.depth > 0:
+        kind = st.kinds[-1] if st.kinds else ""
+        return {
+            "tick": "an unterminated backquote",
+            "subst": "an unclosed $(",
+            "arith": "an unclosed $((",
+            "brace": "an unclosed {",
+        }.get(kind, "an unclosed (")
+    if st.blocks:
+        return f"an unclosed {st.blocks[-1]}"
+    return ""
+
+
+def not_bash(lines: list[str]) -> str:
+    """Why a block marked as shell is not bash (`PowerShell`, `bash cannot parse it: an
+    unterminated double quote`), or ""."""
+    other = other_language(lines)
+    if other:
+        return f"it is {other}, not bash"
+    why = unparsable("\n".join(lines))
+    return f"bash cannot parse it: {why}" if why else ""

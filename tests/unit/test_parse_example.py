@@ -1,0 +1,111 @@
+"""The example version from what the guide says, and literals that belong to other
+components left alone."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from relbook.params import bind, explicit_form, render_text
+from relbook.parse import parse_runbook
+
+
+def example(md: str) -> str:
+    return parse_runbook(textwrap.dedent(md), "g.md").example_version
+
+
+BLOCKS = """
+```bash
+git checkout -b release-1.0.0 v1.0.0
+git log v1.0.0..HEAD
+git tag -a v{v} -m "Release {v}"
+```
+"""
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "In this guide we are using v0.9.0 as the version.",
+        "The examples below use 0.9.0.",
+        "Pick the version you release (e.g. `0.9.0`).",
+        "Tag the version being released, e.g. `git tag -s v0.9.0`.",
+    ],
+)
+def test_prose_names_the_example(prose: str) -> None:
+    # 1.0.0 is written more often, but the guide says which literal is its example
+    assert example(f"# Release\n\n{prose}\n" + BLOCKS.format(v="0.9.0")) == "0.9.0"
+
+
+def test_without_prose_the_most_used_literal_is_the_example() -> None:
+    assert example("# Release\n" + BLOCKS.format(v="0.9.0")) == "1.0.0"
+
+
+def test_the_latest_release_is_not_the_example() -> None:
+    md = """\
+        # Release
+        ```bash
+        # Assuming 0.8.0 is the latest release tag
+        git checkout -b pyiceberg-0.8.x pyiceberg-0.8.0
+        git cherry-pick abc
+        export VERSION=0.7.0
+        git tag -s "v${VERSION}"
+        ```
+        """
+    assert example(md) == "0.7.0"
+
+
+def test_a_release_variable_weighs_more_than_a_mention() -> None:
+    md = """\
+        # Release
+        ```bash
+        export RELEASE_VERSION=v2.1.4
+        echo "see 2.0.0 and 2.0.0 notes"
+        ```
+        """
+    assert example(md) == "2.1.4"
+
+
+def test_other_components_versions_are_never_the_example_nor_filled() -> None:
+    md = """\
+        # Release
+        ```bash
+        go install golang.org/dl/go1.22.3@latest
+        go install github.com/acme/tool@v1.22.3
+        go get go.opentelemetry.io/otel/semconv/v1.22.3
+        pip install dep==1.22.3
+        git tag -a v1.22.3 -m "Release 1.22.3"
+        ```
+        """
+    rb = parse_runbook(textwrap.dedent(md), "g.md")
+    assert rb.example_version == "1.22.3"
+    got = {p.line for p in rb.placeholders if p.name == "version"}
+    assert got == {7}  # only the tag line: the toolchain and dependencies are left alone
+    text = explicit_form(rb.steps[0].body, rb.example_version)
+    assert "go1.22.3@latest" in text and "tool@v1.22.3" in text
+    assert "semconv/v1.22.3" in text and "dep==1.22.3" in text
+    assert 'git tag -a v{{ version }} -m "Release {{ version }}"' in text
+
+
+def test_a_pre_release_example_stands_for_the_version() -> None:
+    md = """\
+        # Release
+        Run the script with the version and the remote:
+        ```shell
+        ./hack/trigger-release.sh v1.6.0-rc1 upstream
+        ```
+        """
+    rb = parse_runbook(textwrap.dedent(md), "g.md")
+    assert rb.example_version == "1.6.0-rc1"
+    params = bind("1.10.0", check_tags=False)
+    shell = next(s for s in rb.steps if s.body)
+    filled = render_text(shell.body, params, example=rb.example_version)
+    assert filled == "./hack/trigger-release.sh v1.10.0 upstream"
+
+
+def test_a_version_without_its_patch_is_the_series() -> None:
+    from relbook.params.tokens import meaning
+
+    assert meaning("version_without_patch_and_v") == "series"
+    assert meaning("version") == "version"
