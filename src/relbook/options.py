@@ -82,6 +82,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("signing_key", "str", "", "with --signer: the SSH key (default: signingkey)",
            "--signing-key", {"metavar": "FILE"}, notebook=True,
            note="with signer: the SSH key (default: git user.signingkey)"),
+    Option("wait_signoffs", "duration", 0.0, "wait this long at a sign-off for its signer's "
+           "`relbook sign` (90s, 10m, 1h) instead of pausing at once", "--wait-signoffs",
+           {"default": 0.0, "metavar": "S"}),
     Option("rerun_interrupted", "bool", False, "re-run a step that was running when relbook "
            "was stopped", "--rerun-interrupted", notebook=True),
     Option("allow_changed", "bool", False, "continue although steps changed since the "

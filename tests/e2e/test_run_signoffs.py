@@ -221,9 +221,11 @@ def test_a_signature_over_another_version_does_not_count(
 RUNBOOK = """
     # Signed release
 
-    ## Checks
+    ## Build
 
-    - [ ] First check
+    ```bash
+    echo built > BUILT
+    ```
 
     ## Approval
 
@@ -231,7 +233,7 @@ RUNBOOK = """
 """
 
 
-def test_sign_is_refused_while_a_run_holds_the_record_and_a_prompt_names_the_operator(
+def test_a_waiting_run_takes_the_signature_in_and_a_prompt_signs_only_as_the_operator(
     origin_repo: Repo, tmp_path: Path, people: dict[str, Signer]
 ) -> None:
     rb = write_runbook(tmp_path / "signed.md", RUNBOOK)
@@ -240,16 +242,8 @@ def test_sign_is_refused_while_a_run_holds_the_record_and_a_prompt_names_the_ope
     argv = command(rb, *args)
     child = pexpect.spawn(argv[0], argv[1:], env=env(), encoding="utf-8", timeout=30)
     child.logfile_read = io.StringIO()
-    choices = r"\(d\)one, \(s\)kip, \(f\)ail, \(n\)ote, \(q\)uit\? "
-    child.expect(choices)  # the run waits at the first check, holding the record
-    record = records / "signed" / "1.3.0.ipynb"
-    busy = people["sam"].sign(record, "approval.1")
-    assert busy.returncode == 2
-    assert "another relbook run holds this release's record: pid" in busy.stderr
-    assert "Sign once it has stopped" in busy.stderr
-    child.sendline("d")
     child.expect("Security sign-off")
-    child.expect(choices)
+    child.expect(r"\(d\)one, \(s\)kip, \(f\)ail, \(n\)ote, \(q\)uit\? ")
     child.sendline("d")
     child.expect(r"Signed by \(name\): ")
     child.sendline("Sam Security")  # not the operator: Sam signs for himself
@@ -257,13 +251,26 @@ def test_sign_is_refused_while_a_run_holds_the_record_and_a_prompt_names_the_ope
     child.close()
     assert child.exitstatus == 3, child.logfile_read.getvalue()
     assert "a run signs only as its operator" in child.logfile_read.getvalue()
-    assert people["sam"].sign(record, "approval.1").returncode == 0
-    done = subprocess.run(
-        command(rb, *args), env=env(), capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
-    assert done.returncode == 0, done.stderr  # nothing asked again: the signature counts
+
+    # the same command, waiting at the sign-off while it holds the record
+    argv = command(rb, *args, "--wait-signoffs", "60")
+    child = pexpect.spawn(argv[0], argv[1:], env=env(), encoding="utf-8", timeout=60)
+    child.logfile_read = io.StringIO()
+    child.expect("waiting up to 60s for its signer: relbook sign ")
+    record = records / "signed" / "1.3.0.ipynb"
+    signed = people["sam"].sign(record, "approval.1")
+    assert signed.returncode == 0, signed.stderr
+    assert "a relbook run holds the record (pid " in signed.stdout
+    assert "the signature waits beside it" in signed.stdout
+    child.expect(pexpect.EOF)  # nothing asked: the run took the signature in and went on
+    child.close()
+    assert child.exitstatus == 0, child.logfile_read.getvalue()
     got = outcomes(record)["approval.1"]
-    assert got["signer"] == "Sam Security" and got["extra"]["signature"]["key"]
+    assert got["status"] == "done" and got["signer"] == "Sam Security"
+    assert got["extra"]["signature"]["key"].startswith("SHA256:")
+    events = read_journal(record.with_name("1.3.0.journal.jsonl"))
+    assert [e.get("via") for e in events if e["event"] == "signature"] == ["inbox"]
+    assert not list(record.with_name("1.3.0.signatures").iterdir())  # taken in
 
 
 def outcomes_text(record: Path, step: str) -> str:

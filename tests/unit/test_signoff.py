@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from relbook.errors import LockedError, RelbookError, Tampered
+from relbook.errors import RelbookError, Tampered
 from relbook.record import Journal, read_journal, replay
 from relbook.record.lock import record_lock
 from relbook.record.signatures import signature_text
@@ -206,17 +206,22 @@ def test_sign_appends_to_the_chain_and_rewrites_the_notebook(tmp_path: Path, ali
         sign_record(str(nb), "nope", alice)
 
 
-def test_sign_refuses_while_a_run_holds_the_record(tmp_path: Path, alice) -> None:
+def test_while_a_run_holds_the_record_the_signature_waits_beside_it(tmp_path: Path, alice) -> None:
+    import json
+
     from relbook.run.sign import sign_record
+    from relbook.run.signoff import inbox_of
 
     nb = _paused_record(tmp_path)
     journal = nb.with_name("1.2.3.journal.jsonl")
     before = journal.read_bytes()
-    lock = record_lock(nb.with_name("1.2.3.lock"), runbook="release", version="1.2.3")
-    held = "another relbook run holds this release's record"
-    with lock, pytest.raises(LockedError, match=held):
-        sign_record(str(nb), "approval.1", alice)
-    assert journal.read_bytes() == before
+    with record_lock(nb.with_name("1.2.3.lock"), runbook="release", version="1.2.3"):
+        done = sign_record(str(nb), "approval.1", alice)
+    assert journal.read_bytes() == before  # only the run holding the lock writes there
+    assert done.holder.startswith("pid ") and Path(done.queued).parent == inbox_of(nb)
+    event = json.loads(Path(done.queued).read_text())
+    assert event["event"] == "signature" and event["step"] == "approval.1"
+    assert check(event, expected(META, "approval.1", None))["key"].startswith("SHA256:")
 
 
 def test_sign_refuses_a_record_that_does_not_match_its_journal(tmp_path: Path, alice) -> None:

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         signer=args.signer or "",
         signing_key=os.path.expanduser(args.signing_key) if args.signing_key else "",
         approvals=job_approvals_for(args, rb, ci),
+        wait_signoffs=args.wait_signoffs or 0.0,
         rerun_interrupted=args.rerun_interrupted or bool(args.job),
         allow_changed=args.allow_changed,
         new_attempt=args.new_attempt,

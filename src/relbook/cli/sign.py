@@ -17,9 +17,10 @@ def add(sub: Any) -> None:
         "over the release's facts (runbook sha256, version, step, time, signer), goes into the "
         "record's journal; a runbook naming an allowed_signers file counts it only when "
         "`ssh-keygen -Y verify` accepts it. The run paused at the sign-off continues past it "
-        "when the same `relbook run` command is run again. Exit status: 0 signed (or already "
-        "signed), 1 signed but it will not count (the reason is said), 2 bad input or the "
-        "record is in use.",
+        "when the same `relbook run` command is run again; a run that holds the record now "
+        "takes the signature in at the sign-off (at once with --wait-signoffs). Exit status: "
+        "0 signed (or already signed), 1 signed but it will not count (the reason is said), "
+        "2 bad input.",
     )
     p.add_argument("record", metavar="RECORD", help="the release record (.ipynb)")
     p.add_argument("step", metavar="STEP", help="the sign-off: step id, number or text")
@@ -64,5 +65,12 @@ def run(args: argparse.Namespace) -> int:
     if done.checked is not None and not done.checked.get("counts"):
         print("relbook: this signature does not count: the run stays paused", file=sys.stderr)
         return 1
+    if done.queued:
+        print(
+            f"a relbook run holds the record ({done.holder}): the signature waits beside it "
+            f"({done.queued}); that run takes it in at the sign-off (at once if it waits there "
+            "with --wait-signoffs, else when the same run command is run again)"
+        )
+        return 0
     print(f"to continue the release: {done.command}")
     return 0

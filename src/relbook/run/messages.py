@@ -50,8 +50,8 @@ def unsigned(path: str, o: Outcome) -> str:
         f"{path}:{o.line}: sign-off {o.step_id!r} waits for its signer: {o.text}{said}.",
         "The signer signs it from their own checkout (git identity, SSH key from user.signingkey):",
         f"    relbook sign {need['record']} {o.step_id}",
-        "then run the same command to go on. If you are the signer: --signer NAME "
-        "(or answer on a terminal).",
+        "then run the same command to go on (with --wait-signoffs 30m it waits here for "
+        "the signature). If you are the signer: --signer NAME (or answer on a terminal).",
     ]
     if need.get("allowed_signers"):
         who = ", ".join(need.get("may_sign") or []) or "nobody"

@@ -59,6 +59,7 @@ class RunOptions:
     signing: Any = None  # an Identity given outright (a drill signs as itself)
     allowed_signers: str = ""  # judges signatures instead of the runbook's (a drill's)
     approvals: dict[str, Any] = field(default_factory=dict)  # step id -> GitHub approval
+    wait_signoffs: float = 0.0  # seconds a run waits at a sign-off for its signer
 
 
 class UI(Protocol):

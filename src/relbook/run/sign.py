@@ -3,9 +3,11 @@ their own checkout and git identity.
 
 The signature is appended to the record's journal as a `signature` event (the hash
 chain continues), under the record's lock, and the notebook is written again from
-the journal so the step's cell shows it. A record that does not match its journal,
-or that a run is writing now, is never added to. The run that paused at the
-sign-off continues past it when the same command is run again.
+the journal so the step's cell shows it. While a run holds the record, only that run
+writes its journal: the signature is left beside the record (`<version>.signatures/`)
+and the run takes it in at the sign-off (at once when it waits there with
+--wait-signoffs). A record that does not match its journal is never added to. The
+run that paused at the sign-off continues past it when the same command is run again.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Signed:
     checked: dict[str, Any] | None  # None: the runbook was not found to check it against
     command: str
     already: bool = False
+    queued: str = ""  # where it waits for the run that holds the record ("" when in)
+    holder: str = ""  # that run
 
 
 def sign_record(record: str, key: str, who: Identity, runbook: str = "") -> Signed:
@@ -50,17 +54,15 @@ def sign_record(record: str, key: str, who: Identity, runbook: str = "") -> Sign
     lock = notebook.with_name(notebook.name.removesuffix(".ipynb") + ".lock")
     try:
         with record_lock(lock, runbook=str(rec.meta.get("runbook", {}).get("name", ""))):
-            return _sign_locked(notebook, key, who, runbook)
-    except LockedError as e:
-        raise LockedError(
-            f"{e.msg.removesuffix('; wait for it to finish')}. Sign once it has stopped (a run "
-            "waiting for this sign-off pauses with exit 3), then the same run command "
-            "continues past it",
-            path=e.path,
-        ) from None
+            return _sign(notebook, key, who, runbook, queue=False)
+    except LockedError as e:  # a run holds it: the signature waits beside the record
+        done = _sign(notebook, key, who, runbook, queue=True)
+        done.holder = e.msg.removeprefix("another relbook run holds this release's record: ")
+        done.holder = done.holder.removesuffix("; wait for it to finish")
+        return done
 
 
-def _sign_locked(notebook: Path, key: str, who: Identity, runbook: str) -> Signed:
+def _sign(notebook: Path, key: str, who: Identity, runbook: str, *, queue: bool) -> Signed:
     journal = journal_of(notebook)
     events = read_journal(journal)
     if not events:
@@ -80,6 +82,10 @@ def _sign_locked(notebook: Path, key: str, who: Identity, runbook: str) -> Signe
     checked = _preview(event, state.meta, runbook)
     if checked is not None:
         event["checked"] = checked
+    if queue:
+        return Signed(
+            step["step_id"], step["text"], checked, command, queued=_leave(notebook, event)
+        )
     j = Journal(journal, events)
     try:
         j.append(event, sync=True)
@@ -87,6 +93,25 @@ def _sign_locked(notebook: Path, key: str, who: Identity, runbook: str) -> Signe
         j.close()
     _rewrite(notebook, journal, cells)
     return Signed(step["step_id"], step["text"], checked, command)
+
+
+def _leave(notebook: Path, event: dict[str, Any]) -> str:
+    """Put a signature beside the record for the run that holds it (written atomically:
+    the run never reads half of it)."""
+    import json
+
+    from relbook.record.files import write_atomic
+    from relbook.run.signoff import inbox_of
+
+    box = inbox_of(notebook)
+    try:
+        box.mkdir(exist_ok=True)
+    except OSError as e:
+        raise RelbookError(f"cannot write: {e.strerror}", path=str(box)) from None
+    stamp = event["time"].replace(":", "")
+    path = box / f"{stamp}-{event['step']}-{os.urandom(4).hex()}.json"
+    write_atomic(path, json.dumps(event, ensure_ascii=False).encode("utf-8"))
+    return str(path)
 
 
 def _steps(notebook: Path) -> dict[str, dict[str, Any]]:

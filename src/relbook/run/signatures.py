@@ -13,11 +13,9 @@ A line without `namespaces=` may sign every sign-off (and anything else).
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +117,8 @@ def _keygen(args: list[str], data: bytes | None = None) -> subprocess.CompletedP
 def ssh_sign(facts: dict[str, Any], key: str) -> str:
     """An armored SSH signature of `facts` by `key` (a private key, or a public key
     whose private half ssh-agent holds; a passphrase is asked on the terminal)."""
+    import tempfile  # only where a sign-off is signed
+
     with tempfile.TemporaryDirectory(prefix="relbook-sign-") as tmp:
         msg = Path(tmp) / "signoff"
         msg.write_bytes(message(facts))
@@ -144,6 +144,8 @@ def ssh_sign(facts: dict[str, Any], key: str) -> str:
 
 
 def _with_signature(sig: str, fn: Any) -> Any:
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="relbook-verify-") as tmp:
         path = Path(tmp) / "signoff.sig"
         path.write_text(sig, encoding="utf-8")
@@ -222,6 +224,8 @@ def may_sign(allowed: Path, step_id: str) -> list[str]:
 
 def _matches(name: str, patterns: str) -> bool:
     """ssh's pattern lists: comma-separated, `*` and `?`, `!` negates."""
+    import fnmatch
+
     hit = False
     for pattern in patterns.split(","):
         negated = pattern.startswith("!")

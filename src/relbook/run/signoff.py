@@ -14,6 +14,8 @@ and, when the runbook names an `allowed_signers` file in its front matter, `ssh-
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +121,12 @@ def _wrong_facts(facts: dict[str, Any], want: Expected) -> str:
     return ""
 
 
+def inbox_of(notebook: Path) -> Path:
+    """Where `relbook sign` leaves a signature while a run holds the record: the run
+    takes it into the journal at the sign-off (only the lock's holder writes there)."""
+    return notebook.with_name(notebook.name.removesuffix(".ipynb") + ".signatures")
+
+
 def sign_event(meta: dict[str, Any], step: str, text: str, who: Identity, how: str) -> dict:
     """A `signature` journal event: `who` signs `step` of the release `meta` describes
     (with their SSH key when they have one)."""
@@ -141,6 +149,51 @@ class SignOffs:
         if opts.allowed_signers:
             return Path(opts.allowed_signers)
         return allowed_signers(self.run.rb.path, self.run.rb.front_matter)
+
+    def take_inbox(self) -> int:
+        """Signatures `relbook sign` left beside the record while this run held it:
+        appended to the journal as `signature` events, then removed; returns how many."""
+        box = inbox_of(self.run.paths.notebook)
+        if not box.is_dir():
+            return 0
+        taken = 0
+        for path in sorted(box.glob("*.json")):
+            try:
+                event = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, UnicodeDecodeError):
+                continue  # half written or not ours: left where it is
+            if not isinstance(event, dict) or event.get("event") != "signature":
+                continue
+            step = str(event.get("step", ""))
+            known = self.run.state.signatures.get(step, [])
+            if not any(e.get("signature") == event.get("signature") and
+                       e.get("facts") == event.get("facts") for e in known):  # fmt: skip
+                self.run.recorder.signature({**event, "via": "inbox"})
+                taken += 1
+            path.unlink(missing_ok=True)  # in the journal (fsynced) now
+        return taken
+
+    def wait_for_signer(self, step: Step) -> bool:
+        """--wait-signoffs: poll for a signature that counts (relbook sign, from the
+        signer's checkout, leaves it beside the record); True once one is in."""
+        from relbook.run import signals
+
+        run = self.run
+        wait = run.opts.wait_signoffs
+        if not wait:
+            return False
+        run.recorder.sync()
+        run.ui.info(
+            f"  waiting up to {wait:.0f}s for its signer: relbook sign "
+            f"{here(run.paths.notebook)} {step.id}"
+        )
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            with signals.interruptible():  # Ctrl-C, SIGTERM end the wait
+                time.sleep(min(1.0, max(0.0, end - time.monotonic())))
+            if self.take_inbox() and any(c["counts"] for c in self.checked(step)):
+                return True
+        return False
 
     def checked(self, step: Step) -> list[dict[str, Any]]:
         """The signatures of `step` in the record, each judged."""
@@ -181,6 +234,7 @@ class SignOffs:
         """Put the sign-off's state into `outcome`: DONE with the signature that counts,
         a skip or failure someone answered, or PENDING waiting for a signature."""
         run = self.run
+        self.take_inbox()
         checked = self.checked(step)
         if _take(outcome, checked):
             return
@@ -192,6 +246,8 @@ class SignOffs:
             _approved(outcome, approval)
             return
         who = self.operator_identity()
+        if who is None and self.wait_for_signer(step) and _take(outcome, self.checked(step)):
+            return
         if who is None and run.ui.interactive:
             who = self._ask(step, outcome)
             if who is None:
