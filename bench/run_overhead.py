@@ -14,6 +14,7 @@ relbook's slope <= 1.4x the fork floor's; its whole run at N=200 <= 1.0x the
 bash -c loop; at N=2000 <= 0.45x it.
 
 Usage: python bench/run_overhead.py [--rounds 5] [--sizes 50,200,2000] [--peers VENV]
+       [--compare TREE]   (also the relbook of another checkout, e.g. before a change)
 Run from the repository root (it uses ./src).
 """
 
@@ -70,8 +71,9 @@ def _timed(cmd: list[str], **kw: object) -> float:
 class Bench:
     """The files each contender needs, per size, in one temporary directory."""
 
-    def __init__(self, base: Path, peers: Path | None) -> None:
+    def __init__(self, base: Path, peers: Path | None, other: Path | None = None) -> None:
         self.base, self.peers, self.runs = base, peers, 0
+        self.other = other  # another tree's src/ (an earlier relbook), measured alongside
         self.repo = base / "repo"
         make_repo(self.repo)
 
@@ -92,8 +94,8 @@ class Bench:
         script = f"for i in $(seq 1 {n}); do ( echo step $i ); done"
         return _timed(["bash", "--noprofile", "--norc", "-c", script], cwd=self.repo)
 
-    def relbook(self, n: int) -> float:
-        env = {**os.environ, **GIT_ENV, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    def relbook(self, n: int, src: Path = ROOT / "src") -> float:
+        env = {**os.environ, **GIT_ENV, "PYTHONPATH": str(src), "NO_COLOR": "1"}
         # compiled once, as an installed package is
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
@@ -149,6 +151,8 @@ def measure(bench: Bench, sizes: list[int], rounds: int) -> dict[str, dict[int, 
         "fork floor": bench.fork_floor,
         "relbook run --yes": bench.relbook,
     }
+    if bench.other:
+        who[f"relbook ({bench.other.parent.name})"] = lambda n: bench.relbook(n, bench.other)
     if bench.peers:
         who |= {
             "byexample": bench.byexample,
@@ -159,7 +163,7 @@ def measure(bench: Bench, sizes: list[int], rounds: int) -> dict[str, dict[int, 
         try:
             fn(sizes[0])
         except SystemExit as e:
-            if name not in PEERS:
+            if name not in PEERS and not name.startswith("relbook ("):
                 raise
             print(f"  {name} left out: {e}", file=sys.stderr)
             del who[name]
@@ -185,12 +189,19 @@ def report(table: dict[str, dict[int, float]], sizes: list[int]) -> bool:
     for name, row in table.items():
         cells = " ".join(f"{row[n]:8.3f}s" for n in sizes)
         print(f"{name:<20} {cells}  {slope(row, lo, hi) * 1000:6.3f} ms")
-    rel, loop, floor = table["relbook run --yes"], table["bash -c loop"], table["fork floor"]
-    got = {
-        "slope": slope(rel, lo, hi) / slope(floor, lo, hi),
-        "whole200": rel[200] / loop[200] if 200 in rel else float("nan"),
-        "whole2000": rel[2000] / loop[2000] if 2000 in rel else float("nan"),
-    }
+    loop, floor = table["bash -c loop"], table["fork floor"]
+
+    def ratios(rel: dict[int, float]) -> dict[str, float]:
+        return {
+            "slope": slope(rel, lo, hi) / slope(floor, lo, hi),
+            "whole200": rel[200] / loop[200] if 200 in rel else float("nan"),
+            "whole2000": rel[2000] / loop[2000] if 2000 in rel else float("nan"),
+        }
+
+    got = ratios(table["relbook run --yes"])
+    for name, row in table.items():
+        if name.startswith("relbook ("):  # another checkout: its ratios, not judged
+            print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios(row).items()))
     labels = {
         "slope": "per-step slope / fork floor's",
         "whole200": "whole run at N=200 / bash -c loop",
@@ -210,11 +221,15 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--sizes", default="50,200,2000", help="comma-separated step counts")
     ap.add_argument("--peers", type=Path, help="a venv with byexample, markdown-exec, rundoc")
+    ap.add_argument(
+        "--compare", type=Path, metavar="TREE", help="also time the relbook of another checkout"
+    )
     args = ap.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     with tempfile.TemporaryDirectory(prefix="relbook-bench-") as tmp:
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-        table = measure(Bench(Path(tmp), args.peers), sizes, args.rounds)
+        other = args.compare.resolve() / "src" if args.compare else None
+        table = measure(Bench(Path(tmp), args.peers, other), sizes, args.rounds)
     ok = report(table, sizes)
     print("PASS" if ok else "MISS")
     return 0 if ok else 1

@@ -78,7 +78,7 @@ def test_other_kinds_of_release_are_not_applicable_and_optional_is_not_run_by_ye
     assert got["minor-release-process.1"]["status"] == "not-applicable"
     assert "Minor release process" in got["minor-release-process.1"]["reason"]
     assert got["patch-release-process.1"]["status"] == "done"
-    optional = got["every-release.3"]
+    optional = got["every-release.2"]
     assert optional["status"] == "skipped"
     assert "--yes runs it only when answered" in optional["reason"]
     assert origin_repo.git("branch", "--list", "release-*") == ""
@@ -89,7 +89,7 @@ def test_other_kinds_of_release_are_not_applicable_and_optional_is_not_run_by_ye
 def test_an_answer_runs_the_optional_step(origin_repo: Repo, tmp_path: Path) -> None:
     rb, args = _setup(origin_repo, tmp_path)
     answers = tmp_path / "answers.yml"
-    answers.write_text("every-release.3: run\n")
+    answers.write_text("every-release.2: run\n")
     assert run(rb, *args, "--yes", "--answers", answers) == 0
     assert (origin_repo.path / "WATCHED").read_text() == "watched\n"
 
@@ -98,11 +98,9 @@ def test_without_a_terminal_or_answer_the_optional_step_pauses(
     origin_repo: Repo, tmp_path: Path, capsys
 ) -> None:
     rb, args = _setup(origin_repo, tmp_path)
-    answers = tmp_path / "answers.yml"
-    answers.write_text("every-release.2: done\n")  # the sentence itself, a manual step
-    assert run(rb, *args, "--answers", answers) == 3
+    assert run(rb, *args) == 3
     err = capsys.readouterr().err
-    assert "cond.md:25: step 'every-release.3' is optional (If gh is available)" in err
+    assert "cond.md:25: step 'every-release.2' is optional (If gh is available)" in err
     assert not (origin_repo.path / "WATCHED").exists()
 
 
@@ -110,9 +108,7 @@ def test_the_operator_is_asked_on_a_terminal(origin_repo: Repo, tmp_path: Path) 
     rb, args = _setup(origin_repo, tmp_path)
     child = terminal(rb, args, NO_COLOR="1")
     child.expect("not-applicable: applies to minor releases")
-    child.expect(r"\(d\)one, \(s\)kip, \(f\)ail, \(n\)ote, \(q\)uit\? ")
-    child.sendline("d")
-    child.expect(r"optional step every-release\.3 \(If gh is available\): run it\?")
+    child.expect(r"optional step every-release\.2 \(If gh is available\): run it\?")
     child.sendline("n")
     child.expect(r"skipped: optional \(If gh is available\): not wanted")
     child.expect(pexpect.EOF)
@@ -120,7 +116,7 @@ def test_the_operator_is_asked_on_a_terminal(origin_repo: Repo, tmp_path: Path) 
     assert child.exitstatus == 0, child.logfile_read.getvalue()
     assert not (origin_repo.path / "WATCHED").exists()
     got = outcomes(tmp_path / "rec" / "cond" / "1.2.3.ipynb")
-    assert got["every-release.3"]["status"] == "skipped"
+    assert got["every-release.2"]["status"] == "skipped"
 
 
 def test_the_drill_shows_not_applicable(origin_repo: Repo, tmp_path: Path, capsys) -> None:

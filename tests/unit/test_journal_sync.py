@@ -52,3 +52,27 @@ def test_a_failed_fsync_is_reported_and_nothing_is_counted(tmp_path: Path, monke
         j.sync()
     assert j.durable == 0
     j.close()
+
+
+def test_fsyncs_nobody_waits_for_are_paced_and_a_wait_is_not(tmp_path: Path, monkeypatch) -> None:
+    synced: list[int] = []
+    real = record._fdatasync
+
+    def counted(fd: int) -> None:
+        real(fd)
+        synced.append(os.fstat(fd).st_size)
+
+    monkeypatch.setattr(record, "_fdatasync", counted)
+    monkeypatch.setattr(record, "GAP", 3600.0)  # no second fsync unless someone waits
+    j = Journal(tmp_path / "j.jsonl")
+    for n in range(50):
+        j.append({"event": "outcome", "n": n})
+        j.sync_soon()
+        time.sleep(0.001)  # steps apart: each request finds the syncer idle
+    waiter = threading.Thread(target=j.sync)
+    waiter.start()
+    waiter.join(timeout=60)
+    assert not waiter.is_alive(), "sync() waited for the pace meant for background fsyncs"
+    assert len(synced) <= 2  # the first request's fsync, then the one sync() asked for
+    assert j.durable == j.size == synced[-1]
+    j.close()

@@ -26,6 +26,9 @@ _VALUE_FLAGS = {"sudo": ("-u", "-g", "-C", "-D"), "env": ("-u", "-C"), "timeout"
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[ \t]*['\"]?\\?([A-Za-z_][A-Za-z0-9_]*)")
 _REDIRECT = re.compile(r"\d*(?:[<>]{1,3}|&>>?)[&|]?(?=[^<>]|$)")
+# what makes shlex's words differ from str.split()'s: quotes, escapes, comments, its
+# punctuation, and whitespace other than spaces and tabs
+_SHLEX_NEEDED = re.compile(r"['\"\\#;&|()]|[^\S \t]")
 _SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
@@ -86,12 +89,17 @@ def unwrap(argv: list[str]) -> list[str]:
 def git_args(argv: list[str]) -> tuple[str, list[str]] | None:
     """(subcommand, arguments) of a git command line; None for other commands."""
     argv = unwrap(argv)
-    if not argv or Path(argv[0]).name != "git":
+    if not argv or program_name(argv[0]) != "git":
         return None
     i = 1
     while i < len(argv) and argv[i].startswith("-"):
         i += 2 if argv[i] in ("-C", "-c") else 1
     return (argv[i], argv[i + 1 :]) if i < len(argv) else None
+
+
+def program_name(word: str) -> str:
+    """The file name of a command word (`/usr/bin/git` -> `git`), as Path(word).name."""
+    return word if "/" not in word and word != "." else Path(word).name
 
 
 def short_flags(args: list[str]) -> set[str]:
@@ -144,6 +152,8 @@ class _Source(io.StringIO):
 def _tokens(text: str) -> list[tuple[str, str]]:
     """The one lexer: (word, word as written) of each token of one logical line; quotes
     are removed from the first and kept in the second. Operators are tokens too."""
+    if not _SHLEX_NEEDED.search(text):  # plain words between spaces: shlex's, 50x faster
+        return [(w, w) for w in text.split()]
     source = _Source(text)
     lex = shlex.shlex(source, posix=True, punctuation_chars=";&|()")
     lex.whitespace_split = True

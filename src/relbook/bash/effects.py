@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from relbook.bash.commands import git_args, short_flags, simple_commands, unwrap, words_as_written
+from relbook.bash.commands import (
+    git_args,
+    program_name,
+    short_flags,
+    simple_commands,
+    unwrap,
+    words_as_written,
+)
 
 
 def _names(text: str) -> frozenset[str]:
@@ -62,7 +68,7 @@ def classify(argv: list[str]) -> Effect:
     git = git_args(argv)
     if git:
         return _git(*git)
-    name = Path(argv[0]).name
+    name = program_name(argv[0])
     sub = next((a for a in argv[1:] if not a.startswith("-")), "")
     remote = ""
     if name in REMOTE_TOOLS:

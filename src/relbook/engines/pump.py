@@ -1,5 +1,5 @@
 """The output pump: a step's output to the log, the terminal and the record, and the
-server's control lines (the step's pid, its trace, its exit status) followed."""
+server's control lines (its exit status; its pid when it must be signalled) followed."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ KEEP_BYTES = 1 << 20  # about 1 MiB of output per step kept in the record
 TRACE_MARK = b"\0relbook "
 DRAIN_SECONDS = 0.5  # how long to wait for output after bash exits
 CHUNK = 1 << 16
+BIG_CHUNK = 1 << 20  # a step that fills its pipe gets a pipe (and reads) this big
 _TRACE_MAX = 64  # a trace line is shorter than this
 
 
@@ -37,16 +38,25 @@ class _Keeper:
         self.dropped = 0
 
     def add(self, text: str) -> None:
-        if self.head_size < self.limit // 2:
-            self.head.append(text)
-            self.head_size += len(text)
-            return
+        half = self.limit // 2
+        if self.head_size < half:  # the head: the first `half` characters exactly
+            first = text[: half - self.head_size]
+            self.head.append(first)
+            self.head_size += len(first)
+            text = text[len(first) :]
+            if not text:
+                return
         self.tail.append(text)
         self.tail_size += len(text)
-        while self.tail_size > self.limit // 2 and len(self.tail) > 1:
-            gone = self.tail.pop(0)
-            self.tail_size -= len(gone)
-            self.dropped += len(gone)
+        while self.tail_size > half:  # the tail: the last `half`, whatever the chunks
+            excess, oldest = self.tail_size - half, self.tail[0]
+            if len(oldest) > excess:
+                self.tail[0] = oldest[excess:]
+            else:
+                self.tail.pop(0)
+            gone = min(excess, len(oldest))
+            self.tail_size -= gone
+            self.dropped += gone
 
     def text(self) -> str:
         if not self.dropped:
@@ -63,12 +73,14 @@ class _Pump:
         self.server, self.log = server, log
         self.masker, self.on_output, self.on_line = masker, on_output, on_line
         self.keep = _Keeper()
+        self.chunk = CHUNK  # bytes read from the output pipe at a time
         self.held = b""  # the start of a trace line split across reads
         self.last_line = 0
         self.done_lines: list[int] = []
         self.on_done: Callable[[int], None] = lambda n: None
         self.held_open = False
         self.pid = 0  # the step's subshell (and process group), once the server says
+        self.want_pid = False  # the pid is needed before the step ends (to stop it)
         self.code: int | None = None
         self.out_r = self.out_w = -1
         self.stop_at: float | None = None  # when a stopping step gets SIGKILL
@@ -156,11 +168,15 @@ class _Pump:
         poller.register(srv.ctl, select.POLLIN)
         if srv.pidfd is not None:
             poller.register(srv.pidfd, select.POLLIN)
+        if self.want_pid and not self.pid and srv.pids >= 0:
+            poller.register(srv.pids, select.POLLIN)
         events = poller.poll(wait * 1000)
         # control first: a command's marker is written before its output
         for fd, _ in sorted(events, key=lambda e: e[0] != srv.ctl):
             if fd == self.out_r:
                 self._read_out()
+            elif fd == srv.pids:
+                self._read_pids()
             elif fd == srv.ctl:
                 self._read_ctl()
             elif self.code is None:  # the server is gone
@@ -172,11 +188,13 @@ class _Pump:
 
     def _read_out(self) -> None:
         try:
-            data = os.read(self.out_r, CHUNK)
+            data = os.read(self.out_r, self.chunk)
         except BlockingIOError:
             return
         except OSError:
             data = b""
+        if len(data) == CHUNK == self.chunk:  # a full pipe: the step prints a lot
+            self._widen()
         if data:
             self._take(data)
         else:
@@ -195,9 +213,11 @@ class _Pump:
             return
         *lines, srv.buf = (srv.buf + data).split(b"\n")
         for line in lines:
-            self._control(line)
+            self._control(line, server=True)
 
-    def _control(self, line: bytes) -> None:
+    def _control(self, line: bytes, *, server: bool = False) -> None:
+        """One control line: a trace line from the step (`at`, `done`) or, from the
+        server's own output, its `rc` (a step cannot write an end of itself)."""
         kind, _, rest = line.partition(b" ")
         words = rest.split()
         if not words or not all(w.isdigit() for w in words):
@@ -208,17 +228,36 @@ class _Pump:
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
             self.on_done(int(words[0]))
-        elif kind == b"pid":
-            self.pid = int(words[0])
-            if self.out_w >= 0:  # the server has it open now
-                os.close(self.out_w)
-                self.out_w = -1
-            if self.stop_at is not None and self.pid:
-                self._signal(signal.SIGTERM)
-        elif kind == b"rc" and len(words) == 2 and int(words[0]) == self.pid:
-            self.code = int(words[1])
+        elif kind == b"rc" and len(words) == 2 and server:
+            self._read_pids()  # the step's pid line came before its rc line
+            if int(words[0]) == self.pid:
+                self.code = int(words[1])
+                if self.out_w >= 0:  # the server had it open: the step's output ends
+                    os.close(self.out_w)  # when the last process holding it does
+                    self.out_w = -1
+
+    def _read_pids(self) -> None:
+        """Take the server's `pid` lines (the last is this step's)."""
+        srv = self.server
+        if self.pid or srv.pids < 0:
+            return
+        try:
+            data = os.read(srv.pids, CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        *lines, srv.pids_buf = (srv.pids_buf + data).split(b"\n")
+        for line in lines:
+            kind, _, rest = line.partition(b" ")
+            if kind == b"pid" and rest.isdigit():
+                self.pid = int(rest)
+        if self.pid and self.stop_at is not None:
+            self._signal(signal.SIGTERM)
 
     def _wait_pid(self) -> None:
+        self.want_pid = True
+        self._read_pids()
         while not self.pid and self.code is None and self._poll(5.0):
             pass
 
@@ -226,6 +265,8 @@ class _Pump:
         """End the step like Ctrl-C ends a command: SIGTERM to its group, SIGKILL
         two seconds later if it is still there."""
         self.stop_at = time.monotonic() + 2
+        self.want_pid = True  # not known yet: it is signalled as soon as it is
+        self._read_pids()
         self._signal(signal.SIGTERM)
 
     def _signal(self, sig: int) -> None:
@@ -235,10 +276,22 @@ class _Pump:
             except (ProcessLookupError, PermissionError):
                 pass
 
+    def _widen(self) -> None:
+        """A bigger pipe for a step that prints a lot: the step writes on while its
+        output is shown and logged, and each wake-up of relbook moves up to 1 MiB
+        (whatever PYTHONUNBUFFERED says, one write per chunk to the terminal)."""
+        self.chunk = BIG_CHUNK
+        try:
+            import fcntl
+
+            fcntl.fcntl(self.out_r, fcntl.F_SETPIPE_SZ, BIG_CHUNK)
+        except (ImportError, AttributeError, OSError):
+            pass  # not Linux, or over the system's limit: the pipe stays as it is
+
     def _drain(self) -> None:
         while self.out_r >= 0:
             try:
-                data = os.read(self.out_r, CHUNK)
+                data = os.read(self.out_r, self.chunk)
             except OSError:
                 break
             if not data:

@@ -32,23 +32,25 @@ _BASH: str | None = None
 # each in one system call (byte counts, where other reads go a byte at a time).
 # The working directory is sent only when it changes. The step's trace lines go
 # to its output pipe (ordered with its output); the server's own output carries
-# the step's `pid` and `rc` lines.
+# the step's `rc PID STATUS` line, and a pipe of its own (fd 3 here) its `pid`
+# line, read only when relbook needs the pid before the step ends (to signal
+# it): a trivial step wakes relbook for its output and its end, not its start.
 _SERVER = f"""set -m
-exec 2>/dev/null
+exec 3>&2 2>/dev/null
 __rb_dir=.
 while LC_ALL=C read -r -N 56 __rb_h; do
   __rb_n=$((16#${{__rb_h:40:8}})) __rb_m=$((16#${{__rb_h:48:8}})) __rb_s=
   if ((__rb_n)); then LC_ALL=C read -r -N "$__rb_n" __rb_dir || break; fi
   if ((__rb_m)); then LC_ALL=C read -r -N "$__rb_m" __rb_s || break; fi
   if ! exec 5>"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))"; then
-    printf 'pid 0\\nrc 0 127\\n'; continue
+    printf 'pid 0\\n' >&3; printf 'rc 0 127\\n'; continue
   fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
     cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid
-    eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- &
+    eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- 3>&- &
   __rb_pid=$!
   exec 5>&-
-  printf 'pid %s\\n' "$__rb_pid"
+  printf 'pid %s\\n' "$__rb_pid" >&3
   wait "$__rb_pid"
   printf 'rc %s %s\\n' "$__rb_pid" "$?"
 done
@@ -60,14 +62,23 @@ class _Server:
 
     def __init__(self, env: dict[str, str], wrapper: tuple[str, ...] = ()) -> None:
         self.env = env
-        self.proc = subprocess.Popen(
-            [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.pids, pids_w = os.pipe()  # the server's `pid` lines (see _SERVER)
+        try:
+            self.proc = subprocess.Popen(
+                [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=pids_w,
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(self.pids)
+            raise
+        finally:
+            os.close(pids_w)
+        os.set_blocking(self.pids, False)
+        self.pids_buf = b""
         self.ctl = self.proc.stdout.fileno()
         os.set_blocking(self.ctl, False)
         self.buf = b""
@@ -99,6 +110,9 @@ class _Server:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
+        if self.pids >= 0:
+            os.close(self.pids)
+            self.pids = -1
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None

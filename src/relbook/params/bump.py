@@ -21,7 +21,6 @@ error with `file:line`; nothing is written then.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +59,8 @@ class Bump:
     def diff(self, repo: str | Path) -> str:
         """A unified diff of the bump, paths relative to `repo`."""
         name = _relative(self.path, repo)
+        import difflib  # only when a version file is bumped
+
         lines = difflib.unified_diff(
             self.before.splitlines(keepends=True),
             self.after.splitlines(keepends=True),

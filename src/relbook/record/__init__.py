@@ -27,7 +27,14 @@ from relbook.record.notebook import (
     status_line,
     write_notebook,
 )
-from relbook.record.state import State, outcome_from_dict, outcome_to_dict, replay
+from relbook.record.state import (
+    State,
+    finished,
+    outcome_from_dict,
+    outcome_to_dict,
+    replay,
+    still_running,
+)
 
 __all__ = [
     "SCHEMA",
@@ -38,6 +45,7 @@ __all__ = [
     "build_notebook",
     "cell_outcome",
     "check_notebook",
+    "finished",
     "latest_attempt",
     "notebook_json",
     "now_iso",
@@ -50,5 +58,6 @@ __all__ = [
     "seal",
     "sealed",
     "status_line",
+    "still_running",
     "write_notebook",
 ]

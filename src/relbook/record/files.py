@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from pathlib import Path
 
 from relbook.errors import RecordError
@@ -17,6 +16,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only where a record file is written
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "r+b") as f:
             os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode

@@ -4,17 +4,20 @@ truth a record's notebook is derived from and a resumed run continues from."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relbook.errors import RecordError
-from relbook.record.sync import Syncer
+
+if TYPE_CHECKING:
+    from relbook.record.sync import Syncer
 
 
 def _chain(prev: str, body: str) -> str:
+    import hashlib  # with the OpenSSL it loads: not for the commands that write no record
+
     return hashlib.sha256((prev + body).encode()).hexdigest()[:16]
 
 
@@ -103,6 +106,8 @@ class Journal:
 
     def _syncer(self) -> Syncer:
         if self._sync is None:
+            from relbook.record.sync import Syncer
+
             self._sync = Syncer(self.fd, self.size if not self.unsynced else 0)
         return self._sync
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -39,7 +38,7 @@ def release_lock(
     lock at `path`, or fail at once naming the run that holds one of them."""
     me = {
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": os.uname().nodename,  # what socket.gethostname() says, without socket
         "runbook": runbook,
         "version": version,
         "records": str(path.parent.parent.resolve()),
@@ -58,7 +57,7 @@ def record_lock(path: Path, *, runbook: str = "", version: str = "") -> Iterator
     """Hold only a record's lock (a signer adds to a record from their own checkout)."""
     me = {
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": os.uname().nodename,  # what socket.gethostname() says, without socket
         "runbook": runbook,
         "version": version,
         "records": str(path.parent.parent.resolve()),

@@ -3,7 +3,6 @@ atomically and sealed (a hand edit is detected), and read back."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -11,12 +10,18 @@ from typing import Any
 
 from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
-from relbook.record.files import write_atomic
-from relbook.record.history import attempt_history, earlier_markdown, earlier_output, run_history
 from relbook.record.signatures import signature_text, signatures_line, waiting_signatures
 from relbook.record.state import State, outcome_from_dict, outcome_to_dict
 
 SCHEMA = "relbook.record/1"
+
+
+def _sha256(data: bytes) -> str:
+    """Hex SHA-256 (hashlib, and the OpenSSL it loads, imported when first needed:
+    the commands that read no record start without them)."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def now_iso() -> str:
@@ -29,6 +34,8 @@ def build_notebook(state: State, steps_info: dict[str, dict[str, Any]]) -> dict[
 
     Built as plain JSON data: nbformat's constructors validate every cell against
     the schema, which costs more than running a trivial step."""
+    from relbook.record.history import attempt_history
+
     meta = _record_meta(state)
     history = attempt_history(state.events)
     cells = [_summary_cell(meta, state)]
@@ -48,6 +55,9 @@ class NotebookWriter:
 
     def write(self, path: Path, state: State, steps_info: dict[str, dict[str, Any]]) -> None:
         """Write the notebook of `state` atomically, sealed with its digest."""
+        from relbook.record.files import write_atomic
+        from relbook.record.history import attempt_history
+
         meta = _record_meta(state)
         history = attempt_history(state.events)
         cells = [_dump(_summary_cell(meta, state))]
@@ -70,7 +80,8 @@ class NotebookWriter:
         signed = state.signatures.get(step_id, [])
         key = (n, "outcome" if outcome else step_id in state.running, len(tries), len(signed))
         hit = self._cells.get(step_id)
-        if hit is None or hit[0] != key or hit[2] is not outcome:
+        # an equal outcome (the same one replayed at the end of a run) keeps its cell
+        if hit is None or hit[0] != key or (hit[2] is not outcome and hit[2] != outcome):
             o = outcome or _outcome_or_placeholder(state, step_id, info)
             cell = _cell(n, o, meta, tries, waiting_signatures(o, signed))
             hit = (key, _dump(cell), outcome)
@@ -79,6 +90,8 @@ class NotebookWriter:
 
 
 def _record_meta(state: State) -> dict[str, Any]:
+    from relbook.record.history import run_history
+
     history = run_history(state.events)
     head = state.events[-1].get("h", "") if state.events else ""
     from relbook.record.overrides import all_overrides
@@ -139,7 +152,7 @@ _EMPTY_DIGEST = '"digest": ""'
 
 def seal(text: str) -> str:
     """Put the digest of the serialized notebook (with an empty digest) into it."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = _sha256(text.encode("utf-8"))
     return text.replace(_EMPTY_DIGEST, f'"digest": "{digest}"', 1)
 
 
@@ -154,7 +167,7 @@ def sealed(text: str) -> bool:
         canonical = notebook_json(_joined(nb))
     except (ValueError, KeyError, TypeError, AttributeError):
         return False
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest() == digest
+    return _sha256(canonical.encode("utf-8")) == digest
 
 
 def _joined(nb: dict[str, Any]) -> dict[str, Any]:
@@ -282,6 +295,8 @@ def _cell(
     md = {"relbook": {**outcome_to_dict(o), "file": path, "attempts": tries}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
+    from relbook.record.history import earlier_markdown, earlier_output
+
     if sigs:  # signed since the run paused here: judged again when it resumes
         md["relbook"]["signed_since"] = sigs
         line += f" · signed since: {signatures_line(sigs)} (judged again when the run resumes)"
@@ -316,6 +331,8 @@ def _cell(
 
 def write_notebook(path: Path, nb: dict[str, Any]) -> None:
     """Write the notebook atomically, sealed with its digest."""
+    from relbook.record.files import write_atomic
+
     write_atomic(path, seal(notebook_json(nb)).encode("utf-8"))
 
 

@@ -48,9 +48,7 @@ def replay(events: list[dict[str, Any]]) -> State:
             outcomes[outcome.step_id] = outcome
             running.pop(outcome.step_id, None)
         elif kind == "finish":
-            result = e.get("result", "")
-            meta["ended"] = e.get("time", "")
-            meta.update(e.get("meta", {}))
+            result = finished(meta, e)
         elif kind == "resume":
             result = "running"
             meta.setdefault("resumes", []).append(e.get("time", ""))
@@ -70,12 +68,31 @@ def replay(events: list[dict[str, Any]]) -> State:
     )
 
 
+def still_running(events: list[dict[str, Any]], outcomes: dict[str, Outcome]) -> list[str]:
+    """Steps started and never given a finished outcome (as replay counts them)."""
+    started: dict[str, bool] = {}
+    for e in events:
+        kind = e.get("event")
+        if kind == "start":
+            started[e["step"]] = True
+        elif kind == "outcome":
+            started.pop(e["outcome"].get("step_id", ""), None)
+    return [s for s in started if s not in outcomes or not outcomes[s].status.finished]
+
+
+def finished(meta: dict[str, Any], event: dict[str, Any]) -> str:
+    """Apply a `finish` event to a record's metadata; returns the run's result."""
+    meta["ended"] = event.get("time", "")
+    meta.update(event.get("meta", {}))
+    return event.get("result", "")
+
+
 def outcome_to_dict(o: Outcome) -> dict[str, Any]:
     """An Outcome as plain JSON data."""
     d = {f.name: getattr(o, f.name) for f in _OUTCOME_FIELDS}
     d["status"] = o.status.value
     d["simulated"] = list(o.simulated)
-    d["extra"] = json.loads(json.dumps(o.extra))  # a copy, as JSON will store it
+    d["extra"] = json.loads(json.dumps(o.extra)) if o.extra else {}  # a copy, as JSON keeps it
     return d
 
 

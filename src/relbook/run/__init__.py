@@ -291,7 +291,8 @@ class Runner:
 
     # -- helpers --------------------------------------------------------------------------
     def _sync(self) -> None:
-        self.recorder.sync()
+        """Before a person is waited for: the journal on disk, the notebook up to date."""
+        self.recorder.write(force=True)
 
     def _info(self, step: Step) -> dict[str, Any]:
         return {
@@ -326,7 +327,7 @@ class Runner:
             },
             "params": {k: mask(v) for k, v in params.values.items() if v is not None},
             "operator": self.operator,
-            "host": __import__("socket").gethostname(),  # not imported for a dry run
+            "host": os.uname().nodename,  # socket.gethostname(), without importing socket
             "repo": repo,
             "started": _now(),
             "engine": self.opts.engine,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from relbook.bash.effects import is_destructive, touches_remote
+from relbook.bash.effects import effects
 from relbook.errors import RelbookError
 from relbook.model import Kind, Outcome, Status, Step
 from relbook.run import messages, signals
@@ -100,7 +100,7 @@ class RiskGate:
 
     def allows(self, step: Step, outcome: Outcome) -> bool:
         """True when the step may run; else the outcome says why it did not."""
-        risky = [c for c in step.commands if touches_remote(c.source) or is_destructive(c.source)]
+        risky = [c for c in step.commands if any(found for *_, found in effects(c.source))]
         given = self.policy.given(step.id, outcome.text)
         if given and given.status is not Status.DONE:
             apply_answer(outcome, given)

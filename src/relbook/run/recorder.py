@@ -19,15 +19,19 @@ from relbook.record import (
     NotebookWriter,
     RecordPaths,
     State,
+    finished,
     now_iso,
     outcome_to_dict,
     read_journal,
     replay,
+    still_running,
 )
 from relbook.record.mask import Masker
 from relbook.run.hooks import NoHooks, RunHooks
 
 MASKED_FIELDS = ("text", "source", "output", "note", "reason")
+WRITE_EVERY = 2.0  # seconds between notebook rewrites during a run, at least
+WRITE_SHARE = 50  # ... and at least this many times what the last rewrite took
 
 
 class Recorder:
@@ -142,9 +146,12 @@ class Recorder:
         self.journal.sync_soon()
 
     def write(self, force: bool = False) -> None:
-        """Rewrite the notebook; between steps at most as often as it stays cheap."""
+        """Rewrite the notebook; between steps at most every WRITE_EVERY seconds, and
+        rarer when a write is dear (at most 1/WRITE_SHARE of the run's time): the
+        journal is the record, the notebook is built from it (and rebuilt after a
+        crash). A pause, a failure, a prompt and the end of the run write it anyway."""
         now = time.monotonic()
-        if not force and now - self.last_write < max(1.0, 10 * self.write_cost):
+        if not force and now - self.last_write < max(WRITE_EVERY, WRITE_SHARE * self.write_cost):
             return
         self.journal.sync()  # the notebook never shows what the journal could still lose
         j = self.journal  # how far it was when this was written: a cut journal shows
@@ -169,16 +176,13 @@ class Recorder:
         """Write the final record and close it."""
         if not self.journal:
             return
-        self._append(
-            {
-                "event": "finish",
-                "result": result,
-                "time": now_iso(),
-                "meta": {"head_after": head_after},
-            },
-            True,
-        )
-        self.state = replay(self.journal.events)
+        event = {"event": "finish", "result": result, "time": now_iso()}
+        event["meta"] = {"head_after": head_after}
+        self._append(event, True)
+        # what replaying the journal would give: the state so far, ended (a replay of
+        # a long run's journal costs more than its last notebook write)
+        self.state.result = finished(self.state.meta, event)
+        self.state.running = still_running(self.journal.events, self.state.outcomes)
         try:  # the last notebook write may fail (disk full): the journal is closed anyway
             self.write(force=True)
         except RecordError as e:
