@@ -287,3 +287,14 @@ def notebook_summary(record: Path) -> str:
     from tests.e2e.runhelp import notebook
 
     return notebook(record).cells[0].source
+
+
+def test_a_runbook_naming_a_missing_allowed_signers_is_refused_before_any_step(
+    origin_repo: Repo, tmp_path: Path, guarded: Path, capsys
+) -> None:
+    (guarded.parent / "allowed_signers").unlink()
+    records = tmp_path / "records"
+    assert run(*_args(origin_repo, records, guarded)) == 2
+    err = capsys.readouterr().err
+    assert f"{guarded}:2: allowed_signers: " in err and "is not a file" in err
+    assert not list(records.rglob("*.jsonl"))  # nothing recorded, nothing ran

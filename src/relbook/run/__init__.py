@@ -151,6 +151,7 @@ class Runner:
         if self.paths is None:
             self.locate()
         self.signoffs.operator_identity()  # --signer NAME is the operator's, before anything
+        self.signoffs.check_allowed()  # and the allowed_signers the runbook names is there
         params, steps, state = self.bind()
         ids = [s.id for s in steps]
         if state is None:

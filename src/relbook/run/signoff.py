@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from relbook.errors import RelbookError
-from relbook.model import Outcome, Status, Step
+from relbook.model import Kind, Outcome, Status, Step
 from relbook.record import now_iso
 from relbook.record.signatures import signature_text
 from relbook.run.answers import apply_answer, parse_answer
@@ -149,6 +149,30 @@ class SignOffs:
         if opts.allowed_signers:
             return Path(opts.allowed_signers)
         return allowed_signers(self.run.rb.path, self.run.rb.front_matter)
+
+    def check_allowed(self) -> None:
+        """A runbook naming an allowed_signers file that is not there is refused before
+        anything runs (exit 2, the front matter's line): its sign-offs could never count."""
+        rb, opts = self.run.rb, self.run.opts
+        named = (
+            rb.front_matter.get("allowed_signers") if isinstance(rb.front_matter, dict) else None
+        )
+        if (
+            opts.allowed_signers
+            or named is None
+            or not any(s.kind is Kind.SIGNOFF for s in rb.steps)
+        ):
+            return
+        path = allowed_signers(rb.path, rb.front_matter) if isinstance(named, str) else None
+        if path is not None and path.is_file():
+            return
+        why = f"{path} is not a file" if path is not None else "give the path of a file"
+        raise RelbookError(
+            f"allowed_signers: {why} (git's allowed_signers format); without it no "
+            "sign-off could be verified",
+            path=rb.path,
+            line=_front_matter_line(rb.path, "allowed_signers"),
+        )
 
     def take_inbox(self) -> int:
         """Signatures `relbook sign` left beside the record while this run held it:
@@ -325,6 +349,17 @@ class SignOffs:
             "not_counted": [signature_text(c) for c in checked if not c.get("counts")],
             "said": said,
         }
+
+
+def _front_matter_line(path: str, key: str) -> int:
+    import re
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else 0
 
 
 def _take(outcome: Outcome, checked: list[dict[str, Any]]) -> bool:
