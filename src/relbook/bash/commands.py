@@ -175,14 +175,23 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _duplications(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """`2>&1` and `>&-` as one redirection (the lexer reads `&` as an operator)."""
+    """`>&2`, `2>&1`, `<&3`, `>&-` and `&>file` as redirections, not a `&` between two
+    commands (shlex cuts them at the `&`)."""
     out: list[tuple[str, str]] = []
-    for tok in tokens:
-        dup = len(out) >= 2 and out[-1][0] == "&" and _REDIRECT.fullmatch(out[-2][1])
-        if dup and re.fullmatch(r"\d+-?|-", tok[0]):
-            out[-2:] = [(out[-2][0] + "&" + tok[0], out[-2][1] + "&" + tok[1])]
+    i = 0
+    while i < len(tokens):
+        tok, written = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
+        if tok == "&" and out and re.fullmatch(r"\d*[<>]", out[-1][1]) and after[0]:
+            out[-1] = (out[-1][0] + "&" + after[0], out[-1][1] + "&" + after[1])  # duplicated
+            i += 2
             continue
-        out.append(tok)
+        if tok == "&" and after[1].startswith(">"):
+            out.append(("&" + after[0], "&" + after[1]))  # &>file, &>>file
+            i += 2
+            continue
+        out.append((tok, written))
+        i += 1
     return out
 
 
@@ -194,7 +203,7 @@ def _words(tokens: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     for tok, written in tokens:
         if target:
             target = False
-        elif tok in OPERATORS or set(tok) <= set(";&|()"):
+        elif tok in OPERATORS or (tok and set(tok) <= set(";&|()")):  # '' is an argument
             commands.append([])
         elif _REDIRECT.match(written):
             target = bool(_REDIRECT.fullmatch(written))  # `> file`: the next word is the file

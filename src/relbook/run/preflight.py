@@ -81,8 +81,10 @@ class Preflight:
         if state is None and not self.opts.dry_run:
             repo = self.git_repo() if self.executes else self.repo
             problems = workspace_problems(self.rb, steps, self.opts, repo)
+            if self.executes:  # what the machine must have: programs, remotes
+                problems += machine_problems(self.rb, steps, self.opts, params, repo)
             if problems:  # all of them at once, before anything is recorded
-                raise RelbookError("; ".join(problems))
+                raise PreflightError(self.rb.path, problems)
         blackout = self.blackout(state)
         version_check = self.check_history(params) if state is None else None
         changed = self.check_changed(state, steps) if state else ""
@@ -231,6 +233,33 @@ def _date(text: str) -> Any:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+class PreflightError(RelbookError):
+    """What makes a run fail for sure, found before its first step: every problem."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        n = len(problems)
+        super().__init__(
+            f"{n} problem{'s' * (n != 1)} found before the first step; nothing was recorded"
+        )
+        self.problems = problems
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return self.problems[0]
+        return "\n".join([self.msg, *self.problems])
+
+
+def machine_problems(
+    rb: Runbook, steps: list[Step], opts: RunOptions, params: Params, repo: str | None
+) -> list[str]:
+    """Programs the release's commands name that are not on PATH, remotes it pushes to
+    that the repository does not have (see run.needs)."""
+    from relbook.run.needs import missing_remotes, missing_tools, run_steps
+
+    steps = run_steps(rb, steps, params)
+    return missing_tools(rb, steps, opts) + (missing_remotes(rb, steps, repo) if repo else [])
 
 
 def workspace_problems(
