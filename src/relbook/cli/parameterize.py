@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import emit, load, output_arg, runbook_arg
 
 
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "parameterize",
-        help="rewrite a guide's example literals as {{ placeholders }}",
+        help=COMMANDS["parameterize"],
         description="Write GUIDE with its example version, neighbours and "
         "bracketed placeholders turned into {{ version }}, {{ description }}, ...",
     )

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import (
     invocation,
     load,
@@ -25,7 +26,7 @@ from relbook.options import OPTIONS, VERSION_ARGS
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "run",
-        help="run a release: execute shell steps, ask for manual ones, record everything",
+        help=COMMANDS["run"],
         description="Run RUNBOOK for one release. Re-running the same command resumes an "
         "unfinished release. Exit status: 0 done, 1 a step failed, 2 bad input, 3 paused "
         "waiting for a manual step, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.",
