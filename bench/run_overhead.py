@@ -5,16 +5,22 @@ Contenders, each running N trivial steps (`echo step N`) at N = 50, 200, 2000:
 - bash -c loop: a fresh `bash -c 'set -euo pipefail; echo step N'` per step,
 - fork floor:   one bash forking a subshell per step, `( echo step N )`,
 - relbook:      `relbook run --yes` on a guide of N bash blocks,
+- relbook, carrying: the same, each block also setting a variable (`export
+                V7="value 7"`) that the next one reads: the session state relbook
+                carries from step to step,
 - with --peers VENV: byexample, markdown-exec and rundoc from that venv.
 
 Rounds are interleaved (every contender at every size, then again), so machine
 load hits all alike; the table shows medians. The per-step slope is
 (median at 2000 - median at 200) / 1800. Targets, as ratios of the same run:
 relbook's slope <= 1.4x the fork floor's; its whole run at N=200 <= 1.0x the
-bash -c loop; at N=2000 <= 0.45x it.
+bash -c loop; at N=2000 <= 0.45x it. Carrying session state: its per-step
+slope up to 200 steps (50->200) costs <= 0.3 ms more than the same guide's
+without variables, and stays <= 1.1x the bash -c loop's slope there.
 
 Usage: python bench/run_overhead.py [--rounds 5] [--sizes 50,200,2000] [--peers VENV]
        [--compare TREE]   (also the relbook of another checkout, e.g. before a change)
+       [--cpu]            (CPU seconds of each process tree instead of wall seconds)
 Run from the repository root (it uses ./src).
 """
 
@@ -38,13 +44,21 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "Bench",
     "GIT_COMMITTER_EMAIL": "bench@example.com",
 }
-TARGETS = {"slope": 1.4, "whole200": 1.0, "whole2000": 0.45}
+TARGETS = {"slope": 1.4, "whole200": 1.0, "whole2000": 0.45, "carry": 0.3, "carry_loop": 1.1}
 PEERS = ("byexample", "markdown-exec", "rundoc")
 
 
-def make_runbook(path: Path, steps: int) -> None:
-    """A runbook of `steps` trivial shell steps, each in its own bash block."""
-    blocks = [f"```bash\necho step {n}\n```\n" for n in range(1, steps + 1)]
+def make_runbook(path: Path, steps: int, carry: bool = False) -> None:
+    """A runbook of `steps` trivial shell steps, each in its own bash block; with
+    `carry`, each block sets a variable (exported or not) that the next one reads."""
+    if carry:
+        blocks = [
+            f'```bash\n{"export " if n % 2 else ""}V{n}="value {n}"\n'
+            f'echo "step {n} ${{V{n - 1}:-}}"\n```\n'
+            for n in range(1, steps + 1)
+        ]
+    else:
+        blocks = [f"```bash\necho step {n}\n```\n" for n in range(1, steps + 1)]
     path.write_text("# Overhead bench\n\n## Steps\n\n" + "\n".join(blocks))
 
 
@@ -59,13 +73,20 @@ def make_repo(path: Path) -> None:
         subprocess.run(cmd, cwd=path, env=env, check=True)
 
 
+CPU = [False]  # --cpu: CPU seconds (user + system, the whole process tree), not wall
+
+
 def _timed(cmd: list[str], **kw: object) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
     if proc.returncode != 0:
-        sys.exit(f"{cmd[:3]} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    return took
+        sys.exit(f"{cmd[:3]} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return usage.ru_utime + usage.ru_stime if CPU[0] else took
 
 
 class Bench:
@@ -77,10 +98,10 @@ class Bench:
         self.repo = base / "repo"
         make_repo(self.repo)
 
-    def guide(self, n: int) -> Path:
-        path = self.base / f"bench-{n}.md"
+    def guide(self, n: int, carry: bool = False) -> Path:
+        path = self.base / f"bench-{n}{'-carry' if carry else ''}.md"
         if not path.exists():
-            make_runbook(path, n)
+            make_runbook(path, n, carry)
         return path
 
     def bash_loop(self, n: int) -> float:
@@ -94,14 +115,18 @@ class Bench:
         script = f"for i in $(seq 1 {n}); do ( echo step $i ); done"
         return _timed(["bash", "--noprofile", "--norc", "-c", script], cwd=self.repo)
 
-    def relbook(self, n: int, src: Path = ROOT / "src") -> float:
+    def relbook_carry(self, n: int) -> float:
+        return self.relbook(n, carry=True)
+
+    def relbook(self, n: int, src: Path = ROOT / "src", carry: bool = False) -> float:
         env = {**os.environ, **GIT_ENV, "PYTHONPATH": str(src), "NO_COLOR": "1"}
         # compiled once, as an installed package is
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
         self.runs += 1
         records = self.base / f"records-{self.runs}"
-        cmd = [sys.executable, "-m", "relbook", "run", str(self.guide(n)), "--version", "1.0.0"]
+        guide = str(self.guide(n, carry))
+        cmd = [sys.executable, "-m", "relbook", "run", guide, "--version", "1.0.0"]
         cmd += ["--yes", "--repo", str(self.repo), "--records", str(records)]
         cmd += ["--operator", "bench"]
         return _timed(cmd, env=env)
@@ -150,9 +175,13 @@ def measure(bench: Bench, sizes: list[int], rounds: int) -> dict[str, dict[int, 
         "bash -c loop": bench.bash_loop,
         "fork floor": bench.fork_floor,
         "relbook run --yes": bench.relbook,
+        "relbook, carrying": bench.relbook_carry,
     }
     if bench.other:
         who[f"relbook ({bench.other.parent.name})"] = lambda n: bench.relbook(n, bench.other)
+        who[f"relbook ({bench.other.parent.name}), carrying"] = lambda n: bench.relbook(
+            n, bench.other, carry=True
+        )
     if bench.peers:
         who |= {
             "byexample": bench.byexample,
@@ -190,23 +219,34 @@ def report(table: dict[str, dict[int, float]], sizes: list[int]) -> bool:
         cells = " ".join(f"{row[n]:8.3f}s" for n in sizes)
         print(f"{name:<20} {cells}  {slope(row, lo, hi) * 1000:6.3f} ms")
     loop, floor = table["bash -c loop"], table["fork floor"]
+    nan = float("nan")
+    up = [n for n in sizes if n <= 200][-2:]  # the slope up to 200 steps
+    near = (lambda row: slope(row, *up)) if len(up) == 2 else (lambda row: nan)
 
     def ratios(rel: dict[int, float]) -> dict[str, float]:
         return {
             "slope": slope(rel, lo, hi) / slope(floor, lo, hi),
-            "whole200": rel[200] / loop[200] if 200 in rel else float("nan"),
-            "whole2000": rel[2000] / loop[2000] if 2000 in rel else float("nan"),
+            "whole200": rel[200] / loop[200] if 200 in rel else nan,
+            "whole2000": rel[2000] / loop[2000] if 2000 in rel else nan,
         }
 
-    got = ratios(table["relbook run --yes"])
+    rel, carry = table["relbook run --yes"], table["relbook, carrying"]
+    got = ratios(rel) | {
+        "carry": (near(carry) - near(rel)) * 1000,
+        "carry_loop": near(carry) / near(loop),
+    }
     for name, row in table.items():
         if name.startswith("relbook ("):  # another checkout: its ratios, not judged
             print(f"{name}: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios(row).items()))
+    span = f"{up[0]}->{up[-1]}"
     labels = {
         "slope": "per-step slope / fork floor's",
         "whole200": "whole run at N=200 / bash -c loop",
         "whole2000": "whole run at N=2000 / bash -c loop",
+        "carry": f"carrying: ms per step over none ({span})",
+        "carry_loop": f"carrying: slope / bash -c loop's ({span})",
     }
+    print(f"(no carrying: slope {span} / bash -c loop's = {near(rel) / near(loop):.2f})")
     ok = True
     for key, value in got.items():
         hit = value <= TARGETS[key]
@@ -224,7 +264,14 @@ def main() -> int:
     ap.add_argument(
         "--compare", type=Path, metavar="TREE", help="also time the relbook of another checkout"
     )
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="compare CPU time (user + system of the process tree) instead of wall time: "
+        "steadier on a shared machine",
+    )
     args = ap.parse_args()
+    CPU[0] = args.cpu
     sizes = sorted(int(s) for s in args.sizes.split(","))
     with tempfile.TemporaryDirectory(prefix="relbook-bench-") as tmp:
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

@@ -80,6 +80,8 @@ class Step:
     optional: bool = False
     contingency: bool = False
     skip: bool = False
+    choice: str = ""  # the id of the alternatives this step is one way of (`choice@12`)
+    option: str = ""  # which of them (`Patch release process`, `Alternatively, ...`)
     applies_to: str = ""  # which releases: `minor`, `!patch`, `rc|first`, `minor,stable`
     applies_from: str = ""  # where the guide says so (a heading, the sentence before, ...)
     optional_why: str = ""  # the condition the version cannot decide ("If gh is available")
@@ -111,6 +113,26 @@ class Placeholder:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One way of a choice: its label, line, and the releases it is for (if the guide
+    says)."""
+
+    label: str
+    line: int
+    applies_to: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Alternatives the guide offers: one of them is done, never all in turn."""
+
+    id: str
+    line: int
+    title: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
 class Runbook:
     path: str
     title: str
@@ -122,6 +144,7 @@ class Runbook:
     example_version: str = ""
     findings: tuple[Finding, ...] = ()
     source: str = field(default="", repr=False, compare=False)
+    choices: tuple[Choice, ...] = ()
 
     @property
     def name(self) -> str:

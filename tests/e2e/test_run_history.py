@@ -134,7 +134,7 @@ def test_sigkill_mid_step_then_resume_keeps_the_killed_attempt(tmp_path: Path) -
     marker = uuid.uuid4().hex
     args = (rb, "--version", "1.0.0", "--repo", tmp_path, "--records", records, "--yes")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-    env |= {"COUNTERS": str(counters), "STEP2_SLEEP": "30", "MARK": marker}
+    env |= {"COUNTERS": str(counters), "STEP2_SLEEP": "1000", "MARK": marker}
     try:
         proc = spawn(*args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log = records / "slow" / "1.0.0.logs" / "output.log"

@@ -71,7 +71,7 @@ def _env(counters: Path, marker: str, sleep: str = "0") -> dict[str, str]:
 
 def _kill_during_step3(counters: Path, args: list, marker: str) -> int:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    proc = spawn(*args, "--yes", env=_env(counters, marker, "30"), **quiet)
+    proc = spawn(*args, "--yes", env=_env(counters, marker, "1000"), **quiet)
     wait_for(lambda: lines(counters / "counter3") == 1, what="step 3 to start")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(5)
@@ -87,8 +87,8 @@ def test_sigkill_mid_step_then_resume(counting, tmp_path: Path) -> None:
     done = relbook(*args, "--yes", env=_env(counters, marker))
     assert done.returncode == 0, done.stderr
     assert "step steps.3 was interrupted" in done.stdout
-    assert "stopped what it left running" in done.stdout and "sleep 30" in done.stdout
-    assert not marked_pids(marker)  # the old `sleep 30` of step 3 is gone
+    assert "stopped what it left running" in done.stdout and "sleep 1000" in done.stdout
+    assert not marked_pids(marker)  # the old `sleep 1000` of step 3 is gone
     assert [lines(counters / f"counter{n}") for n in (1, 2, 3, 4)] == [1, 1, 2, 1]
     rec = tmp_path / "rec" / "counting" / "1.3.0.ipynb"
     assert {o["status"] for o in outcomes(rec).values()} == {"done"}
@@ -123,7 +123,7 @@ def test_interrupted_step_waits_for_the_operator(counting, tmp_path: Path) -> No
 
 def test_second_run_is_refused_at_once(counting, tmp_path: Path) -> None:
     counters, args, marker = counting
-    first = spawn(*args, "--yes", env=_env(counters, marker, "30"))
+    first = spawn(*args, "--yes", env=_env(counters, marker, "1000"))
     try:
         wait_for(lambda: lines(counters / "counter3") == 1, what="step 3 to start")
         second = relbook(*args, "--yes", env=_env(counters, marker))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,15 +54,16 @@ def _guides() -> list[tuple[str, str]]:
     return out
 
 
-def _rendered(text: str, version: str) -> list[tuple[int, str, list[tuple[int, str]]]]:
+def _rendered(text: str, version: str) -> list[tuple[str, str, list[str]]]:
+    """Each step, filled in, with its commands (lines left out: directives add lines)."""
     rb = parse_runbook(text, "g.md")
     params = bind(version, 'Fix "quotes" & $(stuff)', runbook=rb)
     ex = rb.example_version
     return [
         (
-            s.line,
+            s.id,
             _safely(render_text, s.text, params, ex),
-            [(p.line, _safely(render_shell, p.source, params, ex)) for p in s.commands],
+            [_safely(render_shell, p.source, params, ex) for p in s.commands],
         )
         for s in rb.steps
     ]
@@ -108,9 +112,102 @@ def test_parameterize_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixtu
         a = capsys.readouterr().out.split("commands with these values:")[1]
         assert main(["params", str(out), *args]) == 0
         b = capsys.readouterr().out.split("commands with these values:")[1]
-        assert a.replace(str(guide), "G") == b.replace(str(out), "G")
+        assert _unlined(a, guide) == _unlined(b, out)  # directives shift lines, nothing else
+
+
+def _unlined(text: str, path: Path) -> str:
+    return re.sub(re.escape(str(path)) + r":\d+:", "G:", text)
 
 
 def test_parameterize_to_stdout(capsys: pytest.CaptureFixture[str]):
+    """A guide that writes its placeholders already gets only its conditions written
+    out: the optional items and the rollback section, each a directive on its line."""
+    source = (RUNBOOKS / "octoacme-release.md").read_text()
     assert main(["parameterize", "octoacme-release"]) == 0
-    assert capsys.readouterr().out == (RUNBOOKS / "octoacme-release.md").read_text()
+    out = capsys.readouterr().out
+    assert (
+        '- [ ] Deployment window scheduled (if needed) <!-- relbook: optional="if needed" -->'
+        in out
+    )
+    plain = re.sub(r" <!-- relbook: [^>]*-->", "", out)
+    assert plain.replace("<!-- relbook: contingency -->\n", "") == source
+
+
+CONDITIONS = """\
+# Releasing
+
+## Minor release process
+
+1. Create the release branch:
+
+   ```bash
+   git checkout -b "release-2.3"
+   ```
+
+## Every release
+
+- Open the next milestone [RC.0 only]
+- Run the checks (if needed)
+   * Only for major releases, update the API docs:
+      ```bash
+      make api-docs
+      ```
+
+If `gh` is available, watch the build:
+
+```bash
+gh run watch
+```
+
+Rolling back
+------------
+
+```bash
+git push origin :refs/tags/v2.3.1
+```
+"""
+
+
+def _plan(path: Path, version: str, tmp: Path, capsys: pytest.CaptureFixture[str]) -> Any:
+    """The dry run's plan (or, when the run is refused, what it says), lines left out."""
+    args = ["run", str(path), "--version", version, "--dry-run", "--json"]
+    code = main([*args, "--repo", str(tmp), "--records", str(tmp / "rec")])
+    got = capsys.readouterr()
+    return code, _no_lines(json.loads(got.out) if code == 0 else got.err, str(path))
+
+
+def _no_lines(x: Any, path: str) -> Any:
+    if isinstance(x, dict):
+        return {k: _no_lines(v, path) for k, v in x.items() if k not in ("line", "runbook")}
+    if isinstance(x, list):
+        return [_no_lines(v, path) for v in x]
+    if isinstance(x, str):
+        return re.sub(r"\bline \d+", "line N", re.sub(re.escape(path) + r"(?::\d+)?", "G", x))
+    return x
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("conditions", CONDITIONS), ("custom", CUSTOM)]
+    + [(p.name, p.read_text()) for p in sorted(RUNBOOKS.glob("*.md"))],
+)
+def test_the_written_guide_plans_the_same_and_is_written_once(
+    name: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    guide, out = tmp_path / "guide.md", tmp_path / "explicit.md"
+    guide.write_text(text)
+    written = _parameterized(text)
+    out.write_text(written)
+    assert _parameterized(written) == written  # idempotent
+    for version in ("2.4.0", "2.3.2", "3.0.0-rc.1"):
+        assert _plan(out, version, tmp_path, capsys) == _plan(guide, version, tmp_path, capsys)
+
+
+def test_conditions_contingency_and_optional_steps_become_directives() -> None:
+    out = _parameterized(CONDITIONS)
+    assert '1. Create the release branch: <!-- relbook: applies-to=minor from="the heading' in out
+    assert "Rolling back\n------------\n<!-- relbook: contingency -->\n" in out
+    assert '- Run the checks (if needed) <!-- relbook: optional="if needed" -->' in out
+    # the paragraph that introduces a fence keeps doing so: its directive goes at its end
+    intro = 'watch the build: <!-- relbook: optional="If gh is available" -->\n\n```bash\ngh'
+    assert intro in out

@@ -215,3 +215,62 @@ def test_directive_wins_over_the_words() -> None:
         """
     )
     assert got["Tell the board."].applies_to == "major"
+
+
+# -- alternatives --------------------------------------------------------------------
+
+WAYS = """\
+    # Release
+
+    ## Option A: with the release script
+
+    ```bash
+    ./release.sh
+    ```
+
+    ## Option B: by hand
+
+    1. Tag the release.
+
+    ## Publish
+
+    Do one of the following:
+
+    - Upload with twine:
+
+      ```bash
+      twine upload dist/*
+      ```
+
+    - Upload with the web form.
+
+    Merge the release PR in the GitHub UI.
+
+    Alternatively, merge it locally and push main.
+
+    Announce the release.
+    """
+
+
+def test_alternatives_are_one_choice_each() -> None:
+    rb = parse_runbook(textwrap.dedent(WAYS), "g.md")
+    by_text = {s.text: s for s in rb.steps}
+    assert [c.id for c in rb.choices] == ["choice@3", "choice@15", "choice@25"]
+    a, b = by_text["./release.sh"], by_text["Tag the release."]
+    assert (a.choice, a.option) == ("choice@3", "Option A: with the release script")
+    assert (b.choice, b.option) == ("choice@3", "Option B: by hand")
+    assert by_text["Upload with twine:"].choice == "choice@15"
+    assert by_text["Upload with the web form."].option == "Upload with the web form."
+    assert by_text["Merge the release PR in the GitHub UI."].choice == "choice@25"
+    assert by_text["Alternatively, merge it locally and push main."].choice == "choice@25"
+    assert by_text["Announce the release."].choice == ""
+
+
+def test_kinds_of_release_as_sibling_sections_are_one_choice() -> None:
+    rb = parse_runbook(textwrap.dedent(GUIDE), "g.md")
+    (choice,) = rb.choices
+    assert [(o.label, o.applies_to) for o in choice.options] == [
+        ("Minor release process", "minor"),
+        ("Patch release process", "patch"),
+        ("Release candidates", "rc"),
+    ]

@@ -16,6 +16,7 @@ def _step(**kw: object) -> dict:
         "reason": "",
         "optional": False,
         "optional_why": "",
+        "way": "",
         "details": [],
         "commands": [],
         "instructions": [],
@@ -37,6 +38,7 @@ def test_the_text_follows_the_plan() -> None:
                     {
                         "line": 8,
                         "text": "gh release <token>",
+                        "written": "gh release <token>",
                         "risk": "remote",
                         "placeholder": "<token>",
                         "give_with": "-p token=VALUE",

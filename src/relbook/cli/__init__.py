@@ -20,7 +20,7 @@ __all__ = ["COMMANDS", "main", "resolve_runbook"]
 COMMANDS: dict[str, str] = {
     "parse": "list a runbook's steps, sections and parameters",
     "params": "show parameters, their values and where they are used",
-    "parameterize": "rewrite a guide's example literals as {{ placeholders }}",
+    "parameterize": "write out what relbook reads into a guide: {{ placeholders }} and directives",
     "run": "run a release: execute shell steps, ask for manual ones, record everything",
     "render": "filled checklist, release notes, release report, release notebook",
     "lint": "check a runbook: shellcheck on its blocks, plus relbook's own checks",

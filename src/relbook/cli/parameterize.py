@@ -13,8 +13,11 @@ def add(sub: Any) -> None:
     p = sub.add_parser(
         "parameterize",
         help=COMMANDS["parameterize"],
-        description="Write GUIDE with its example version, neighbours and "
-        "bracketed placeholders turned into {{ version }}, {{ description }}, ...",
+        description="Write GUIDE with everything relbook infers made explicit: its example "
+        "version, neighbours and placeholders as {{ version }}, {{ description }}, ...; "
+        "contingency sections, conditions (applies-to, from) and optional steps as "
+        "<!-- relbook: ... --> directives. The result plans the same run (lines move by "
+        "the directives added), and parameterizing it again changes nothing.",
     )
     runbook_arg(p, "guide")
     output_arg(p)

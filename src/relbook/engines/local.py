@@ -59,6 +59,8 @@ class LocalEngine:
             self._reaper.close()
             self._reaper = None
 
+    carries = True  # run(carry=...): the server holds a session's variables
+
     def run(
         self,
         script: str,
@@ -75,6 +77,7 @@ class LocalEngine:
         log: OutputLog | None = None,
         marks: list[int] | None = None,
         on_done: Callable[[int], None] = lambda n: None,
+        carry: tuple[str, Callable[[], str]] | None = None,
     ) -> Execution:
         """Run `script` (a step's bash) and return what happened. `marks` are the script
         lines where its commands begin (the running one is reported to `on_line`; a
@@ -82,7 +85,9 @@ class LocalEngine:
         output goes to `log` (or a log of its own at `log_path`); `token` (32 hex
         digits) marks the step's processes in their environment, for finding them
         after a crash; `on_started` runs while bash starts (the runner syncs its
-        journal there)."""
+        journal there). `carry` is bash for the shell server itself, run before the step
+        is forked: (what changed since the last step, everything) -- a server that is
+        new gets everything (see run.session)."""
         token = token or os.urandom(16).hex()
         started = time.monotonic()
         own = log is None
@@ -94,7 +99,10 @@ class LocalEngine:
             pump = _Pump(server, log, masker, on_output, on_line)
             pump.interruptible = self.interruptible
             pump.on_done = on_done
-            pump.start(HEADER + text, cwd, token)
+            held = (carry[1]() if server.fresh else carry[0]) if carry else ""
+            server.fresh = False
+            head = f"#relbook-carry\n{held}\n#relbook-carry-end\n" if held else ""
+            pump.start(head + HEADER + text, cwd, token)
             if only:
                 pump.last_line = only
                 on_line(only)

@@ -42,11 +42,15 @@ while LC_ALL=C read -r -N 56 __rb_h; do
   __rb_n=$((16#${{__rb_h:40:8}})) __rb_m=$((16#${{__rb_h:48:8}})) __rb_s=
   if ((__rb_n)); then LC_ALL=C read -r -N "$__rb_n" __rb_dir || break; fi
   if ((__rb_m)); then LC_ALL=C read -r -N "$__rb_m" __rb_s || break; fi
+  if [[ $__rb_s == $'#relbook-carry\n'* ]]; then  # the session's variables: kept here
+    __rb_c=${{__rb_s#*$'\n'}} __rb_s=${{__rb_s#*$'\n#relbook-carry-end\n'}}
+    eval "${{__rb_c%%$'\n#relbook-carry-end\n'*}}"; unset __rb_c
+  fi
   if ! exec 5>"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))"; then
     printf 'pid 0\\n' >&3; printf 'rc 0 127\\n'; continue
   fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
-    cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid
+    cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid __rb_c
     eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- 3>&- &
   __rb_pid=$!
   exec 5>&-
@@ -83,6 +87,7 @@ class _Server:
         os.set_blocking(self.ctl, False)
         self.buf = b""
         self.cwd: str | None = None
+        self.fresh = True  # no step yet: it holds none of a session's variables
         self.broken = False  # a step could not be stopped: start afresh
         self.pidfd = _pidfd(self.proc.pid)  # readable once the server is gone
 

@@ -13,6 +13,8 @@ RULES = {
     "RB008": "refused before the first step (unsafe value place, undefined name, template)",
     "RB009": "unfilled placeholder (the command is blocked until it is given)",
     "RB010": "a shell block that is not bash (another language, or bash cannot parse it)",
+    "RB011": "variable used that nothing sets before it (no earlier block, release value, "
+    "front matter default or well-known variable)",
 }
 
 

@@ -15,6 +15,7 @@ RB008  what would stop a run before its first step: a value where no quoting is 
 RB009  unfilled placeholder: a command that holds it is blocked until it is given
 RB010  not bash: a shell fence in another language (PowerShell, a Makefile, YAML,
        a diff, ...) or that bash cannot parse is shown as text and never run
+RB011  a variable a step uses that nothing sets before it (guard/unset.py)
 
 shellcheck's own codes (SC2086, ...) come through unchanged. A runbook can
 silence codes with front matter `lint: {ignore: [SC2086, RB004]}`, and
@@ -41,6 +42,7 @@ from relbook.guard.shellcheck import (
     run_shellcheck,
     shellcheck_source,
 )
+from relbook.guard.unset import check_unset_variables
 from relbook.model import Kind, Runbook, Step
 from relbook.params import literal_map
 
@@ -279,9 +281,13 @@ def check_empty_sections(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
 def check_placeholders(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     """RB009: placeholders no release value fills; their commands never run unless given."""
     lines = {p.line: b.step.id for b in blocks for p in b.step.commands}
+    front = rb.front_matter.get("params")
+    defaults = set(front) if isinstance(front, dict) else set()  # front matter gives them
     out = []
     for p in rb.placeholders:
         if p.means != "input" or p.kind not in ("token", "variable") or p.line not in lines:
+            continue
+        if p.name in defaults:
             continue
         how = f"-p {p.name}=VALUE" + (" (or export it)" if p.kind == "variable" else "")
         out.append(
@@ -330,4 +336,5 @@ CHECKS: tuple[Callable[[Runbook, list[Block]], list[LintFinding]], ...] = (
     check_placeholders,
     parser_findings,
     check_run_problems,
+    check_unset_variables,
 )

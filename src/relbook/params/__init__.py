@@ -47,6 +47,7 @@ from relbook.params.tokens import (
     PARTS,
     fill_tokens,
     guide_variables,
+    series_wildcards,
     token_placeholders,
     variable_placeholders,
 )
@@ -279,8 +280,8 @@ def infer_placeholders(
     for step in steps:
         for line, text in _step_lines(step):
             found.extend(_uses(text, line, literals))
-            if step.kind is Kind.SHELL:
-                found.extend(token_placeholders(text, line))
+            if step.kind is Kind.SHELL:  # the example's literals are no placeholders
+                found.extend(token_placeholders(map_literals(text, literals), line))
         if step.kind is Kind.SHELL:
             found.extend(variable_placeholders(step, set_so_far))
     return example, tuple(found)
@@ -321,8 +322,7 @@ def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = fr
     Placeholders that stand for a release value are always replaced; an operator input
     (`<commit-sha>`) only when `names` holds its parameter (given with -p)."""
     literals = literal_map(example)
-    if literals:
-        text = map_literals(text, literals)
+    text = series_wildcards(map_literals(text, literals) if literals else text)
     text = _BRACKET.sub(
         lambda m: "{{ description }}" if _DESCRIPTION_WORDS.search(m.group(1)) else m.group(0), text
     )

@@ -52,7 +52,15 @@ _DUNDER = re.compile(r"(?<![\w])__([A-Z][A-Z0-9_]*[A-Z0-9])__(?![\w])")
 _SENTINEL = re.compile(
     r"(?<![\w-])(SET_ME|CHANGE_?ME|REPLACE_?ME|FILL_?ME|REDACTED|your_[a-z][a-z_]*"
     r"|YOUR_[A-Z][A-Z_]*)(?![\w-])"
+    r"|(?<![\w.])/?path/to/[\w.-]+(?:/[\w.-]+)*"  # `/path/to/cortex`: a path to give
 )
+# a version literal a git command makes or moves a ref to (`git tag 2.5.3`, `git reset
+# --hard v1.64.0`) that is not the guide's example once that is filled in: relbook does
+# not know which release it names, so the operator gives it
+_GIT_REF = re.compile(
+    r"\bgit\s+(?:-C\s+\S+\s+)?(?:tag|push|checkout|switch|reset|branch)\b[^;&|\n]*"
+)
+_REF_VERSION = re.compile(r"(?<![\w.@=/])(?:[\w-]*-)?v?\d+\.\d+\.\d+(?![\w.-])")
 _DOUBLE_BRACKET = re.compile(r"\[\[([A-Za-z][A-Za-z0-9 _-]*[A-Za-z0-9])\]\]")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 # HTML written in a heredoc or an echo is markup, not a placeholder
@@ -162,6 +170,8 @@ def _template_tokens(text: str) -> list[Token]:
             and not (segs[0].isdigit() and len(segs[1]) >= 2)
         ):
             continue  # `X.509`, `N.B`, `1.x`: too vague to be a release value
+        if len(segs) == 3 and segs[0].isdigit() and segs[1].isdigit() and segs[2] in "xX":
+            continue  # `5.2.x`: a series, not a version (see series_wildcards)
         names = ("major", "minor", "patch", "patch")
         tail = text[m.start(1) + len(core) : m.end()]
         lead = text[m.start() : m.start(1)]
@@ -175,18 +185,13 @@ def _template_tokens(text: str) -> list[Token]:
                 s if s.isdigit() else "{{ %s }}" % names[i] for i, s in enumerate(segs)
             )
             means = "version" if len(segs) >= 3 else "series"
-        if re.search(r"[XNx]$", tail):
-            means, template = "input", ""
+        if re.search(r"[XNx]$", tail) or tail.upper().endswith("-SNAPSHOT"):
+            means, template = "input", ""  # `X.Y.Z-SNAPSHOT`: the next development version
         template = lead + template + tail if template else ""
+        assigned = re.search(r"([A-Za-z_][A-Za-z0-9_]*)=$", text[: m.start()])
+        name = assigned.group(1) if assigned and not template else param_name(m.group(0))
         out.append(
-            Token(
-                m.group(0),
-                m.start(),
-                m.end(),
-                means,
-                means if template else param_name(m.group(0)),
-                template,
-            )
+            Token(m.group(0), m.start(), m.end(), means, means if template else name, template)
         )
     return out
 
@@ -238,7 +243,8 @@ def _assigned_tokens(text: str) -> list[Token]:
     return out
 
 
-_MAYBE = re.compile(r"[<{_XYZxyzNM\[=]")  # no token without one of these (SET_ME has _)
+# no token without one of these (SET_ME has _, `git tag 2.5.3` its git, a path its /)
+_MAYBE = re.compile(r"[<{_XYZxyzNM\[=/]|git")
 
 
 def find_tokens(text: str) -> list[Token]:
@@ -256,6 +262,12 @@ def find_tokens(text: str) -> list[Token]:
         ]
     )
     found += _template_tokens(text)
+    if "git" in text:
+        found += [
+            Token(v.group(0), g.start() + v.start(), g.start() + v.end(), "input", "other_version")
+            for g in _GIT_REF.finditer(text)
+            for v in _REF_VERSION.finditer(g.group(0))
+        ]
     if "=" in text:
         found += _assigned_tokens(text)
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
@@ -360,6 +372,14 @@ def guide_variables(runbook: Runbook | None, values: dict[str, str | None]) -> d
         if value is not None and (p.name in values or p.means != "input"):
             out[p.name] = value
     return out
+
+
+def series_wildcards(text: str) -> str:
+    """`5.2.x`, `pyiceberg-0.8.x` (a series, any patch: the branch of the series being
+    released) as `{{ major }}.{{ minor }}.x`."""
+    if ".x" not in text and ".X" not in text:
+        return text
+    return re.sub(r"(?<![\w.$])(v?)\d+\.\d+\.[xX](?![\w.])", r"\1{{ major }}.{{ minor }}.x", text)
 
 
 def fill_tokens(text: str, names: set[str] | frozenset[str] = frozenset()) -> str:

@@ -24,6 +24,7 @@ from relbook.parse.directives import (
     DIRECTIVE_KEYS,
     parse_directive,
     parse_duration,
+    step_fields,
 )
 from relbook.parse.example import example_hints
 from relbook.parse.frontmatter import (
@@ -118,7 +119,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps = apply_conditions(
+    steps, choices = apply_conditions(
         tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
     )
     try:
@@ -143,6 +144,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         example_version=example,
         findings=tuple(sorted(findings, key=lambda f: f.line)),
         source=text,
+        choices=choices,
     )
 
 
@@ -421,7 +423,6 @@ class _Walker(ProseRules):
         if step_id in self.used_ids:
             raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
         self.used_ids.add(step_id)
-        applies = d.get("applies-to")
         skip_paths = self.skip_sections
         self.steps.append(
             Step(
@@ -438,11 +439,7 @@ class _Walker(ProseRules):
                 or bool(section.contingency if section else self.doc_contingency),
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
-                applies_to=str(applies).lower().replace("-", "") if applies else "",
-                timeout=d.get("timeout"),
-                done_if=str(d.get("done-if", "")),
-                confirm=bool(d.get("confirm")),
-                directives=d,
+                **step_fields(d),
                 **_with_detail_lines(kw),
             )
         )

@@ -34,7 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from relbook.model import Kind, Step
+from relbook.model import Choice, Kind, Step
+from relbook.parse.alternatives import choices
 from relbook.parse.infer import heads
 
 # -- the words ---------------------------------------------------------------------
@@ -280,6 +281,8 @@ class _Scan:
         self.sections: list[_Section] = []
         self.stack: list[_Section] = []
         self.phases: list[list[str]] = []  # numbered overviews: short items only
+        self.one_of = 0  # the line of a sentence offering the list after it as ways
+        self.lists: list[tuple[int, list[tuple[int, str]], int]] = []  # (intro, items, end)
 
     def walk(self, tokens: list[dict[str, Any]], conds: tuple = (), free: tuple = ()) -> None:
         intro: tuple[tuple, tuple] | None = None
@@ -329,6 +332,8 @@ class _Scan:
         first = first_sentence(text)
         if section and expr and re.search(r"\bskip\b|\bthis (?:step|section)\b", text, re.I):
             section.extra.append((expr, f"line {line}: {first[:80]}"))
+        if ONE_OF.search(text):
+            self.one_of = line
         own_c = ((expr, f"line {line}: {first[:80]}"),) if expr else ()
         own_f = (opt,) if opt else ()
         self._note(line, conds + own_c, free + own_f)
@@ -339,6 +344,10 @@ class _Scan:
     def _list(self, tok: dict[str, Any], conds: tuple, free: tuple) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         items = [plain(h.get("text", "")) for h in heads(tok)]
+        one_of, self.one_of = self.one_of, 0
+        if one_of:
+            ways = [(h.get("_line", 0), plain(h.get("text", ""))) for h in heads(tok)]
+            self.lists.append((one_of, ways, 0))
         if ordered and len(items) >= 3 and all(len(i) < 80 for i in items):
             self.phases.append(items)
         for item in tok.get("children", []):
@@ -355,6 +364,9 @@ class _Scan:
             # an `If ...:` item holds the steps under it; an `(if needed)` mark is its own
             told = opt and (_IF.match(_NOTE.sub("", text)) or text.endswith(":"))
             self.walk([k for k in kids if k is not head], c, f if told else free)
+        if one_of:
+            intro, ways, _ = self.lists[-1]
+            self.lists[-1] = (intro, ways, max(self.at))
 
 
 def _siblings(sections: list[_Section]) -> None:
@@ -395,20 +407,30 @@ def scan(tokens: list[dict[str, Any]], inline_text: Callable[[dict[str, Any]], s
     return s
 
 
+ONE_OF = re.compile(
+    r"\b(?:(?:do|use|follow|choose|pick|take)\s+)?(?:one|either)\s+of\s+(?:the\s+)?"
+    r"(?:following|these|two|three|below)|\bchoose\s+(?:one|between)\b|\bthere\s+are\s+"
+    r"(?:two|three|several)\s+(?:ways|options|methods)\b",
+    re.I,
+)
+
+
 def apply_conditions(
     steps: tuple[Step, ...], tokens: list[dict[str, Any]], inline_text: Callable[..., str]
-) -> tuple[Step, ...]:
-    """Steps with `applies_to` (and `optional`) from what the document says around them."""
+) -> tuple[tuple[Step, ...], tuple[Choice, ...]]:
+    """Steps with `applies_to` (and `optional`) from what the document says around them,
+    and the alternatives the guide offers (each one choice)."""
     if not steps:
-        return steps
+        return steps, ()
     s = scan(tokens, inline_text)
     lines = sorted(s.at)
-    out = []
+    out, where = [], []
     for step in steps:
         i = bisect_right(lines, step.line) - 1
         found = s.at.get(step.line) or (s.at[lines[i]] if i >= 0 else None)
         out.append(_with(step, found))
-    return tuple(out)
+        where.append(found.section if found else None)
+    return choices(tuple(out), where, s)
 
 
 def _with(step: Step, found: Found | None) -> Step:

@@ -20,6 +20,7 @@ DIRECTIVE_KEYS = {
     "confirm",
     "done-if",
     "applies-to",
+    "from",  # where the guide says when a step applies (relbook parameterize writes it)
     "clean",
 }
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
@@ -78,3 +79,17 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
             f"step id {value!r} must be letters, digits, '.', '-', '_'", path=path, line=line
         )
     return value
+
+
+def step_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """The Step fields a step's directives set (`d` is kept as its `directives`)."""
+    applies = d.get("applies-to")
+    return {
+        "applies_to": str(applies).lower().replace("-", "") if applies else "",
+        "applies_from": str(d.get("from", "")),  # where the guide says so (parameterize)
+        "optional_why": d["optional"] if isinstance(d.get("optional"), str) else "",
+        "timeout": d.get("timeout"),
+        "done_if": str(d.get("done-if", "")),
+        "confirm": bool(d.get("confirm")),
+        "directives": d,
+    }

@@ -11,30 +11,72 @@ Attempt 2 of a release uses `1.2.3.attempt-2.*`.
 
 from __future__ import annotations
 
-from relbook.record.journal import Journal, read_journal
-from relbook.record.layout import RecordPaths, latest_attempt, record_paths
-from relbook.record.notebook import (
-    SCHEMA,
-    NotebookWriter,
-    build_notebook,
-    cell_outcome,
-    check_notebook,
-    notebook_json,
-    now_iso,
-    read_record,
-    seal,
-    sealed,
-    status_line,
-    write_notebook,
-)
-from relbook.record.state import (
-    State,
-    finished,
-    outcome_from_dict,
-    outcome_to_dict,
-    replay,
-    still_running,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relbook.record.journal import Journal, read_journal
+    from relbook.record.layout import RecordPaths, latest_attempt, record_paths
+    from relbook.record.notebook import (
+        SCHEMA,
+        NotebookWriter,
+        build_notebook,
+        cell_outcome,
+        check_notebook,
+        notebook_json,
+        now_iso,
+        read_record,
+        seal,
+        sealed,
+        status_line,
+        write_notebook,
+    )
+    from relbook.record.state import (
+        State,
+        finished,
+        outcome_from_dict,
+        outcome_to_dict,
+        replay,
+        still_running,
+    )
+
+# name -> the module that defines it, imported on first use: `relbook.record.mask`
+# (which every command loads) then costs no journal, notebook or state module
+_HOME = {
+    **dict.fromkeys(("Journal", "read_journal"), "journal"),
+    **dict.fromkeys(("RecordPaths", "latest_attempt", "record_paths"), "layout"),
+    **dict.fromkeys(
+        [
+            "SCHEMA",
+            "NotebookWriter",
+            "build_notebook",
+            "cell_outcome",
+            "check_notebook",
+            "notebook_json",
+            "now_iso",
+            "read_record",
+            "seal",
+            "sealed",
+            "status_line",
+            "write_notebook",
+        ],
+        "notebook",
+    ),
+    **dict.fromkeys(
+        ["State", "finished", "outcome_from_dict", "outcome_to_dict", "replay", "still_running"],
+        "state",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SCHEMA",

@@ -31,7 +31,9 @@ def render_dry_run(plan: dict[str, Any]) -> str:
 def _flags(step: dict[str, Any]) -> list[str]:
     if step["status"] == "not-applicable":
         return [f"not applicable: {step['reason']}"]
-    flags = [f"blocked: {step['reason']}"] if step["status"] == "blocked" else []
+    flags = [step["way"]] if step["way"] else []  # a step of a choice: which way, or asked
+    if step["status"] == "blocked":
+        flags.append(f"blocked: {step['reason']}")
     if step["optional"]:
         why = step["optional_why"]
         flags.append(f"optional: {why}" if why else "optional")
@@ -47,7 +49,7 @@ def _instruction(part: dict[str, Any], path: str) -> str:
 def _command(part: dict[str, Any], path: str) -> str:
     if "placeholder" in part:
         return (
-            f"    $ {part['text']}  [blocked: unfilled placeholder {part['placeholder']}, "
+            f"    $ {part['written']}  [blocked: unfilled placeholder {part['placeholder']}, "
             f"give it with {part['give_with']}]  ({path}:{part['line']})"
         )
     marks = part["risk"].split(",") if part["risk"] else []

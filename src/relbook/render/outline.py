@@ -76,6 +76,10 @@ def runbook_json(rb: Runbook) -> dict[str, Any]:
             for s in rb.sections
         ],
         "steps": [step_json(s) for s in rb.steps],
+        "choices": [
+            {"id": c.id, "line": c.line, "options": [vars(o) for o in c.options]}
+            for c in rb.choices
+        ],
         "placeholders": [
             {"name": p.name, "line": p.line, "literal": p.literal} for p in rb.placeholders
         ],
@@ -100,6 +104,9 @@ def step_json(s: Step) -> dict[str, Any]:
         "contingency": s.contingency,
         "skip": s.skip,
         "applies_to": s.applies_to,
+        "applies_from": s.applies_from,
+        "choice": s.choice,
+        "option": s.option,
         "timeout": s.timeout,
         "done_if": s.done_if,
         "confirm": s.confirm,
@@ -172,8 +179,7 @@ def _example_value(rb: Runbook, name: str) -> str | None:
 
 
 def parameterize(rb: Runbook) -> str:
-    """The guide's text with inferred literals written as `{{ placeholders }}`."""
-    lines = rb.source.split("\n")
-    for n in sorted({p.line for p in rb.placeholders}):
-        lines[n - 1] = explicit_form(lines[n - 1], rb.example_version)
-    return "\n".join(lines)
+    """The guide with everything relbook reads into it written out (render.explicit)."""
+    from relbook.render.explicit import parameterize as explicit
+
+    return explicit(rb)

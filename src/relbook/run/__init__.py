@@ -22,6 +22,7 @@ from relbook.record import RecordPaths, State, read_journal, replay
 from relbook.record.mask import Masker
 from relbook.run import messages, signals
 from relbook.run.answers import Answer, AnswerPolicy, RiskGate, load_answers, parse_answer
+from relbook.run.ask import inputs
 from relbook.run.drive import STOPS, drive, exit_code, stop_message
 from relbook.run.dryrun import dry_run
 from relbook.run.flow import operator_name, plan_steps, step_hash
@@ -142,6 +143,9 @@ class Runner:
         self.recorder.masker = Masker.from_env(env, self.opts.mask)
         self.env = env
         self.params = params
+        if inputs(self, params, steps, state):  # run parameters asked on the terminal
+            self.env = {**env, **params.env()}
+            self.recorder.masker = Masker.from_env(self.env, self.opts.mask)
         self.recorder.steps_info = {s.id: self._info(s) for s in self.rb.steps}
         return params, steps, state
 

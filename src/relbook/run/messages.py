@@ -11,6 +11,12 @@ def paused(path: str, o: Outcome) -> str:
     """Why the run paused at `o`, and how to go on."""
     if "refused" in o.extra:
         return str(o.extra["refused"])
+    if isinstance(o.extra.get("choice"), str):
+        return (
+            f"{path}:{o.line}: step {o.step_id!r} is one way of {o.extra['choice']} and nobody "
+            f"could choose. Run on a terminal to choose, or pass --answers FILE with "
+            f"{o.extra['choice']}: LABEL | number | none; the same command resumes."
+        )
     if "optional" in o.extra:
         return (
             f"{path}:{o.line}: step {o.step_id!r} is optional ({o.extra['optional']}) and "

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Kind, Part, Step
-from relbook.run.choices import optional_reason
+from relbook.run.choices import optional_reason, plan_reason
 from relbook.run.flow import not_applicable
 
 if TYPE_CHECKING:
@@ -78,8 +78,11 @@ def command_plan(runner: Runner, step: Step, part: Part, status: str, reason: st
     if found:
         line, token, how = found[0]
         status, reason = "blocked", blocked_message(runner.rb.path, line, token, how)
-        text = part.source
-        extra = {"placeholder": token, "give_with": how}
+        try:  # the values known filled in, the placeholders left as written
+            text = runner.fill(part.source, part.line)
+        except Exception:
+            text = part.source
+        extra = {"placeholder": token, "give_with": how, "written": runner.masker.mask(part.source)}
     else:
         try:
             text = runner.fill(part.source, part.line)
@@ -109,7 +112,7 @@ def instruction_plan(runner: Runner, part: Part) -> dict[str, Any]:
 
 def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
     """One step of the plan with its status, reason and commands."""
-    status, reason = "planned", ""
+    status, reason, way = "planned", "", ""
     if not planned:
         status = "skipped"
         reason = (
@@ -123,6 +126,10 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         why = not_applicable(step, runner.params)
         if why:
             status, reason = "not-applicable", why
+        else:
+            chose, reason = plan_reason(runner, step)
+            status = chose or status
+            way = "" if chose else reason
     commands = [
         command_plan(runner, step, p, status, reason) for p in step.parts if p.kind == "command"
     ]
@@ -130,7 +137,7 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         block = next((c for c in commands if c["status"] == "blocked"), None)
         if block:
             status, reason = "blocked", block["reason"]
-        else:
+        elif not reason:
             reason = optional_reason(step)
     return {
         "id": step.id,
@@ -146,6 +153,9 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         else [],
         "applies_to": step.applies_to,
         "applies_from": step.applies_from,
+        "choice": step.choice,
+        "option": step.option,
+        "way": way,
         "status": status,
         "reason": reason,
         "commands": commands,

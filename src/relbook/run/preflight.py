@@ -276,6 +276,9 @@ def workspace_problems(
         )
     if not opts.drill:
         out += _unknown_answers(rb, opts.answers)
+        from relbook.run.choices import answer_problems
+
+        out += answer_problems(rb, opts.answers)
     return out
 
 
@@ -293,6 +296,7 @@ def _unknown_answers(rb: Runbook, answers: dict[str, Any]) -> list[str]:
     import difflib
 
     keys = {s.id for s in rb.steps} | {f"{s.id}@{p.line}" for s in rb.steps for p in s.parts}
+    keys |= {c.id for c in rb.choices}
     texts = {s.text.casefold() for s in rb.steps}
     texts |= {p.source.casefold() for s in rb.steps for p in s.parts if p.kind == "instruction"}
     out = []

@@ -4,8 +4,10 @@ blocks into one terminal.
 
 Each step runs in a fresh subshell of the engine's long-lived bash. Its script
 starts with the carried declarations (one line) and ends by writing `declare -p`
-to a memory file that relbook reads after the step: what changed against the
-previous state is carried on and journaled (secret values masked)."""
+of the variables it may change (the names its text assigns: run.assigned; all
+of them when that cannot be read from the text) to a memory file that relbook
+reads after the step: what changed against the previous state is carried on and
+journaled (secret values masked)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from relbook.errors import Paused
 from relbook.record.mask import MASK, SECRET_NAME, Masker
+from relbook.run.assigned import held_by_server, held_line, names_to_capture
 
 # Variables bash sets itself, or that describe the subshell rather than the session.
 _VOLATILE = (
@@ -46,11 +49,14 @@ def may_change(script: str) -> bool:
     return bool(_CHANGES.search(script))
 
 
-def capture_line(path: str) -> str:
-    """Bash that ends a step: keep its exit status, write the session state, exit."""
+def capture_line(path: str, names: list[str] | None = None) -> str:
+    """Bash that ends a step: keep its exit status, write the session state (every
+    variable, or only `names`: see run.assigned) after a first line `#`, exit."""
+    what = "" if names is None else "".join(f" {n}" for n in names)
     return (
         f"{_RC}=$?; : __rb; unset -v __rb_s __rb_h __rb_n __rb_m __rb_pid; "
-        f"builtin declare -p >{shlex.quote(path)} 2>/dev/null; exit ${_RC}"
+        f"{{ builtin echo '#'; builtin declare -p{what} || :; }} >{shlex.quote(path)} 2>/dev/null; "
+        f"exit ${_RC}"
     )
 
 
@@ -59,7 +65,7 @@ def parse_dump(text: str) -> tuple[dict[str, str], str]:
     bash's own variables and relbook's are left out."""
     out: dict[str, str] = {}
     pwd, last = "", ""
-    for line in text.split("\n"):
+    for line in text.removesuffix("\n").split("\n"):
         if line.startswith("declare -"):
             name = line.split(" ", 3)[2].split("=", 1)[0] if line.count(" ") >= 2 else ""
             last = ""
@@ -92,7 +98,10 @@ class Session:
         self.cwd = home
         self.vars: dict[str, str | None] = {}  # name -> declaration; None: unset
         self.baseline: dict[str, str] | None = None  # what an untouched step sees
-        self.last_dump = ""
+        self.last_dump: tuple[tuple[str, ...] | None, str] = (None, "")
+        self.captured: list[str] | None = None  # what the last wrapped step writes out
+        self.carrying = False  # the engine's shell server holds the variables (carry())
+        self.held: dict[str, str | None] = {}  # what it holds, as last sent
         self._prelude: str | None = ""
         self.fd: int | None = None
         self._fd_path = ""
@@ -139,7 +148,7 @@ class Session:
         self.vars.clear()
         self.cwd = self.home
         self._prelude = ""
-        self.last_dump = ""
+        self.last_dump = (None, "")
 
     def begin_step(self, clean: bool, extra: dict[str, Any]) -> tuple[dict[str, str | None], str]:
         """Before a shell step: start afresh if it asks to (noted in `extra`); returns
@@ -159,8 +168,10 @@ class Session:
         prelude = self.prelude()
         body = f"{prelude}\n{script}" if prelude else script
         if not may_change(script):
+            self.captured = []
             return body, 1 if prelude else 0
-        return f"{body}\n{capture_line(self.path())}", 1 if prelude else 0
+        self.captured = names_to_capture(script)
+        return f"{body}\n{capture_line(self.path(), self.captured)}", 1 if prelude else 0
 
     def probe(self, engine: Any, env: dict[str, str], masker: Masker) -> None:
         """Learn what an untouched step sees (run once, before the first step)."""
@@ -168,12 +179,27 @@ class Session:
         self.set_baseline(self.read())
 
     def prelude(self) -> str:
-        """One line of bash that restores the carried variables ("" when none)."""
+        """One line of bash that restores the carried variables ("" when none): those the
+        engine's server does not hold for every step (see carry)."""
         if self._prelude is None:
             self._prelude = "; ".join(
-                f"unset -v {name}" if line is None else line for name, line in self.vars.items()
+                f"unset -v {name}" if line is None else line
+                for name, line in self.vars.items()
+                if not (self.carrying and held_by_server(name, line))
             )
         return self._prelude
+
+    def carry(self) -> tuple[str, Callable[[], str]]:
+        """Bash for the engine's shell server before the next step: what changed since
+        the last step, and (when asked: a server that is new) everything. The server
+        then holds the variables, so a step no longer starts by declaring them all."""
+        held, base = self.held, self.baseline or {}
+        want = {n: line for n, line in self.vars.items() if held.get(n, "") == line
+                or held_by_server(n, line)}  # fmt: skip
+        delta = [held_line(n, line) for n, line in want.items() if held.get(n, "") != line]
+        delta += [held_line(n, base.get(n)) for n in held if n not in want]
+        self.held = want
+        return "\n".join(delta), lambda: "\n".join(held_line(n, v) for n, v in want.items())
 
     def values(self) -> dict[str, str]:
         """Carried scalar values by name (to read a command's words)."""
@@ -183,17 +209,24 @@ class Session:
                 out[name] = v
         return out
 
-    def take(self, dump: str) -> Delta:
-        """Fold a step's `declare -p` into the session; returns what changed."""
-        if not dump or dump == self.last_dump:
+    def take(self, dump: str, names: list[str] | None = None) -> Delta:
+        """Fold a step's `declare -p` (of every variable, or of `names`) into the session;
+        returns what changed."""
+        key = (None if names is None else tuple(names), dump)
+        if not dump or key == self.last_dump:  # not written (the step failed), or no news
             return Delta()
-        self.last_dump = dump
+        self.last_dump = key
         now, pwd = parse_dump(dump)
         expected: dict[str, str | None] = {**(self.baseline or {}), **self.vars}
+        if names is None:
+            gone = [n for n, line in expected.items() if line is not None and n not in now]
+        else:  # a name written out that is not there was unset (or never set)
+            gone = [n for n in names if n not in now and expected.get(n) is not None]
+        moved = pwd and pwd != self.cwd and (names is None or "PWD" in names)
         delta = Delta(
             {n: line for n, line in now.items() if expected.get(n) != line},
-            [n for n, line in expected.items() if line is not None and n not in now],
-            pwd if pwd and pwd != self.cwd else "",
+            gone,
+            pwd if moved else "",
         )
         self.apply(delta)
         return delta
@@ -395,6 +428,7 @@ class SessionEngine:
     def __init__(self, engine: Any, home: str) -> None:
         object.__setattr__(self, "engine", engine)
         object.__setattr__(self, "session", Session(home))
+        self.session.carrying = bool(getattr(engine, "carries", False))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)
@@ -417,6 +451,8 @@ class SessionEngine:
 
         marks = kw.pop("marks", None)
         kw["cwd"] = session.cwd
+        if session.carrying:
+            kw["carry"] = session.carry()
         ex = self.engine.run(
             text,
             env=env,
@@ -426,7 +462,7 @@ class SessionEngine:
             **kw,
         )
         ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
-        session.take(session.read())
+        session.take(session.read(), session.captured)
         return ex
 
     def close(self) -> None:

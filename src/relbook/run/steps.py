@@ -19,7 +19,7 @@ from relbook.model import Kind, Outcome, Part, Status, Step
 from relbook.record import now_iso
 from relbook.run import messages, signals
 from relbook.run.answers import apply_answer
-from relbook.run.choices import optional_allows
+from relbook.run.choices import choice_allows, optional_allows
 from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
 from relbook.run.plan import step_block, version_bumps
@@ -45,6 +45,7 @@ class StepRunner:
     def __init__(self, run: RunContext) -> None:
         self.run = run
         self.token = ""  # the running step's process marker
+        self.chosen: dict[str, tuple[str | None, str]] = {}  # the way taken of each choice
         self.guards: dict[int, Guard] = {}  # resume guards of the commands, by line
 
     def base_outcome(self, step: Step) -> Outcome:
@@ -71,7 +72,10 @@ class StepRunner:
         earlier = state.outcomes.get(step.id)
         outcome = self.base_outcome(step)
         run.ui.step_begin(n, total, step, outcome.text)
-        why = not_applicable(step, run.params) or step_block(run, step)
+        why = not_applicable(step, run.params)
+        if not why and not choice_allows(run, step, outcome, self.chosen):
+            return self.end(outcome)  # another way of the same choice is taken
+        why = why or step_block(run, step)
         if why:  # a placeholder nothing fills is never executed
             blocked = why.startswith(run.rb.path)
             outcome.status = Status.BLOCKED if blocked else Status.NOT_APPLICABLE

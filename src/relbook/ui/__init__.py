@@ -164,6 +164,10 @@ class TerminalUI:
         except EOFError:
             return None
 
+    def text(self, prompt: str) -> str | None:
+        """A line the operator types (None at end of input)."""
+        return self._input(f"  {prompt} ")
+
     def _input(self, prompt: str) -> str | None:
         self._print()
         self.out.write(prompt)

@@ -1,0 +1,138 @@
+"""Alternatives a guide offers: done one way, never every way in turn.
+
+- Sibling sections that are ways of releasing: kinds of release (`Minor release
+  process` / `Patch release process` / `RC release process`, `Main release` /
+  `Point release` / `Embargoed release`), `Option A` / `Option B`, a manual path
+  beside an automated one (`Manual release` / `Automated release`).
+- A sentence offering the list after it as ways: "Do one of the following:",
+  "Either of these:", "There are two ways to ...:".
+- A step that says it is another way of the one before it: "Alternatively, ...".
+
+Each becomes a `Choice` whose steps carry its id and their option. The run takes
+the option the version decides, else the one the operator picks (an answer `ID:
+LABEL` or a number; at a terminal, asked); `--yes` takes none unless answered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from relbook.model import Choice, Option, Step
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+_WAY = re.compile(r"^\W*(?:option|alternative|method|approach|way|variant)\s*[A-Z0-9]\b", re.I)
+_KIND = re.compile(
+    r"^\W*(?:(?:step\s+)?\d+[.):]?\s+)?(?:the\s+)?(?:[\w/-]+\s+){0,2}?(?:[\w/-]+)\s+"
+    r"(?:releases?|release process|release flow|process|flow)\b",
+    re.I,
+)
+_KIND_NOUN = re.compile(
+    r"^\W*(?:(?:step\s+)?\d+[.):]?\s+)?(?:the\s+)?(?:release[- ]candidates?|pre-?releases?|rcs?)\b",
+    re.I,
+)
+_QUALIFIER = re.compile(
+    r"^\W*(?:the\s+)?(?P<q>\w+(?:ed)|manual|manually|automated|automatic|scripted|security|"
+    r"emergency|nightly|private|lts)\s+(?:releases?|release process|process|flow|build)\W*$",
+    re.I,
+)
+_ALTERNATIVELY = re.compile(r"^\W*(?:alternatively|or else|or instead|instead)\b|^\W*or,\s", re.I)
+
+
+def _is_way(section: Any) -> bool:
+    title = section.title
+    if _WAY.match(title) or _QUALIFIER.match(title):
+        return True
+    return bool(section.expr) and bool(_KIND.match(title) or _KIND_NOUN.match(title))
+
+
+def choices(
+    steps: tuple[Step, ...], where: Sequence[Any], scan: Any
+) -> tuple[tuple[Step, ...], tuple[Choice, ...]]:
+    """The steps with their choice and option, and the choices."""
+    out = list(steps)
+    found: list[Choice] = []
+    _sections(out, where, scan, found)
+    _offered_lists(out, scan, found)
+    _alternatively(out, found)
+    return tuple(out), tuple(found)
+
+
+def _under(section: Any, ways: list[Any]) -> Any:
+    while section is not None:
+        if any(section is w for w in ways):
+            return section
+        section = section.parent
+    return None
+
+
+def _sections(out: list[Step], where: Sequence[Any], scan: Any, found: list[Choice]) -> None:
+    groups: dict[int, list[Any]] = {}
+    for s in scan.sections:
+        groups.setdefault(id(s.parent), []).append(s)
+    for group in groups.values():
+        ways = [s for s in group if _is_way(s)]
+        owned = {i: _under(sec, ways) for i, sec in enumerate(where)}
+        ways = [w for w in ways if any(o is w for o in owned.values())]
+        if len(ways) < 2:
+            continue
+        first = ways[0]
+        choice = Choice(
+            id=f"choice@{first.line}",
+            line=first.line,
+            title=" | ".join(w.title for w in ways),
+            options=tuple(Option(w.title, w.line, w.expr) for w in ways),
+        )
+        found.append(choice)
+        for i, way in owned.items():
+            if way is not None and not out[i].choice:
+                out[i] = replace(out[i], choice=choice.id, option=way.title)
+
+
+def _offered_lists(out: list[Step], scan: Any, found: list[Choice]) -> None:
+    for intro, ways, end in scan.lists:
+        if len(ways) < 2:
+            continue
+        starts = [line for line, _ in ways]
+        options = []
+        for i, step in enumerate(out):
+            if step.choice or not starts[0] <= step.line <= end:
+                continue
+            k = max(j for j, start in enumerate(starts) if start <= step.line)
+            out[i] = replace(step, choice=f"choice@{intro}", option=ways[k][1][:80])
+            options.append(k)
+        if len(set(options)) >= 2:
+            used = sorted(set(options))
+            found.append(
+                Choice(
+                    f"choice@{intro}",
+                    intro,
+                    ways[0][1][:40] + " | ...",
+                    tuple(Option(ways[k][1][:80], ways[k][0]) for k in used),
+                )  # fmt: skip
+            )
+        else:  # one way with steps: nothing to choose between
+            for i, step in enumerate(out):
+                if step.choice == f"choice@{intro}":
+                    out[i] = replace(step, choice="", option="")
+
+
+def _alternatively(out: list[Step], found: list[Choice]) -> None:
+    for i in range(1, len(out)):
+        step, before = out[i], out[i - 1]
+        if step.choice or not _ALTERNATIVELY.match(step.text) or step.section != before.section:
+            continue
+        if before.choice:
+            k = next(j for j, c in enumerate(found) if c.id == before.choice)
+            c = found[k]
+            found[k] = replace(c, options=(*c.options, Option(step.text[:80], step.line)))
+            out[i] = replace(step, choice=c.id, option=step.text[:80])
+            continue
+        cid = f"choice@{before.line}"
+        options = (Option(before.text[:80], before.line), Option(step.text[:80], step.line))
+        found.append(Choice(cid, before.line, f"{before.text[:40]} | ...", options))
+        out[i - 1] = replace(before, choice=cid, option=before.text[:80])
+        out[i] = replace(step, choice=cid, option=step.text[:80])

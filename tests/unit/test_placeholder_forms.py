@@ -1,0 +1,55 @@
+"""More placeholder notations: a path to give, a -SNAPSHOT version, a series wildcard,
+and a version a git command makes a ref of that is not the guide's example."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from relbook.cli import main
+from relbook.params import explicit_form, unfilled
+from tests.conftest import Repo
+
+
+def left(text: str, example: str = "1.2.3") -> list[tuple[str, str]]:
+    return [(t.text, t.name) for t in unfilled(text, example, frozenset({"version"}))]
+
+
+def test_a_path_to_give_and_a_snapshot_version_are_operator_inputs() -> None:
+    assert left("./tools/generate-sbom.sh /path/to/cortex") == [
+        ("/path/to/cortex", "path_to_cortex")
+    ]
+    assert left("export NEXT_VERSION=X.Y.Z-SNAPSHOT") == [("X.Y.Z-SNAPSHOT", "NEXT_VERSION")]
+    assert left("export RELEASE_VERSION=X.Y.Z") == []
+
+
+def test_a_series_wildcard_is_the_series_being_released() -> None:
+    assert explicit_form("git checkout -t remotes/origin/5.2.x", "5.2.1") == (
+        "git checkout -t remotes/origin/{{ major }}.{{ minor }}.x"
+    )
+    assert explicit_form("git push origin pyiceberg-0.8.x", "0.7.0") == (
+        "git push origin pyiceberg-{{ major }}.{{ minor }}.x"
+    )
+
+
+def test_a_git_ref_at_a_version_that_is_not_the_example_is_given_by_the_operator() -> None:
+    assert left("git tag 2.5.3", example="5.2.1") == [("2.5.3", "other_version")]
+    assert left("git reset --hard v1.64.0") == [("v1.64.0", "other_version")]
+    assert left('git tag -a v1.2.3 -m "Release v1.2.3"') == []  # the example: filled in
+    assert left("go install tool@v1.9.0 && git status") == []
+
+
+def test_the_dry_run_blocks_them_with_file_and_line(origin_repo: Repo, tmp_path: Path, capsys):
+    guide = tmp_path / "g.md"
+    guide.write_text(
+        "# Release\n\n## Tag\n\n```bash\ngit tag -a v1.2.3 -m 'Release'\n```\n\n"
+        "## Old series\n\n```bash\ngit tag 0.9.4\n```\n"
+    )
+    args = ["run", str(guide), "--version", "1.2.3", "--repo", str(origin_repo.path)]
+    assert main([*args, "--dry-run", "--json", "--allow-bump", "patch", "--reason", "t"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    by_line = {c["line"]: c for s in plan["steps"] for c in s["commands"]}
+    assert by_line[6]["status"] == "planned" and by_line[6]["text"].startswith("git tag -a v1.2.3")
+    assert by_line[12]["status"] == "blocked"
+    assert by_line[12]["reason"].startswith(f"{guide}:12: unfilled placeholder")
+    assert "0.9.4" in by_line[12]["reason"] and "-p other_version=VALUE" in by_line[12]["reason"]
