@@ -99,6 +99,17 @@ class Step:
         """`file:line` of the step's source."""
         return f"{path}:{self.line}"
 
+    def instructions(self) -> tuple[tuple[str, Part], ...]:
+        """The instructions for a person inside the step's blocks, each with its id
+        `<step id>#<n>` (the n-th instruction of the step): an edit elsewhere in the
+        guide, a line added above included, leaves the id as it was."""
+        parts = (p for p in self.parts if p.kind == "instruction")
+        return tuple((f"{self.id}#{n}", p) for n, p in enumerate(parts, 1))
+
+    def instruction_id(self, part: Part) -> str:
+        """The id of `part`, one of the step's instructions."""
+        return next(i for i, p in self.instructions() if p is part or p == part)
+
 
 @dataclass(frozen=True)
 class Placeholder:
@@ -169,6 +180,26 @@ class Runbook:
     def step(self, step_id: str) -> Step | None:
         """The step with this id, if any."""
         return next((s for s in self.steps if s.id == step_id), None)
+
+    def resolve(self, key: str) -> str | None:
+        """The id that `key` names in this guide: a step id, an instruction id
+        (`<step id>#<n>`) or an older instruction id (`<step id>@<line>`: the
+        instruction at that line, or the step's only instruction once lines have
+        moved). None when it names nothing, or could name more than one."""
+        import re
+
+        m = re.fullmatch(r"(.+?)(?:([#@])\s*(\d+))?", str(key).strip())
+        step = self.step(m.group(1)) if m else None
+        if step is None or m is None:
+            return None
+        mark, number = m.group(2), int(m.group(3) or 0)
+        if not mark:
+            return step.id
+        found = step.instructions()
+        if mark == "#":
+            return found[number - 1][0] if 0 < number <= len(found) else None
+        at = next((i for i, p in found if p.line == number), None)
+        return at or (found[0][0] if len(found) == 1 else None)
 
 
 def section_key(title: str) -> str:

@@ -170,9 +170,10 @@ def test_fault_never_detected_fails_the_drill(tmp_path, monkeypatch, capsys):
         ("faults: [\n", 2, "scenario:"),
         ("name: x\ncolour: red\n", 1, "unknown key 'colour'"),
         (
-            "actions:\n  - at: emergency-rollback.1@97\n    run: 'true'\n",
+            "actions:\n  - at: emergency-rollback.1#2\n    run: 'true'\n",
             2,
-            "no instruction at line 97 (instructions at lines 98)",
+            "not an instruction of step emergency-rollback.1; its instructions: "
+            "emergency-rollback.1#1 (line 98)",
         ),
     ],
 )

@@ -118,7 +118,7 @@ def test_major_approval_is_asked_without_a_terminal(
     assert run(GUIDE, "--version", "2.0.0", *args) == 3
     err = capsys.readouterr().err
     # first the instruction inside the branch block, named with its own line
-    assert "waiting for instruction 'release-branch-creation.1@48'" in err
+    assert "waiting for instruction 'release-branch-creation.1#1'" in err
     assert "release-management.md:48:" in err
     with answers.open("a") as f:
         f.write("Update version numbers and documentation: automate\n")

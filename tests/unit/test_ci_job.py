@@ -92,7 +92,7 @@ def test_answers_the_dispatch_and_the_approval_give():
     approval = Approval("release-approval-security", "sam")
     answers = job_answers(steps, approval, "https://github.com/o/r/actions/runs/7")
     assert answers["release-branch-creation.1"].startswith("run")  # it pushes
-    assert answers["release-branch-creation.1@48"] == "automate"  # "Update version numbers"
+    assert answers["release-branch-creation.1#1"] == "automate"  # "Update version numbers"
     # answers never sign: the sign-offs are signed by the approval, kept apart
     assert not any(k.startswith("release-approval") for k in answers)
     assert "signer" not in answers["release-testing.1"]  # a manual step, not a sign-off
@@ -102,7 +102,7 @@ def test_answers_the_dispatch_and_the_approval_give():
     assert signed["release-approval.2"]["reviewer"] == "sam"
     assert signed["release-approval.2"]["environment"] == "release-approval-security"
     unapproved = job_answers(steps, None)
-    assert set(unapproved) == {"release-branch-creation.1", "release-branch-creation.1@48"}
+    assert set(unapproved) == {"release-branch-creation.1", "release-branch-creation.1#1"}
     assert job_approvals(steps, None) == {}
 
 

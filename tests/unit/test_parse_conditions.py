@@ -274,3 +274,13 @@ def test_kinds_of_release_as_sibling_sections_are_one_choice() -> None:
         ("Patch release process", "patch"),
         ("Release candidates", "rc"),
     ]
+
+
+def test_a_directive_condition_is_checked() -> None:
+    from relbook.errors import ParseError
+
+    got = steps("# R\n<!-- relbook: applies-to=minor,!rc.0 -->\n- [ ] Tell the board.\n")
+    assert got["Tell the board."].applies_to == "minor,!rc.0"
+    with pytest.raises(ParseError, match="unknown kind of release 'minr'") as e:
+        parse_runbook("# R\n\n<!-- relbook: applies-to=minr -->\n- [ ] Tell.\n", "g.md")
+    assert e.value.line == 3

@@ -37,6 +37,8 @@ def test_a_git_ref_at_a_version_that_is_not_the_example_is_given_by_the_operator
     assert left("git reset --hard v1.64.0") == [("v1.64.0", "other_version")]
     assert left('git tag -a v1.2.3 -m "Release v1.2.3"') == []  # the example: filled in
     assert left("go install tool@v1.9.0 && git status") == []
+    assert left("docker buildx build -t demo/demo:1.54.1 --push .") == [("1.54.1", "other_version")]
+    assert left("docker build -t demo/demo:1.2.3 .") == []
 
 
 def test_the_dry_run_blocks_them_with_file_and_line(origin_repo: Repo, tmp_path: Path, capsys):

@@ -46,6 +46,7 @@ def test_the_text_follows_the_plan() -> None:
                 ],
                 instructions=[
                     {
+                        "id": "s@9",
                         "line": 9,
                         "text": "Update version numbers",
                         "automation": "bump VERSION",
@@ -65,7 +66,7 @@ def test_the_text_follows_the_plan() -> None:
         "give it with -p token=VALUE]",
         "    $ gh release <token>  [blocked: unfilled placeholder <token>, give it with "
         "-p token=VALUE]  (guide.md:8)",
-        "    ? Update version numbers  (guide.md:9; relbook can bump VERSION)",
+        "    ? Update version numbers  (guide.md:9; s@9; relbook can bump VERSION)",
         "      -1.2.2",
         "      +1.2.3",
         "    $ git push origin v1  [remote]  (guide.md:10)",

@@ -300,7 +300,7 @@ class Drill:
     def answer_for(self, step: Step, key: str) -> Any | None:
         """Run the scenario's actions for an instruction; in tabletop mode, tell the
         participants this step's events (an event that stops the release fails it)."""
-        if "@" in key:
+        if "#" in key:  # an instruction (`<step id>#<n>`)
             self.run_actions(key, self.runner.env)
         elif self.tabletop:
             return self.tabletop_events(step)

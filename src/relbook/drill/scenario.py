@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from relbook.errors import RelbookError, decode_utf8
+from relbook.drill.yamlfile import LineMap, read_yaml
+from relbook.errors import RelbookError
 from relbook.model import Kind, Runbook
 
 FAULT_KINDS = ("command-fails", "push-rejected", "tag-exists", "slow", "manual-fail")
@@ -54,7 +55,7 @@ class Fault:
 
     id: str
     kind: str
-    at: str  # step id, or `<step-id>@<line>` for an instruction inside a shell block
+    at: str  # step id, or `<step-id>#<n>` for an instruction inside a shell block
     line: int
     command: tuple[str, ...] = ()
     status: int = 1
@@ -72,7 +73,7 @@ class Fault:
     @property
     def step(self) -> str:
         """The step the fault is injected at."""
-        return self.at.split("@", 1)[0]
+        return re.split(r"[#@]", self.at, maxsplit=1)[0]
 
     @property
     def stops(self) -> bool:
@@ -199,55 +200,10 @@ def find_scenario(spec: str, rb: Runbook) -> Scenario:
 
 def load_scenario(path: Path, rb: Runbook) -> Scenario:
     """Read, validate and check a scenario file against the runbook."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     scenario = _build(data, str(path))
     check_scenario(scenario, rb)
-    return scenario
-
-
-def _read_yaml(path: Path) -> Any:
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        """SafeLoader with YAML 1.2 booleans: `on:` is a key, not True."""
-
-    bool_tag = "tag:yaml.org,2002:bool"
-    Loader.yaml_implicit_resolvers = {
-        k: [r for r in v if r[0] != bool_tag]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(
-        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-
-    def mapping(loader: Loader, node: Any) -> _Map:
-        loader.flatten_mapping(node)
-        out = _Map(loader.construct_pairs(node, deep=True))
-        out.line = node.start_mark.line + 1
-        return out
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    try:
-        text = decode_utf8(path.read_bytes(), str(path), "scenario")
-        data = yaml.load(text, Loader=Loader)  # noqa: S506 (a SafeLoader subclass)
-    except OSError as e:
-        raise RelbookError(f"cannot read scenario: {e.strerror}", path=str(path)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise RelbookError(
-            f"scenario: {getattr(e, 'problem', None) or 'invalid YAML'}",
-            path=str(path),
-            line=mark.line + 1 if mark else 0,
-        ) from None
-    if not isinstance(data, _Map):
-        raise RelbookError("a scenario must be a YAML mapping (see docs/drills.md)", path=str(path))
-    return data
-
-
-class _Map(dict):
-    """A YAML mapping that remembers its line."""
-
-    line = 0
+    return canonical(scenario, rb)
 
 
 # -- building ----------------------------------------------------------------------
@@ -257,7 +213,7 @@ def _err(path: str, line: int, msg: str) -> RelbookError:
     return RelbookError(msg, path=path, line=line)
 
 
-def _keys(m: _Map, allowed: set[str], what: str, path: str) -> None:
+def _keys(m: LineMap, allowed: set[str], what: str, path: str) -> None:
     unknown = sorted(set(m) - allowed)
     if unknown:
         raise _err(
@@ -267,10 +223,10 @@ def _keys(m: _Map, allowed: set[str], what: str, path: str) -> None:
         )
 
 
-def _build(data: _Map, path: str) -> Scenario:
+def _build(data: LineMap, path: str) -> Scenario:
     _keys(data, _TOP_KEYS, "scenario", path)
-    response = data.get("response") or _Map()
-    if not isinstance(response, _Map):
+    response = data.get("response") or LineMap()
+    if not isinstance(response, LineMap):
         raise _err(path, data.line, "response must be a mapping with section, answers, actions")
     _keys(response, {"section", "answers", "actions"}, "response", path)
     faults = [_fault(f, path, n) for n, f in enumerate(_list(data, "faults", path), 1)]
@@ -296,21 +252,21 @@ def _build(data: _Map, path: str) -> Scenario:
     )
 
 
-def _list(m: _Map, key: str, path: str) -> list[_Map]:
+def _list(m: LineMap, key: str, path: str) -> list[LineMap]:
     items = m.get(key) or []
-    if not isinstance(items, list) or not all(isinstance(i, _Map) for i in items):
+    if not isinstance(items, list) or not all(isinstance(i, LineMap) for i in items):
         raise _err(path, m.line, f"{key} must be a list of mappings")
     return items
 
 
-def _answers(m: _Map, path: str) -> dict[str, Any]:
+def _answers(m: LineMap, path: str) -> dict[str, Any]:
     answers = m.get("answers") or {}
     if not isinstance(answers, dict):
         raise _err(path, m.line, "answers must be a mapping: step id -> answer")
     return {str(k): v for k, v in answers.items()}
 
 
-def _fault(f: _Map, path: str, n: int) -> Fault:
+def _fault(f: LineMap, path: str, n: int) -> Fault:
     _keys(f, _FAULT_KEYS, "fault", path)
     kind = str(f.get("kind", ""))
     if kind not in FAULT_KINDS:
@@ -349,14 +305,14 @@ def _unique_ids(faults: list[Fault], path: str) -> None:
         seen.add(f.id)
 
 
-def _action(a: _Map, path: str) -> Action:
+def _action(a: LineMap, path: str) -> Action:
     _keys(a, {"at", "run"}, "action", path)
     if not a.get("at") or not a.get("run"):
         raise _err(path, a.line, "an action needs `at` (step id or step-id@line) and `run` (bash)")
     return Action(str(a["at"]), str(a["run"]), a.line)
 
 
-def _expectation(e: _Map, path: str) -> Expectation:
+def _expectation(e: LineMap, path: str) -> Expectation:
     subjects = [k for k in e if k in EXPECT_KINDS]
     if len(subjects) != 1:
         raise _err(
@@ -383,12 +339,12 @@ def check_scenario(s: Scenario, rb: Runbook) -> None:
     for f in s.faults:
         _check_at(s, rb, f.at, f.line)
         step = rb.step(f.step)
-        if f.kind == "manual-fail" and "@" not in f.at and step.kind is Kind.SHELL:
+        if f.kind == "manual-fail" and f.at == step.id and step.kind is Kind.SHELL:
             raise _err(
                 s.path,
                 f.line,
                 f"manual-fail at {f.at}: a shell step; use command-fails, or "
-                f"<step-id>@<line> for an instruction inside it",
+                f"<step-id>#<n> for its n-th instruction",
             )
         if f.command:
             from relbook.drill.shims import BUILTINS
@@ -411,7 +367,9 @@ def check_scenario(s: Scenario, rb: Runbook) -> None:
 
 
 def _check_at(s: Scenario, rb: Runbook, at: str, line: int) -> None:
-    step_id, _, part = at.partition("@")
+    if rb.resolve(at):
+        return
+    step_id = re.split(r"[#@]", at, maxsplit=1)[0]
     step = rb.step(step_id)
     if step is None:
         raise _err(
@@ -419,16 +377,44 @@ def _check_at(s: Scenario, rb: Runbook, at: str, line: int) -> None:
             line,
             f"no step {step_id!r} in {rb.path} (`relbook parse {rb.path}` lists step ids)",
         )
-    if part and not any(
-        p.kind == "instruction" and str(p.line) == part.strip() for p in step.parts
-    ):
-        lines = [str(p.line) for p in step.parts if p.kind == "instruction"]
-        raise _err(
-            s.path,
-            line,
-            f"step {step_id} has no instruction at line {part}"
-            + (f" (instructions at lines {', '.join(lines)})" if lines else ""),
-        )
+    found = step.instructions()
+    raise _err(
+        s.path,
+        line,
+        f"{at}: not an instruction of step {step_id}"
+        + (
+            f"; its instructions: {', '.join(f'{i} (line {p.line})' for i, p in found)}"
+            if found
+            else " (it has none)"
+        ),
+    )
+
+
+def canonical(s: Scenario, rb: Runbook) -> Scenario:
+    """The scenario with every step and instruction it names by its id today: one
+    written for an earlier version of the guide (`<step>@<line>`) still applies."""
+
+    def at(key: str) -> str:
+        return rb.resolve(key) or key
+
+    def keys(answers: dict[str, Any]) -> dict[str, Any]:
+        return {at(k): v for k, v in answers.items()}
+
+    def acts(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+        return tuple(replace(a, at=at(a.at)) for a in actions)
+
+    return replace(
+        s,
+        faults=tuple(replace(f, at=at(f.at)) for f in s.faults),
+        actions=acts(s.actions),
+        response_actions=acts(s.response_actions),
+        answers=keys(s.answers),
+        response_answers=keys(s.response_answers),
+        expect=tuple(
+            replace(e, value=at(e.value)) if e.kind in ("detected_at", "step") else e
+            for e in s.expect
+        ),
+    )
 
 
 # -- placeholders ----------------------------------------------------------------------

@@ -102,7 +102,7 @@ def _manual_without_automation(
 ) -> list[tuple[str, str, int]]:
     """Manual steps and in-block instructions that a person still has to do."""
     automated = {
-        f"{o.step_id}@{i['line']}"
+        (o.step_id, i.get("line"))
         for o in outcomes
         for i in o.extra.get("instructions", [])
         if "automated" in str(i.get("note", ""))
@@ -111,7 +111,7 @@ def _manual_without_automation(
     for s in steps:
         if s.kind in (Kind.MANUAL, Kind.SIGNOFF):
             out.append((s.id, s.text, s.line))
-        for p in s.parts:
-            if p.kind == "instruction" and f"{s.id}@{p.line}" not in automated:
-                out.append((f"{s.id}@{p.line}", p.source, p.line))
+        for key, p in s.instructions():
+            if (s.id, p.line) not in automated:
+                out.append((key, p.source, p.line))
     return out

@@ -59,6 +59,7 @@ _SENTINEL = re.compile(
 # not know which release it names, so the operator gives it
 _GIT_REF = re.compile(
     r"\bgit\s+(?:-C\s+\S+\s+)?(?:tag|push|checkout|switch|reset|branch)\b[^;&|\n]*"
+    r"|\bdocker\s+(?:buildx\s+)?(?:build|tag|push)\b[^;&|\n]*"  # `-t image:1.54.1`
 )
 _REF_VERSION = re.compile(r"(?<![\w.@=/])(?:[\w-]*-)?v?\d+\.\d+\.\d+(?![\w.-])")
 _DOUBLE_BRACKET = re.compile(r"\[\[([A-Za-z][A-Za-z0-9 _-]*[A-Za-z0-9])\]\]")
@@ -244,7 +245,7 @@ def _assigned_tokens(text: str) -> list[Token]:
 
 
 # no token without one of these (SET_ME has _, `git tag 2.5.3` its git, a path its /)
-_MAYBE = re.compile(r"[<{_XYZxyzNM\[=/]|git")
+_MAYBE = re.compile(r"[<{_XYZxyzNM\[=/]|git|docker")
 
 
 def find_tokens(text: str) -> list[Token]:
@@ -262,7 +263,7 @@ def find_tokens(text: str) -> list[Token]:
         ]
     )
     found += _template_tokens(text)
-    if "git" in text:
+    if "git" in text or "docker" in text:
         found += [
             Token(v.group(0), g.start() + v.start(), g.start() + v.end(), "input", "other_version")
             for g in _GIT_REF.finditer(text)

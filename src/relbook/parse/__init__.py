@@ -419,7 +419,7 @@ class _Walker(ProseRules):
         n = self.counters.get(sid, 0) + 1
         self.counters[sid] = n
         d, self.pending = self.pending, {}
-        step_id = d.get("id") or f"{sid}.{n}"
+        step_id = d.get("id") or _auto_id(f"{sid}.{n}", text, self.used_ids)
         if step_id in self.used_ids:
             raise ParseError(f"duplicate step id {step_id!r}", path=self.path, line=line)
         self.used_ids.add(step_id)
@@ -452,3 +452,9 @@ def _with_detail_lines(kw: dict[str, Any]) -> dict[str, Any]:
         kw["details"] = tuple(t for _, t in pairs)
         kw["detail_lines"] = tuple(n for n, _ in pairs)
     return kw
+
+
+def _auto_id(base: str, text: str, used: set[str]) -> str:
+    """A step's id from its section and place; one that a directive's `id=` took gets a
+    short hash of the step's text, so both stay unique."""
+    return base if base not in used else f"{base}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"

@@ -458,6 +458,6 @@ def _with(step: Step, found: Found | None) -> Step:
         changes["applies_from"] = "; ".join(dict.fromkeys(whys))
     if free and not step.optional and "optional" not in step.directives:
         changes["optional"] = True
-    if free:
+    if free and "optional" not in step.directives:
         changes["optional_why"] = free[0]
     return replace(step, **changes) if changes else step

@@ -78,7 +78,26 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
         raise ParseError(
             f"step id {value!r} must be letters, digits, '.', '-', '_'", path=path, line=line
         )
+    if key == "applies-to":
+        _check_kinds(value, path, line)
     return value
+
+
+_KIND_ATOM = re.compile(
+    r"!?(?:major|minor|patch|pre-?release|stable|hotfix|first|(?:rc|alpha|beta)(?:\.\d+)?)"
+)
+
+
+def _check_kinds(value: str, path: str, line: int) -> None:
+    """`applies-to=minor,!prerelease`: every kind is one relbook knows."""
+    for atom in re.split(r"[,|]", value.lower()):
+        if not _KIND_ATOM.fullmatch(atom.strip()):
+            raise ParseError(
+                f"applies-to: unknown kind of release {atom!r} (major, minor, patch, "
+                "prerelease, rc, rc.N, alpha, beta, stable, hotfix, first; !kind, a|b, a,b)",
+                path=path,
+                line=line,
+            )
 
 
 def step_fields(d: dict[str, Any]) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def _flags(step: dict[str, Any]) -> list[str]:
 
 def _instruction(part: dict[str, Any], path: str) -> str:
     how = f"relbook can {part['automation']}" if part["automation"] else "asked like a manual step"
-    rows = [f"    ? {part['text']}  ({path}:{part['line']}; {how})"]
+    rows = [f"    ? {part['text']}  ({path}:{part['line']}; {part['id']}; {how})"]
     return "\n".join(rows + [f"      {row}" for row in part["diff"].splitlines()])
 
 

@@ -31,8 +31,9 @@ def outline(rb: Runbook) -> str:
             lines.append(f"\n{where}## {' > '.join(shown) or '(top)'}{flags}")
         lines.append(f"{rb.path}:{step.line}: {n}. {_describe(step)}")
         lines.extend(f"{rb.path}:{step.line}:      - {d}" for d in step.details)
+        ids = {id(p): i for i, p in step.instructions()}
         for part in step.parts:
-            mark = "$" if part.kind == "command" else "? (instruction)"
+            mark = "$" if part.kind == "command" else f"? (instruction {ids[id(part)]})"
             src = part.source.replace("\n", "\n      ")
             lines.append(f"{rb.path}:{part.line}:      {mark} {src}")
     for f in rb.findings:
@@ -89,6 +90,7 @@ def runbook_json(rb: Runbook) -> dict[str, Any]:
 
 def step_json(s: Step) -> dict[str, Any]:
     """One step as JSON."""
+    ids = {id(p): i for i, p in s.instructions()}
     return {
         "id": s.id,
         "kind": s.kind.value,
@@ -113,7 +115,13 @@ def step_json(s: Step) -> dict[str, Any]:
         "lang": s.lang,
         "body": s.body,
         "parts": [
-            {"kind": p.kind, "line": p.line, "source": p.source, "comment": p.comment}
+            {
+                "kind": p.kind,
+                "line": p.line,
+                "source": p.source,
+                "comment": p.comment,
+                **({"id": ids[id(p)]} if id(p) in ids else {}),
+            }
             for p in s.parts
         ]
         + [

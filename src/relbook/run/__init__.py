@@ -87,7 +87,13 @@ class Runner:
         self.version_check: dict[str, Any] | None = None  # the version against its history
         self.allowed_changes = ""  # steps edited since the release began (--allow-changed)
         self.answers = AnswerPolicy(
-            opts, ui, self.operator, hooks=self.hooks, sync=self._sync, fill=self.fill
+            opts,
+            ui,
+            self.operator,
+            hooks=self.hooks,
+            sync=self._sync,
+            fill=self.fill,
+            resolve=rb.resolve,
         )
         self.gate = RiskGate(self.answers, opts, ui, self._sync)
         self.signoffs = SignOffs(self)

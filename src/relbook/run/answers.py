@@ -35,14 +35,18 @@ class AnswerPolicy:
         hooks: RunHooks,
         sync: Callable[[], None],
         fill: Callable[[str, int], str],
+        resolve: Callable[[str], str | None] = lambda key: None,
     ) -> None:
         self.opts, self.ui, self.operator, self.hooks = opts, ui, operator, hooks
-        self.sync, self.fill = sync, fill
+        self.sync, self.fill, self.resolve = sync, fill, resolve
 
     def given(self, key: str, text: str) -> Answer | None:
-        """The answer the answers file gives for step `key` (or its text), if any."""
+        """The answer the answers file gives for step `key` (by its id, an older id of
+        it such as `<step>@<line>`, or its text), if any."""
         answers = self.opts.answers
         raw = answers.get(key)
+        if raw is None:
+            raw = next((v for k, v in answers.items() if self.resolve(str(k)) == key), None)
         if raw is None:
             raw = next(
                 (v for k, v in answers.items() if str(k).casefold() == text.casefold()), None

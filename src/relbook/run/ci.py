@@ -141,10 +141,7 @@ def job_answers(steps: list[Step], approval: Approval | None, run_url: str = "")
         if step.kind is Kind.SHELL:
             if any(touches_remote(c.source) or is_destructive(c.source) for c in step.commands):
                 answers[step.id] = "run: started by the workflow dispatch"
-            for part in step.parts:
-                if part.kind != "instruction":
-                    continue
-                key = f"{step.id}@{part.line}"
+            for key, part in step.instructions():
                 if about_versions(part.source):
                     answers[key] = "automate"
                 elif approval:

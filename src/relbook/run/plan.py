@@ -98,11 +98,12 @@ def command_plan(runner: Runner, step: Step, part: Part, status: str, reason: st
     }
 
 
-def instruction_plan(runner: Runner, part: Part) -> dict[str, Any]:
+def instruction_plan(runner: Runner, key: str, part: Part, planned: bool) -> dict[str, Any]:
     """An instruction inside a block: asked like a manual step, or automated (a version
-    bump, shown as its diff)."""
-    bumps, automation = version_bumps(runner, part)
+    bump, shown as its diff) when its step is in the run."""
+    bumps, automation = version_bumps(runner, part) if planned else ([], "")
     return {
+        "id": key,
         "line": part.line,
         "text": runner.masker.mask(part.source),
         "automation": automation,
@@ -159,9 +160,9 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         "status": status,
         "reason": reason,
         "commands": commands,
-        "instructions": [instruction_plan(runner, p) for p in step.parts if p.kind == "instruction"]
-        if planned
-        else [],
+        "instructions": [
+            instruction_plan(runner, key, p, planned) for key, p in step.instructions()
+        ],
     }
 
 

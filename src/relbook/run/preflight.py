@@ -85,6 +85,8 @@ class Preflight:
                 problems += machine_problems(self.rb, steps, self.opts, params, repo)
             if problems:  # all of them at once, before anything is recorded
                 raise PreflightError(self.rb.path, problems)
+            for warning in old_ids(self.rb, self.opts.answers):
+                self.ui.info(f"warning: {warning}")
         blackout = self.blackout(state)
         version_check = self.check_history(params) if state is None else None
         changed = self.check_changed(state, steps) if state else ""
@@ -295,17 +297,45 @@ def _first_git(rb: Runbook, steps: list[Step]) -> int:
 def _unknown_answers(rb: Runbook, answers: dict[str, Any]) -> list[str]:
     import difflib
 
-    keys = {s.id for s in rb.steps} | {f"{s.id}@{p.line}" for s in rb.steps for p in s.parts}
+    keys = {s.id for s in rb.steps} | {i for s in rb.steps for i, _ in s.instructions()}
     keys |= {c.id for c in rb.choices}
     texts = {s.text.casefold() for s in rb.steps}
-    texts |= {p.source.casefold() for s in rb.steps for p in s.parts if p.kind == "instruction"}
+    texts |= {p.source.casefold() for s in rb.steps for _, p in s.instructions()}
     out = []
     for key in answers:
-        if key in keys or key.casefold() in texts or key.startswith(("undo: ", "event:")):
+        key = str(key)
+        if key in keys or rb.resolve(key) or key.casefold() in texts:
+            continue
+        if key.startswith(("undo: ", "event:")):
+            continue
+        step = rb.step(key.partition("@")[0])
+        if step and "@" in key and step.instructions():  # an older id: which one is it?
+            which = ", ".join(f"{i} (line {p.line}: {p.source})" for i, p in step.instructions())
+            out.append(
+                f"answers: {key!r}: step {step.id} has no instruction at that line of "
+                f"{rb.path} now; name one by its id: {which}"
+            )
             continue
         close = difflib.get_close_matches(key, sorted(keys), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else " (see `relbook parse` for ids)"
         out.append(f"answers: {key!r} names no step or instruction of {rb.path}{hint}")
+    return out
+
+
+def old_ids(rb: Runbook, answers: dict[str, Any]) -> list[str]:
+    """Answers that name an instruction of a step with several by its line (the older
+    `<step>@<line>` form): which one each was taken to be, and its id to write instead
+    (a line moves with every edit above it; the id does not)."""
+    out = []
+    for key in answers:
+        now = rb.resolve(str(key)) if "@" in str(key) else None
+        step = rb.step(now.partition("#")[0]) if now else None
+        if step and len(step.instructions()) > 1:
+            part = dict(step.instructions())[now]
+            out.append(
+                f"answers: {key!r} names an instruction by its line: taken as {now} "
+                f"({rb.path}:{part.line}: {part.source}); write {now!r} to keep it so"
+            )
     return out
 
 

@@ -273,7 +273,7 @@ class StepRunner:
 
         run = self.run
         bumps, automation = version_bumps(run, part)
-        key = f"{step.id}@{part.line}"
+        key = step.instruction_id(part)
         fake = Step(
             id=key, kind=Kind.MANUAL, text=part.source, line=part.line, section=step.section
         )
@@ -288,6 +288,7 @@ class StepRunner:
                 run.ui.info(f"    {row}")
         log.append(
             {
+                "id": key,
                 "line": part.line,
                 "text": part.source,
                 "status": answer.status.value,
