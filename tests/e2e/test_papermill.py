@@ -205,6 +205,16 @@ def test_step_timeout_stops_the_notebook_there(tmp_path, capsys, monkeypatch):
     assert len(kept) > 5 and not [p for p in kept if b"s3cr3t-value" in p.read_bytes()]
 
 
+def test_the_backstop_is_for_step_cells_not_relbook_s_own():
+    from relbook.notebook.pmexec import SETUP_TIMEOUT, _cell_timeout
+
+    timeout = _cell_timeout(25)
+    assert timeout({"metadata": {"tags": ["relbook-step"]}}) == 25
+    for tag in ("parameters", "relbook-setup", "relbook-close"):
+        assert timeout({"metadata": {"tags": [tag]}}) == SETUP_TIMEOUT
+    assert _cell_timeout(None)({"metadata": {"tags": ["relbook-step"]}}) is None
+
+
 def test_papermill_execution_timeout_is_a_backstop(tmp_path):
     from relbook.errors import StepFailed
     from relbook.notebook.pmengine import run_papermill
@@ -215,8 +225,8 @@ def test_papermill_execution_timeout_is_a_backstop(tmp_path):
     rb = read_runbook(write(tmp_path, "hang.md", SLOW.replace("<!-- relbook: timeout=1 -->", "")))
     opts = RunOptions(version="1.2.3", repo=str(tmp_path), records=str(tmp_path / "r"), yes=True)
     with pytest.raises(StepFailed) as failed:
-        # long enough that only the hanging cell meets it on a loaded machine (the setup
-        # cell boots the session); the step's `sleep 60` outlasts it
+        # the backstop is for step cells (the setup cell that boots the session gets
+        # SETUP_TIMEOUT); the step's `sleep 60` outlasts it
         run_papermill(Runner(rb, opts, TerminalUI(path=rb.path)), execution_timeout=25)
     assert f"{rb.path}:9: step 'steps.2' timed out: papermill's execution_timeout (25s)" in str(
         failed.value

@@ -131,6 +131,7 @@ class Engine(NBClientEngine):
         return Client(
             nb_man,
             timeout=execution_timeout,
+            timeout_func=_cell_timeout(execution_timeout),
             startup_timeout=start_timeout,
             kernel_name=kernel_name,
             log_output=log_output,
@@ -138,6 +139,23 @@ class Engine(NBClientEngine):
             stderr_file=stderr_file,
             **kwargs,
         ).execute()
+
+
+SETUP_TIMEOUT = 600.0  # a parameters, setup or close cell: loading the session is slow, not a step
+
+
+def _cell_timeout(backstop: float | None) -> Callable[[Any], float | None]:
+    """The backstop is for steps: a step cell gets `backstop`; relbook's own cells (the
+    parameters, the session's setup on a loaded machine, the close) get SETUP_TIMEOUT."""
+
+    def timeout(cell: Any) -> float | None:
+        if backstop is None:
+            return None
+        if "relbook-step" in cell.get("metadata", {}).get("tags", ()):
+            return backstop
+        return max(backstop, SETUP_TIMEOUT)
+
+    return timeout
 
 
 def _mask_values(value: Any, mask: Callable[[str], str]) -> Any:
