@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 from relbook.bash.commands import simple_commands
@@ -127,3 +129,42 @@ def test_descriptions_say_what_is_destroyed() -> None:
     assert destructive_kind(["git", "push", "origin", "+main"]).startswith("git push --force")
     assert destructive_kind(["kubectl", "delete", "pod", "x"]).startswith("kubectl delete")
     assert classify(["git", "push", "origin", "main"]).remote
+
+
+WRITTEN = [
+    # the words of the first simple command as written: quotes and references kept,
+    # operators end it, redirections are no words of it (one lexer with the splitter)
+    (
+        'git commit -m "Release $RELBOOK_VERSION"',
+        ["git", "commit", "-m", '"Release $RELBOOK_VERSION"'],
+    ),
+    (
+        "git tag -a \"$RELBOOK_TAG\" -m 'Release'",
+        ["git", "tag", "-a", '"$RELBOOK_TAG"', "-m", "'Release'"],
+    ),
+    ('git push origin v"$RELBOOK_VERSION"', ["git", "push", "origin", 'v"$RELBOOK_VERSION"']),
+    ("git push origin main; echo ok", ["git", "push", "origin", "main"]),
+    ("git push origin main|tee log", ["git", "push", "origin", "main"]),
+    ("git push origin main >/dev/null 2>&1", ["git", "push", "origin", "main"]),
+    ("git tag v1 > out.txt  # a comment", ["git", "tag", "v1"]),
+    ("git commit -m '<version-number>'", ["git", "commit", "-m", "'<version-number>'"]),
+]
+
+
+@pytest.mark.parametrize(("command", "words"), WRITTEN)
+def test_words_as_written_come_from_the_one_lexer(command: str, words: list[str]) -> None:
+    from relbook.bash.commands import words_as_written
+
+    assert words_as_written(command) == words
+    # and the splitter reads the same command, quotes removed
+    assert simple_commands(command)[0].words == [shlex.split(w)[0] for w in words]
+
+
+def test_a_guard_keeps_the_words_for_bash_to_expand() -> None:
+    from relbook.bash.effects import guard_for
+
+    guard = guard_for('git push origin "$RELBOOK_TAG"; echo pushed')
+    assert guard is not None and 'refs/tags/""$RELBOOK_TAG"' in guard.test
+    assert guard_for("git push origin main 2>&1").reason == "main already on origin"
+    commit = guard_for("git commit -m '<version-number>'")
+    assert commit is not None and "= '<version-number>' ]" in commit.test

@@ -1,12 +1,15 @@
-"""The one command splitter: bash source -> its simple commands, as words.
+"""The one lexer and command splitter: bash source -> its simple commands, as words.
 
-Used by the run's effects classifier, lint, the drill's shims and the dry run.
+Used by the run's effects classifier and its resume guards (the words as written:
+`words_as_written`), the undo check (bash.refs), lint, the drill's shims and the
+dry run. Redirections and the files they name are no words of a command.
 Heredoc bodies and comments are skipped, backslash-continued lines joined, and
 the commands inside `$(...)` and backquotes are commands too.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ _HEADERS = frozenset({"for", "select", "case", "function"})
 _VALUE_FLAGS = {"sudo": ("-u", "-g", "-C", "-D"), "env": ("-u", "-C"), "timeout": ("-s", "-k")}
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[ \t]*['\"]?\\?([A-Za-z_][A-Za-z0-9_]*)")
+_REDIRECT = re.compile(r"\d*(?:[<>]{1,3}|&>>?)[&|]?(?=[^<>]|$)")
 # what makes shlex's words differ from str.split()'s: quotes, escapes, comments, its
 # punctuation, and whitespace other than spaces and tabs
 _SHLEX_NEEDED = re.compile(r"['\"\\#;&|()]|[^\S \t]")
@@ -127,49 +131,98 @@ def _logical_lines(source: str) -> list[tuple[int, str]]:
     return out
 
 
-def _split(text: str) -> list[list[str]]:
-    if _SHLEX_NEEDED.search(text):
-        lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
-        lex.whitespace_split = True
-        lex.commenters = "#"
-        try:
-            tokens = list(lex)
-        except ValueError:  # unbalanced quotes: take the line's words as they are
-            tokens = text.split()
-    else:  # plain words between spaces: what shlex would make of them, 50 times faster
-        tokens = text.split()
-    commands: list[list[str]] = [[]]
-    tokens = _redirections_joined(tokens)
-    for tok in tokens:
-        if tok in OPERATORS or (tok and set(tok) <= set(";&|()")):
-            commands.append([])
-        elif tok.startswith(("<", ">", "&>")) or re.fullmatch(r"\d*[<>]&?\d*-?", tok):
+class _Source(io.StringIO):
+    """The text the lexer reads, counting what it has read (for each word as written)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.taken = 0
+
+    def read(self, size: int | None = -1) -> str:
+        got = super().read(size)
+        self.taken += len(got)
+        return got
+
+    def readline(self, size: int | None = -1) -> str:  # a comment, read to its line's end
+        got = super().readline(size)
+        self.taken += len(got)
+        return got
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """The one lexer: (word, word as written) of each token of one logical line; quotes
+    are removed from the first and kept in the second. Operators are tokens too."""
+    if not _SHLEX_NEEDED.search(text):  # plain words between spaces: shlex's, 50x faster
+        return [(w, w) for w in text.split()]
+    source = _Source(text)
+    lex = shlex.shlex(source, posix=True, punctuation_chars=";&|()")
+    lex.whitespace_split = True
+    lex.commenters = "#"
+    out: list[tuple[str, str]] = []
+    try:
+        while True:
+            start = source.taken - len(lex._pushback_chars)
+            tok = lex.get_token()
+            if tok is None:  # posix mode: the end of the text
+                return _duplications(out)
+            end = source.taken - len(lex._pushback_chars)
+            written = text[start:end].strip()
+            if written.startswith("#"):  # a comment ran to the line's end before the word
+                written = written.split("\n", 1)[-1].strip()
+            out.append((tok, written.split()[0] if tok in OPERATORS else written))
+    except ValueError:  # unbalanced quotes: take the line's words as they are
+        return [(w, w) for w in text.split()]
+
+
+def _duplications(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`>&2`, `2>&1`, `<&3`, `>&-` and `&>file` as redirections, not a `&` between two
+    commands (shlex cuts them at the `&`)."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(tokens):
+        tok, written = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
+        if tok == "&" and out and re.fullmatch(r"\d*[<>]", out[-1][1]) and after[0]:
+            out[-1] = (out[-1][0] + "&" + after[0], out[-1][1] + "&" + after[1])  # duplicated
+            i += 2
             continue
+        if tok == "&" and after[1].startswith(">"):
+            out.append(("&" + after[0], "&" + after[1]))  # &>file, &>>file
+            i += 2
+            continue
+        out.append((tok, written))
+        i += 1
+    return out
+
+
+def _words(tokens: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Tokens grouped into simple commands: operators split them; redirections (and the
+    file a bare `>` or `<` names) are no words of a command. A quoted `<x>` is a word."""
+    commands: list[list[tuple[str, str]]] = [[]]
+    target = False
+    for tok, written in tokens:
+        if target:
+            target = False
+        elif tok in OPERATORS or (tok and set(tok) <= set(";&|()")):  # '' is an argument
+            commands.append([])
+        elif _REDIRECT.match(written):
+            target = bool(_REDIRECT.fullmatch(written))  # `> file`: the next word is the file
         else:
-            commands[-1].append(tok)
+            commands[-1].append((tok, written))
+    return commands
+
+
+def _split(text: str) -> list[list[str]]:
+    commands = [[tok for tok, _ in c] for c in _words(_tokens(text))]
     # `for x in a b`, `case $x in`, `function f`: a header, not a command
     return [c for c in commands if c and c != ["$"] and c[0] not in _HEADERS]
 
 
-def _redirections_joined(tokens: list[str]) -> list[str]:
-    """`>&2`, `2>&1`, `<&3`, `>&-` and `&>file` as redirections, not a `&` between two
-    commands (shlex cuts them at the `&`)."""
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        after = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if tok == "&" and out and re.fullmatch(r"\d*[<>]", out[-1]) and after:
-            out[-1] += "&" + after  # a descriptor duplicated: one redirection word
-            i += 2
-            continue
-        if tok == "&" and after.startswith(">"):
-            out.append("&" + after)  # &>file, &>>file
-            i += 2
-            continue
-        out.append(tok)
-        i += 1
-    return out
+def words_as_written(command: str) -> list[str]:
+    """The words of the first simple command of `command`, each as written (quotes and
+    `$` references kept, for bash to read again), by the same lexer as the splitter."""
+    commands = _words(_tokens(command))
+    return [written for _, written in commands[0]]
 
 
 def _substitutions(word: str) -> list[str]:

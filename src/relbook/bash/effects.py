@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relbook.bash.commands import git_args, program_name, short_flags, simple_commands, unwrap
+from relbook.bash.commands import (
+    git_args,
+    program_name,
+    short_flags,
+    simple_commands,
+    unwrap,
+    words_as_written,
+)
 
 
 def _names(text: str) -> frozenset[str]:
@@ -141,39 +148,6 @@ def _destroys(name: str, args: list[str]) -> str:
     return ""
 
 
-def words(command: str) -> list[str]:
-    """Split one command into its shell words, keeping each word's raw text (quotes kept)."""
-    out: list[str] = []
-    cur, quote, i = "", "", 0
-    while i < len(command):
-        c = command[i]
-        if quote:
-            cur += c
-            if c == "\\" and quote == '"' and i + 1 < len(command):
-                cur += command[i + 1]
-                i += 1
-            elif c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-            cur += c
-        elif c == "\\" and i + 1 < len(command):
-            cur += command[i : i + 2]
-            i += 1
-        elif c in " \t\n":
-            if cur:
-                out.append(cur)
-            cur = ""
-        elif c in ";|&<>#" and not cur:
-            return out  # stop at the first operator: guards only look at simple commands
-        else:
-            cur += c
-        i += 1
-    if cur:
-        out.append(cur)
-    return out
-
-
 @dataclass(frozen=True)
 class Guard:
     """A bash test that succeeds when `command`'s effect is already in place."""
@@ -190,7 +164,7 @@ class Guard:
 
 def guard_for(command: str) -> Guard | None:
     """The already-done check for a common git command, or None."""
-    w = words(command)
+    w = words_as_written(command)
     if len(w) < 2 or w[0] != "git" or "\n" in command:
         return None
     sub, args = w[1], w[2:]

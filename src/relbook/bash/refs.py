@@ -1,16 +1,16 @@
 """Which git commands delete or force-overwrite a tag or branch, and which refs.
 
-Pure: the words of a command are read with shlex and its `$VARIABLES` expanded
-from a mapping; nothing runs here."""
+Pure: the words of a command are read by the one splitter (relbook.bash.commands)
+and its `$VARIABLES` expanded from a mapping; nothing runs here."""
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-_OPERATORS = {"&&", "||", ";", "|", "&", ";;", "|&", "(", ")", "{", "}", "!"}
+from relbook.bash.commands import simple_commands
+
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _GIT_VALUE_OPTS = {"-C", "-c", "--git-dir", "--work-tree", "--namespace"}
 
@@ -53,19 +53,8 @@ def ref_changes(command: str, values: Mapping[str, str] | None = None) -> list[R
 
 
 def _simple_commands(command: str) -> list[list[str]]:
-    try:
-        lex = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lex.whitespace_split = True
-        tokens = list(lex)
-    except ValueError:
-        return []
-    out: list[list[str]] = [[]]
-    for tok in tokens:
-        if tok in _OPERATORS or set(tok) <= set("&|;()"):
-            out.append([])
-        elif not (not out[-1] and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", tok)):
-            out[-1].append(tok)  # leading VAR=value words are assignments, not the command
-    return [argv for argv in out if argv]
+    """The words of each simple command (the one splitter, relbook.bash.commands)."""
+    return [c.words for c in simple_commands(command) if c.words]
 
 
 def _expand(word: str, values: Mapping[str, str]) -> str:

@@ -15,19 +15,20 @@ from relbook.errors import RelbookError, check_utf8_arguments, write_failure
 
 __all__ = ["COMMANDS", "main", "resolve_runbook"]
 
-# the subcommands, in the order `relbook --help` lists them; each is relbook.cli.<name>
-COMMANDS: tuple[str, ...] = (
-    "parse",
-    "params",
-    "parameterize",
-    "run",
-    "render",
-    "lint",
-    "export",
-    "metrics",
-    "drill",
-    "sign",
-)
+# the subcommands, in the order `relbook --help` lists them, with what it says of each;
+# each is the module relbook.cli.<name>
+COMMANDS: dict[str, str] = {
+    "parse": "list a runbook's steps, sections and parameters",
+    "params": "show parameters, their values and where they are used",
+    "parameterize": "write out what relbook reads into a guide: {{ placeholders }} and directives",
+    "run": "run a release: execute shell steps, ask for manual ones, record everything",
+    "render": "filled checklist, release notes, release report, release notebook",
+    "lint": "check a runbook: shellcheck on its blocks, plus relbook's own checks",
+    "export": "write a runbook as a GitHub Actions workflow that runs relbook",
+    "metrics": "release metrics from the records: frequency, lead time, rollbacks, durations",
+    "drill": "rehearse a release in a sandbox with injected faults, and score it",
+    "sign": "sign a sign-off of a release yourself (git identity, SSH key)",
+}
 
 
 def command(name: str) -> ModuleType:
@@ -68,7 +69,7 @@ def _stopped_by(signum: int) -> str:
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser; given argv naming a command, only that command's module is
-    imported and its arguments built (building every subcommand costs start-up time)."""
+    imported and its arguments built (importing every subcommand costs start-up time)."""
     p = argparse.ArgumentParser(
         prog="relbook",
         description="Run Markdown release guides as parameterized runbooks, "
@@ -77,7 +78,9 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"relbook {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     wanted = next((w for w in argv or () if not w.startswith("-")), None)
-    for name in COMMANDS:
-        if wanted not in COMMANDS or name == wanted:
-            command(name).add(sub)
+    if wanted in COMMANDS:
+        command(wanted).add(sub)
+    else:  # the list of commands (--help, a mistyped name) needs none of their arguments
+        for name, text in COMMANDS.items():
+            sub.add_parser(name, help=text)
     return p

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +38,29 @@ def flags(p: argparse.ArgumentParser, *flags: tuple[str, str]) -> None:
 
 
 def version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
-    p.add_argument(
-        "--version",
-        dest="release",
-        metavar="V",
-        required=required,
-        help="the version being released (SemVer; a leading v is fine; `auto`: the next "
-        "version the Conventional Commits since the previous tag imply)",
-    )
-    p.add_argument("--description", default="", metavar="D", help="one-line release description")
-    p.add_argument("--repo", metavar="DIR", help="git repository (tags give previous_version)")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today)")
+    """--version, --description, --repo, --date, then -p and --params."""
+    from relbook.options import VERSION_ARGS
+
+    option_args(p, VERSION_ARGS, version={"required": required})
     add_value_args(p)
+
+
+def option_args(
+    p: argparse.ArgumentParser, names: Iterable[str], **overrides: dict[str, Any]
+) -> None:
+    """Add the run options `names` to `p` as relbook.options declares them, in its order."""
+    from relbook.options import OPTIONS
+
+    wanted = set(names)
+    for o in OPTIONS:
+        if not o.flag or o.name not in wanted:
+            continue
+        kw: dict[str, Any] = {"help": o.help, **o.arg, **overrides.get(o.name, {})}
+        if o.kind == "bool":
+            kw["action"] = "store_true"
+        elif o.kind == "duration":
+            kw["type"] = duration
+        p.add_argument(o.flag, **kw)
 
 
 def resolve_runbook(path: str) -> str:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import (
     invocation,
     load,
@@ -21,7 +22,7 @@ from relbook.errors import RelbookError
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "drill",
-        help="rehearse a release in a sandbox with injected faults, and score it",
+        help=COMMANDS["drill"],
         description="Rehearse RUNBOOK in a throw-away sandbox: a clone of --repo (or a "
         "generated demo repository) whose origin is a bare repository in the sandbox, with "
         "remote tools replaced by logging shims. The real remote is never contacted. "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import emit, load, output_arg, runbook_arg
 
 
@@ -12,7 +13,7 @@ def add(sub: Any) -> None:
     """The export subcommand's arguments."""
     p = sub.add_parser(
         "export",
-        help="write a runbook as a GitHub Actions workflow that runs relbook",
+        help=COMMANDS["export"],
         description="Write RUNBOOK as a workflow_dispatch workflow whose jobs run relbook "
         "itself: a begin job, then a job per section (per team for sign-offs) running "
         "`relbook run --job`, one record carried between jobs as an artifact, sign-offs "

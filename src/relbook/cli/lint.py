@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import load, print_json, runbook_arg
 
 
@@ -14,7 +15,7 @@ def add(sub: Any) -> None:
 
     p = sub.add_parser(
         "lint",
-        help="check a runbook: shellcheck on its blocks, plus relbook's own checks",
+        help=COMMANDS["lint"],
         description="Report problems in RUNBOOK, each at its file:line: shellcheck "
         "findings in shell blocks (SC codes) and relbook's checks (RB codes). "
         "Exit 1 when there are findings, 0 when the runbook is clean.",

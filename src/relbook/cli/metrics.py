@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from relbook.cli import tamper
+from relbook.cli import COMMANDS, tamper
 from relbook.cli.common import print_json
 
 
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "metrics",
-        help="release metrics from the records: frequency, lead time, rollbacks, durations",
+        help=COMMANDS["metrics"],
         description="Read every record under RECORDS_DIR and report releases per month, "
         "lead time per release, rollback frequency, failed and skipped steps, and "
         "per-step duration p50/p90. Drill records are not counted as releases.",

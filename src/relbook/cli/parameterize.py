@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import emit, load, output_arg, runbook_arg
 
 
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "parameterize",
-        help="write out what relbook reads into a guide: {{ placeholders }} and directives",
+        help=COMMANDS["parameterize"],
         description="Write GUIDE with everything relbook infers made explicit: its example "
         "version, neighbours and placeholders as {{ version }}, {{ description }}, ...; "
         "contingency sections, conditions (applies-to, from) and optional steps as "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import (
     load,
     print_json,
@@ -19,7 +20,7 @@ from relbook.cli.values import bind_args
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "params",
-        help="show parameters, their values and where they are used",
+        help=COMMANDS["params"],
         description="Show each parameter of RUNBOOK, its value, and every "
         "file:line that uses it; with --version, the commands filled in.",
     )

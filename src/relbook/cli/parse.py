@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import load, print_json, runbook_arg
 
 
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "parse",
-        help="list a runbook's steps, sections and parameters",
+        help=COMMANDS["parse"],
         description="List the steps of RUNBOOK in order, each with its file:line.",
     )
     runbook_arg(p)

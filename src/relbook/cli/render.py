@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from relbook.cli import tamper
+from relbook.cli import COMMANDS, tamper
 from relbook.cli.common import emit, load, output_arg, resolve_runbook, runbook_arg, version_args
 from relbook.errors import RelbookError
 
@@ -17,7 +17,7 @@ from relbook.errors import RelbookError
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "render",
-        help="filled checklist, release notes, release report, release notebook",
+        help=COMMANDS["render"],
         description="Write a document for a release: the checklist filled in, "
         "release notes from git history, or the HTML report of a record.",
     )

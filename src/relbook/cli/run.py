@@ -8,99 +8,32 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from relbook.cli import COMMANDS
 from relbook.cli.common import (
-    duration,
-    flags,
     invocation,
     load,
+    option_args,
     print_json,
     read_answers,
-    records_arg,
     resolve_auto,
     runbook_arg,
     version_args,
 )
 from relbook.cli.values import run_values
+from relbook.options import OPTIONS, VERSION_ARGS
 
 
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "run",
-        help="run a release: execute shell steps, ask for manual ones, record everything",
+        help=COMMANDS["run"],
         description="Run RUNBOOK for one release. Re-running the same command resumes an "
         "unfinished release. Exit status: 0 done, 1 a step failed, 2 bad input, 3 paused "
         "waiting for a manual step, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.",
     )
     runbook_arg(p)
     version_args(p, required=True)
-    records_arg(p, "where records are kept (default: ./records)")
-    p.add_argument(
-        "--engine",
-        choices=["local", "papermill"],
-        default="local",
-        help="local: steps run in this process (default); papermill: the release as a "
-        "parameterized notebook executed by papermill, the same record either way",
-    )
-    flags(
-        p,
-        ("--dry-run", "show every step filled in; execute nothing, record nothing"),
-        ("--yes", "confirm every manual step and allow remote/destructive steps"),
-        ("--json", "with --dry-run: the plan as JSON (schema relbook.plan/1)"),
-    )
-    p.add_argument(
-        "--answers", metavar="FILE", help="YAML: step id or text -> done | 'skip: reason' | fail"
-    )
-    p.add_argument("--section", metavar="NAME", help="run only this section (e.g. a rollback)")
-    p.add_argument("--from", dest="from_step", metavar="STEP", help="start at this step id")
-    p.add_argument(
-        "--timeout", type=duration, metavar="S", help="per-step timeout: 90, 90s, 10m, 1h"
-    )
-    p.add_argument("--operator", metavar="NAME", help="who is running the release")
-    p.add_argument(
-        "--signer",
-        metavar="NAME",
-        help="you, the operator, sign the sign-offs this run reaches as NAME (your name or "
-        "git user.email), with your SSH signing key (user.signingkey); others sign with "
-        "`relbook sign RECORD STEP`. --yes and --answers never sign",
-    )
-    p.add_argument(
-        "--signing-key", metavar="FILE", help="with --signer: the SSH key (default: signingkey)"
-    )
-    p.add_argument(
-        "--wait-signoffs",
-        type=duration,
-        default=0.0,
-        metavar="S",
-        help="wait this long at a sign-off for its signer's `relbook sign` (90s, 10m, 1h) "
-        "instead of pausing at once",
-    )
-    flags(
-        p,
-        ("--rerun-interrupted", "re-run a step that was running when relbook was stopped"),
-        ("--allow-changed", "continue although steps changed since the release began"),
-        ("--new-attempt", "start a new attempt of a finished release, in its own record"),
-        ("--allow-dirty", "run although the repository has uncommitted changes"),
-    )
-    p.add_argument(
-        "--mask",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="also mask the value of this environment variable",
-    )
-    p.add_argument(
-        "--override-blackout",
-        metavar="REASON",
-        help="run inside a blackout window; the reason is recorded",
-    )
-    p.add_argument(
-        "--allow-bump",
-        choices=("patch", "minor", "major"),
-        metavar="BUMP",
-        help="release although the commits since the previous tag imply a larger bump "
-        "(patch, minor or major: the bump this version is); needs --reason, which is recorded",
-    )
-    p.add_argument("--reason", default="", metavar="TEXT", help="why, for --allow-bump")
+    option_args(p, (o.name for o in OPTIONS if o.name not in VERSION_ARGS))
     from relbook.cli.ci import add_job_args
 
     add_job_args(p)
@@ -187,7 +120,7 @@ def _run(rb: Any, opts: Any, ui: Any, report: Callable[[Any], None] | None = Non
         print(stop_message(result.error), file=sys.stderr)
         _summary(runner, result, time.monotonic() - began, sys.stderr, ui)
         return result.code
-    show_plan(result)
+    show_plan(result, opts, ui)
     _summary(runner, result, time.monotonic() - began, sys.stdout, ui)
     return result.code
 
@@ -217,7 +150,13 @@ def _summary(runner: Any, result: Any, seconds: float, out: Any, ui: Any) -> Non
         print(f"to continue: {again or 'the same relbook run command'}", file=out)
 
 
-def show_plan(result: Any) -> None:
-    """Print the dry run's plan document, when there is one."""
-    if result.plan is not None:
+def show_plan(result: Any, opts: Any, ui: Any) -> None:
+    """Show the dry run, when there is one: its plan document with --json, else as text."""
+    if result.plan is None:
+        return
+    if opts.json:
         print_json(result.plan)
+    else:
+        from relbook.render.dryrun import render_dry_run
+
+        ui.info(render_dry_run(result.plan))

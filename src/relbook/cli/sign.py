@@ -6,11 +6,13 @@ import argparse
 import sys
 from typing import Any
 
+from relbook.cli import COMMANDS
+
 
 def add(sub: Any) -> None:
     p = sub.add_parser(
         "sign",
-        help="sign a sign-off of a release yourself (git identity, SSH key)",
+        help=COMMANDS["sign"],
         description="Sign the sign-off STEP of the release RECORD as yourself: your git "
         "identity (user.name, user.email) in the current checkout, and your SSH signing key "
         "(git's user.signingkey; `ssh-keygen -Y sign`, as git signs commits). The signature, "

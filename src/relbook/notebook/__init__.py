@@ -14,31 +14,15 @@ from typing import Any
 
 from relbook import __version__
 from relbook.model import Kind, Runbook, Step
+from relbook.options import NOTEBOOK_OPTIONS
 from relbook.run import plan_steps
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
-# name, type, default, comment: the notebook's parameters (papermill -p NAME VALUE)
-PARAMETERS: tuple[tuple[str, str, Any, str], ...] = (
-    ("version", "str", "", "required: the version being released, e.g. 1.2.3"),
-    ("description", "str", "", "one-line release description"),
-    ("repo", "str", ".", "git repository the shell steps run in"),
-    ("records", "str", "records", "directory of release records"),
-    ("yes", "bool", False, "confirm manual steps, allow remote and destructive steps"),
-    ("answers", "dict", {}, "step id or text -> 'done' | 'skip: reason' | 'fail'"),
-    ("answers_file", "str", "", "YAML file of answers, same form"),
-    ("operator", "str", "", "who runs the release (default: git user.name)"),
-    ("signer", "str", "", "the operator signs the sign-offs as this name (yes never signs)"),
-    ("signing_key", "str", "", "with signer: the SSH key (default: git user.signingkey)"),
-    ("timeout", '"Optional[float]"', None, "per-step timeout in seconds"),
-    ("date", '"Optional[str]"', None, "release date YYYY-MM-DD (default: today)"),
-    ("mask", "list", [], "names of environment variables whose values are masked"),
-    ("allow_dirty", "bool", False, "run although the repository has uncommitted changes"),
-    ("allow_changed", "bool", False, "continue although steps changed since the release began"),
-    ("rerun_interrupted", "bool", False, "re-run a step that was running when a run stopped"),
-    ("new_attempt", "bool", False, "start a new attempt of a finished release"),
-    ("override_blackout", "str", "", "reason for running inside a blackout window"),
-    ("command", "str", "", "how this run was started (shown in resume hints)"),
+# name, type, default, comment: the notebook's parameters (papermill -p NAME VALUE), made
+# from the run options' one declaration (relbook.options)
+PARAMETERS: tuple[tuple[str, str, Any, str], ...] = tuple(
+    (o.name, o.annotation, o.default, o.comment) for o in NOTEBOOK_OPTIONS
 )
 PARAMETER_NAMES = tuple(name for name, _, _, _ in PARAMETERS)
 

@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 from relbook.errors import RelbookError
 from relbook.model import Runbook, Step
 from relbook.notebook import PARAMETER_NAMES
+from relbook.options import NOTEBOOK_OPTIONS
 from relbook.run import UI, Runner, RunOptions, drive, load_answers
 
 T = TypeVar("T")
 RESUME = "run the notebook again to resume"
 _TRUE = ("true", "yes", "y", "on", "1")
 _FALSE = ("false", "no", "n", "off", "0", "", "none")
-_FLAGS = ("yes", "allow_dirty", "allow_changed", "rerun_interrupted", "new_attempt")
 
 
 def _plain(method: Callable[..., T]) -> Callable[..., T]:
@@ -130,23 +130,11 @@ def options(params: dict[str, Any], **fixed: Any) -> RunOptions:
         raise RelbookError("parameter version is required (papermill -p version 1.2.3)")
     answers = load_answers(str(p["answers_file"])) if p.get("answers_file") else {}
     answers.update(_mapping("answers", p.get("answers")))
-    return RunOptions(
-        version=version,
-        description=_text(p.get("description")),
-        repo=_text(p.get("repo")) or ".",
-        records=_text(p.get("records")) or "records",
-        answers=answers,
-        timeout=_seconds(p.get("timeout")),
-        operator=_text(p.get("operator")),
-        signer=_text(p.get("signer")),
-        signing_key=_text(p.get("signing_key")),
-        mask=[str(m) for m in _list("mask", p.get("mask"))],
-        date=_text(p.get("date")) or None,
-        override_blackout=_text(p.get("override_blackout")),
-        command=_text(p.get("command")) or "the same papermill command (same parameters)",
-        **{name: _flag(name, p.get(name)) for name in _FLAGS},
-        **fixed,
-    )
+    values = {o.name: _CONVERT[o.kind](o, p.get(o.name)) for o in NOTEBOOK_OPTIONS}
+    values.pop("answers_file")
+    command = values["command"] or "the same papermill command (same parameters)"
+    return RunOptions(**{**values, "version": version, "answers": answers, "command": command},
+                      **fixed)  # fmt: skip
 
 
 def _text(value: Any) -> str:
@@ -167,10 +155,15 @@ def _seconds(value: Any) -> float | None:
         return None
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
-        raise RelbookError(
-            f"parameter timeout must be a number of seconds, not {value!r}"
-        ) from None
+    except (TypeError, ValueError):  # as on the command line: 90s, 10m, 1h
+        from relbook.parse import parse_duration
+
+        found = parse_duration(str(value))
+        if found is None:
+            raise RelbookError(
+                f"parameter timeout must be a number of seconds (or 90s, 10m, 1h), not {value!r}"
+            ) from None
+        seconds = found
     if seconds <= 0:
         raise RelbookError(f"parameter timeout must be positive, not {value!r}")
     return seconds
@@ -192,6 +185,16 @@ def _list(name: str, value: Any) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise RelbookError(f"parameter {name} must be a list of names")
     return list(value)
+
+
+_CONVERT: dict[str, Callable[[Any, Any], Any]] = {  # option kind -> from papermill's value
+    "str": lambda o, v: _text(v) or o.default,
+    "optional-str": lambda o, v: _text(v) or None,
+    "bool": lambda o, v: _flag(o.name, v),
+    "list": lambda o, v: [str(m) for m in _list(o.name, v)],
+    "dict": lambda o, v: _mapping(o.name, v),
+    "duration": lambda o, v: _seconds(v),
+}
 
 
 def _check_same(rb: Runbook, sha256: str) -> None:

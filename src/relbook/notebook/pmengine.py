@@ -29,7 +29,7 @@ from typing import Any
 
 from relbook.errors import Interrupted, RecordError, RelbookError, StepFailed
 from relbook.model import Outcome, Status
-from relbook.notebook import PARAMETER_NAMES, release_notebook, write_release_notebook
+from relbook.notebook import release_notebook, write_release_notebook
 from relbook.record import RecordPaths, read_journal, replay
 from relbook.record.mask import Masker
 from relbook.run import Runner, RunOptions, RunResult
@@ -116,8 +116,10 @@ def _backstop(runner: Runner) -> float | None:
 
 
 def parameters(opts: RunOptions) -> dict[str, Any]:
-    """The notebook parameters for a run's options."""
-    values = {name: getattr(opts, name) for name in PARAMETER_NAMES if hasattr(opts, name)}
+    """The notebook parameters for a run's options (answers go as the mapping itself)."""
+    from relbook.options import NOTEBOOK_OPTIONS
+
+    values = {o.name: getattr(opts, o.name, o.default) for o in NOTEBOOK_OPTIONS}
     values["answers_file"] = ""
     return values
 

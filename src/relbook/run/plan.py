@@ -50,6 +50,20 @@ def step_block(runner: Runner, step: Step) -> str:
     return ""
 
 
+def version_bumps(run: Runner, part: Part) -> tuple[list[Any], str]:
+    """The version files an instruction about versions can bump, and how to say so."""
+    from relbook.params.bump import about_versions, describe, plan_bump
+
+    if not about_versions(part.source) or not run.git_repo():
+        return [], ""
+
+    values = run.params.values
+    bumps = plan_bump(
+        run.repo, values["version"], run.rb.front_matter, values.get("previous_version")
+    )
+    return bumps, f"bump {describe(bumps, run.repo)}" if bumps else ""
+
+
 def risk(source: str) -> str:
     """remote, destructive, both or "" for one command."""
     marks = [m for m, hit in (("remote", touches_remote(source)), ("destructive",
@@ -60,6 +74,7 @@ def risk(source: str) -> str:
 def command_plan(runner: Runner, step: Step, part: Part, status: str, reason: str) -> dict:
     """One command of the plan, filled in as it would run (or as written when blocked)."""
     found = blocked_by(runner, part)
+    extra: dict[str, str] = {}
     if found:
         line, token, how = found[0]
         status, reason = "blocked", blocked_message(runner.rb.path, line, token, how)
@@ -67,6 +82,7 @@ def command_plan(runner: Runner, step: Step, part: Part, status: str, reason: st
             text = runner.fill(part.source, part.line)
         except Exception:
             text = part.source
+        extra = {"placeholder": token, "give_with": how, "written": runner.masker.mask(part.source)}
     else:
         try:
             text = runner.fill(part.source, part.line)
@@ -78,12 +94,26 @@ def command_plan(runner: Runner, step: Step, part: Part, status: str, reason: st
         "risk": risk(part.source),
         "status": status,
         "reason": reason,
+        **extra,
+    }
+
+
+def instruction_plan(runner: Runner, key: str, part: Part, planned: bool) -> dict[str, Any]:
+    """An instruction inside a block: asked like a manual step, or automated (a version
+    bump, shown as its diff) when its step is in the run."""
+    bumps, automation = version_bumps(runner, part) if planned else ([], "")
+    return {
+        "id": key,
+        "line": part.line,
+        "text": runner.masker.mask(part.source),
+        "automation": automation,
+        "diff": "".join(b.diff(runner.repo) for b in bumps),
     }
 
 
 def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
     """One step of the plan with its status, reason and commands."""
-    status, reason = "planned", ""
+    status, reason, way = "planned", "", ""
     if not planned:
         status = "skipped"
         reason = (
@@ -100,6 +130,7 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         else:
             chose, reason = plan_reason(runner, step)
             status = chose or status
+            way = "" if chose else reason
     commands = [
         command_plan(runner, step, p, status, reason) for p in step.parts if p.kind == "command"
     ]
@@ -117,16 +148,20 @@ def step_plan(runner: Runner, step: Step, planned: bool) -> dict[str, Any]:
         "section": step.section,
         "contingency": step.contingency,
         "optional": step.optional,
+        "optional_why": step.optional_why,
+        "details": [runner.masker.mask(runner.fill(d, step.line)) for d in step.details]
+        if planned
+        else [],
         "applies_to": step.applies_to,
         "applies_from": step.applies_from,
         "choice": step.choice,
         "option": step.option,
+        "way": way,
         "status": status,
         "reason": reason,
         "commands": commands,
         "instructions": [
-            {"id": key, "line": p.line, "text": runner.masker.mask(p.source)}
-            for key, p in step.instructions()
+            instruction_plan(runner, key, p, planned) for key, p in step.instructions()
         ],
     }
 

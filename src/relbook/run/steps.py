@@ -22,7 +22,7 @@ from relbook.run.answers import apply_answer
 from relbook.run.choices import choice_allows, optional_allows
 from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
-from relbook.run.plan import step_block
+from relbook.run.plan import step_block, version_bumps
 from relbook.run.session import run_in_session
 from relbook.run.shown import (
     Shown,
@@ -316,20 +316,6 @@ class StepRunner:
         if answer.status is Status.PENDING:
             outcome.extra["waiting_for"] = {"key": key, "text": part.source, "line": part.line}
         return False
-
-
-def version_bumps(run: RunContext, part: Part) -> tuple[list[Any], str]:
-    """The version files an instruction about versions can bump, and how to say so."""
-    from relbook.params.bump import about_versions, describe, plan_bump
-
-    if not about_versions(part.source) or not run.git_repo():
-        return [], ""
-
-    values = run.params.values
-    bumps = plan_bump(
-        run.repo, values["version"], run.rb.front_matter, values.get("previous_version")
-    )
-    return bumps, f"bump {describe(bumps, run.repo)}" if bumps else ""
 
 
 def apply_execution(outcome: Outcome, ex: Execution, line_map: list[int]) -> None:

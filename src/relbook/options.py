@@ -1,0 +1,115 @@
+"""Run options, declared once (name, type, default, help): the `relbook run` and
+`relbook drill` arguments, the release notebook's `parameters` cell and the
+parameters papermill passes are all made from this list. Plain data (a NamedTuple,
+no dataclasses), so that building the command line imports neither the runner nor more
+of the standard library than argparse does."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class Option(NamedTuple):
+    """One run option, declared once: the `relbook run` argument, the release notebook's
+    parameter and the papermill parameter are all made from it."""
+
+    name: str  # the RunOptions field it sets (or, for answers_file, what sets it)
+    kind: str  # str | optional-str | bool | list | dict | duration | choice
+    default: Any
+    help: str
+    flag: str = ""  # the command-line option; "" when the CLI has none
+    arg: dict[str, Any] = {}  # noqa: RUF012  argparse's metavar, dest, choices... (read only)
+    notebook: bool = False  # a parameter of the release notebook (papermill -p NAME VALUE)
+    note: str = ""  # the parameters cell's comment, where `help` speaks of the command line
+
+    @property
+    def comment(self) -> str:
+        """What the notebook's parameters cell says about it."""
+        return self.note or self.help
+
+    @property
+    def annotation(self) -> str:
+        """Its type as the notebook's parameters cell writes it."""
+        return {"optional-str": '"Optional[str]"', "duration": '"Optional[float]"'}.get(
+            self.kind, "str" if self.kind == "choice" else self.kind
+        )
+
+
+_V = "V"
+VERSION_ARGS = ("version", "description", "repo", "date")  # every command that binds a release
+# every run option, in the order `relbook run --help` lists them
+OPTIONS: tuple[Option, ...] = (
+    Option("version", "str", "", "the version being released (SemVer; a leading v is fine; "
+           "`auto`: the next version the Conventional Commits since the previous tag imply)",
+           "--version", {"dest": "release", "metavar": _V}, notebook=True,
+           note="required: the version being released, e.g. 1.2.3"),
+    Option("description", "str", "", "one-line release description", "--description",
+           {"default": "", "metavar": "D"}, notebook=True),
+    Option("repo", "str", ".", "git repository (tags give previous_version)", "--repo",
+           {"metavar": "DIR"}, notebook=True),
+    Option("date", "optional-str", None, "release date (default: today)", "--date",
+           {"metavar": "YYYY-MM-DD"}, notebook=True,
+           note="release date YYYY-MM-DD (default: today)"),
+    Option("records", "str", "records", "where records are kept (default: ./records)",
+           "--records", {"default": "records", "metavar": "DIR"}, notebook=True),
+    Option("engine", "choice", "local", "local: steps run in this process (default); "
+           "papermill: the release as a parameterized notebook executed by papermill, the "
+           "same record either way", "--engine",
+           {"choices": ["local", "papermill"], "default": "local"}),
+    Option("dry_run", "bool", False, "show every step filled in; execute nothing, record "
+           "nothing", "--dry-run"),
+    Option("yes", "bool", False, "confirm every manual step and allow remote/destructive "
+           "steps", "--yes", notebook=True),
+    Option("json", "bool", False, "with --dry-run: the plan as JSON (schema relbook.plan/1)",
+           "--json"),
+    Option("answers_file", "str", "", "YAML: step id or text -> done | 'skip: reason' | fail",
+           "--answers", {"dest": "answers", "metavar": "FILE"}, notebook=True),
+    Option("answers", "dict", {}, "step id or text -> 'done' | 'skip: reason' | 'fail'",
+           notebook=True),
+    Option("section", "str", "", "run only this section (e.g. a rollback)", "--section",
+           {"metavar": "NAME"}),
+    Option("from_step", "str", "", "start at this step id", "--from",
+           {"dest": "from_step", "metavar": "STEP"}),
+    Option("timeout", "duration", None, "per-step timeout: 90, 90s, 10m, 1h", "--timeout",
+           {"metavar": "S"}, notebook=True),
+    Option("operator", "str", "", "who is running the release", "--operator",
+           {"metavar": "NAME"}, notebook=True),
+    Option("signer", "str", "", "you, the operator, sign the sign-offs this run reaches as "
+           "NAME (your name or git user.email), with your SSH signing key (user.signingkey); "
+           "others sign with `relbook sign RECORD STEP`. --yes and --answers never sign",
+           "--signer", {"metavar": "NAME"}, notebook=True,
+           note="the operator signs the sign-offs as this name (yes never signs)"),
+    Option("signing_key", "str", "", "with --signer: the SSH key (default: signingkey)",
+           "--signing-key", {"metavar": "FILE"}, notebook=True,
+           note="with signer: the SSH key (default: git user.signingkey)"),
+    Option("wait_signoffs", "duration", 0.0, "wait this long at a sign-off for its signer's "
+           "`relbook sign` (90s, 10m, 1h) instead of pausing at once", "--wait-signoffs",
+           {"default": 0.0, "metavar": "S"}),
+    Option("rerun_interrupted", "bool", False, "re-run a step that was running when relbook "
+           "was stopped", "--rerun-interrupted", notebook=True),
+    Option("allow_changed", "bool", False, "continue although steps changed since the "
+           "release began", "--allow-changed", notebook=True),
+    Option("new_attempt", "bool", False, "start a new attempt of a finished release, in its "
+           "own record", "--new-attempt", notebook=True),
+    Option("allow_dirty", "bool", False, "run although the repository has uncommitted "
+           "changes", "--allow-dirty", notebook=True),
+    Option("mask", "list", [], "also mask the value of this environment variable", "--mask",
+           {"action": "append", "default": [], "metavar": "NAME"}, notebook=True,
+           note="names of environment variables whose values are masked"),
+    Option("override_blackout", "str", "", "run inside a blackout window; the reason is "
+           "recorded", "--override-blackout", {"metavar": "REASON"}, notebook=True),
+    Option("allow_bump", "str", "", "release although the commits since the previous tag "
+           "imply a larger bump (patch, minor or major: the bump this version is); needs "
+           "--reason, which is recorded", "--allow-bump",
+           {"choices": ("patch", "minor", "major"), "metavar": "BUMP"}),
+    Option("bump_reason", "str", "", "why, for --allow-bump", "--reason",
+           {"dest": "reason", "default": "", "metavar": "TEXT"}),
+    Option("command", "str", "", "how this run was started (shown in resume hints)",
+           notebook=True),
+)  # fmt: skip
+NOTEBOOK_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.notebook)
+
+
+def option(name: str) -> Option:
+    """The declaration of run option `name`."""
+    return next(o for o in OPTIONS if o.name == name)
