@@ -30,12 +30,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run_overhead import GIT_ENV, PYCACHE, make_repo  # noqa: E402
 
 TARGETS = {"time": 2.0, "rss_mb": 100.0, "notebook_mib": 1.2}
-# relbook in this interpreter, reporting its peak RSS (KiB) after the run
+# relbook in this interpreter, reporting its peak RSS (KiB, VmHWM) after the run; not
+# getrusage's ru_maxrss, which keeps the peak of the image exec replaced (the spawner's)
 MEASURE = """
-import resource, sys
+import re, sys
 from relbook.cli import main
 rc = main(sys.argv[2:])
-open(sys.argv[1], "w").write(f"{rc} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+with open("/proc/self/status") as f:
+    peak = re.search(r"VmHWM:\\s+(\\d+) kB", f.read()).group(1)
+open(sys.argv[1], "w").write(f"{rc} {peak}")
 """
 
 
