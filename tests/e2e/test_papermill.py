@@ -316,7 +316,13 @@ def test_ctrl_c_reaches_the_step_and_is_recorded(tmp_path):
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     cmd = [sys.executable, "-m", "relbook", *args, "--records", str(tmp_path / "r")]
     proc = subprocess.Popen(
-        [*cmd, "--engine", "papermill"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*cmd, "--engine", "papermill"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        # Ctrl-C as on a terminal, even when this suite runs where SIGINT is ignored
+        # (a background job of a script: the child would inherit SIG_IGN)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen = b""
     try:
