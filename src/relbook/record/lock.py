@@ -36,14 +36,7 @@ def release_lock(
 ) -> Iterator[None]:
     """Hold the repository's lock (when `repo` is a git repository) and the record's
     lock at `path`, or fail at once naming the run that holds one of them."""
-    me = {
-        "pid": os.getpid(),
-        "host": os.uname().nodename,  # what socket.gethostname() says, without socket
-        "runbook": runbook,
-        "version": version,
-        "records": str(path.parent.parent.resolve()),
-        "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    me = _holder(path, runbook, version)
     with ExitStack() as stack:
         common = git_common_dir(repo) if repo else None
         if common is not None:
@@ -52,10 +45,9 @@ def release_lock(
         yield
 
 
-@contextmanager
-def record_lock(path: Path, *, runbook: str = "", version: str = "") -> Iterator[None]:
-    """Hold only a record's lock (a signer adds to a record from their own checkout)."""
-    me = {
+def _holder(path: Path, runbook: str, version: str) -> dict[str, object]:
+    """What a lock file says of the run holding it."""
+    return {
         "pid": os.getpid(),
         "host": os.uname().nodename,  # what socket.gethostname() says, without socket
         "runbook": runbook,
@@ -63,6 +55,12 @@ def record_lock(path: Path, *, runbook: str = "", version: str = "") -> Iterator
         "records": str(path.parent.parent.resolve()),
         "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+@contextmanager
+def record_lock(path: Path, *, runbook: str = "", version: str = "") -> Iterator[None]:
+    """Hold only a record's lock (a signer adds to a record from their own checkout)."""
+    me = _holder(path, runbook, version)
     with _flock(path, me, "this release's record"):
         yield
 
