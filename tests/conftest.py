@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from relbook.model import Runbook
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNBOOKS = ROOT / "runbooks"
@@ -40,6 +43,27 @@ def _isolated_env(
         # a test suite run on GitHub Actions must not make relbook speak to the runner
         if k.startswith(("RELBOOK_", "GITHUB_", "RUNNER_")) or k in ("CI",):
             monkeypatch.delenv(k, raising=False)
+
+
+@cache
+def read_once(path: str | Path) -> Runbook:
+    """`read_runbook(path)`, read and parsed once per session.
+
+    For tests that only look at a guide that does not change during the run (a shipped
+    runbook, a seed): a Runbook is frozen, so they can share one. A test of reading
+    itself, or of a file it writes, calls read_runbook.
+    """
+    from relbook.parse import read_runbook
+
+    return read_runbook(path)
+
+
+@cache
+def parse_once(text: str, path: str = "<runbook>") -> Runbook:
+    """`parse_runbook(text, path)`, once per session for the same text and path."""
+    from relbook.parse import parse_runbook
+
+    return parse_runbook(text, path)
 
 
 # The day the blackout check sees in-process (it reads the real clock): outside the
