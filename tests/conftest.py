@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 from dataclasses import dataclass
@@ -25,12 +26,23 @@ GIT_ENV = {
 }
 
 
+@pytest.fixture(scope="session")
+def _homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("homes")
+
+
+_HOME_NUMBERS = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """Every test gets a clean HOME, fixed git identity and no colour."""
-    home = tmp_path_factory.mktemp("home")
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, _homes: Path) -> None:
+    """Every test gets a clean HOME, fixed git identity and no colour.
+
+    Each HOME is a new numbered directory in one session directory: mktemp per test
+    lists the whole base directory to number the next one, which grows with the suite.
+    """
+    home = _homes / str(next(_HOME_NUMBERS))
+    home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("NO_COLOR", "1")
     for k, v in GIT_ENV.items():
