@@ -151,6 +151,17 @@ def origin_repo(tmp_path: Path) -> Repo:
 E2E = Path(__file__).resolve().parent / "e2e"
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast tier (`-m "not slow"`) does not import tests/e2e only to deselect it all.
+
+    Every test there is marked slow (below), so none of them can be selected; importing
+    those modules (notebooks, pexpect, the drill's tools) cost the fast tier a second.
+    """
+    if collection_path == E2E and config.getoption("markexpr", "").strip() == "not slow":
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Whole runs through the CLI are the e2e tier: out of the fast `-m "not slow"` suite.
 
