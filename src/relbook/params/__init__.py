@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from relbook.errors import ParamError, RelbookError, TemplateError
+from relbook.errors import ParamError, RelbookError
 from relbook.model import Kind, Placeholder
 from relbook.params.example import (
     _explicit,
@@ -28,6 +28,7 @@ from relbook.params.example import (
     map_literals,
 )
 from relbook.params.inputs import run_parameters
+from relbook.params.jinja import fill_jinja as _jinja
 from relbook.params.plain import fill_plain as _plain
 from relbook.params.quoting import (
     _JINJA_EXPR,
@@ -338,13 +339,6 @@ def unfilled(text: str, example: str, names: set[str] | frozenset[str]) -> list[
 
 # -- rendering ---------------------------------------------------------------
 
-# `{%` that opens no Jinja statement (as in `printf '{%s}'`) is text. These
-# render-only patterns compile (and stay cached in `re`) on first use.
-_LONE_STATEMENT = (
-    r"\{%(?!-?\s*(?:if|elif|else|endif|for|endfor|set|endset|raw|endraw|with|endwith"
-    r"|filter|endfilter|macro|endmacro|call|endcall)\b)"
-)
-_RAW_OPEN = "{% raw %}{%{% endraw %}"
 _SENTINEL = "\x01RB(\\d+)\x02"
 
 
@@ -451,49 +445,6 @@ def _values_or_fail(text: str, params: Params, path: str, line: int) -> dict[str
             }.get(name, "no value given")
             raise ParamError(f"uses {name}, which is unknown: {why}", path=path, line=line)
     return params.all_values()
-
-
-def _closest(message: str | None, values: dict[str, Any]) -> str:
-    """`: did you mean 'version'?` for "'verison' is undefined", or ""."""
-    from difflib import get_close_matches
-
-    m = re.match(r"'(\w+)' is undefined", message or "")
-    close = get_close_matches(m.group(1), list(values), n=1, cutoff=0.75) if m else []
-    return f": did you mean {close[0]!r}?" if close else ""
-
-
-def _jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
-    if mark is None and (done := _plain(text, values)) is not None:
-        return done  # importing and compiling a template costs more than a trivial step
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
-
-    env = SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined,
-        comment_start_string="{#relbook",
-        comment_end_string="relbook#}",
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    if mark is not None:
-        env.globals["_relbook_"] = mark
-    protected = re.sub(_LONE_STATEMENT, _RAW_OPEN, text)
-    known = {*values, "_relbook_"}
-    protected = _JINJA_EXPR.sub(
-        lambda m: m.group(0) if m.group(1) in known else "{% raw %}" + m.group(0) + "{% endraw %}",
-        protected,
-    )
-    try:
-        return env.from_string(protected).render(values)
-    except jinja2.TemplateSyntaxError as e:
-        raise TemplateError(
-            f"template: {e.message}", path=path, line=line + (e.lineno or 1) - 1
-        ) from None
-    except jinja2.UndefinedError as e:
-        raise TemplateError(f"template: {e.message}{_closest(e.message, values)}", path=path,
-                            line=line) from None  # fmt: skip
-    except jinja2.TemplateError as e:
-        raise TemplateError(f"template: {e}", path=path, line=line) from None
 
 
 __all__ = ["BUILTIN", "PARTS", "fill_tokens", "literal_map", "run_parameters"]

@@ -7,6 +7,7 @@ HTML templates are autoescaped. A `--templates DIR` overrides any of them by nam
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,14 +36,22 @@ def _autoescape(name: str | None) -> bool:
 
 
 def environment(templates: str | None = None) -> Any:
-    """A sandboxed Jinja2 environment over `templates` (if given) then the shipped ones."""
+    """A sandboxed Jinja2 environment over `templates` (if given) then the shipped ones.
+
+    One per directory: the environment keeps the templates it compiled and compiles one
+    again when its file changes."""
+    if templates and not Path(templates).is_dir():
+        raise RelbookError(f"--templates {templates}: not a directory")
+    return _environment(templates or None)
+
+
+@functools.cache
+def _environment(templates: str | None) -> Any:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
     paths = [str(templates_dir())]
     if templates:
-        if not Path(templates).is_dir():
-            raise RelbookError(f"--templates {templates}: not a directory")
         paths.insert(0, templates)
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(paths),
