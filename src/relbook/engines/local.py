@@ -101,8 +101,7 @@ class LocalEngine:
             pump.on_done = on_done
             held = (carry[1]() if server.fresh else carry[0]) if carry else ""
             server.fresh = False
-            head = f"#relbook-carry\n{held}\n#relbook-carry-end\n" if held else ""
-            pump.start(head + HEADER + text, cwd, token)
+            pump.start(HEADER + text, cwd, token, held)
             if only:
                 pump.last_line = only
                 on_line(only)

@@ -88,11 +88,11 @@ class _Pump:
         self.timed_out = False
         self.interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
 
-    def start(self, script: str, cwd: str, token: str) -> None:
+    def start(self, script: str, cwd: str, token: str, carry: str = "") -> None:
         self.out_r, self.out_w = os.pipe()
         os.set_blocking(self.out_r, False)
         try:
-            self.server.send(script, cwd, self.out_w, token)
+            self.server.send(script, cwd, self.out_w, token, carry)
         except BaseException:
             self._close_out()
             raise

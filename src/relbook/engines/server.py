@@ -27,38 +27,50 @@ _BASH: str | None = None
 # shell costs a fraction of starting bash anew, which dominates trivial steps.
 # Job control (set -m) gives each step a process group of its own; the step turns
 # it off again so that its own background jobs stay in that group. A step comes
-# as a 56-byte header (token, output descriptor, lengths of the working directory
-# and of the script, in hex) and the two strings; `read -N` in the C locale takes
-# each in one system call (byte counts, where other reads go a byte at a time).
-# The working directory is sent only when it changes. The step's trace lines go
-# to its output pipe (ordered with its output); the server's own output carries
-# the step's `rc PID STATUS` line, and a pipe of its own (fd 3 here) its `pid`
-# line, read only when relbook needs the pid before the step ends (to signal
-# it): a trivial step wakes relbook for its output and its end, not its start.
+# as a 65-byte header (token; output descriptor in hex; lengths of the working
+# directory, of the session's variables and of the script, in decimal; `a` when
+# all of it is ASCII) and the strings. `read -N` takes each in one system call:
+# bytes are characters in ASCII whatever the locale, and anything else is read in
+# the C locale (`LC_ALL=C` on a command costs two locale loads: not per step).
+# The working directory and the variables come only when they change (a new server
+# gets all the variables; they are kept here, so that every later step inherits
+# them). Each redirection of the subshell is made in the subshell, once (`exec`),
+# so the server saves and restores none; the subshell writes its own `pid` line to
+# a pipe of its own (fd 3 here), read only when relbook needs the pid before the
+# step ends (to signal it), and the server's output carries the step's `rc PID
+# STATUS` line: a trivial step wakes relbook for its output and its end, not its
+# start. The step is a background job that is waited for, not a foreground one: a
+# non-interactive bash whose foreground job dies of SIGINT kills itself with it.
+# Bash frees its table of finished jobs' statuses when the table empties, and
+# builds it anew (half a megabyte) for the next job: `: & wait` keeps one status
+# in it for good.
 _SERVER = f"""set -m
 exec 3>&2 2>/dev/null
+: & wait
 __rb_dir=.
-while LC_ALL=C read -r -N 56 __rb_h; do
-  __rb_n=$((16#${{__rb_h:40:8}})) __rb_m=$((16#${{__rb_h:48:8}})) __rb_s=
-  if ((__rb_n)); then LC_ALL=C read -r -N "$__rb_n" __rb_dir || break; fi
-  if ((__rb_m)); then LC_ALL=C read -r -N "$__rb_m" __rb_s || break; fi
-  if [[ $__rb_s == $'#relbook-carry\n'* ]]; then  # the session's variables: kept here
-    __rb_c=${{__rb_s#*$'\n'}} __rb_s=${{__rb_s#*$'\n#relbook-carry-end\n'}}
-    eval "${{__rb_c%%$'\n#relbook-carry-end\n'*}}"; unset __rb_c
+while read -r -N 65 __rb_h; do
+  if [[ ${{__rb_h:40:16}} != 0000000000000000 ]]; then
+    if [[ ${{__rb_h:40:8}} != 00000000 ]]; then
+      LC_ALL=C read -r -N "${{__rb_h:40:8}}" __rb_dir || break
+    fi
+    if [[ ${{__rb_h:48:8}} != 00000000 ]]; then  # the session's variables: kept here
+      if [[ ${{__rb_h:64}} == a ]]; then read -r -N "${{__rb_h:48:8}}" __rb_c || break
+      else LC_ALL=C read -r -N "${{__rb_h:48:8}}" __rb_c || break; fi
+      eval "$__rb_c"; unset __rb_c
+    fi
   fi
-  if ! exec 5>"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))"; then
-    printf 'pid 0\\n' >&3; printf 'rc 0 127\\n'; continue
-  fi
-  ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
-    cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid __rb_c
-    eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- 3>&- &
-  __rb_pid=$!
-  exec 5>&-
-  printf 'pid %s\\n' "$__rb_pid" >&3
-  wait "$__rb_pid"
-  printf 'rc %s %s\\n' "$__rb_pid" "$?"
+  if [[ ${{__rb_h:64}} == a ]]; then read -r -N "${{__rb_h:56:8}}" __rb_s || break
+  else LC_ALL=C read -r -N "${{__rb_h:56:8}}" __rb_s || break; fi
+  ( set +m; exec >&3; printf 'pid %s\\n' "$BASHPID"
+    exec >"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))" 2>&1 {TRACE_FD}>&1 3>&- </dev/null || exit 127
+    export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
+    cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_dir
+    eval "$__rb_s" ) &
+  wait "$!"
+  printf 'rc %s %s\\n' "$!" "$?"
 done
 """
+_DIGITS = 8  # each length in the header: at most 99,999,999 bytes
 
 
 class _Server:
@@ -94,14 +106,18 @@ class _Server:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def send(self, script: str, cwd: str, out_w: int, token: str) -> None:
-        """Hand a step over, in one write."""
-        where = b"" if cwd == self.cwd else cwd.encode("utf-8", "surrogateescape")
-        body = script.replace("\0", "").encode("utf-8", "surrogateescape")
+    def send(self, script: str, cwd: str, out_w: int, token: str, carry: str = "") -> None:
+        """Hand a step over, in one write; `carry` is bash for the server itself (the
+        session's variables), run before the step is forked."""
+        where = b"" if cwd == self.cwd else _encoded(cwd)
+        held, body = _encoded(carry), _encoded(script)
         if len(token) != 32 or not token.isascii():
             raise ValueError("a step token is 32 ASCII characters")
-        head = f"{token}{out_w:08x}{len(where):08x}{len(body):08x}".encode()
-        _write_all(self.proc.stdin.fileno(), head + where + body)
+        if max(len(where), len(held), len(body)) >= 10**_DIGITS:
+            raise ValueError("a step's script is limited to 99,999,999 bytes")
+        kind = "a" if where.isascii() and held.isascii() and body.isascii() else "b"
+        head = f"{token}{out_w:08x}{len(where):08}{len(held):08}{len(body):08}{kind}".encode()
+        _write_all(self.proc.stdin.fileno(), head + where + held + body)
         self.cwd = cwd
 
     def stop(self) -> None:
@@ -121,6 +137,10 @@ class _Server:
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
+
+
+def _encoded(text: str) -> bytes:
+    return text.replace("\0", "").encode("utf-8", "surrogateescape")
 
 
 def _write_all(fd: int, data: bytes) -> None:
