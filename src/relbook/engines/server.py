@@ -34,18 +34,18 @@ _BASH: str | None = None
 # the C locale (`LC_ALL=C` on a command costs two locale loads: not per step).
 # The working directory and the variables come only when they change (a new server
 # gets all the variables; they are kept here, so that every later step inherits
-# them). Each redirection of the subshell is made in the subshell, once (`exec`),
-# so the server saves and restores none; the subshell writes its own `pid` line to
-# a pipe of its own (fd 3 here), read only when relbook needs the pid before the
-# step ends (to signal it), and the server's output carries the step's `rc PID
-# STATUS` line: a trivial step wakes relbook for its output and its end, not its
-# start. The step is a background job that is waited for, not a foreground one: a
-# non-interactive bash whose foreground job dies of SIGINT kills itself with it.
-# Bash frees its table of finished jobs' statuses when the table empties, and
-# builds it anew (half a megabyte) for the next job: `: & wait` keeps one status
-# in it for good.
+# them). The subshell's redirections are those of the forked command, made in the
+# child with one dup2 each (an `exec` or a builtin's redirection saves and restores
+# each descriptor: four more calls). The server's output carries the step's `rc PID
+# STATUS` line and nothing else: a trivial step wakes relbook for its output and
+# its end, not its start (relbook finds the pid in the server's children when it
+# must signal the step before it ends). The step is a background job that is
+# waited for, not a foreground one: a non-interactive bash whose foreground job
+# dies of SIGINT kills itself with it. Bash frees its table of finished jobs'
+# statuses when the table empties, and builds it anew (half a megabyte) for the
+# next job: `: & wait` keeps one status in it for good.
 _SERVER = f"""set -m
-exec 3>&2 2>/dev/null
+exec 7</dev/null
 : & wait
 __rb_dir=.
 while read -r -N 65 __rb_h; do
@@ -61,11 +61,9 @@ while read -r -N 65 __rb_h; do
   fi
   if [[ ${{__rb_h:64}} == a ]]; then read -r -N "${{__rb_h:56:8}}" __rb_s || break
   else LC_ALL=C read -r -N "${{__rb_h:56:8}}" __rb_s || break; fi
-  ( set +m; exec >&3; printf 'pid %s\\n' "$BASHPID"
-    exec >"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))" 2>&1 {TRACE_FD}>&1 3>&- </dev/null || exit 127
-    export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
+  ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
     cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_dir
-    eval "$__rb_s" ) &
+    eval "$__rb_s" ) <&7 7<&- >"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))" 2>&1 {TRACE_FD}>&1 &
   wait "$!"
   printf 'rc %s %s\\n' "$!" "$?"
 done
@@ -78,23 +76,16 @@ class _Server:
 
     def __init__(self, env: dict[str, str], wrapper: tuple[str, ...] = ()) -> None:
         self.env = env
-        self.pids, pids_w = os.pipe()  # the server's `pid` lines (see _SERVER)
-        try:
-            self.proc = subprocess.Popen(
-                [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=pids_w,
-                start_new_session=True,
-            )
-        except BaseException:
-            os.close(self.pids)
-            raise
-        finally:
-            os.close(pids_w)
-        os.set_blocking(self.pids, False)
-        self.pids_buf = b""
+        self.proc = subprocess.Popen(
+            [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        pid = self.proc.pid  # its children: the running step's subshell, if any
+        self.children_path = f"/proc/{pid}/task/{pid}/children"
         self.ctl = self.proc.stdout.fileno()
         os.set_blocking(self.ctl, False)
         self.buf = b""
@@ -102,9 +93,6 @@ class _Server:
         self.fresh = True  # no step yet: it holds none of a session's variables
         self.broken = False  # a step could not be stopped: start afresh
         self.pidfd = _pidfd(self.proc.pid)  # readable once the server is gone
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
 
     def send(self, script: str, cwd: str, out_w: int, token: str, carry: str = "") -> None:
         """Hand a step over, in one write; `carry` is bash for the server itself (the
@@ -120,6 +108,16 @@ class _Server:
         _write_all(self.proc.stdin.fileno(), head + where + held + body)
         self.cwd = cwd
 
+    def step_pid(self) -> int:
+        """The pid of the step's subshell (its process group) once it has one, else 0."""
+        try:
+            with open(self.children_path, "rb") as f:
+                pids = f.read().split()
+            pid = int(pids[0]) if len(pids) == 1 else 0
+            return pid if pid and os.getpgid(pid) == pid else 0  # forked, and in its group
+        except (OSError, ValueError):
+            return 0
+
     def stop(self) -> None:
         try:
             self.proc.stdin.close()
@@ -131,9 +129,6 @@ class _Server:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
-        if self.pids >= 0:
-            os.close(self.pids)
-            self.pids = -1
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None

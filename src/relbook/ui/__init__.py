@@ -102,7 +102,12 @@ class TerminalUI:
             return
         if self.pending_echo:  # a command's echo waits for the end of this line
             return self._output_lines(text)
-        body = _LINE_START.sub("\n    ", text)
+        if "\n\n" in text:  # empty lines stay empty
+            body = _LINE_START.sub("\n    ", text)
+        else:  # no work per line: one pass of replace
+            body = text.replace("\n", "\n    ")
+            if text.endswith("\n"):
+                body = body[:-4]
         if self.at_line_start and text[0] != "\n":
             body = "    " + body
         self.at_line_start = text.endswith("\n")
