@@ -5,6 +5,7 @@ between steps replaced."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,16 @@ def test_a_step_has_a_group_of_its_own_and_only_its_descriptors(engine, tmp_path
 
 
 def test_exit_statuses_and_a_killed_step(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    # a test run as a background job inherits SIGINT ignored, and so would its steps:
+    # a handler here (not SIG_IGN) gives the server, and so the steps, the default
+    held = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _statuses(engine, tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, held)
+
+
+def _statuses(engine: LocalEngine, tmp_path: Path) -> None:
     assert _run(engine, "exit 3", tmp_path)[0] == 3
     assert _run(engine, "false; echo not here", tmp_path) == (1, "")
     assert _run(engine, "kill -INT $BASHPID", tmp_path)[0] == 130  # the server lives on
