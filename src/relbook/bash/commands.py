@@ -13,6 +13,7 @@ import io
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 OPERATORS = frozenset({";", "&&", "||", "|", "|&", "&", "(", ")", ";;", "{", "}", "!", "!!"})
@@ -59,14 +60,19 @@ class Command:
 
 def simple_commands(source: str) -> list[Command]:
     """Every simple command of `source`, in order (those inside substitutions too)."""
+    return list(_simple_commands(source))
+
+
+@lru_cache(maxsize=4096)  # the checks before a run and the run itself read the same commands
+def _simple_commands(source: str) -> tuple[Command, ...]:
     out: list[Command] = []
     for line, text in _logical_lines(source):
         for argv in _split(text):
             out.append(Command(tuple(argv), line))
             for word in argv:
                 for inner in _substitutions(word):
-                    out += [Command(c.argv, line) for c in simple_commands(inner)]
-    return out
+                    out += [Command(c.argv, line) for c in _simple_commands(inner)]
+    return tuple(out)
 
 
 def unwrap(argv: list[str]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,15 @@ class NotebookWriter:
     def __init__(self) -> None:
         self._cells: dict[str, tuple[Any, str, Outcome | None]] = {}
 
-    def write(self, path: Path, state: State, steps_info: dict[str, dict[str, Any]]) -> None:
-        """Write the notebook of `state` atomically, sealed with its digest."""
+    def write(
+        self,
+        path: Path,
+        state: State,
+        steps_info: dict[str, dict[str, Any]],
+        journaled: Mapping[str, tuple[Outcome, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Write the notebook of `state` atomically, sealed with its digest. `journaled`:
+        step id -> (outcome, its data as the journal holds it), not made again."""
         from relbook.record.files import write_atomic
         from relbook.record.history import attempt_history
 
@@ -63,7 +71,7 @@ class NotebookWriter:
         cells = [_dump(_summary_cell(meta, state))]
         for n, step_id in enumerate(state.plan, 1):
             tries = history.get(step_id, [])
-            cells.append(self._cell_json(n, step_id, state, steps_info, meta, tries))
+            cells.append(self._cell_json(n, step_id, state, steps_info, meta, tries, journaled))
         text = _layout(cells, _notebook(meta, []))
         write_atomic(path, seal(text).encode("utf-8"))
 
@@ -75,6 +83,7 @@ class NotebookWriter:
         info: dict[str, Any],
         meta: dict[str, Any],
         tries: list[dict[str, Any]],
+        journaled: Mapping[str, tuple[Outcome, dict[str, Any]]] | None = None,
     ) -> str:
         outcome = state.outcomes.get(step_id)
         signed = state.signatures.get(step_id, [])
@@ -83,7 +92,9 @@ class NotebookWriter:
         # an equal outcome (the same one replayed at the end of a run) keeps its cell
         if hit is None or hit[0] != key or (hit[2] is not outcome and hit[2] != outcome):
             o = outcome or _outcome_or_placeholder(state, step_id, info)
-            cell = _cell(n, o, meta, tries, waiting_signatures(o, signed))
+            known = journaled.get(step_id) if journaled and outcome else None
+            data = known[1] if known and known[0] is outcome else None
+            cell = _cell(n, o, meta, tries, waiting_signatures(o, signed), data)
             hit = (key, _dump(cell), outcome)
             self._cells[step_id] = hit
         return hit[1]
@@ -289,10 +300,12 @@ def _cell(
     meta: dict[str, Any],
     tries: list[dict[str, Any]] | None = None,
     sigs: list[dict[str, Any]] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A step's cell; `data` is outcome_to_dict(o) when the caller has it (read only)."""
     path = meta.get("runbook", {}).get("path", "")
     tries = tries or []
-    md = {"relbook": {**outcome_to_dict(o), "file": path, "attempts": tries}}
+    md = {"relbook": {**(data or outcome_to_dict(o)), "file": path, "attempts": tries}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
     from relbook.record.history import earlier_markdown, earlier_output
