@@ -30,6 +30,10 @@ _REDIRECT = re.compile(r"\d*(?:[<>]{1,3}|&>>?)[&|]?(?=[^<>]|$)")
 # what makes shlex's words differ from str.split()'s: quotes, escapes, comments, its
 # punctuation, and whitespace other than spaces and tabs
 _SHLEX_NEEDED = re.compile(r"['\"\\#;&|()]|[^\S \t]")
+# words whose only quoting is plain quotes ("a b", 'c', x"y"z, no escapes, operators or
+# comments): shlex's words, without shlex
+_QUOTES_ONLY = re.compile(r"[\\#;&|()]|[^\S \t]")
+_PIECE = re.compile(r"""([ \t]+)|([^\s"']+)|"([^"]*)"|'([^']*)'""")
 _SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
@@ -160,6 +164,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     are removed from the first and kept in the second. Operators are tokens too."""
     if not _SHLEX_NEEDED.search(text):  # plain words between spaces: shlex's, 50x faster
         return [(w, w) for w in text.split()]
+    quoted = None if _QUOTES_ONLY.search(text) else _quoted_tokens(text)
+    if quoted is not None:
+        return quoted
     source = _Source(text)
     lex = shlex.shlex(source, posix=True, punctuation_chars=";&|()")
     lex.whitespace_split = True
@@ -178,6 +185,30 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             out.append((tok, written.split()[0] if tok in OPERATORS else written))
     except ValueError:  # unbalanced quotes: take the line's words as they are
         return [(w, w) for w in text.split()]
+
+
+def _quoted_tokens(text: str) -> list[tuple[str, str]] | None:
+    """_tokens of a line of words with plain quotes only (None when a quote is not
+    closed: then shlex says what it is)."""
+    out: list[tuple[str, str]] = []
+    word: list[str] = []
+    start = end = 0
+    for m in _PIECE.finditer(text):
+        if m.start() != end:
+            return None  # an unclosed quote: no piece matches there
+        if m.group(1) is None:
+            if not word:
+                start = m.start()
+            word.append(next(g for g in m.groups()[1:] if g is not None))
+        elif word:
+            out.append(("".join(word), text[start : m.start()]))
+            word = []
+        end = m.end()
+    if end != len(text):
+        return None
+    if word:
+        out.append(("".join(word), text[start:end]))
+    return out
 
 
 def _duplications(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:

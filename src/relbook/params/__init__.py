@@ -360,9 +360,14 @@ def _explicit_form(text: str, example: str, names: frozenset[str]) -> str:
 
 def unfilled(text: str, example: str, names: set[str] | frozenset[str]) -> list[Any]:
     """Placeholder tokens left in `text` once every known value is filled in."""
+    return list(_unfilled(text, example, frozenset(names)))
+
+
+@lru_cache(maxsize=4096)  # the checks before a run and the step itself ask the same
+def _unfilled(text: str, example: str, names: frozenset[str]) -> tuple[Any, ...]:
     from relbook.params.tokens import find_tokens
 
-    return find_tokens(explicit_form(text, example, names))
+    return tuple(find_tokens(explicit_form(text, example, names)))
 
 
 # -- rendering ---------------------------------------------------------------
