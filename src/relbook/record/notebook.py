@@ -4,6 +4,7 @@ atomically and sealed (a hand edit is detected), and read back."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -91,6 +92,11 @@ class NotebookWriter:
         hit = self._cells.get(step_id)
         # an equal outcome (the same one replayed at the end of a run) keeps its cell
         if hit is None or hit[0] != key or (hit[2] is not outcome and hit[2] != outcome):
+            if key[1:] == (False, 0, 0):  # a step not run yet: its cell from a template
+                pending = _pending_json(n, step_id, info.get(step_id, {}), meta)
+                if pending is not None:
+                    self._cells[step_id] = (key, pending, None)
+                    return pending
             o = outcome or _outcome_or_placeholder(state, step_id, info)
             known = journaled.get(step_id) if journaled and outcome else None
             data = known[1] if known and known[0] is outcome else None
@@ -98,6 +104,44 @@ class NotebookWriter:
             hit = (key, _dump(cell), outcome)
             self._cells[step_id] = hit
         return hit[1]
+
+
+# A pending step's cell is the same but for its id, line and texts: made once (per
+# runbook path, shell or not) with these stand-ins, then filled in per step.
+_STAND_IN = {"n": "987650001", "line": "987650002"}
+_PENDING: dict[tuple[str, bool], list[str] | None] = {}
+_quoted = json.encoder.encode_basestring  # a JSON string as _dump writes it (not ASCII-only)
+
+
+def _pending_json(n: int, step_id: str, info: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    """_dump of a pending step's cell, as _cell makes it (None: make it the long way)."""
+    path = meta.get("runbook", {}).get("path", "")
+    kind, line = info.get("kind", "manual"), info.get("line", 0)
+    texts = {"id": step_id, "kind": kind, "text": info.get("text", ""),
+             "section": info.get("section", ""), "source": info.get("source", "")}  # fmt: skip
+    if type(line) is not int or not all(type(v) is str for v in texts.values()):
+        return None
+    key = (path, kind == "shell")
+    if key not in _PENDING:
+        _PENDING[key] = _pending_template(path, kind == "shell")
+    parts = _PENDING[key]
+    if parts is None:
+        return None
+    values = {k: _quoted(v)[1:-1] for k, v in texts.items()} | {"n": str(n), "line": str(line)}
+    return "".join(values[p] if i % 2 else p for i, p in enumerate(parts))
+
+
+def _pending_template(path: str, shell: bool) -> list[str] | None:
+    """A pending cell's JSON cut at its stand-ins: text, stand-in name, text, ..."""
+    if "\ue000" in path or any(v in path for v in _STAND_IN.values()):
+        return None
+    o = Outcome(step_id="\ue000id\ue000", kind="shell" if shell else "\ue000kind\ue000",
+                status=Status.PENDING, text="\ue000text\ue000", section="\ue000section\ue000",
+                line=int(_STAND_IN["line"]), source="\ue000source\ue000")  # fmt: skip
+    text = _dump(_cell(int(_STAND_IN["n"]), o, {"runbook": {"path": path}}, [], []))
+    names = {v: k for k, v in _STAND_IN.items()}
+    parts = re.split("(\ue000\\w+\ue000|" + "|".join(names) + ")", text)
+    return [names.get(p, p.strip("\ue000")) if i % 2 else p for i, p in enumerate(parts)]
 
 
 def _record_meta(state: State) -> dict[str, Any]:
@@ -355,8 +399,7 @@ def notebook_json(nb: dict[str, Any]) -> str:
     return _layout([_dump(c) for c in nb["cells"]], nb)
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+_dump = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # one line, C encoder
 
 
 def _layout(cells: list[str], nb: dict[str, Any]) -> str:
