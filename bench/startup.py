@@ -13,11 +13,17 @@ filled by a warm-up run), as they are after `pip install`: without them the
 baseline's site-packages would load compiled bytecode while relbook's source
 tree was compiled afresh on every run.
 
-    python bench/startup.py [N]
+With `--compare TREE`, each relbook command also runs from another checkout's
+src/ (e.g. the commit before a change), interleaved in the same rounds, and the
+table adds this tree's CPU time as a ratio of that tree's. Both trees run the
+same shipped guide (this tree's), so only the code differs.
+
+    python bench/startup.py [N] [--compare TREE]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -37,6 +43,7 @@ COMMANDS = {
     "relbook parse runbooks/release-management.md": ["-m", "relbook", "parse", str(RUNBOOK)],
     "relbook run runbooks/release-management.md --dry-run": DRY_RUN,
 }
+BASELINE = next(iter(COMMANDS))
 TARGETS = {"relbook --help": 1.5, "relbook parse": 1.3, "relbook run": 2.0}
 
 
@@ -61,43 +68,69 @@ def run_once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return usage.ru_utime + usage.ru_stime, wall
 
 
-def main(n: int) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Measure, print the medians and ratios; exit 1 if a ratio misses the target."""
+    ap = argparse.ArgumentParser(description="relbook start-up cost, as CPU-time ratios")
+    ap.add_argument("n", nargs="?", type=int, default=15, help="runs of each command")
+    ap.add_argument(
+        "--compare", type=Path, metavar="TREE", help="also time the relbook of another checkout"
+    )
+    args = ap.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT / "src")
     _make_repo()
+    print(f"load average before: {_load()}")
     with tempfile.TemporaryDirectory() as cache:
-        env["PYTHONPYCACHEPREFIX"] = cache
-        return _measure(n, env)
+        env["PYTHONPYCACHEPREFIX"] = cache  # keyed by the source's full path: trees apart
+        runs = {
+            name: (cmd, {**env, "PYTHONPATH": str(ROOT / "src")}) for name, cmd in COMMANDS.items()
+        }
+        if args.compare:
+            other = {**env, "PYTHONPATH": str(args.compare.resolve() / "src")}
+            tag = args.compare.resolve().name
+            for name, cmd in COMMANDS.items():
+                if name != BASELINE:
+                    runs[f"{name} ({tag})"] = (cmd, other)
+        times = _measure(args.n, runs)
+    print(f"load average after: {_load()}")
+    return _report(args.n, times, args.compare.resolve().name if args.compare else None)
 
 
-def _measure(n: int, env: dict[str, str]) -> int:
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
-    for args in COMMANDS.values():  # warm the page cache and .pyc files
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+
+
+def _measure(
+    n: int, runs: dict[str, tuple[list[str], dict[str, str]]]
+) -> dict[str, list[tuple[float, float]]]:
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    for args, env in runs.values():  # warm the page cache and .pyc files
         run_once(args, env)
     for _ in range(n):
-        for name, args in COMMANDS.items():
+        for name, (args, env) in runs.items():
             times[name].append(run_once(args, env))
-    base_name = next(iter(COMMANDS))
-    base = statistics.median(t[0] for t in times[base_name])
+    return times
+
+
+def _report(n: int, times: dict[str, list[tuple[float, float]]], tag: str | None) -> int:
+    cpu = {name: statistics.median(t[0] for t in ts) for name, ts in times.items()}
+    base = cpu[BASELINE]
     print(f"median of {n} runs each (interleaved), python {sys.version.split()[0]}")
     ok = True
     for name, ts in times.items():
-        cpu = statistics.median(t[0] for t in ts)
         wall = statistics.median(t[1] for t in ts)
-        ratio = cpu / base
+        ratio = cpu[name] / base
         target = next((t for k, t in TARGETS.items() if name.startswith(k)), None)
-        verdict = "" if target is None else f"(target <= {target}: "
-        if target is not None:
+        verdict = ""
+        if tag and f"{name} ({tag})" in cpu:
+            verdict += f"x{cpu[name] / cpu[f'{name} ({tag})']:4.2f} of {tag}  "
+        if target is not None and not name.endswith(f"({tag})"):
             ok = ok and ratio <= target
-            verdict += ("ok" if ratio <= target else "MISSED") + ")"
-        print(
-            f"  {cpu * 1000:7.1f} ms CPU  x{ratio:4.2f}  ({wall * 1000:6.1f} ms wall)  {name}  "
-            + verdict
-        )
+            verdict += f"(target <= {target}: " + ("ok" if ratio <= target else "MISSED") + ")"
+        figures = f"{cpu[name] * 1000:7.1f} ms CPU  x{ratio:4.2f}  ({wall * 1000:6.1f} ms wall)"
+        print(f"  {figures}  {name}  {verdict}")
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 15))
+    sys.exit(main())

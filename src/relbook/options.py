@@ -1,8 +1,9 @@
 """Run options, declared once (name, type, default, help): the `relbook run` and
 `relbook drill` arguments, the release notebook's `parameters` cell and the
-parameters papermill passes are all made from this list. Plain data (a NamedTuple,
-no dataclasses), so that building the command line imports neither the runner nor more
-of the standard library than argparse does."""
+parameters papermill passes are all made from these lists: OPTIONS for a run,
+DRILL_OPTIONS for a drill (the run options it shares, taken from OPTIONS, then its
+own). Plain data (a NamedTuple, no dataclasses), so that building the command line
+imports neither the runner nor more of the standard library than argparse does."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ class Option(NamedTuple):
     """One run option, declared once: the `relbook run` argument, the release notebook's
     parameter and the papermill parameter are all made from it."""
 
-    name: str  # the RunOptions field it sets (or, for answers_file, what sets it)
+    name: str  # the RunOptions (DrillOptions) field it sets (answers_file: what sets answers)
     kind: str  # str | optional-str | bool | list | dict | duration | choice
     default: Any
     help: str
@@ -113,3 +114,28 @@ NOTEBOOK_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.notebook)
 def option(name: str) -> Option:
     """The declaration of run option `name`."""
     return next(o for o in OPTIONS if o.name == name)
+
+
+def _shared(name: str, **differs: Any) -> Option:
+    """A run option the drill takes as well: the run's declaration (its flag, kind and
+    argparse arguments), with what it means in a drill where that differs."""
+    return option(name)._replace(**differs)
+
+
+# every drill option, in the order `relbook drill --help` lists them
+DRILL_OPTIONS: tuple[Option, ...] = (
+    _shared("version"),
+    _shared("description"),
+    _shared("repo", kind="optional-str", default=None, help="git repository to clone into "
+            "the sandbox (tags give previous_version; default: a generated demo repository)"),
+    _shared("date"),
+    Option("scenario", "str", "", "built-in scenario name or a YAML file (default: "
+           "happy-path; --list-scenarios)", "--scenario", {"default": "", "metavar": "NAME|FILE"}),
+    Option("tabletop", "bool", False, "execute nothing: walk the participants through the "
+           "steps and events", "--tabletop"),
+    _shared("answers_file", help="YAML: step id -> answer, event:<fault-id> -> response"),
+    Option("keep", "bool", False, "keep the sandbox and print where it is", "--keep"),
+    _shared("records", help="drill records go to DIR/drills/<runbook>/ (default: ./records)"),
+    _shared("operator", help="who runs the drill"),
+    _shared("command"),
+)  # fmt: skip

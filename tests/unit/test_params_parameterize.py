@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from relbook.params import Params, bind, render_shell, render_text
 from relbook.parse import parse_runbook, read_runbook
 from tests.conftest import RUNBOOKS
 from tests.guides import generate
+from tests.unit.test_parse_choice_directive import KINDS, WAYS
 
 CUSTOM = """\
 # Service release
@@ -189,6 +191,7 @@ def _no_lines(x: Any, path: str) -> Any:
 @pytest.mark.parametrize(
     ("name", "text"),
     [("conditions", CONDITIONS), ("custom", CUSTOM)]
+    + [("ways", textwrap.dedent(WAYS)), ("kinds", textwrap.dedent(KINDS))]
     + [(p.name, p.read_text()) for p in sorted(RUNBOOKS.glob("*.md"))],
 )
 def test_the_written_guide_plans_the_same_and_is_written_once(
@@ -211,3 +214,12 @@ def test_conditions_contingency_and_optional_steps_become_directives() -> None:
     # the paragraph that introduces a fence keeps doing so: its directive goes at its end
     intro = 'watch the build: <!-- relbook: optional="If gh is available" -->\n\n```bash\ngh'
     assert intro in out
+
+
+def test_the_parts_of_the_version_written_as_templates_are_uses() -> None:
+    """`{{ series }}`, `{{ major }}` in a written guide are listed like `{{ version }}`."""
+    rb = parse_runbook("# R\n\n```bash\ngit checkout -b release-{{ series }}.x v{{ major }}\n```\n")
+    assert {(p.name, p.literal) for p in rb.placeholders} == {
+        ("series", "{{ series }}"),
+        ("major", "{{ major }}"),
+    }

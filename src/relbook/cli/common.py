@@ -27,32 +27,35 @@ def output_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
 
 
-def records_arg(p: argparse.ArgumentParser, text: str) -> None:
-    p.add_argument("--records", default="records", metavar="DIR", help=text)
-
-
 def flags(p: argparse.ArgumentParser, *flags: tuple[str, str]) -> None:
     """Add on/off options, each given as (option, help)."""
     for flag, text in flags:
         p.add_argument(flag, action="store_true", help=text)
 
 
-def version_args(p: argparse.ArgumentParser, *, required: bool) -> None:
-    """--version, --description, --repo, --date, then -p and --params."""
+def version_args(
+    p: argparse.ArgumentParser, *, required: bool, table: tuple[Any, ...] | None = None
+) -> None:
+    """--version, --description, --repo, --date, then -p and --params (`table`: the
+    declarations to take them from, default relbook.options.OPTIONS)."""
     from relbook.options import VERSION_ARGS
 
-    option_args(p, VERSION_ARGS, version={"required": required})
+    option_args(p, VERSION_ARGS, table=table, version={"required": required})
     add_value_args(p)
 
 
 def option_args(
-    p: argparse.ArgumentParser, names: Iterable[str], **overrides: dict[str, Any]
+    p: argparse.ArgumentParser,
+    names: Iterable[str],
+    table: tuple[Any, ...] | None = None,
+    **overrides: dict[str, Any],
 ) -> None:
-    """Add the run options `names` to `p` as relbook.options declares them, in its order."""
+    """Add the options `names` to `p` as `table` (default: the run options of
+    relbook.options) declares them, in its order."""
     from relbook.options import OPTIONS
 
     wanted = set(names)
-    for o in OPTIONS:
+    for o in table or OPTIONS:
         if not o.flag or o.name not in wanted:
             continue
         kw: dict[str, Any] = {"help": o.help, **o.arg, **overrides.get(o.name, {})}

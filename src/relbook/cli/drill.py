@@ -10,8 +10,8 @@ from relbook.cli import COMMANDS
 from relbook.cli.common import (
     invocation,
     load,
+    option_args,
     read_answers,
-    records_arg,
     runbook_arg,
     version_args,
 )
@@ -20,6 +20,8 @@ from relbook.errors import RelbookError
 
 
 def add(sub: Any) -> None:
+    from relbook.options import DRILL_OPTIONS, VERSION_ARGS
+
     p = sub.add_parser(
         "drill",
         help=COMMANDS["drill"],
@@ -30,31 +32,31 @@ def add(sub: Any) -> None:
         "3 a tabletop drill is waiting for an answer.",
     )
     runbook_arg(p)
-    version_args(p, required=False)  # required, except with --list-scenarios
-    p.add_argument(
-        "--scenario",
-        default="",
-        metavar="NAME|FILE",
-        help="built-in scenario name or a YAML file (default: happy-path; --list-scenarios)",
-    )
-    p.add_argument(
-        "--tabletop",
-        action="store_true",
-        help="execute nothing: walk the participants through the steps and events",
-    )
-    p.add_argument(
-        "--answers", metavar="FILE", help="YAML: step id -> answer, event:<fault-id> -> response"
-    )
-    p.add_argument("--keep", action="store_true", help="keep the sandbox and print where it is")
-    records_arg(p, "drill records go to DIR/drills/<runbook>/ (default: ./records)")
-    p.add_argument("--operator", metavar="NAME", help="who runs the drill")
+    # --version is required, except with --list-scenarios
+    version_args(p, required=False, table=DRILL_OPTIONS)
+    option_args(p, (o.name for o in DRILL_OPTIONS if o.name not in VERSION_ARGS), DRILL_OPTIONS)
     p.add_argument(
         "--list-scenarios", action="store_true", help="list the built-in scenarios and exit"
     )
 
 
+def drill_options(args: argparse.Namespace) -> Any:
+    """The DrillOptions these arguments give, one field for each declared drill option."""
+    from relbook.drill import DrillOptions
+    from relbook.options import DRILL_OPTIONS
+
+    given: dict[str, Any] = {}
+    for o in DRILL_OPTIONS:
+        if o.flag:
+            given[o.name] = getattr(args, o.arg.get("dest", o.name))
+    given["answers"] = read_answers(args)
+    del given["answers_file"]
+    given["operator"] = given["operator"] or ""
+    return DrillOptions(**given, command=invocation(args), params=given_values(args))
+
+
 def run(args: argparse.Namespace) -> int:
-    from relbook.drill import Drill, DrillOptions
+    from relbook.drill import Drill
     from relbook.drill.scorecard import render_scorecard
     from relbook.ui import TerminalUI
     from relbook.ui.drill import DrillUI
@@ -68,20 +70,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.release:
         raise RelbookError("drill: --version is required (except with --list-scenarios)")
-    opts = DrillOptions(
-        version=args.release,
-        description=args.description,
-        repo=args.repo,
-        scenario=args.scenario,
-        tabletop=args.tabletop,
-        answers=read_answers(args),
-        keep=args.keep,
-        records=args.records,
-        operator=args.operator or "",
-        date=args.date,
-        command=invocation(args),
-        params=given_values(args),
-    )
+    opts = drill_options(args)
     report = Drill(rb, opts, DrillUI(TerminalUI(path=rb.path))).run()
     print()
     print(render_scorecard(report), end="")

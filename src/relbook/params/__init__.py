@@ -335,7 +335,7 @@ def _uses(text: str, line: int, literals: dict[str, str]) -> list[Placeholder]:
         out += [
             Placeholder(m.group(1), line, m.group(0))
             for m in _JINJA_EXPR.finditer(text)
-            if m.group(1) in BUILTIN
+            if m.group(1) in BUILTIN or m.group(1) in PARTS  # `{{ series }}`: a release value
         ]
     return out
 

@@ -120,7 +120,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     from relbook.params import infer_placeholders
 
     steps, choices = apply_conditions(
-        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t))
+        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t)), path
     )
     try:
         example, placeholders = infer_placeholders(
@@ -439,7 +439,7 @@ class _Walker(ProseRules):
                 or bool(section.contingency if section else self.doc_contingency),
                 skip=bool(d.get("skip"))
                 or bool(section and any(section.path[: len(p)] == p for p in skip_paths)),
-                **step_fields(d),
+                **step_fields(d, self.path, self.pending_line if d else line),
                 **_with_detail_lines(kw),
             )
         )

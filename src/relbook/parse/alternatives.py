@@ -8,6 +8,13 @@
   "Either of these:", "There are two ways to ...:".
 - A step that says it is another way of the one before it: "Alternatively, ...".
 
+- Said explicitly (what `relbook parameterize` writes): every step of a way carries
+  `<!-- relbook: choice=ID way=LABEL -->` (the label defaults to the step's section),
+  and one step of a way may say which releases the way is for (`way-applies-to=patch`)
+  and one of the choice what it asks (`question="How to publish"`). A step said to be
+  a way of a choice is never one of an inferred choice, and a choice said so is
+  whole: wording around it adds no way to it.
+
 Each becomes a `Choice` whose steps carry its id and their option. The run takes
 the option the version decides, else the one the operator picks (an answer `ID:
 LABEL` or a number; at a terminal, asked); `--yes` takes none unless answered.
@@ -19,6 +26,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from relbook.errors import ParseError
 from relbook.model import Choice, Option, Step
 
 if TYPE_CHECKING:
@@ -50,15 +58,59 @@ def _is_way(section: Any) -> bool:
 
 
 def choices(
-    steps: tuple[Step, ...], where: Sequence[Any], scan: Any
+    steps: tuple[Step, ...], where: Sequence[Any], scan: Any, path: str = ""
 ) -> tuple[tuple[Step, ...], tuple[Choice, ...]]:
-    """The steps with their choice and option, and the choices."""
-    out = list(steps)
+    """The steps with their choice and option, and the choices (in the guide's order)."""
+    out = [
+        replace(s, option=s.option or s.section or s.text[:80]) if s.choice else s for s in steps
+    ]
+    said = explicit(out, path)
     found: list[Choice] = []
-    _sections(out, where, scan, found)
+    told = [None if s.choice else w for s, w in zip(out, where, strict=True)]  # said: no inference
+    _sections(out, told, scan, found)
     _offered_lists(out, scan, found)
     _alternatively(out, found)
-    return tuple(out), tuple(found)
+    return tuple(out), tuple(sorted(said + found, key=lambda c: c.line))
+
+
+def title_of(options: Sequence[Option]) -> str:
+    """What a choice asks when the guide does not say: its ways, one after the other."""
+    return " | ".join(o.label for o in options)
+
+
+def explicit(steps: Sequence[Step], path: str = "") -> list[Choice]:
+    """The choices the guide's directives say, each way in the order it first appears."""
+    ways: dict[str, dict[str, Option]] = {}
+    asked: dict[str, tuple[str, int]] = {}
+    for step in steps:
+        if not step.choice:
+            continue
+        d = step.directives
+        got = ways.setdefault(step.choice, {})
+        kinds = str(d.get("way-applies-to", "")).lower().replace("-", "")
+        old = got.get(step.option)
+        if old is None:
+            got[step.option] = Option(step.option, step.line, kinds)
+        elif kinds and old.applies_to and kinds != old.applies_to:
+            _conflict(f"way {step.option!r} of {step.choice}", "way-applies-to", old, step, path)
+        elif kinds:
+            got[step.option] = replace(old, applies_to=kinds)
+        if isinstance(d.get("question"), str):
+            before = asked.setdefault(step.choice, (d["question"], step.line))
+            if before[0] != d["question"]:
+                _conflict(step.choice, "question", Option(*before), step, path)
+    return [
+        Choice(cid, first.line, asked.get(cid, (title_of(opts),))[0], tuple(opts))
+        for cid, by_label in ways.items()
+        for opts in [list(by_label.values())]
+        for first in [opts[0]]
+    ]
+
+
+def _conflict(what: str, key: str, old: Option, step: Step, path: str) -> None:
+    raise ParseError(
+        f"{what}: {key} already given at line {old.line} differently", path=path, line=step.line
+    )
 
 
 def _under(section: Any, ways: list[Any]) -> Any:
@@ -116,7 +168,7 @@ def _offered_lists(out: list[Step], scan: Any, found: list[Choice]) -> None:
             )
         else:  # one way with steps: nothing to choose between
             for i, step in enumerate(out):
-                if step.choice == f"choice@{intro}":
+                if step.choice == f"choice@{intro}" and "choice" not in step.directives:
                     out[i] = replace(step, choice="", option="")
 
 
@@ -125,6 +177,8 @@ def _alternatively(out: list[Step], found: list[Choice]) -> None:
         step, before = out[i], out[i - 1]
         if step.choice or not _ALTERNATIVELY.match(step.text) or step.section != before.section:
             continue
+        if before.choice and not any(c.id == before.choice for c in found):
+            continue  # a way of a choice the guide says: that choice is whole
         if before.choice:
             k = next(j for j, c in enumerate(found) if c.id == before.choice)
             c = found[k]

@@ -416,7 +416,10 @@ ONE_OF = re.compile(
 
 
 def apply_conditions(
-    steps: tuple[Step, ...], tokens: list[dict[str, Any]], inline_text: Callable[..., str]
+    steps: tuple[Step, ...],
+    tokens: list[dict[str, Any]],
+    inline_text: Callable[..., str],
+    path: str = "",
 ) -> tuple[tuple[Step, ...], tuple[Choice, ...]]:
     """Steps with `applies_to` (and `optional`) from what the document says around them,
     and the alternatives the guide offers (each one choice)."""
@@ -430,7 +433,7 @@ def apply_conditions(
         found = s.at.get(step.line) or (s.at[lines[i]] if i >= 0 else None)
         out.append(_with(step, found))
         where.append(found.section if found else None)
-    return choices(tuple(out), where, s)
+    return choices(tuple(out), where, s, path)
 
 
 def _with(step: Step, found: Found | None) -> Step:

@@ -22,6 +22,12 @@ DIRECTIVE_KEYS = {
     "applies-to",
     "from",  # where the guide says when a step applies (relbook parameterize writes it)
     "clean",
+    # one way of a choice (relbook parameterize writes them for the alternatives it reads):
+    # choice=ID way=LABEL, and once for the way / the choice way-applies-to=KINDS question=TEXT
+    "choice",
+    "way",
+    "way-applies-to",
+    "question",
 }
 _SECTION_KEYS = {"contingency", "normal", "skip-section"}
 # patterns used only when a guide has directives are compiled (and cached by re) on first use
@@ -78,7 +84,11 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
         raise ParseError(
             f"step id {value!r} must be letters, digits, '.', '-', '_'", path=path, line=line
         )
-    if key == "applies-to":
+    if key == "choice" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]*", value):
+        raise ParseError(
+            f"choice id {value!r} must be letters, digits, '.', '-', '_', '@'", path=path, line=line
+        )
+    if key in ("applies-to", "way-applies-to"):
         _check_kinds(value, path, line)
     return value
 
@@ -100,10 +110,17 @@ def _check_kinds(value: str, path: str, line: int) -> None:
             )
 
 
-def step_fields(d: dict[str, Any]) -> dict[str, Any]:
+def step_fields(d: dict[str, Any], path: str = "", line: int = 0) -> dict[str, Any]:
     """The Step fields a step's directives set (`d` is kept as its `directives`)."""
     applies = d.get("applies-to")
+    for key in ("way", "way-applies-to", "question"):
+        if key in d and "choice" not in d:
+            raise ParseError(
+                f"{key} needs choice=ID (the choice it is a way of)", path=path, line=line
+            )
     return {
+        "choice": str(d.get("choice", "")),
+        "option": str(d.get("way", "")) if d.get("way") is not True else "",
         "applies_to": str(applies).lower().replace("-", "") if applies else "",
         "applies_from": str(d.get("from", "")),  # where the guide says so (parameterize)
         "optional_why": d["optional"] if isinstance(d.get("optional"), str) else "",

@@ -11,6 +11,10 @@ for a team to review once and commit.
 - Steps that apply to some releases only, or that are optional: `<!-- relbook:
   applies-to=minor from="..." optional -->`, on the step's own line (a list item,
   a paragraph, a heading) or on a line of its own before its fence.
+- Alternatives: each step of a way says so, `choice=choice@12 way="Patch release"`;
+  the first step of a way also says which releases it is for (`way-applies-to=patch`),
+  and the first of a choice what it asks when that is more than its ways (`question=`).
+  The choice keeps its id, so an answers file written for the guide still answers it.
 
 The result parses to the same plan as the guide (only lines move, by the lines
 added), and parameterizing it again changes nothing.
@@ -23,6 +27,7 @@ import shlex
 
 from relbook.model import Kind, Runbook, Section, Step
 from relbook.params import BUILTIN, PARTS, explicit_form
+from relbook.parse.alternatives import title_of
 
 _FENCE = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)?)(?:`{3,}|~{3,})")
 # release values a token is written as; not the previous version: without an earlier tag
@@ -54,6 +59,7 @@ def parameterize(rb: Runbook) -> str:
             before.setdefault(end, []).append(_indent(lines[section.line - 1]) +
                                               "<!-- relbook: contingency -->")  # fmt: skip
     starts = {s.line - 1 for s in rb.steps}
+    ways = _way_words(rb)
     heads: dict[int, list[Step]] = {}
     for step in rb.steps:
         i = step.line - 1
@@ -62,7 +68,7 @@ def parameterize(rb: Runbook) -> str:
         heads.setdefault(head if head is not None else i, []).append(step)
     for i, steps in heads.items():
         if _FENCE.match(lines[i]):  # a fence of its own
-            words = step_directive(steps[0]) if len(steps) == 1 else []
+            words = step_directive(steps[0], ways) if len(steps) == 1 else []
             intro = _introduction(lines, i, starts) if words else None
             if intro is not None:  # at the end of the paragraph that introduces it
                 lines[intro] = lines[intro].rstrip() + " " + _comment(words)
@@ -75,7 +81,7 @@ def parameterize(rb: Runbook) -> str:
             if step.kind is Kind.SHELL and step.line - 1 != i and rb.example_version:
                 for j in range(i, step.line - 1):
                     lines[j] = explicit_form(lines[j], rb.example_version, ALWAYS)
-        words = step_directive(steps[0]) if len(steps) == 1 else []  # one step per line
+        words = step_directive(steps[0], ways) if len(steps) == 1 else []  # one step per line
         if words:
             lines[i] = lines[i].rstrip() + " " + _comment(words)
     out: list[str] = []
@@ -137,8 +143,28 @@ def _item_head(lines: list[str], i: int) -> int | None:
     return None
 
 
-def step_directive(step: Step) -> list[str]:
-    """The directive words that say what relbook inferred about `step` ([] if nothing)."""
+def _way_words(rb: Runbook) -> dict[str, list[str]]:
+    """Step id -> the words that say which way of which choice it is (for the steps of
+    choices relbook inferred; a choice the guide says is already written)."""
+    out: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for c in rb.choices:
+        steps = [s for s in rb.steps if s.choice == c.id and "choice" not in s.directives]
+        for k, step in enumerate(steps):
+            words = [f"choice={c.id}", f"way={_quote(step.option)}"]
+            if (c.id, step.option) not in seen:
+                seen.add((c.id, step.option))
+                kinds = next((o.applies_to for o in c.options if o.label == step.option), "")
+                words += [f"way-applies-to={_quote(kinds)}"] if kinds else []
+            if k == 0 and c.title != title_of(c.options):
+                words.append(f"question={_quote(c.title)}")
+            out[step.id] = words
+    return out
+
+
+def step_directive(step: Step, ways: dict[str, list[str]] | None = None) -> list[str]:
+    """The directive words that say what relbook inferred about `step` ([] if nothing);
+    `ways` holds the words for the steps of alternatives (see `_way_words`)."""
     d = step.directives
     words: list[str] = []
     if step.applies_to and "applies-to" not in d:
@@ -148,6 +174,7 @@ def step_directive(step: Step) -> list[str]:
     if step.optional and "optional" not in d:
         words.append(f"optional={_quote(step.optional_why)}" if step.optional_why
                      else "optional")  # fmt: skip
+    words += (ways or {}).get(step.id, ())
     return words
 
 
