@@ -138,6 +138,11 @@ def test_parameterize_to_stdout(capsys: pytest.CaptureFixture[str]):
 CONDITIONS = """\
 # Releasing
 
+## Checks
+
+- Run the tests.
+- If the build fails, abort the release.
+
 ## Minor release process
 
 1. Create the release branch:
@@ -210,6 +215,12 @@ def test_conditions_contingency_and_optional_steps_become_directives() -> None:
     out = _parameterized(CONDITIONS)
     assert '1. Create the release branch: <!-- relbook: applies-to=minor from="the heading' in out
     assert "Rolling back\n------------\n<!-- relbook: contingency -->\n" in out
+    # a step about things going wrong outside such a section says so itself
+    assert (
+        '- If the build fails, abort the release. <!-- relbook: optional="If the build fails" '
+        "flow=contingency -->" in out
+    )
+    assert "- Run the tests.\n" in out
     assert '- Run the checks (if needed) <!-- relbook: optional="if needed" -->' in out
     # the paragraph that introduces a fence keeps doing so: its directive goes at its end
     intro = 'watch the build: <!-- relbook: optional="If gh is available" -->\n\n```bash\ngh'

@@ -117,6 +117,7 @@ def test_directives_keep_no_dangling_findings(rb):  # noqa: ANN001
         ("timeout=0", "timeout must be a positive number"),
         ("id=has/slash", "step id 'has/slash'"),
         ('id="unclosed', "directive: No closing quotation"),
+        ("flow=sideways", "flow is contingency or normal, not 'sideways'"),
     ],
 )
 def test_bad_directive_is_a_located_error(directive: str, message: str, capsys):  # noqa: ANN001
@@ -218,3 +219,26 @@ def test_bad_front_matter_is_a_located_error(front: str, line: int, message: str
 def test_optional_and_applies_to_from_item_text(item: str, optional: bool, applies: str):
     step = parse_runbook(f"- [ ] {item}\n").steps[0]
     assert (step.optional, step.applies_to) == (optional, applies)
+
+
+def test_a_step_says_its_flow_whatever_its_section_and_words_say() -> None:
+    rb = parse_runbook(
+        textwrap.dedent(
+            """\
+            # Release
+
+            ## Publish
+
+            - Push the tag <!-- relbook: flow=contingency -->
+            - If the build fails, abort the release <!-- relbook: flow=normal -->
+            - Tell people
+
+            ## Rollback
+
+            - Delete the tag <!-- relbook: flow=normal -->
+            - Tell people again
+            """
+        ),
+        "g.md",
+    )
+    assert [s.contingency for s in rb.steps] == [True, False, False, False, True]

@@ -433,7 +433,9 @@ class _Walker(ProseRules):
                 section=section.title if section else "",
                 section_path=section.path if section else (),
                 optional=bool(d.get("optional")) or _is_optional(text),
-                contingency=undo
+                contingency=d["flow"] == "contingency"  # the guide says which flow
+                if "flow" in d
+                else undo
                 or self.failure_html
                 or self.contingent > 0
                 or bool(section.contingency if section else self.doc_contingency),

@@ -22,6 +22,7 @@ DIRECTIVE_KEYS = {
     "applies-to",
     "from",  # where the guide says when a step applies (relbook parameterize writes it)
     "clean",
+    "flow",  # flow=contingency | normal: this step's, whatever its section or words say
     # one way of a choice (relbook parameterize writes them for the alternatives it reads):
     # choice=ID way=LABEL, and once for the way / the choice way-applies-to=KINDS question=TEXT
     "choice",
@@ -88,6 +89,8 @@ def _directive_value(key: str, value: str, path: str, line: int) -> Any:
         raise ParseError(
             f"choice id {value!r} must be letters, digits, '.', '-', '_', '@'", path=path, line=line
         )
+    if key == "flow" and value not in ("contingency", "normal"):
+        raise ParseError(f"flow is contingency or normal, not {value!r}", path=path, line=line)
     if key in ("applies-to", "way-applies-to"):
         _check_kinds(value, path, line)
     return value

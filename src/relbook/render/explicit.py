@@ -11,6 +11,8 @@ for a team to review once and commit.
 - Steps that apply to some releases only, or that are optional: `<!-- relbook:
   applies-to=minor from="..." optional -->`, on the step's own line (a list item,
   a paragraph, a heading) or on a line of its own before its fence.
+- A step about things going wrong outside such a section (`If the build fails,
+  abort the release`): `flow=contingency` among its directive's words.
 - Alternatives: each step of a way says so, `choice=choice@12 way="Patch release"`;
   the first step of a way also says which releases it is for (`way-applies-to=patch`),
   and the first of a choice what it asks when that is more than its ways (`question=`).
@@ -60,6 +62,8 @@ def parameterize(rb: Runbook) -> str:
                                               "<!-- relbook: contingency -->")  # fmt: skip
     starts = {s.line - 1 for s in rb.steps}
     ways = _way_words(rb)
+    for sid in _contingent_steps(rb):
+        ways.setdefault(sid, []).insert(0, "flow=contingency")
     heads: dict[int, list[Step]] = {}
     for step in rb.steps:
         i = step.line - 1
@@ -141,6 +145,19 @@ def _item_head(lines: list[str], i: int) -> int | None:
         if text.strip() and len(text) - len(text.lstrip(" ")) < indent:
             return j if _MARKER.match(text.lstrip(" ")) else None
     return None
+
+
+def _contingent_steps(rb: Runbook) -> list[str]:
+    """The ids of steps that are contingency by their own words (or place), not by their
+    section's (whose directive says so for all of them)."""
+    sections = {s.path: s for s in rb.sections}
+    out = []
+    for step in rb.steps:
+        section = sections.get(step.section_path)
+        said = section.contingency if section else bool(rb.front_matter.get("contingency"))
+        if step.contingency and not said and "flow" not in step.directives:
+            out.append(step.id)
+    return out
 
 
 def _way_words(rb: Runbook) -> dict[str, list[str]]:
