@@ -139,7 +139,7 @@ class Choice:
 
     id: str
     line: int
-    title: str
+    title: str  # what it asks: the guide's `question=`, else its ways (`A | B`)
     options: tuple[Option, ...]
 
 

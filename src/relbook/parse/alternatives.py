@@ -132,12 +132,8 @@ def _sections(out: list[Step], where: Sequence[Any], scan: Any, found: list[Choi
         if len(ways) < 2:
             continue
         first = ways[0]
-        choice = Choice(
-            id=f"choice@{first.line}",
-            line=first.line,
-            title=" | ".join(w.title for w in ways),
-            options=tuple(Option(w.title, w.line, w.expr) for w in ways),
-        )
+        options = tuple(Option(w.title, w.line, w.expr) for w in ways)
+        choice = Choice(f"choice@{first.line}", first.line, title_of(options), options)
         found.append(choice)
         for i, way in owned.items():
             if way is not None and not out[i].choice:
@@ -157,15 +153,8 @@ def _offered_lists(out: list[Step], scan: Any, found: list[Choice]) -> None:
             out[i] = replace(step, choice=f"choice@{intro}", option=ways[k][1][:80])
             options.append(k)
         if len(set(options)) >= 2:
-            used = sorted(set(options))
-            found.append(
-                Choice(
-                    f"choice@{intro}",
-                    intro,
-                    ways[0][1][:40] + " | ...",
-                    tuple(Option(ways[k][1][:80], ways[k][0]) for k in used),
-                )  # fmt: skip
-            )
+            used = tuple(Option(ways[k][1][:80], ways[k][0]) for k in sorted(set(options)))
+            found.append(Choice(f"choice@{intro}", intro, title_of(used), used))
         else:  # one way with steps: nothing to choose between
             for i, step in enumerate(out):
                 if step.choice == f"choice@{intro}" and "choice" not in step.directives:
@@ -182,11 +171,12 @@ def _alternatively(out: list[Step], found: list[Choice]) -> None:
         if before.choice:
             k = next(j for j, c in enumerate(found) if c.id == before.choice)
             c = found[k]
-            found[k] = replace(c, options=(*c.options, Option(step.text[:80], step.line)))
+            more = (*c.options, Option(step.text[:80], step.line))
+            found[k] = replace(c, title=title_of(more), options=more)
             out[i] = replace(step, choice=c.id, option=step.text[:80])
             continue
         cid = f"choice@{before.line}"
         options = (Option(before.text[:80], before.line), Option(step.text[:80], step.line))
-        found.append(Choice(cid, before.line, f"{before.text[:40]} | ...", options))
+        found.append(Choice(cid, before.line, title_of(options), options))
         out[i - 1] = replace(before, choice=cid, option=before.text[:80])
         out[i] = replace(step, choice=cid, option=step.text[:80])

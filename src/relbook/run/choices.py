@@ -183,11 +183,15 @@ def _ask(run: RunContext, choice: Choice) -> tuple[str | None, str] | None:
         return None, f"--yes takes none unless answered ({choice.id}: LABEL or number)"
     if not run.ui.interactive:
         return None
+    from relbook.parse.alternatives import title_of
+
     run.recorder.sync()
     n = len(choice.options)
+    asks = f" ({choice.title})" if choice.title != title_of(choice.options) else ""
     with signals.interruptible():
         for i, o in enumerate(choice.options, 1):
-            if run.ui.confirm(f"{choice.id}: one of {n} ways. Way {i}: {o.label!r}: take it?"):
+            way = f"one of {n} ways. Way {i}: {o.label!r}: take it?"
+            if run.ui.confirm(f"{choice.id}{asks}: {way}"):
                 return o.label, f"chosen by {run.operator}"
     return None, f"{run.operator} took none"
 
