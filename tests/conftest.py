@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 import os
 import subprocess
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from relbook.model import Runbook
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNBOOKS = ROOT / "runbooks"
@@ -22,12 +27,23 @@ GIT_ENV = {
 }
 
 
+@pytest.fixture(scope="session")
+def _homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("homes")
+
+
+_HOME_NUMBERS = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """Every test gets a clean HOME, fixed git identity and no colour."""
-    home = tmp_path_factory.mktemp("home")
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, _homes: Path) -> None:
+    """Every test gets a clean HOME, fixed git identity and no colour.
+
+    Each HOME is a new numbered directory in one session directory: mktemp per test
+    lists the whole base directory to number the next one, which grows with the suite.
+    """
+    home = _homes / str(next(_HOME_NUMBERS))
+    home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("NO_COLOR", "1")
     for k, v in GIT_ENV.items():
@@ -40,6 +56,27 @@ def _isolated_env(
         # a test suite run on GitHub Actions must not make relbook speak to the runner
         if k.startswith(("RELBOOK_", "GITHUB_", "RUNNER_")) or k in ("CI",):
             monkeypatch.delenv(k, raising=False)
+
+
+@cache
+def read_once(path: str | Path) -> Runbook:
+    """`read_runbook(path)`, read and parsed once per session.
+
+    For tests that only look at a guide that does not change during the run (a shipped
+    runbook, a seed): a Runbook is frozen, so they can share one. A test of reading
+    itself, or of a file it writes, calls read_runbook.
+    """
+    from relbook.parse import read_runbook
+
+    return read_runbook(path)
+
+
+@cache
+def parse_once(text: str, path: str = "<runbook>") -> Runbook:
+    """`parse_runbook(text, path)`, once per session for the same text and path."""
+    from relbook.parse import parse_runbook
+
+    return parse_runbook(text, path)
 
 
 # The day the blackout check sees in-process (it reads the real clock): outside the
@@ -113,6 +150,24 @@ def origin_repo(tmp_path: Path) -> Repo:
 
 
 E2E = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast tier (`-m "not slow"`) does not import tests/e2e only to deselect it all.
+
+    Every test there is marked slow (below), so none of them can be selected; importing
+    those modules (notebooks, pexpect, the drill's tools) cost the fast tier a second.
+    """
+    if collection_path == E2E and config.getoption("markexpr", "").strip() == "not slow":
+        return True
+    return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built (modules, test items, parametrize ids) lives for the whole
+    session: frozen, the cyclic garbage collector stops walking it on every full pass
+    (about a second of the fast tier's CPU went into those passes)."""
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

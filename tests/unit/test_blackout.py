@@ -9,8 +9,8 @@ import pytest
 
 from relbook.errors import ParseError
 from relbook.params.blackout import BlackoutError, Window, active_window, check_blackout, windows
-from relbook.parse import parse_runbook, read_runbook
-from tests.conftest import RUNBOOKS
+from relbook.parse import parse_runbook
+from tests.conftest import RUNBOOKS, read_once
 
 RELEASE = str(RUNBOOKS / "release-management.md")
 
@@ -24,7 +24,7 @@ def day(iso: str) -> dt.date:
 
 
 def test_release_management_holiday_window_from_its_own_section():
-    rb = read_runbook(RELEASE)
+    rb = read_once(RELEASE)
     assert windows(rb) == [
         Window("12-20", "01-05", "Holiday seasons (Dec 20 - Jan 5)", RELEASE, 160)
     ]  # "Major business events" and the other dateless items are not windows
@@ -44,7 +44,7 @@ def test_release_management_holiday_window_from_its_own_section():
     ],
 )
 def test_window_wraps_over_new_year(iso, inside):
-    rb = read_runbook(RELEASE)
+    rb = read_once(RELEASE)
     found = active_window(rb, day(iso))
     assert (found is not None) == inside
     if inside:
@@ -52,7 +52,7 @@ def test_window_wraps_over_new_year(iso, inside):
 
 
 def test_refusal_names_the_window_and_its_line():
-    rb = read_runbook(RELEASE)
+    rb = read_once(RELEASE)
     with pytest.raises(BlackoutError) as e:
         check_blackout(rb, "2026-12-24")
     msg = str(e.value)
@@ -62,7 +62,7 @@ def test_refusal_names_the_window_and_its_line():
 
 
 def test_override_with_a_reason_returns_the_window_for_the_record():
-    rb = read_runbook(RELEASE)
+    rb = read_once(RELEASE)
     window = check_blackout(rb, day("2026-12-24"), override="security fix")
     assert window is not None
     assert window.as_json() == {
@@ -77,7 +77,7 @@ def test_override_with_a_reason_returns_the_window_for_the_record():
 
 
 def test_override_without_a_reason_is_refused():
-    rb = read_runbook(RELEASE)
+    rb = read_once(RELEASE)
     with pytest.raises(BlackoutError, match="needs a reason"):
         check_blackout(rb, "2026-12-24", override="   ")
 
@@ -140,7 +140,7 @@ def test_leap_day_window_only_on_leap_years():
 
 
 def test_a_guide_without_windows():
-    rb = read_runbook(RUNBOOKS / "octoacme-release.md")
+    rb = read_once(RUNBOOKS / "octoacme-release.md")
     assert windows(rb) == [] and check_blackout(rb, "2026-12-24") is None
 
 
@@ -172,6 +172,6 @@ def test_impossible_date_in_words_is_an_error_at_its_line():
 
 
 def test_bad_date_argument():
-    rb = read_runbook(RELEASE)
+    rb = read_once(RELEASE)
     with pytest.raises(Exception, match="expected YYYY-MM-DD"):
         check_blackout(rb, "24/12/2026")

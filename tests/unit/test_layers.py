@@ -9,8 +9,7 @@ import ast
 from functools import cache
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-PKG = SRC / "relbook"
+from tests.unit.source import SRC, Module, modules
 
 # unit (top-level module or package under relbook/) -> layer
 LAYERS: dict[str, int] = {
@@ -49,17 +48,19 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@cache
 def _is_module(name: str) -> bool:
     rel = Path(*name.split("."))
     return (SRC / rel).with_suffix(".py").is_file() or (SRC / rel / "__init__.py").is_file()
 
 
-def _targets(path: Path) -> list[tuple[str, int]]:
-    """Every relbook module `path` imports, with the line, wherever the import sits."""
+def _targets(mod: Module) -> list[tuple[str, int]]:
+    """Every relbook module `mod` imports, with the line, wherever the import sits."""
+    path = mod.path
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[tuple[str, int]] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in mod.nodes:
         if isinstance(node, ast.Import):
             found += [(a.name, node.lineno) for a in node.names if a.name.startswith("relbook")]
         elif isinstance(node, ast.ImportFrom):
@@ -79,8 +80,8 @@ def _targets(path: Path) -> list[tuple[str, int]]:
 @cache
 def _graph() -> dict[str, set[tuple[str, int]]]:
     graph: dict[str, set[tuple[str, int]]] = {}
-    for path in sorted(PKG.rglob("*.py")):
-        graph[_module_name(path)] = set(_targets(path))
+    for mod in modules():
+        graph[_module_name(mod.path)] = set(_targets(mod))
     return graph
 
 
@@ -161,12 +162,11 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 def test_sizes() -> None:
     """No module over 500 lines, no class over 300."""
     big: list[str] = []
-    for path in sorted(PKG.rglob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        rel = path.relative_to(SRC)
-        if (n := text.count("\n")) > MAX_MODULE.get(str(rel), 500):
+    for mod in modules():
+        rel = mod.path.relative_to(SRC)
+        if (n := mod.text.count("\n")) > MAX_MODULE.get(str(rel), 500):
             big.append(f"{rel}: {n} lines")
-        for node in ast.walk(ast.parse(text)):
+        for node in mod.nodes:
             if isinstance(node, ast.ClassDef):
                 n = (node.end_lineno or node.lineno) - node.lineno + 1
                 if n > MAX_CLASS.get(f"{rel}:{node.name}", 300):

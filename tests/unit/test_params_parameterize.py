@@ -7,6 +7,7 @@ import random
 import re
 import textwrap
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from relbook.cli import main
 from relbook.errors import ParamError
 from relbook.params import Params, bind, render_shell, render_text
 from relbook.parse import parse_runbook, read_runbook
-from tests.conftest import RUNBOOKS
+from tests.conftest import RUNBOOKS, parse_once
 from tests.guides import generate
 from tests.unit.test_parse_choice_directive import KINDS, WAYS
 
@@ -58,7 +59,7 @@ def _guides() -> list[tuple[str, str]]:
 
 def _rendered(text: str, version: str) -> list[tuple[str, str, list[str]]]:
     """Each step, filled in, with its commands (lines left out: directives add lines)."""
-    rb = parse_runbook(text, "g.md")
+    rb = parse_once(text, "g.md")
     params = bind(version, 'Fix "quotes" & $(stuff)', runbook=rb)
     ex = rb.example_version
     return [
@@ -85,10 +86,13 @@ def test_explicit_form_runs_the_same_commands(name: str, text: str, version: str
     assert _rendered(out, version) == _rendered(text, version)
 
 
+@cache
 def _parameterized(text: str) -> str:
+    """The guide with its placeholders written out (once per text: the versions and
+    the tests below compare against the same written guide)."""
     from relbook.render.outline import parameterize
 
-    return parameterize(parse_runbook(text, "g.md"))
+    return parameterize(parse_once(text, "g.md"))
 
 
 def test_custom_guide_placeholders():

@@ -10,8 +10,7 @@ import pytest
 
 from relbook.cli import main
 from relbook.model import Kind
-from relbook.parse import read_runbook
-from tests.conftest import RUNBOOKS
+from tests.conftest import RUNBOOKS, read_once
 from tests.unit.golden import SEEDS
 
 RELEASE = [SEEDS / "000_fa6778a4dd3b36ab.txt", RUNBOOKS / "release-management.md"]
@@ -24,7 +23,7 @@ _OUTLINE = re.compile(
 
 @pytest.mark.parametrize("path", RELEASE, ids=lambda p: p.name)
 def test_release_management_steps(path: Path):
-    rb = read_runbook(path)
+    rb = read_once(path)
     tasks = [s for s in rb.steps if s.task]
     assert len(tasks) == 19
     signoffs = [s for s in rb.steps if s.kind is Kind.SIGNOFF]
@@ -42,7 +41,7 @@ def test_release_management_steps(path: Path):
 
 @pytest.mark.parametrize("path", RELEASE, ids=lambda p: p.name)
 def test_release_management_commands_and_instructions(path: Path):
-    rb = read_runbook(path)
+    rb = read_once(path)
     branch, deploy, rollback = (s for s in rb.steps if s.kind is Kind.SHELL)
     assert [p.line for p in branch.commands] == [44, 45, 46, 50, 51, 52]
     assert [(p.line, p.source) for p in branch.parts if p.kind == "instruction"] == [
@@ -55,7 +54,7 @@ def test_release_management_commands_and_instructions(path: Path):
 
 @pytest.mark.parametrize("path", OCTO, ids=lambda p: p.name)
 def test_octoacme_steps(path: Path):
-    rb = read_runbook(path)
+    rb = read_once(path)
     assert [s.kind for s in rb.steps] == [Kind.MANUAL] * 6
     assert [s.line for s in rb.steps] == list(range(22, 28))
     assert [s.line for s in rb.steps if s.optional] == [22, 23]
@@ -63,8 +62,8 @@ def test_octoacme_steps(path: Path):
 
 
 def test_octoacme_title_dash_repaired_in_shipped_copy():
-    assert read_runbook(OCTO[1]).title == "OctoAcme — Release & Deployment Guide"
-    assert "â€”" in read_runbook(OCTO[0]).title  # the seed parses unmodified
+    assert read_once(OCTO[1]).title == "OctoAcme — Release & Deployment Guide"
+    assert "â€”" in read_once(OCTO[0]).title  # the seed parses unmodified
 
 
 @pytest.mark.parametrize("path", RELEASE + OCTO, ids=lambda p: p.name)
@@ -84,7 +83,7 @@ def test_cli_outline_points_at_exact_lines(path: Path, capsys: pytest.CaptureFix
             text = m.group("rest").split("  (id ")[0].removeprefix("[ ] ")
             assert text in line or line.lstrip().startswith("```"), (row, line)
         checked += 1
-    rb = read_runbook(path)
+    rb = read_once(path)
     assert checked == len(rb.steps) + len({s.section_path for s in rb.steps})
 
 

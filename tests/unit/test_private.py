@@ -8,11 +8,10 @@ attribute) only in other packages than the one reading it.
 from __future__ import annotations
 
 import ast
-from functools import cache
+from collections.abc import Iterable
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-PKG = SRC / "relbook"
+from tests.unit.source import PKG, SRC, modules
 
 
 def _unit(path: Path) -> str:
@@ -24,16 +23,11 @@ def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-@cache
-def _trees() -> dict[Path, ast.Module]:
-    return {p: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(PKG.rglob("*.py"))}
-
-
-def _defined(tree: ast.Module) -> set[str]:
-    """Private names a module defines: functions, classes, methods, self._x attributes,
-    module-level assignments."""
+def _defined(nodes: Iterable[ast.AST]) -> set[str]:
+    """Private names a module (all its `nodes`) defines: functions, classes, methods,
+    self._x attributes, module-level assignments."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
@@ -47,16 +41,16 @@ def _defined(tree: ast.Module) -> set[str]:
 
 def _owners() -> dict[str, set[str]]:
     owners: dict[str, set[str]] = {}
-    for path, tree in _trees().items():
-        for name in _defined(tree):
-            owners.setdefault(name, set()).add(_unit(path))
+    for mod in modules():
+        for name in _defined(mod.nodes):
+            owners.setdefault(name, set()).add(_unit(mod.path))
     return owners
 
 
-def _offences(path: Path, tree: ast.Module, owners: dict[str, set[str]]) -> list[str]:
+def _offences(path: Path, nodes: Iterable[ast.AST], owners: dict[str, set[str]]) -> list[str]:
     unit, rel = _unit(path), path.relative_to(SRC)
     bad: list[str] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("relbook"):
             parts = (node.module or "").split(".")
             source = parts[1] if len(parts) > 1 else "relbook"
@@ -75,7 +69,7 @@ def _offences(path: Path, tree: ast.Module, owners: dict[str, set[str]]) -> list
 
 def test_no_package_touches_another_package_private_names() -> None:
     owners = _owners()
-    bad = [b for path, tree in _trees().items() for b in _offences(path, tree, owners)]
+    bad = [b for mod in modules() for b in _offences(mod.path, mod.nodes, owners)]
     assert not bad, "\n".join(bad)
 
 
@@ -87,6 +81,6 @@ def test_the_walk_finds_an_offence(tmp_path: Path) -> None:
         "def f(r):\n    return r._sync, r._own\n"
     )
     owners = {"_sync": {"record"}, "_own": {"drill"}}
-    found = _offences(mod, tree, owners)
+    found = _offences(mod, ast.walk(tree), owners)
     assert len(found) == 2, found
     assert "relbook.model._norm" in found[0] and "._sync" in found[1]

@@ -10,7 +10,7 @@ from relbook.model import Runbook
 from relbook.parse import parse_runbook
 from relbook.render.outline import runbook_json
 from relbook.run.preflight import workspace_problems
-from tests.conftest import RUNBOOKS
+from tests.conftest import RUNBOOKS, parse_once
 
 GUIDE = (RUNBOOKS / "release-management.md").read_text()
 
@@ -26,8 +26,8 @@ def _edited(text: str, lines: int = 3) -> str:
 
 
 def test_adding_lines_above_changes_no_id() -> None:
-    before = parse_runbook(GUIDE, "release-management.md")
-    after = parse_runbook(_edited(GUIDE), "release-management.md")
+    before = parse_once(GUIDE, "release-management.md")
+    after = parse_once(_edited(GUIDE), "release-management.md")
     assert _ids(after) == _ids(before)
     assert [s.line for s in after.steps] == [s.line + 3 for s in before.steps]
     assert "emergency-rollback.1#1" in _ids(before)
@@ -36,8 +36,8 @@ def test_adding_lines_above_changes_no_id() -> None:
 
 
 def test_old_line_ids_resolve_to_the_same_instruction() -> None:
-    before = parse_runbook(GUIDE, "release-management.md")
-    after = parse_runbook(_edited(GUIDE), "release-management.md")
+    before = parse_once(GUIDE, "release-management.md")
+    after = parse_once(_edited(GUIDE), "release-management.md")
     for rb in (before, after):  # line 98 was the instruction's line before the edit
         assert rb.resolve("emergency-rollback.1@98") == "emergency-rollback.1#1"
         assert rb.resolve("emergency-rollback.1#1") == "emergency-rollback.1#1"
@@ -81,7 +81,7 @@ def _unknown(rb: Runbook, answers: dict) -> list[str]:
 
 
 def test_answers_by_old_and_new_ids_pass_the_preflight() -> None:
-    rb = parse_runbook(_edited(GUIDE), "release-management.md")
+    rb = parse_once(_edited(GUIDE), "release-management.md")
     answers = {"emergency-rollback.1@98": "done", "release-branch-creation.1#1": "done"}
     assert _unknown(rb, answers) == []
     [typo] = _unknown(rb, {"release-branch-creation.1#3": "done"})
@@ -97,7 +97,7 @@ def test_an_automatic_id_never_collides_with_one_given() -> None:
 
 
 def test_parse_json_names_each_instruction_by_its_id() -> None:
-    doc = runbook_json(parse_runbook(GUIDE, "release-management.md"))
+    doc = runbook_json(parse_once(GUIDE, "release-management.md"))
     step = next(s for s in doc["steps"] if s["id"] == "emergency-rollback.1")
     [part] = [p for p in step["parts"] if p["kind"] == "instruction"]
     assert part["id"] == "emergency-rollback.1#1" and part["line"] == 98

@@ -27,8 +27,9 @@ class TerminalUI:
     ) -> None:
         self.out = out or sys.stdout
         self.inp = inp or sys.stdin
-        self.interactive = _isatty(self.inp) and _isatty(self.out)
-        self.color = _isatty(self.out) and not os.environ.get("NO_COLOR")
+        self.tty = _isatty(self.out)  # asked once: a step's lines need not ask again
+        self.interactive = _isatty(self.inp) and self.tty
+        self.color = self.tty and not os.environ.get("NO_COLOR")
         self.path = here(path) if path else path
         self.commands = commands or {}
         self.at_line_start = True
@@ -79,7 +80,7 @@ class TerminalUI:
 
     def width(self) -> int:
         """The terminal's width in columns (0: not a terminal, lines are not cut)."""
-        if not _isatty(self.out):
+        if not self.tty:
             return 0
         try:
             return os.get_terminal_size(self.out.fileno()).columns
