@@ -13,6 +13,7 @@ import io
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 OPERATORS = frozenset({";", "&&", "||", "|", "|&", "&", "(", ")", ";;", "{", "}", "!", "!!"})
@@ -29,6 +30,10 @@ _REDIRECT = re.compile(r"\d*(?:[<>]{1,3}|&>>?)[&|]?(?=[^<>]|$)")
 # what makes shlex's words differ from str.split()'s: quotes, escapes, comments, its
 # punctuation, and whitespace other than spaces and tabs
 _SHLEX_NEEDED = re.compile(r"['\"\\#;&|()]|[^\S \t]")
+# words whose only quoting is plain quotes ("a b", 'c', x"y"z, no escapes, operators or
+# comments): shlex's words, without shlex
+_QUOTES_ONLY = re.compile(r"[\\#;&|()]|[^\S \t]")
+_PIECE = re.compile(r"""([ \t]+)|([^\s"']+)|"([^"]*)"|'([^']*)'""")
 _SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
@@ -59,14 +64,19 @@ class Command:
 
 def simple_commands(source: str) -> list[Command]:
     """Every simple command of `source`, in order (those inside substitutions too)."""
+    return list(_simple_commands(source))
+
+
+@lru_cache(maxsize=4096)  # the checks before a run and the run itself read the same commands
+def _simple_commands(source: str) -> tuple[Command, ...]:
     out: list[Command] = []
     for line, text in _logical_lines(source):
         for argv in _split(text):
             out.append(Command(tuple(argv), line))
             for word in argv:
                 for inner in _substitutions(word):
-                    out += [Command(c.argv, line) for c in simple_commands(inner)]
-    return out
+                    out += [Command(c.argv, line) for c in _simple_commands(inner)]
+    return tuple(out)
 
 
 def unwrap(argv: list[str]) -> list[str]:
@@ -154,6 +164,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     are removed from the first and kept in the second. Operators are tokens too."""
     if not _SHLEX_NEEDED.search(text):  # plain words between spaces: shlex's, 50x faster
         return [(w, w) for w in text.split()]
+    quoted = None if _QUOTES_ONLY.search(text) else _quoted_tokens(text)
+    if quoted is not None:
+        return quoted
     source = _Source(text)
     lex = shlex.shlex(source, posix=True, punctuation_chars=";&|()")
     lex.whitespace_split = True
@@ -172,6 +185,30 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             out.append((tok, written.split()[0] if tok in OPERATORS else written))
     except ValueError:  # unbalanced quotes: take the line's words as they are
         return [(w, w) for w in text.split()]
+
+
+def _quoted_tokens(text: str) -> list[tuple[str, str]] | None:
+    """_tokens of a line of words with plain quotes only (None when a quote is not
+    closed: then shlex says what it is)."""
+    out: list[tuple[str, str]] = []
+    word: list[str] = []
+    start = end = 0
+    for m in _PIECE.finditer(text):
+        if m.start() != end:
+            return None  # an unclosed quote: no piece matches there
+        if m.group(1) is None:
+            if not word:
+                start = m.start()
+            word.append(next(g for g in m.groups()[1:] if g is not None))
+        elif word:
+            out.append(("".join(word), text[start : m.start()]))
+            word = []
+        end = m.end()
+    if end != len(text):
+        return None
+    if word:
+        out.append(("".join(word), text[start:end]))
+    return out
 
 
 def _duplications(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:

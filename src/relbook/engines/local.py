@@ -37,7 +37,9 @@ class LocalEngine:
     def server(self, env: dict[str, str]) -> _Server:
         """The shell server for this environment (started, or restarted, on demand)."""
         srv = self._server
-        if srv is not None and (srv.broken or srv.env != env or not srv.alive()):
+        # not asked whether it still runs (a system call per step): a server gone since
+        # the last step fails the hand-off (EPIPE), and run() starts another
+        if srv is not None and (srv.broken or srv.env != env):
             self.drop_server()
         if self._server is None:
             if self._reaper is None:  # before the server starts: its orphans come here
@@ -95,14 +97,20 @@ class LocalEngine:
             log = OutputLog(log_path or Path(os.devnull))
         text, only = traced(script, marks)
         try:
-            server = self.server(env)
-            pump = _Pump(server, log, masker, on_output, on_line)
-            pump.interruptible = self.interruptible
-            pump.on_done = on_done
-            held = (carry[1]() if server.fresh else carry[0]) if carry else ""
-            server.fresh = False
-            head = f"#relbook-carry\n{held}\n#relbook-carry-end\n" if held else ""
-            pump.start(head + HEADER + text, cwd, token)
+            for again in (True, False):
+                server = self.server(env)
+                pump = _Pump(server, log, masker, on_output, on_line)
+                pump.interruptible = self.interruptible
+                pump.on_done = on_done
+                held = (carry[1]() if server.fresh else carry[0]) if carry else ""
+                server.fresh = False
+                try:
+                    pump.start(HEADER + text, cwd, token, held)
+                    break
+                except BrokenPipeError:  # the server ended since the last step
+                    if not again:
+                        raise
+                    self.drop_server()
             if only:
                 pump.last_line = only
                 on_line(only)

@@ -5,10 +5,10 @@ PR_SET_CHILD_SUBREAPER): a process whose parent exits is re-parented to relbook,
 not to init, whatever it did to its environment, session or process group
 (`env -i setsid -f sleep ...` included). So once a step's subshell has exited,
 everything the step left running is in a tree under one of relbook's own
-children, and a single read of relbook's children list (no /proc scan) tells
-whether anything was left. Crash recovery, where relbook itself died and its
-orphans went to init, still finds a step's processes by the token in their
-environment (`kill_marked`).
+children, and a single read of relbook's children list (no /proc scan: one
+pread(2) of a descriptor kept open) tells whether anything was left. Crash
+recovery, where relbook itself died and its orphans went to init, still finds a
+step's processes by the token in their environment (`kill_marked`).
 """
 
 from __future__ import annotations
@@ -34,23 +34,23 @@ class Reaper:
         self.on = _set_subreaper(True)
         # the kernel hands orphans to the subreaper's first live thread: the main one
         self.children_path = f"/proc/{os.getpid()}/task/{os.getpid()}/children"
+        try:  # kept open: each look is one pread(2), the kernel writes the list anew
+            self.children_fd = os.open(self.children_path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self.children_fd = -1
         self.known: set[int] = set(self.children())  # children this process already had
 
     def children(self) -> list[int]:
         """Pids of the main thread's children (adopted orphans included); [] if unknown."""
-        try:  # three system calls (open() would add fstat, ioctl and lseek)
-            fd = os.open(self.children_path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
+        if self.children_fd < 0:
             return []
         try:
-            data = chunk = os.read(fd, 1 << 16)
-            while chunk:
-                chunk = os.read(fd, 1 << 16)
+            data = chunk = os.pread(self.children_fd, 1 << 16, 0)
+            while len(chunk) == 1 << 16:  # a long list: the rest of it
+                chunk = os.pread(self.children_fd, 1 << 16, len(data))
                 data += chunk
         except OSError:
             return []
-        finally:
-            os.close(fd)
         return [int(p) for p in data.split()]
 
     def expect(self, pid: int) -> None:
@@ -93,6 +93,9 @@ class Reaper:
         if self.on and not self.was_subreaper:
             _set_subreaper(False)
         self.on = False
+        if self.children_fd >= 0:
+            os.close(self.children_fd)
+            self.children_fd = -1
 
 
 def _kill_group_once(pgid: int) -> list[str]:

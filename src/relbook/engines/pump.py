@@ -1,5 +1,6 @@
 """The output pump: a step's output to the log, the terminal and the record, and the
-server's control lines (its exit status; its pid when it must be signalled) followed."""
+server's control lines (the step's exit status) followed; the step's pid is looked
+for only when the step must be signalled before it ends."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ class _Pump:
         self.keep = _Keeper()
         self.chunk = CHUNK  # bytes read from the output pipe at a time
         self.held = b""  # the start of a trace line split across reads
+        self.plain = False  # the masker holds nothing back and has no secret to mask
         self.last_line = 0
         self.done_lines: list[int] = []
         self.on_done: Callable[[int], None] = lambda n: None
@@ -88,11 +90,12 @@ class _Pump:
         self.timed_out = False
         self.interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
 
-    def start(self, script: str, cwd: str, token: str) -> None:
-        self.out_r, self.out_w = os.pipe()
-        os.set_blocking(self.out_r, False)
+    def start(self, script: str, cwd: str, token: str, carry: str = "") -> None:
+        # non-blocking, both ends: the server opens the write end anew (/proc/PID/fd/N),
+        # with flags of its own
+        self.out_r, self.out_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         try:
-            self.server.send(script, cwd, self.out_w, token)
+            self.server.send(script, cwd, self.out_w, token, carry)
         except BaseException:
             self._close_out()
             raise
@@ -157,6 +160,10 @@ class _Pump:
             for at in (self.deadline, self.stop_at, self.give_up_at):
                 if at is not None and self.code is None:
                     wait = min(wait, max(0.0, at - now))
+            if self.code is not None and exited_at == now:  # most often already at its end:
+                self._read_out()  # a read says so without a poll
+                if self.out_r < 0:
+                    break
             self._poll(wait)
 
     def _poll(self, wait: float) -> bool:
@@ -168,15 +175,13 @@ class _Pump:
         poller.register(srv.ctl, select.POLLIN)
         if srv.pidfd is not None:
             poller.register(srv.pidfd, select.POLLIN)
-        if self.want_pid and not self.pid and srv.pids >= 0:
-            poller.register(srv.pids, select.POLLIN)
+        if self.want_pid and not self.pid and self.code is None:
+            wait = min(wait, 0.01)  # the step's pid: looked for until it is known
         events = poller.poll(wait * 1000)
         # control first: a command's marker is written before its output
         for fd, _ in sorted(events, key=lambda e: e[0] != srv.ctl):
             if fd == self.out_r:
                 self._read_out()
-            elif fd == srv.pids:
-                self._read_pids()
             elif fd == srv.ctl:
                 self._read_ctl()
             elif self.code is None:  # the server is gone
@@ -184,6 +189,8 @@ class _Pump:
                 if self.code is None:
                     self.code = 255
                     srv.broken = True
+        if self.want_pid and not self.pid:
+            self._find_pid()
         return bool(events)
 
     def _read_out(self) -> None:
@@ -228,46 +235,38 @@ class _Pump:
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
             self.on_done(int(words[0]))
-        elif kind == b"rc" and len(words) == 2 and server:
-            self._read_pids()  # the step's pid line came before its rc line
-            if int(words[0]) == self.pid:
-                self.code = int(words[1])
-                if self.out_w >= 0:  # the server had it open: the step's output ends
-                    os.close(self.out_w)  # when the last process holding it does
-                    self.out_w = -1
+        elif kind == b"rc" and len(words) == 2 and server and self.pid in (0, int(words[0])):
+            self.pid = int(words[0])  # the step's process group, for the sweep
+            self.code = int(words[1])
+            if self.out_w >= 0:  # the server had it open: the step's output ends
+                os.close(self.out_w)  # when the last process holding it does
+                self.out_w = -1
 
-    def _read_pids(self) -> None:
-        """Take the server's `pid` lines (the last is this step's)."""
-        srv = self.server
-        if self.pid or srv.pids < 0:
+    def _find_pid(self) -> None:
+        """Learn the step's pid (and process group) from the server's children, and
+        send it the signal it is owed."""
+        if self.pid:
             return
-        try:
-            data = os.read(srv.pids, CHUNK)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        *lines, srv.pids_buf = (srv.pids_buf + data).split(b"\n")
-        for line in lines:
-            kind, _, rest = line.partition(b" ")
-            if kind == b"pid" and rest.isdigit():
-                self.pid = int(rest)
+        self.pid = self.server.step_pid()
         if self.pid and self.stop_at is not None:
             self._signal(signal.SIGTERM)
 
     def _wait_pid(self) -> None:
         self.want_pid = True
-        self._read_pids()
-        while not self.pid and self.code is None and self._poll(5.0):
-            pass
+        give_up = time.monotonic() + 5
+        self._find_pid()
+        while not self.pid and self.code is None and time.monotonic() < give_up:
+            self._poll(0.01)
 
     def _stop(self) -> None:
         """End the step like Ctrl-C ends a command: SIGTERM to its group, SIGKILL
         two seconds later if it is still there."""
         self.stop_at = time.monotonic() + 2
         self.want_pid = True  # not known yet: it is signalled as soon as it is
-        self._read_pids()
-        self._signal(signal.SIGTERM)
+        if self.pid:
+            self._signal(signal.SIGTERM)
+        else:
+            self._find_pid()
 
     def _signal(self, sig: int) -> None:
         if self.pid:
@@ -331,12 +330,18 @@ class _Pump:
             cut = data.rfind(b"\0", max(0, len(data) - len(TRACE_MARK) + 1))
             if cut >= 0 and TRACE_MARK.startswith(data[cut:]):
                 data, self.held = data[:cut], data[cut:] + self.held
-        if data:
-            self._emit(self.masker.feed(data))
+        if not data:
+            return
+        if self.plain and data.isascii():  # the bytes are the text: no decoding, no copy
+            self._emit(data.decode("ascii"), data)
+            return
+        self._emit(self.masker.feed(data))
+        # with no secret to mask, a chunk that ends in ASCII leaves nothing held back
+        self.plain = not self.masker.secrets and data[-1] < 0x80
 
-    def _emit(self, text: str) -> None:
+    def _emit(self, text: str, raw: bytes | None = None) -> None:
         if not text:
             return
-        self.log.write(text.encode("utf-8", "replace"))
+        self.log.write(text.encode("utf-8", "replace") if raw is None else raw)
         self.keep.add(text)
         self.on_output(text)

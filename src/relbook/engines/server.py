@@ -27,38 +27,48 @@ _BASH: str | None = None
 # shell costs a fraction of starting bash anew, which dominates trivial steps.
 # Job control (set -m) gives each step a process group of its own; the step turns
 # it off again so that its own background jobs stay in that group. A step comes
-# as a 56-byte header (token, output descriptor, lengths of the working directory
-# and of the script, in hex) and the two strings; `read -N` in the C locale takes
-# each in one system call (byte counts, where other reads go a byte at a time).
-# The working directory is sent only when it changes. The step's trace lines go
-# to its output pipe (ordered with its output); the server's own output carries
-# the step's `rc PID STATUS` line, and a pipe of its own (fd 3 here) its `pid`
-# line, read only when relbook needs the pid before the step ends (to signal
-# it): a trivial step wakes relbook for its output and its end, not its start.
+# as a 65-byte header (token; output descriptor in hex; lengths of the working
+# directory, of the session's variables and of the script, in decimal; `a` when
+# all of it is ASCII) and the strings. `read -N` takes each in one system call:
+# bytes are characters in ASCII whatever the locale, and anything else is read in
+# the C locale (`LC_ALL=C` on a command costs two locale loads: not per step).
+# The working directory and the variables come only when they change (a new server
+# gets all the variables; they are kept here, so that every later step inherits
+# them). The subshell's redirections are those of the forked command, made in the
+# child with one dup2 each (an `exec` or a builtin's redirection saves and restores
+# each descriptor: four more calls). The server's output carries the step's `rc PID
+# STATUS` line and nothing else: a trivial step wakes relbook for its output and
+# its end, not its start (relbook finds the pid in the server's children when it
+# must signal the step before it ends). The step is a background job that is
+# waited for, not a foreground one: a non-interactive bash whose foreground job
+# dies of SIGINT kills itself with it. Bash frees its table of finished jobs'
+# statuses when the table empties, and builds it anew (half a megabyte) for the
+# next job: `: & wait` keeps one status in it for good.
 _SERVER = f"""set -m
-exec 3>&2 2>/dev/null
+exec 7</dev/null
+: & wait
 __rb_dir=.
-while LC_ALL=C read -r -N 56 __rb_h; do
-  __rb_n=$((16#${{__rb_h:40:8}})) __rb_m=$((16#${{__rb_h:48:8}})) __rb_s=
-  if ((__rb_n)); then LC_ALL=C read -r -N "$__rb_n" __rb_dir || break; fi
-  if ((__rb_m)); then LC_ALL=C read -r -N "$__rb_m" __rb_s || break; fi
-  if [[ $__rb_s == $'#relbook-carry\n'* ]]; then  # the session's variables: kept here
-    __rb_c=${{__rb_s#*$'\n'}} __rb_s=${{__rb_s#*$'\n#relbook-carry-end\n'}}
-    eval "${{__rb_c%%$'\n#relbook-carry-end\n'*}}"; unset __rb_c
+while read -r -N 65 __rb_h; do
+  if [[ ${{__rb_h:40:16}} != 0000000000000000 ]]; then
+    if [[ ${{__rb_h:40:8}} != 00000000 ]]; then
+      LC_ALL=C read -r -N "${{__rb_h:40:8}}" __rb_dir || break
+    fi
+    if [[ ${{__rb_h:48:8}} != 00000000 ]]; then  # the session's variables: kept here
+      if [[ ${{__rb_h:64}} == a ]]; then read -r -N "${{__rb_h:48:8}}" __rb_c || break
+      else LC_ALL=C read -r -N "${{__rb_h:48:8}}" __rb_c || break; fi
+      eval "$__rb_c"; unset __rb_c
+    fi
   fi
-  if ! exec 5>"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))"; then
-    printf 'pid 0\\n' >&3; printf 'rc 0 127\\n'; continue
-  fi
+  if [[ ${{__rb_h:64}} == a ]]; then read -r -N "${{__rb_h:56:8}}" __rb_s || break
+  else LC_ALL=C read -r -N "${{__rb_h:56:8}}" __rb_s || break; fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
-    cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_n __rb_m __rb_dir __rb_pid __rb_c
-    eval "$__rb_s" ) </dev/null {TRACE_FD}>&5 >&5 2>&5 5>&- 3>&- &
-  __rb_pid=$!
-  exec 5>&-
-  printf 'pid %s\\n' "$__rb_pid" >&3
-  wait "$__rb_pid"
-  printf 'rc %s %s\\n' "$__rb_pid" "$?"
+    cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_dir
+    eval "$__rb_s" ) <&7 7<&- >"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))" 2>&1 {TRACE_FD}>&1 &
+  wait "$!"
+  printf 'rc %s %s\\n' "$!" "$?"
 done
 """
+_DIGITS = 8  # each length in the header: at most 99,999,999 bytes
 
 
 class _Server:
@@ -66,23 +76,16 @@ class _Server:
 
     def __init__(self, env: dict[str, str], wrapper: tuple[str, ...] = ()) -> None:
         self.env = env
-        self.pids, pids_w = os.pipe()  # the server's `pid` lines (see _SERVER)
-        try:
-            self.proc = subprocess.Popen(
-                [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=pids_w,
-                start_new_session=True,
-            )
-        except BaseException:
-            os.close(self.pids)
-            raise
-        finally:
-            os.close(pids_w)
-        os.set_blocking(self.pids, False)
-        self.pids_buf = b""
+        self.proc = subprocess.Popen(
+            [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        pid = self.proc.pid  # its children: the running step's subshell, if any
+        self.children_path = f"/proc/{pid}/task/{pid}/children"
         self.ctl = self.proc.stdout.fileno()
         os.set_blocking(self.ctl, False)
         self.buf = b""
@@ -91,18 +94,29 @@ class _Server:
         self.broken = False  # a step could not be stopped: start afresh
         self.pidfd = _pidfd(self.proc.pid)  # readable once the server is gone
 
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def send(self, script: str, cwd: str, out_w: int, token: str) -> None:
-        """Hand a step over, in one write."""
-        where = b"" if cwd == self.cwd else cwd.encode("utf-8", "surrogateescape")
-        body = script.replace("\0", "").encode("utf-8", "surrogateescape")
+    def send(self, script: str, cwd: str, out_w: int, token: str, carry: str = "") -> None:
+        """Hand a step over, in one write; `carry` is bash for the server itself (the
+        session's variables), run before the step is forked."""
+        where = b"" if cwd == self.cwd else _encoded(cwd)
+        held, body = _encoded(carry), _encoded(script)
         if len(token) != 32 or not token.isascii():
             raise ValueError("a step token is 32 ASCII characters")
-        head = f"{token}{out_w:08x}{len(where):08x}{len(body):08x}".encode()
-        _write_all(self.proc.stdin.fileno(), head + where + body)
+        if max(len(where), len(held), len(body)) >= 10**_DIGITS:
+            raise ValueError("a step's script is limited to 99,999,999 bytes")
+        kind = "a" if where.isascii() and held.isascii() and body.isascii() else "b"
+        head = f"{token}{out_w:08x}{len(where):08}{len(held):08}{len(body):08}{kind}".encode()
+        _write_all(self.proc.stdin.fileno(), head + where + held + body)
         self.cwd = cwd
+
+    def step_pid(self) -> int:
+        """The pid of the step's subshell (its process group) once it has one, else 0."""
+        try:
+            with open(self.children_path, "rb") as f:
+                pids = f.read().split()
+            pid = int(pids[0]) if len(pids) == 1 else 0
+            return pid if pid and os.getpgid(pid) == pid else 0  # forked, and in its group
+        except (OSError, ValueError):
+            return 0
 
     def stop(self) -> None:
         try:
@@ -115,12 +129,13 @@ class _Server:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
-        if self.pids >= 0:
-            os.close(self.pids)
-            self.pids = -1
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
+
+
+def _encoded(text: str) -> bytes:
+    return text.replace("\0", "").encode("utf-8", "surrogateescape")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from relbook.errors import ParamError, RelbookError
@@ -28,7 +29,7 @@ from relbook.params.example import (
     map_literals,
 )
 from relbook.params.inputs import run_parameters
-from relbook.params.jinja import fill_jinja as _jinja
+from relbook.params.jinja import render_template
 from relbook.params.plain import fill_plain as _plain
 from relbook.params.quoting import (
     _JINJA_EXPR,
@@ -138,17 +139,39 @@ class Params:
         out = {env_name(k): v for k, v in self.all_values().items() if v is not None}
         return {**self.shell, **out}
 
-    def known(self) -> set[str]:
+    # what known() and all_values() last gave, and the values they were made of: a step
+    # renders its text several times, and a value may still be given later (asked, -p)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def known(self) -> frozenset[str]:
         """Names of parameters that have a value."""
-        return {k for k, v in self.all_values().items() if v is not None}
+        memo = self._fresh()
+        if "known" not in memo:
+            memo["known"] = frozenset(k for k, v in self._all().items() if v is not None)
+        return memo["known"]
 
     def all_values(self) -> dict[str, str | None]:
         """The values, and the parts of the version guides name (`major`, `series`)."""
-        return {**version_parts(self.values.get("version")), **self.values}
+        return dict(self._all())
+
+    def _all(self) -> dict[str, str | None]:
+        memo = self._fresh()
+        if "all" not in memo:
+            memo["all"] = {**version_parts(self.values.get("version")), **self.values}
+        return memo["all"]
+
+    def _fresh(self) -> dict[str, Any]:
+        memo = self._memo
+        if memo.get("values") != self.values:
+            memo.clear()
+            memo["values"] = dict(self.values)
+        return memo
 
 
+@lru_cache(maxsize=64)
 def version_parts(version: str | None) -> dict[str, str]:
-    """major, minor, patch and series ("1.2") of a version; {} when it is not one."""
+    """major, minor, patch and series ("1.2") of a version; {} when it is not one.
+    (Cached: the dict returned is shared, never changed.)"""
     m = re.match(r"(\d+)\.(\d+)\.(\d+)", version or "")
     if not m:
         return {}
@@ -322,6 +345,11 @@ def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = fr
 
     Placeholders that stand for a release value are always replaced; an operator input
     (`<commit-sha>`) only when `names` holds its parameter (given with -p)."""
+    return _explicit_form(text, example, frozenset(names))
+
+
+@lru_cache(maxsize=4096)  # a run fills each step's text for the screen, the record and bash
+def _explicit_form(text: str, example: str, names: frozenset[str]) -> str:
     literals = literal_map(example)
     text = series_wildcards(map_literals(text, literals) if literals else text)
     text = _BRACKET.sub(
@@ -332,9 +360,14 @@ def explicit_form(text: str, example: str, names: set[str] | frozenset[str] = fr
 
 def unfilled(text: str, example: str, names: set[str] | frozenset[str]) -> list[Any]:
     """Placeholder tokens left in `text` once every known value is filled in."""
+    return list(_unfilled(text, example, frozenset(names)))
+
+
+@lru_cache(maxsize=4096)  # the checks before a run and the step itself ask the same
+def _unfilled(text: str, example: str, names: frozenset[str]) -> tuple[Any, ...]:
     from relbook.params.tokens import find_tokens
 
-    return find_tokens(explicit_form(text, example, names))
+    return tuple(find_tokens(explicit_form(text, example, names)))
 
 
 # -- rendering ---------------------------------------------------------------
@@ -351,7 +384,7 @@ def render_text(
         return text
     values = _values_or_fail(text, params, path, line)
     check_names(text, values, path, line)
-    return _jinja(text, values, path, line)
+    return render_template(text, values, path, line)
 
 
 def render_shell(
@@ -416,7 +449,7 @@ def _render_shell(
     mark = mark_outputs(exprs)
     rendered = _plain(text, values, mark)
     if rendered is None:
-        rendered = _jinja(wrap_outputs(text, values), values, path, line, mark=mark)
+        rendered = render_template(wrap_outputs(text, values), values, path, line, mark=mark)
     pieces: list[str] = []
     env: dict[str, str] = {}
     last = 0

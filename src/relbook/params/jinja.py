@@ -1,5 +1,6 @@
-"""Filling guide text with Jinja2, in one sandboxed environment made on first use, each
-text compiled once."""
+"""Filling a template: Jinja2, sandboxed and strict, imported only for text that needs it
+(a plain `{{ name }}` is filled without it: params.plain); one environment, each text
+compiled once."""
 
 from __future__ import annotations
 
@@ -31,8 +32,7 @@ def _closest(message: str | None, values: dict[str, Any]) -> str:
 
 @functools.cache
 def _environment() -> Any:
-    """The one sandboxed environment guide text is filled in (made on first use: its
-    import and set-up cost more than a trivial step)."""
+    """The one sandboxed environment guide text is filled in (made on first use)."""
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -52,7 +52,10 @@ def _compiled(text: str) -> Any:
     return _environment().from_string(text)
 
 
-def fill_jinja(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
+def render_template(
+    text: str, values: dict[str, Any], path: str, line: int, mark: Any = None
+) -> str:
+    """`text` with `values` filled in (`mark`: the shell renderer's marker of values)."""
     if mark is None and (done := _plain(text, values)) is not None:
         return done  # importing and compiling a template costs more than a trivial step
     import jinja2

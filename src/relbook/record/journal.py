@@ -16,9 +16,21 @@ if TYPE_CHECKING:
 
 
 def _chain(prev: str, body: str) -> str:
-    import hashlib  # with the OpenSSL it loads: not for the commands that write no record
+    return _sha256()((prev + body).encode()).hexdigest()[:16]
 
-    return hashlib.sha256((prev + body).encode()).hexdigest()[:16]
+
+def _sha256() -> Any:
+    global _SHA256
+    if _SHA256 is None:
+        import hashlib  # with the OpenSSL it loads: not for the commands that write no record
+
+        _SHA256 = hashlib.sha256
+    return _SHA256
+
+
+_SHA256: Any = None
+# an event's body: what read_journal checks the chain with (the keys sorted)
+_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
 class Journal:
@@ -67,7 +79,7 @@ class Journal:
 
     def append(self, event: dict[str, Any], *, sync: bool = False) -> None:
         """Write one event; with sync, fsync so it survives a power cut."""
-        body = json.dumps(event, sort_keys=True, ensure_ascii=False)
+        body = _dumps(event)
         h = _chain(self.last_hash, body)
         data = f'{body[:-1]}, "h": "{h}"}}\n'.encode()  # read_journal re-sorts the keys
         try:

@@ -4,7 +4,9 @@ atomically and sealed (a hand edit is detected), and read back."""
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +55,15 @@ class NotebookWriter:
     def __init__(self) -> None:
         self._cells: dict[str, tuple[Any, str, Outcome | None]] = {}
 
-    def write(self, path: Path, state: State, steps_info: dict[str, dict[str, Any]]) -> None:
-        """Write the notebook of `state` atomically, sealed with its digest."""
+    def write(
+        self,
+        path: Path,
+        state: State,
+        steps_info: dict[str, dict[str, Any]],
+        journaled: Mapping[str, tuple[Outcome, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Write the notebook of `state` atomically, sealed with its digest. `journaled`:
+        step id -> (outcome, its data as the journal holds it), not made again."""
         from relbook.record.files import write_atomic
         from relbook.record.history import attempt_history
 
@@ -63,7 +72,7 @@ class NotebookWriter:
         cells = [_dump(_summary_cell(meta, state))]
         for n, step_id in enumerate(state.plan, 1):
             tries = history.get(step_id, [])
-            cells.append(self._cell_json(n, step_id, state, steps_info, meta, tries))
+            cells.append(self._cell_json(n, step_id, state, steps_info, meta, tries, journaled))
         text = _layout(cells, _notebook(meta, []))
         write_atomic(path, seal(text).encode("utf-8"))
 
@@ -75,6 +84,7 @@ class NotebookWriter:
         info: dict[str, Any],
         meta: dict[str, Any],
         tries: list[dict[str, Any]],
+        journaled: Mapping[str, tuple[Outcome, dict[str, Any]]] | None = None,
     ) -> str:
         outcome = state.outcomes.get(step_id)
         signed = state.signatures.get(step_id, [])
@@ -82,11 +92,56 @@ class NotebookWriter:
         hit = self._cells.get(step_id)
         # an equal outcome (the same one replayed at the end of a run) keeps its cell
         if hit is None or hit[0] != key or (hit[2] is not outcome and hit[2] != outcome):
+            if key[1:] == (False, 0, 0):  # a step not run yet: its cell from a template
+                pending = _pending_json(n, step_id, info.get(step_id, {}), meta)
+                if pending is not None:
+                    self._cells[step_id] = (key, pending, None)
+                    return pending
             o = outcome or _outcome_or_placeholder(state, step_id, info)
-            cell = _cell(n, o, meta, tries, waiting_signatures(o, signed))
+            known = journaled.get(step_id) if journaled and outcome else None
+            data = known[1] if known and known[0] is outcome else None
+            cell = _cell(n, o, meta, tries, waiting_signatures(o, signed), data)
             hit = (key, _dump(cell), outcome)
             self._cells[step_id] = hit
         return hit[1]
+
+
+# A pending step's cell is the same but for its id, line and texts: made once (per
+# runbook path, shell or not) with these stand-ins, then filled in per step.
+_STAND_IN = {"n": "987650001", "line": "987650002"}
+_PENDING: dict[tuple[str, bool], list[str] | None] = {}
+_quoted = json.encoder.encode_basestring  # a JSON string as _dump writes it (not ASCII-only)
+
+
+def _pending_json(n: int, step_id: str, info: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    """_dump of a pending step's cell, as _cell makes it (None: make it the long way)."""
+    path = meta.get("runbook", {}).get("path", "")
+    kind, line = info.get("kind", "manual"), info.get("line", 0)
+    texts = {"id": step_id, "kind": kind, "text": info.get("text", ""),
+             "section": info.get("section", ""), "source": info.get("source", "")}  # fmt: skip
+    if type(line) is not int or not all(type(v) is str for v in texts.values()):
+        return None
+    key = (path, kind == "shell")
+    if key not in _PENDING:
+        _PENDING[key] = _pending_template(path, kind == "shell")
+    parts = _PENDING[key]
+    if parts is None:
+        return None
+    values = {k: _quoted(v)[1:-1] for k, v in texts.items()} | {"n": str(n), "line": str(line)}
+    return "".join(values[p] if i % 2 else p for i, p in enumerate(parts))
+
+
+def _pending_template(path: str, shell: bool) -> list[str] | None:
+    """A pending cell's JSON cut at its stand-ins: text, stand-in name, text, ..."""
+    if "\ue000" in path or any(v in path for v in _STAND_IN.values()):
+        return None
+    o = Outcome(step_id="\ue000id\ue000", kind="shell" if shell else "\ue000kind\ue000",
+                status=Status.PENDING, text="\ue000text\ue000", section="\ue000section\ue000",
+                line=int(_STAND_IN["line"]), source="\ue000source\ue000")  # fmt: skip
+    text = _dump(_cell(int(_STAND_IN["n"]), o, {"runbook": {"path": path}}, [], []))
+    names = {v: k for k, v in _STAND_IN.items()}
+    parts = re.split("(\ue000\\w+\ue000|" + "|".join(names) + ")", text)
+    return [names.get(p, p.strip("\ue000")) if i % 2 else p for i, p in enumerate(parts)]
 
 
 def _record_meta(state: State) -> dict[str, Any]:
@@ -289,10 +344,12 @@ def _cell(
     meta: dict[str, Any],
     tries: list[dict[str, Any]] | None = None,
     sigs: list[dict[str, Any]] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A step's cell; `data` is outcome_to_dict(o) when the caller has it (read only)."""
     path = meta.get("runbook", {}).get("path", "")
     tries = tries or []
-    md = {"relbook": {**outcome_to_dict(o), "file": path, "attempts": tries}}
+    md = {"relbook": {**(data or outcome_to_dict(o)), "file": path, "attempts": tries}}
     cell_id = f"step-{n}"
     line = status_line(o, meta)
     from relbook.record.history import earlier_markdown, earlier_output
@@ -342,8 +399,7 @@ def notebook_json(nb: dict[str, Any]) -> str:
     return _layout([_dump(c) for c in nb["cells"]], nb)
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+_dump = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # one line, C encoder
 
 
 def _layout(cells: list[str], nb: dict[str, Any]) -> str:

@@ -87,13 +87,35 @@ def finished(meta: dict[str, Any], event: dict[str, Any]) -> str:
     return event.get("result", "")
 
 
+_NAMES = tuple(f.name for f in _OUTCOME_FIELDS)
+
+
 def outcome_to_dict(o: Outcome) -> dict[str, Any]:
     """An Outcome as plain JSON data."""
-    d = {f.name: getattr(o, f.name) for f in _OUTCOME_FIELDS}
+    fields = o.__dict__
+    d = {name: fields[name] for name in _NAMES}
     d["status"] = o.status.value
     d["simulated"] = list(o.simulated)
-    d["extra"] = json.loads(json.dumps(o.extra)) if o.extra else {}  # a copy, as JSON keeps it
+    d["extra"] = json_copy(o.extra) if o.extra else {}  # a copy, as JSON keeps it
     return d
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def json_copy(value: Any) -> Any:
+    """What `json.loads(json.dumps(value))` gives (a deep copy: tuples as lists, keys
+    as text), without the text in between; what plain JSON types do not hold goes
+    the long way (and fails the same way)."""
+    kind = type(value)
+    if kind is dict:
+        if all(type(k) is str for k in value):
+            return {k: json_copy(v) for k, v in value.items()}
+    elif kind is list or kind is tuple:
+        return [json_copy(v) for v in value]
+    elif kind in _SCALARS and (kind is not float or value - value == 0):  # NaN, inf: text
+        return value
+    return json.loads(json.dumps(value))
 
 
 def outcome_from_dict(d: dict[str, Any]) -> Outcome:

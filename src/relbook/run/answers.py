@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import effects
@@ -104,7 +105,7 @@ class RiskGate:
 
     def allows(self, step: Step, outcome: Outcome) -> bool:
         """True when the step may run; else the outcome says why it did not."""
-        risky = [c for c in step.commands if any(found for *_, found in effects(c.source))]
+        risky = [c for c in step.commands if risky_command(c.source)]
         given = self.policy.given(step.id, outcome.text)
         if given and given.status is not Status.DONE:
             apply_answer(outcome, given)
@@ -130,6 +131,12 @@ class RiskGate:
         lines = [c.line for c in risky]
         outcome.extra["say_so"] = {"by": by, "lines": lines, "who": self.policy.operator}
         return True
+
+
+@lru_cache(maxsize=1024)  # asked again for a step run again, resumed or retried
+def risky_command(source: str) -> bool:
+    """True when a command touches a remote or deletes something (needs a say-so)."""
+    return any(found for *_, found in effects(source))
 
 
 def parse_answer(raw: Any, key: str, operator: str) -> Answer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from functools import lru_cache
 
 from relbook.errors import RelbookError
 from relbook.model import Runbook, Step
@@ -41,8 +42,12 @@ def _find_step(steps: list[Step], key: str) -> int:
 
 def step_hash(step: Step) -> str:
     """Fingerprint of what a step says and runs (detects edits between runs)."""
-    body = "\0".join([step.kind.value, step.text, step.body])
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
+    return _fingerprint(step.kind.value, step.text, step.body)
+
+
+@lru_cache(maxsize=4096)  # the record's meta and each of the step's outcomes say it
+def _fingerprint(kind: str, text: str, body: str) -> str:
+    return hashlib.sha256("\0".join([kind, text, body]).encode()).hexdigest()[:16]
 
 
 def operator_name(given: str, repo: str | None) -> str:

@@ -48,6 +48,8 @@ class Recorder:
         self.steps_info: dict[str, dict[str, Any]] = {}
         self.last_write = 0.0
         self.write_cost = 0.0
+        self._log_path: tuple[Path | None, str] = (None, "")
+        self.journaled: dict[str, tuple[Outcome, dict[str, Any]]] = {}  # as last recorded
 
     # -- opening ----------------------------------------------------------------------
     def earlier(self) -> list[dict[str, Any]]:
@@ -131,7 +133,9 @@ class Recorder:
         self.hooks.on_outcome(outcome, self.masker.mask)
         for name in MASKED_FIELDS:
             setattr(outcome, name, self.masker.mask(getattr(outcome, name)))
-        self._append({"event": "outcome", "time": now_iso(), "outcome": outcome_to_dict(outcome)})
+        data = outcome_to_dict(outcome)
+        self._append({"event": "outcome", "time": now_iso(), "outcome": data})
+        self.journaled[outcome.step_id] = (outcome, data)  # the notebook's cell reads it
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
             self.state.running.remove(outcome.step_id)
@@ -156,7 +160,7 @@ class Recorder:
         self.journal.sync()  # the notebook never shows what the journal could still lose
         j = self.journal  # how far it was when this was written: a cut journal shows
         self.state.meta["journal"] = {"events": len(j.events), "h": j.last_hash}
-        self.writer.write(self.paths.notebook, self.state, self.steps_info)
+        self.writer.write(self.paths.notebook, self.state, self.steps_info, self.journaled)
         self.last_write = time.monotonic()
         self.write_cost = self.last_write - now
 
@@ -169,7 +173,10 @@ class Recorder:
 
     def log_path(self) -> str:
         """The output log, relative to the record's directory."""
-        return str(self.output_log.path.relative_to(self.paths.base))
+        log = self.output_log.path
+        if self._log_path[0] != log:
+            self._log_path = (log, str(log.relative_to(self.paths.base)))
+        return self._log_path[1]
 
     # -- closing ----------------------------------------------------------------------
     def finish(self, result: str, head_after: str = "") -> None:

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from relbook.errors import Paused
-from relbook.record.mask import MASK, SECRET_NAME, Masker
+from relbook.record.mask import SECRET_NAME, Masker
 from relbook.run.assigned import held_by_server, held_line, names_to_capture
+from relbook.run.declared import declaration, declared_flags, declared_value, is_masked, masked_line
 
 # Variables bash sets itself, or that describe the subshell rather than the session.
 _VOLATILE = (
@@ -33,8 +34,8 @@ _VOLATILE = (
     "RELBOOK_TRACE_FD"
 )
 VOLATILE = frozenset(_VOLATILE.split())
-_DECL = re.compile(r"declare -(\S+) ([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?\Z", re.S)
 _RC = "__rb_rc"
+_DROP: Any = object()  # Session._change: the variable is as the baseline has it
 # What can change a shell's variables or directory; a step with none of these leaves
 # the session as it was, and skips writing it out (that costs more than a trivial step).
 _CHANGES = re.compile(
@@ -103,6 +104,13 @@ class Session:
         self.carrying = False  # the engine's shell server holds the variables (carry())
         self.held: dict[str, str | None] = {}  # what it holds, as last sent
         self._prelude: str | None = ""
+        # kept as the variables change, so a step costs what it changed, not what the
+        # session holds: the variables each step declares itself (not held: see carry),
+        # the names changed since the last carry (None: look at all), and what the
+        # names a step changed held before it (see note_change)
+        self._own: dict[str, str | None] = {}
+        self._dirty: dict[str, None] | None = None
+        self._was: dict[str, str | None] = {}
         self.fd: int | None = None
         self._fd_path = ""
 
@@ -145,18 +153,24 @@ class Session:
     # -- state ---------------------------------------------------------------
     def reset(self) -> None:
         """A clean start: nothing carried, back in the repository."""
+        for name, line in self.vars.items():
+            self._was.setdefault(name, line)
         self.vars.clear()
+        self._own.clear()
+        self._dirty = None
         self.cwd = self.home
         self._prelude = ""
         self.last_dump = (None, "")
 
     def begin_step(self, clean: bool, extra: dict[str, Any]) -> tuple[dict[str, str | None], str]:
         """Before a shell step: start afresh if it asks to (noted in `extra`); returns
-        the state it starts from."""
+        what the names the step changes held before it (filled in as they change) and
+        the directory it starts in."""
         if clean:
             self.reset()
             extra["session"] = {"clean": True}
-        return dict(self.vars), self.cwd
+        self._was = {}
+        return self._was, self.cwd
 
     def set_baseline(self, dump: str) -> None:
         """What an untouched step sees (the engine's environment, nothing carried)."""
@@ -182,10 +196,9 @@ class Session:
         """One line of bash that restores the carried variables ("" when none): those the
         engine's server does not hold for every step (see carry)."""
         if self._prelude is None:
+            own = self._own if self.carrying else self.vars
             self._prelude = "; ".join(
-                f"unset -v {name}" if line is None else line
-                for name, line in self.vars.items()
-                if not (self.carrying and held_by_server(name, line))
+                f"unset -v {name}" if line is None else line for name, line in own.items()
             )
         return self._prelude
 
@@ -193,13 +206,19 @@ class Session:
         """Bash for the engine's shell server before the next step: what changed since
         the last step, and (when asked: a server that is new) everything. The server
         then holds the variables, so a step no longer starts by declaring them all."""
-        held, base = self.held, self.baseline or {}
-        want = {n: line for n, line in self.vars.items() if held.get(n, "") == line
-                or held_by_server(n, line)}  # fmt: skip
-        delta = [held_line(n, line) for n, line in want.items() if held.get(n, "") != line]
-        delta += [held_line(n, base.get(n)) for n in held if n not in want]
-        self.held = want
-        return "\n".join(delta), lambda: "\n".join(held_line(n, v) for n, v in want.items())
+        held, base, delta = self.held, self.baseline or {}, []
+        names = self._dirty if self._dirty is not None else {**self.vars, **held}
+        self._dirty = {}
+        for n in names:  # only what changed: the rest the server holds as it was sent
+            line = self.vars.get(n, "")
+            if n in self.vars and (held.get(n, "") == line or held_by_server(n, line)):
+                if held.get(n, "") != line:
+                    delta.append(held_line(n, line))
+                held[n] = line
+            elif n in held:  # given back to the step (the prelude), or no longer carried
+                delta.append(held_line(n, base.get(n)))
+                del held[n]
+        return "\n".join(delta), lambda: "\n".join(held_line(n, v) for n, v in held.items())
 
     def values(self) -> dict[str, str]:
         """Carried scalar values by name (to read a command's words)."""
@@ -217,14 +236,19 @@ class Session:
             return Delta()
         self.last_dump = key
         now, pwd = parse_dump(dump)
-        expected: dict[str, str | None] = {**(self.baseline or {}), **self.vars}
+        base, carried = self.baseline or {}, self.vars
+
+        def expected(n: str) -> str | None:
+            return carried[n] if n in carried else base.get(n)
+
         if names is None:
-            gone = [n for n, line in expected.items() if line is not None and n not in now]
+            every = {**base, **carried}
+            gone = [n for n, line in every.items() if line is not None and n not in now]
         else:  # a name written out that is not there was unset (or never set)
-            gone = [n for n in names if n not in now and expected.get(n) is not None]
+            gone = [n for n in names if n not in now and expected(n) is not None]
         moved = pwd and pwd != self.cwd and (names is None or "PWD" in names)
         delta = Delta(
-            {n: line for n, line in now.items() if expected.get(n) != line},
+            {n: line for n, line in now.items() if expected(n) != line},
             gone,
             pwd if moved else "",
         )
@@ -235,18 +259,25 @@ class Session:
         """Carry a change on (a step's, or a journaled one when a run resumes)."""
         base = self.baseline or {}
         for name, line in delta.set.items():
-            if base.get(name) == line:
-                self.vars.pop(name, None)
-            else:
-                self.vars[name] = line
+            self._change(name, _DROP if base.get(name) == line else line)
         for name in delta.unset:
-            if name in base or self.baseline is None:
-                self.vars[name] = None
-            else:
-                self.vars.pop(name, None)
+            self._change(name, None if name in base or self.baseline is None else _DROP)
         if delta.cwd:
             self.cwd = delta.cwd
-        if delta.set or delta.unset:
+
+    def _change(self, name: str, line: str | None) -> None:
+        """Carry `line` for `name` (None: unset; _DROP: as the baseline has it)."""
+        self._was.setdefault(name, self.vars.get(name))
+        if self._dirty is not None:
+            self._dirty[name] = None
+        if line is _DROP:
+            self.vars.pop(name, None)
+        else:
+            self.vars[name] = line
+        own = line is not _DROP and not held_by_server(name, line)
+        if own:
+            self._own[name] = line
+        if own or self._own.pop(name, 0) != 0 or not self.carrying:
             self._prelude = None
 
     def masked(self) -> list[str]:
@@ -256,8 +287,7 @@ class Session:
     def provide(self, name: str, value: str) -> None:
         """Give a masked variable its value again."""
         line = self.vars.get(name) or ""
-        self.vars[name] = declaration(declared_flags(line), name, value)
-        self._prelude = None
+        self._change(name, declaration(declared_flags(line), name, value))
 
 
 def journaled(delta: Delta, secret: Iterable[str]) -> dict[str, Any]:
@@ -265,7 +295,9 @@ def journaled(delta: Delta, secret: Iterable[str]) -> dict[str, Any]:
     hidden = set(secret) & set(delta.set)
     out: dict[str, Any] = {}
     if delta.set:
-        out["set"] = {n: (_masked(line) if n in hidden else line) for n, line in delta.set.items()}
+        out["set"] = {
+            n: (masked_line(line) if n in hidden else line) for n, line in delta.set.items()
+        }
     if delta.unset:
         out["unset"] = list(delta.unset)
     if delta.cwd:
@@ -280,26 +312,6 @@ def delta_from_journal(data: Mapping[str, Any]) -> Delta:
     return Delta(dict(data.get("set", {})), list(data.get("unset", [])), str(data.get("cwd", "")))
 
 
-def is_masked(line: str) -> bool:
-    """True for a declaration whose value the journal masked."""
-    return line.endswith(f"={MASK}")
-
-
-def _masked(line: str) -> str:
-    m = _DECL.match(line)
-    return f"declare -{m.group(1)} {m.group(2)}={MASK}" if m else MASK
-
-
-def declaration(flags: str, name: str, value: str) -> str:
-    """A declaration line that sets `name` to `value`."""
-    return f"declare -{flags} {name}={shlex.quote(value)}"
-
-
-def declared_flags(line: str) -> str:
-    m = _DECL.match(line)
-    return m.group(1) if m else "-"
-
-
 def secret_values(delta: Delta, names: Iterable[str]) -> list[str]:
     """The values of the named variables of `delta` (to mask from now on)."""
     out = []
@@ -308,37 +320,6 @@ def secret_values(delta: Delta, names: Iterable[str]) -> list[str]:
         if v:
             out.append(v)
     return out
-
-
-def declared_value(line: str) -> str | None:
-    """The scalar value of a `declare -p` line (None for arrays and unset values)."""
-    m = _DECL.match(line)
-    if not m or m.group(3) is None or "a" in m.group(1) or "A" in m.group(1):
-        return None
-    return _unquote(m.group(3))
-
-
-_ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b"}
-_ANSI |= {"f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
-
-
-def _unquote(text: str) -> str:
-    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
-        return re.sub(r"\\([\\\"$`])", r"\1", text[1:-1])
-    if text.startswith("$'") and text.endswith("'"):
-        return re.sub(r"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)", _ansi, text[2:-1])
-    if text.startswith("'") and text.endswith("'"):
-        return text[1:-1].replace("'\\''", "'")
-    return text
-
-
-def _ansi(m: re.Match[str]) -> str:
-    code = m.group(1)
-    if code[0] == "x":
-        return chr(int(code[1:], 16))
-    if code[0] in "01234567":
-        return chr(int(code, 8))
-    return _ANSI.get(code, "\\" + code)
 
 
 # -- the runner's side --------------------------------------------------------------
@@ -354,10 +335,10 @@ def note_change(
 ) -> list[str]:
     """Note in `extra` (the step's outcome) what the step changed in the session, as
     journaled (secrets masked); returns the secret values it set (to mask from now on)."""
-    now = session.vars
+    now = session.vars  # `before`: what the names the step changed held before it
     delta = Delta(
-        {n: v for n, v in now.items() if v is not None and before.get(n) != v},
-        [n for n in {*before, *now} if now.get(n) is None and before.get(n)],
+        {n: v for n in before if (v := now.get(n)) is not None and before[n] != v},
+        [n for n in before if now.get(n) is None and before[n]],
         session.cwd if session.cwd != cwd else "",
     )
     if not delta:

@@ -27,8 +27,9 @@ class TerminalUI:
     ) -> None:
         self.out = out or sys.stdout
         self.inp = inp or sys.stdin
-        self.interactive = _isatty(self.inp) and _isatty(self.out)
-        self.color = _isatty(self.out) and not os.environ.get("NO_COLOR")
+        self.tty = _isatty(self.out)  # asked once: a step's lines need not ask again
+        self.interactive = _isatty(self.inp) and self.tty
+        self.color = self.tty and not os.environ.get("NO_COLOR")
         self.path = here(path) if path else path
         self.commands = commands or {}
         self.at_line_start = True
@@ -79,7 +80,7 @@ class TerminalUI:
 
     def width(self) -> int:
         """The terminal's width in columns (0: not a terminal, lines are not cut)."""
-        if not _isatty(self.out):
+        if not self.tty:
             return 0
         try:
             return os.get_terminal_size(self.out.fileno()).columns
@@ -102,7 +103,12 @@ class TerminalUI:
             return
         if self.pending_echo:  # a command's echo waits for the end of this line
             return self._output_lines(text)
-        body = _LINE_START.sub("\n    ", text)
+        if "\n\n" in text:  # empty lines stay empty
+            body = _LINE_START.sub("\n    ", text)
+        else:  # no work per line: one pass of replace
+            body = text.replace("\n", "\n    ")
+            if text.endswith("\n"):
+                body = body[:-4]
         if self.at_line_start and text[0] != "\n":
             body = "    " + body
         self.at_line_start = text.endswith("\n")
