@@ -29,7 +29,7 @@ from relbook.params.example import (
     map_literals,
 )
 from relbook.params.inputs import run_parameters
-from relbook.params.jinja import render_template
+from relbook.params.jinja import fill_template
 from relbook.params.plain import fill_plain as _plain
 from relbook.params.quoting import (
     _JINJA_EXPR,
@@ -384,7 +384,7 @@ def render_text(
         return text
     values = _values_or_fail(text, params, path, line)
     check_names(text, values, path, line)
-    return render_template(text, values, path, line)
+    return fill_template(text, values, path, line)
 
 
 def render_shell(
@@ -449,7 +449,7 @@ def _render_shell(
     mark = mark_outputs(exprs)
     rendered = _plain(text, values, mark)
     if rendered is None:
-        rendered = render_template(wrap_outputs(text, values), values, path, line, mark=mark)
+        rendered = fill_template(wrap_outputs(text, values), values, path, line, mark=mark)
     pieces: list[str] = []
     env: dict[str, str] = {}
     last = 0

@@ -52,7 +52,7 @@ def _compiled(text: str) -> Any:
     return _environment().from_string(text)
 
 
-def render_template(
+def fill_template(
     text: str, values: dict[str, Any], path: str, line: int, mark: Any = None
 ) -> str:
     """`text` with `values` filled in (`mark`: the shell renderer's marker of values)."""
