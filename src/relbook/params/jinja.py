@@ -52,9 +52,7 @@ def _compiled(text: str) -> Any:
     return _environment().from_string(text)
 
 
-def fill_template(
-    text: str, values: dict[str, Any], path: str, line: int, mark: Any = None
-) -> str:
+def fill_template(text: str, values: dict[str, Any], path: str, line: int, mark: Any = None) -> str:
     """`text` with `values` filled in (`mark`: the shell renderer's marker of values)."""
     if mark is None and (done := _plain(text, values)) is not None:
         return done  # importing and compiling a template costs more than a trivial step
