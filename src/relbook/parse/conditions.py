@@ -198,8 +198,10 @@ def text_condition(text: str) -> str:
 
 def _kinds_of(text: str) -> str:
     low = text.lower()
-    if not re.search(r"major|minor|patch|point|stable|final|\bga\b|rc|candidate|alpha|beta|hotfix|"
-                     r"pre-?release|series|bug|maint|\.0\b", low):  # fmt: skip
+    # every alternative starts with a letter or `.` (`\bga` as `g(?<!\wg)a`), so the search
+    # skips along the text to the next possible first letter instead of trying each word
+    if not re.search(r"major|minor|patch|point|stable|final|g(?<!\wg)a\b|rc|candidate|alpha|"
+                     r"beta|hotfix|pre-?release|series|bug|maint|\.0\b", low):  # fmt: skip
         return ""
     for m in _KIND_SKIPS.finditer(text):
         return negate(_phrase_expr(m))
