@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from relbook.bash.shell import scan_to
+from relbook.bash.shell import _SPECIAL, scan_to
 
 _POWERSHELL = re.compile(
     r"^\s*PS(?: [A-Za-z]:[^>]*)?> |\$env:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start)-[A-Z]\w+"
@@ -33,16 +33,19 @@ def other_language(lines: list[str]) -> str:
     body = [ln for ln in lines if ln.strip()]
     if not body:
         return ""
-    text = "\n".join(body).strip()
-    if any(_POWERSHELL.search(ln) for ln in body):
+    joined = "\n".join(body)
+    text = joined.strip()
+    # each language's lines hold words that the whole text is searched for first, in one
+    # pass, so a plain shell block costs a few substring tests, not a regex per line each
+    if _has(joined, _POWERSHELL_WORDS) and any(_POWERSHELL.search(ln) for ln in body):
         return "PowerShell"
-    if sum(bool(_DIFF_HEAD.match(ln)) for ln in body) >= 2:
+    if _has(joined, _DIFF_WORDS) and sum(bool(_DIFF_HEAD.match(ln)) for ln in body) >= 2:
         return "a diff"
-    if _make_rule(body):
+    if "\n\t" in joined and _make_rule(body):
         return "a Makefile"
-    if any(_GO.match(ln) for ln in body):
+    if _has(joined, _GO_WORDS) and any(_GO.match(ln) for ln in body):
         return "Go"
-    if any(_PYTHON.match(ln.strip()) for ln in body):
+    if _has(joined, _PYTHON_WORDS) and any(_PYTHON.match(ln.strip()) for ln in body):
         return "Python"
     if text[:1] in "{[" and text[-1:] in "}]" and re.search(r'"\s*:', text):
         return "JSON"
@@ -58,6 +61,19 @@ def other_language(lines: list[str]) -> str:
     return ""
 
 
+# what a line of each must hold (the literal parts of the patterns above)
+_POWERSHELL_WORDS = ("PS", "$env:") + tuple(
+    f"{verb}-" for verb in ("Get", "Set", "New", "Remove", "Invoke", "Write", "Start")
+)
+_DIFF_WORDS = ("diff --git ", "--- ", "+++ ", "@@ -")
+_GO_WORDS = ("package ", "func ", "import (", "type ")
+_PYTHON_WORDS = ("def ", "class ", "from ", "if __name__ ==")
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
 def _make_rule(body: list[str]) -> bool:
     """`target: deps` followed by a tab-indented recipe line."""
     return any(
@@ -68,6 +84,8 @@ def _make_rule(body: list[str]) -> bool:
 
 def unparsable(source: str) -> str:
     """Why bash could not parse `source` as a whole, or ""."""
+    if not _SPECIAL.search(source):
+        return ""  # no quote, bracket, `<`, backslash or compound word: nothing left open
     st = scan_to(source, len(source))
     if st.in_heredoc is not None or st.heredocs:
         return ""  # a here-document that runs to the end of the block: bash reads it so

@@ -15,12 +15,37 @@ anything it left behind (see procs: relbook is the subreaper of its run).
 
 from __future__ import annotations
 
-from relbook.engines.local import HEADER, HEADER_LINES, LocalEngine, trace_note, traced
-from relbook.engines.outputlog import OutputLog
-from relbook.engines.procs import STEP_TOKEN_VAR, kill_marked
-from relbook.engines.protocol import Engine, Execution
-from relbook.engines.pump import CHUNK, DRAIN_SECONDS, KEEP_BYTES, TRACE_MARK
-from relbook.engines.server import TRACE_FD, TRACE_FD_VAR
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relbook.engines.local import HEADER, HEADER_LINES, LocalEngine, trace_note, traced
+    from relbook.engines.outputlog import OutputLog
+    from relbook.engines.procs import STEP_TOKEN_VAR, kill_marked
+    from relbook.engines.protocol import Engine, Execution
+    from relbook.engines.pump import CHUNK, DRAIN_SECONDS, KEEP_BYTES, TRACE_MARK
+    from relbook.engines.server import TRACE_FD, TRACE_FD_VAR
+
+# name -> the module that defines it, imported on first use: the record's output log
+# (engines.outputlog, which a dry run opens) then costs no engine, pump or server
+_HOME = {
+    **dict.fromkeys(("HEADER", "HEADER_LINES", "LocalEngine", "trace_note", "traced"), "local"),
+    "OutputLog": "outputlog",
+    **dict.fromkeys(("STEP_TOKEN_VAR", "kill_marked"), "procs"),
+    **dict.fromkeys(("Engine", "Execution"), "protocol"),
+    **dict.fromkeys(("CHUNK", "DRAIN_SECONDS", "KEEP_BYTES", "TRACE_MARK"), "pump"),
+    **dict.fromkeys(("TRACE_FD", "TRACE_FD_VAR"), "server"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CHUNK",

@@ -333,21 +333,14 @@ class _Walker(ProseRules):
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
         text = self._text(head) if head else ""
-        reading = self._reading(head) if head else ""
         rest = [c for c in children if c is not head and not any(c is k for k in codes)]
-        plain_step = self._infers() and not self.quiet and bool(text)
-        # under a step, plain bullets are its details (a repair is a step of its own);
-        # numbered sub-items are steps
-        actionable = ordered or (
-            undoes(text) if self.details_depth else reads_as_action(reading or text)
-        )
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
             self._task_step(text, line, checked, codes, self._detail_items(rest, _is_shell_fence))
         elif codes:
             for code in codes:
                 self._code(code, text=text, task=False)
-        elif plain_step and actionable:
+        elif self._infers() and not self.quiet and text and self._actionable(head, text, ordered):
             details = self._detail_items(rest, _is_shell_fence)
             self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
             self.details_depth += 1
@@ -357,6 +350,16 @@ class _Walker(ProseRules):
                 self.details_depth -= 1
             return
         self._blocks(rest)
+
+    def _actionable(self, head: dict[str, Any], text: str, ordered: bool) -> bool:
+        """Whether a plain item is a step: under a step, plain bullets are its details (a
+        repair is a step of its own); numbered sub-items are steps. Read only for items
+        that could become one (not for tasks, nor items holding a shell block)."""
+        if ordered:
+            return True
+        if self.details_depth:
+            return undoes(text)
+        return reads_as_action(self._reading(head) or text)
 
     def _task_step(
         self,

@@ -178,7 +178,9 @@ def plain(text: str) -> str:
 
 def first_sentence(text: str) -> str:
     """The sentence that says what to do (`e.g.` and `i.e.` end none)."""
-    m = re.search(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)[.!?](?:\s|$)", text)
+    # the mark first, then what stands before it: a search that starts with a character
+    # set skips to the next `.`, `!` or `?` instead of trying four lookbehinds everywhere
+    m = re.search(r"[.!?](?<!\be\.g.)(?<!\bi\.e.)(?<!\betc.)(?<!\bvs.)(?:\s|$)", text)
     return text[: m.end()].strip() if m else text
 
 
@@ -196,8 +198,10 @@ def text_condition(text: str) -> str:
 
 def _kinds_of(text: str) -> str:
     low = text.lower()
-    if not re.search(r"major|minor|patch|point|stable|final|\bga\b|rc|candidate|alpha|beta|hotfix|"
-                     r"pre-?release|series|bug|maint|\.0\b", low):  # fmt: skip
+    # every alternative starts with a letter or `.` (`\bga` as `g(?<!\wg)a`), so the search
+    # skips along the text to the next possible first letter instead of trying each word
+    if not re.search(r"major|minor|patch|point|stable|final|g(?<!\wg)a\b|rc|candidate|alpha|"
+                     r"beta|hotfix|pre-?release|series|bug|maint|\.0\b", low):  # fmt: skip
         return ""
     for m in _KIND_SKIPS.finditer(text):
         return negate(_phrase_expr(m))
@@ -283,6 +287,16 @@ class _Scan:
         self.phases: list[list[str]] = []  # numbered overviews: short items only
         self.one_of = 0  # the line of a sentence offering the list after it as ways
         self.lists: list[tuple[int, list[tuple[int, str]], int]] = []  # (intro, items, end)
+        self._conds: dict[str, tuple[str, str]] = {}
+
+    def conditions(self, text: str) -> tuple[str, str]:
+        """(text_condition, free_condition when there is none) of `text`, each text read
+        once: an item's words come back as its step's text."""
+        got = self._conds.get(text)
+        if got is None:
+            expr = text_condition(text)
+            got = self._conds[text] = (expr, "" if expr else free_condition(text))
+        return got
 
     def walk(self, tokens: list[dict[str, Any]], conds: tuple = (), free: tuple = ()) -> None:
         intro: tuple[tuple, tuple] | None = None
@@ -326,8 +340,7 @@ class _Scan:
     def _paragraph(self, tok: dict[str, Any], line: int, conds: tuple, free: tuple) -> tuple:
         raw = tok.get("text", "")
         text = plain(raw)
-        expr = text_condition(text)
-        opt = free_condition(text) if not expr else ""
+        expr, opt = self.conditions(text)
         section = self.stack[-1] if self.stack else None
         first = first_sentence(text)
         if section and expr and re.search(r"\bskip\b|\bthis (?:step|section)\b", text, re.I):
@@ -343,19 +356,19 @@ class _Scan:
 
     def _list(self, tok: dict[str, Any], conds: tuple, free: tuple) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
-        items = [plain(h.get("text", "")) for h in heads(tok)]
         one_of, self.one_of = self.one_of, 0
-        if one_of:
+        if one_of or ordered:
             ways = [(h.get("_line", 0), plain(h.get("text", ""))) for h in heads(tok)]
-            self.lists.append((one_of, ways, 0))
-        if ordered and len(items) >= 3 and all(len(i) < 80 for i in items):
-            self.phases.append(items)
+            if one_of:
+                self.lists.append((one_of, ways, 0))
+            items = [i for _, i in ways]
+            if ordered and len(items) >= 3 and all(len(i) < 80 for i in items):
+                self.phases.append(items)
         for item in tok.get("children", []):
             kids = item.get("children", [])
             head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
             text = plain(head.get("text", "")) if head else ""
-            expr = text_condition(text) if head else ""
-            opt = free_condition(text) if head and not expr else ""
+            expr, opt = self.conditions(text) if head else ("", "")
             line = head.get("_line", 0) if head else 0
             c = conds + (((expr, f"line {line}: {text[:80]}"),) if expr else ())
             f = free + ((opt,) if opt else ())
@@ -431,12 +444,12 @@ def apply_conditions(
     for step in steps:
         i = bisect_right(lines, step.line) - 1
         found = s.at.get(step.line) or (s.at[lines[i]] if i >= 0 else None)
-        out.append(_with(step, found))
+        out.append(_with(step, found, s.conditions))
         where.append(found.section if found else None)
     return choices(tuple(out), where, s, path)
 
 
-def _with(step: Step, found: Found | None) -> Step:
+def _with(step: Step, found: Found | None, conditions: Callable[[str], tuple[str, str]]) -> Step:
     conds: list[tuple[str, str]] = []
     if found and found.section:
         conds += found.section.chain()
@@ -445,11 +458,10 @@ def _with(step: Step, found: Found | None) -> Step:
     # a shell step's text may be its first command (`if [ -e x ]; then ...`): only words
     # written for people (an item, a heading, a comment) say when it applies
     prose = step.kind is not Kind.SHELL or any(step.text in p.comment for p in step.parts)
-    own = text_condition(step.text) if prose else ""
+    own, own_free = conditions(step.text) if prose else ("", "")
     if own and all(own != c for c, _ in conds):
         conds.append((own, ""))
     free = list(found.free) if found else []
-    own_free = free_condition(step.text) if prose and not own else ""
     if own_free and own_free not in free:
         free.append(own_free)
     changes: dict[str, Any] = {}

@@ -28,6 +28,8 @@ from pathlib import Path
 from relbook.errors import LockedError, RecordError
 
 REPO_LOCK = "relbook.lock"
+# how long a refused run waits for a holder that has just taken a lock to say who it is
+HOLDER_PATIENCE = 2.0
 
 
 @contextmanager
@@ -97,13 +99,15 @@ def _flock(path: Path, me: dict[str, object], what: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LockedError(
-                f"another relbook run holds {what}: {_describe(fd)}; wait for it to finish",
+                f"another relbook run holds {what}: {_holder_of(fd)}; wait for it to finish",
                 path=str(path),
             ) from None
         try:
+            # written, then cut to its length: a run refused meanwhile never
+            # reads an empty file (the last holder emptied it on release)
             data = json.dumps(me).encode()
-            os.ftruncate(fd, 0)
             os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
         except OSError:
             pass  # the lock holds; only its holder's description is missing
         try:
@@ -118,11 +122,20 @@ def _flock(path: Path, me: dict[str, object], what: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _describe(fd: int) -> str:
-    try:
-        info = json.loads(os.pread(fd, 65536, 0))
-    except (OSError, ValueError):
-        return "a process whose details are not known yet"
+def _holder_of(fd: int) -> str:
+    """Who holds the lock: a run that has just taken it writes who it is a moment
+    later, so an empty or half-written file is read again for a while."""
+    deadline = time.monotonic() + HOLDER_PATIENCE
+    while True:
+        try:
+            return _describe(json.loads(os.pread(fd, 65536, 0)))
+        except (OSError, ValueError, AttributeError):
+            if time.monotonic() >= deadline:
+                return "a process whose details are not known yet"
+            time.sleep(0.01)
+
+
+def _describe(info: dict) -> str:
     bits = [f"pid {info.get('pid')} on host {info.get('host')}"]
     if info.get("runbook"):
         bits.append(f"runbook {info['runbook']} version {info.get('version')}")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 from contextlib import AbstractContextManager
+from functools import cached_property
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from relbook.engines import Engine, LocalEngine, kill_marked
+from relbook import engines  # its modules load on first use (a dry run opens only outputlog)
 from relbook.errors import ParamError
 from relbook.model import Outcome, Runbook, Status, Step
 from relbook.params import Computed, Params, parse_version, render_shell, render_text
@@ -31,10 +33,10 @@ from relbook.run.options import UI, RunOptions, RunResult
 from relbook.run.preflight import Preflight
 from relbook.run.recorder import Recorder, left_running, lost_output, read_span, seconds_since
 from relbook.run.recovery import repair_finished, report_staged
-from relbook.run.session import SessionEngine, restore_session
-from relbook.run.signoff import SignOffs
-from relbook.run.steps import StepRunner
-from relbook.run.undo import RefWatch, watch_refs
+
+if TYPE_CHECKING:  # the engine, step execution and sign-offs load when a real run needs them
+    from relbook.engines import Engine
+    from relbook.run.undo import RefWatch
 
 __all__ = [
     "STOPS",
@@ -70,7 +72,8 @@ class Runner:
         self.rb, self.opts, self.ui = rb, opts, ui
         self.version = str(parse_version(opts.version))  # a bad version fails here, first
         self.repo = str(Path(opts.repo).resolve())
-        self.engine: Engine = engine or _local_engine(self.repo)
+        if engine is not None:  # else the local engine, made when a step first needs it
+            self.engine = engine
         self.hooks: RunHooks = hooks or NoHooks()
         self.operator = operator_name(opts.operator, self.repo)
         self.preflight = Preflight(rb, opts, ui, self.repo, self.version)
@@ -96,8 +99,10 @@ class Runner:
             resolve=rb.resolve,
         )
         self.gate = RiskGate(self.answers, opts, ui, self._sync)
-        self.signoffs = SignOffs(self)
-        self.steps = StepRunner(self)
+
+    engine = cached_property(lambda self: _local_engine(self.repo))  # the three: made on first use
+    signoffs = cached_property(lambda self: _import("signoff").SignOffs(self))
+    steps = cached_property(lambda self: _import("steps").StepRunner(self))
 
     # -- the record this run writes -------------------------------------------------------
     @property
@@ -179,8 +184,8 @@ class Runner:
             report_staged(self.repo, self.ui, self.recorder.journal)
         self.recorder.write(force=True)
         if hasattr(self.engine, "session"):
-            restore_session(self)
-        self.refs = watch_refs(self)  # what the run made: never undone (run.undo)
+            _import("session").restore_session(self)
+        self.refs = _import("undo").watch_refs(self)  # what the run made: never undone (run.undo)
         self.ui.info(f"record: {messages.here(self.paths.notebook)}")
         self.plan = steps
         return steps
@@ -220,7 +225,7 @@ class Runner:
 
     def close(self, result: str = "") -> None:
         """Write the final record: `result`, or done/incomplete from the outcomes."""
-        self.engine.close()
+        _stop_engine(self)
         if self.recorder is None or not self.recorder.opened:
             return
         result = result or self.natural_result()
@@ -234,7 +239,7 @@ class Runner:
     def abandon(self) -> bool:
         """Stop without writing to the record again (it cannot be written, or the run
         broke), and stop the engine's shell; False if the record was never opened."""
-        self.engine.close()
+        _stop_engine(self)
         return self.recorder.abandon() if self.recorder else False
 
     def settle(self, status: Status, reason: str) -> list[Outcome]:
@@ -317,7 +322,7 @@ class Runner:
         """Processes of an interrupted step may still run (relbook was killed, not the
         step): find them by the step's token, stop them, and say so."""
         token = self.recorder.token_of(step_id)
-        killed = kill_marked(token) if token else []
+        killed = engines.kill_marked(token) if token else []
         if killed:
             self.ui.info(f"  stopped what it left running: {', '.join(killed)}")
             self.recorder.leftovers(step_id, killed)
@@ -380,8 +385,20 @@ def overrides(
     return out
 
 
+def _import(name: str) -> Any:
+    """relbook.run.`name`, imported when a real run first needs it."""
+    return import_module(f"relbook.run.{name}")
+
+
+def _stop_engine(runner: Runner) -> None:
+    """Stop the engine's shell, if the run made or was given one."""
+    if "engine" in runner.__dict__:
+        runner.engine.close()
+
+
 def _local_engine(repo: str) -> Engine:
-    engine = SessionEngine(LocalEngine(), repo)  # one session for all steps
+    session = _import("session")
+    engine = session.SessionEngine(engines.LocalEngine(), repo)  # one session for all steps
     engine.interruptible = signals.interruptible  # a stopping signal may end a step's wait
     return engine
 

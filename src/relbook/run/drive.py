@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from relbook.errors import Interrupted, Paused, RecordError, RelbookError, StepFailed
 from relbook.model import Step
 from relbook.run import messages
-from relbook.run.ci import job_finished, job_steps
 from relbook.run.options import RunResult
 
 if TYPE_CHECKING:
@@ -76,6 +75,8 @@ def drive(
     try:
         if steps is None:
             plan = runner.begin()
+            from relbook.run.ci import job_steps
+
             steps = [(n, s, len(plan)) for n, s in job_steps(runner, plan)]
         for n, step, total in steps:
             runner.execute(step, n, total)
@@ -96,6 +97,8 @@ def drive(
     if close:
         runner.close(word(runner.natural_result()))
     state = runner.state
+    from relbook.run.ci import job_finished
+
     done = not close or job_finished(runner.opts.job, state, runner.plan)
     code = EXIT_DONE if done else exit_code(state.result)
     return RunResult(code, runner.paths.notebook, state)

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from relbook.engines import OutputLog
+from relbook.engines.outputlog import OutputLog
 from relbook.errors import RecordError, RelbookError
 from relbook.model import Outcome
 from relbook.record import (
