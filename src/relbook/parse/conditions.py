@@ -106,6 +106,14 @@ _OPTIONAL = re.compile(
     r"|\bif\s+applicable\b|\byou\s+may\b|\byou\s+can\s+optionally\b",
     re.I,
 )
+# _OPTIONAL past its start: every alternative begins with a character (`\bif` as
+# `i(?<!\wi)f`, the same matches), so a search skips to the next `(`, `i` or `y`
+_OPTIONAL_LATER = re.compile(
+    r"\((?:if\s+(?:needed|applicable|necessary|required|desired|wanted|any)|optional(?:ly)?"
+    r"|when\s+needed|as\s+needed)\)|i(?<!\wi)f\s+(?:needed|necessary|required)\b"
+    r"|i(?<!\wi)f\s+applicable\b|y(?<!\wy)ou\s+may\b|y(?<!\wy)ou\s+can\s+optionally\b",
+    re.I,
+)
 _HEADING = re.compile(
     r"^\W*(?:(?:step\s+)?\d+[.):]?\s+)?(?:(?:how\s+to\s+)?(?:make|making|cut|cutting|do|doing|"
     r"publish|publishing|create|creating|prepare|preparing|release|releasing|tag|tagging|ship|"
@@ -245,7 +253,8 @@ def free_condition(text: str) -> str:
     m = _IF.match(text)
     if m and len(m.group("clause").split()) >= 2:
         return m.group(0).strip()
-    m = _OPTIONAL.search(text)
+    # what _OPTIONAL.search finds: its match at the start, else the first one after it
+    m = _OPTIONAL.match(text) or _OPTIONAL_LATER.search(text)
     return m.group(0).strip(" ()") if m else ""
 
 
