@@ -13,17 +13,34 @@ import pytest
 from tests.conftest import RUNBOOKS
 
 HEAVY = {"jinja2", "nbformat", "papermill", "git", "yaml", "nbconvert", "ipykernel", "semver"}
+# what executes steps: a dry run and a parse execute none
+ENGINE = {
+    "relbook.engines.local",
+    "relbook.engines.protocol",
+    "relbook.engines.pump",
+    "relbook.engines.server",
+    "relbook.run.session",
+    "relbook.run.signoff",
+    "relbook.run.steps",
+    "relbook.run.undo",
+}
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
-def _modules(code: str) -> set[str]:
-    """Top-level packages imported after running `code` in a fresh interpreter."""
+def _loaded(code: str) -> set[str]:
+    """Every module in sys.modules after running `code` in a fresh interpreter (lazy
+    imports done through a module's __getattr__ included)."""
     probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
     env = {**os.environ, "PYTHONPATH": SRC}
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
     )
-    return {m.split(".")[0] for m in json.loads(out.stdout.splitlines()[-1])}
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def _modules(code: str) -> set[str]:
+    """Top-level packages imported after running `code` in a fresh interpreter."""
+    return {m.split(".")[0] for m in _loaded(code)}
 
 
 def test_import_cli_is_light():
@@ -41,9 +58,11 @@ def test_help_is_light():
 @pytest.mark.parametrize("runbook", sorted(RUNBOOKS.glob("*.md")), ids=lambda p: p.name)
 def test_parse_needs_only_mistune(runbook: Path):
     code = f"import relbook.cli\nrelbook.cli.main(['parse', {str(runbook)!r}, '--json'])"
-    loaded = _modules(code)
+    every = _loaded(code)
+    loaded = {m.split(".")[0] for m in every}
     assert "mistune" in loaded
-    assert not loaded & HEAVY, loaded & HEAVY
+    assert not loaded & (HEAVY | {"socket", "uuid"}), loaded & (HEAVY | {"socket", "uuid"})
+    assert not {m for m in every if m.startswith(("relbook.run", "relbook.engines"))}
 
 
 def test_each_subcommand_module_registers_its_own_command():
@@ -102,5 +121,7 @@ def test_dry_run_of_the_shipped_guide_fills_its_values_without_jinja2(tmp_path: 
     argv = ["run", str(RUNBOOKS / "release-management.md"), "--version", "1.2.3", "--dry-run"]
     argv += ["--date", "2026-06-15", "--repo", str(repo)]
     code = f"import relbook.cli\nassert relbook.cli.main({argv!r}) == 0"
-    loaded = _modules(code)
+    every = _loaded(code)
+    loaded = {m.split(".")[0] for m in every}
     assert not loaded & (HEAVY - {"semver"} | {"socket", "uuid"}), loaded & (HEAVY | {"socket"})
+    assert not every & ENGINE, every & ENGINE  # a dry run executes nothing

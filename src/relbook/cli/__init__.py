@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         args = _parser(words).parse_args(words)
+        from relbook import regexcache  # not for --help, which compiles none
+
+        regexcache.load()  # the patterns earlier runs compiled: most of start-up otherwise
         check_utf8_arguments(vars(args))
         args.argv = words
         from relbook.record.mask import Masker, masked_output  # not for --help

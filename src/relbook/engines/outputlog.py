@@ -32,16 +32,20 @@ class OutputLog:
         """Append a step's output (after its header, the first time)."""
         if self.error or not data:
             return
+        start = -1
         try:
             if self.fd is None:
                 self._open()
-            if self.first is None:
-                self._put((b"" if self.at_line_start else b"\n") + self.header)
-                self.first = self.size
+            if self.first is None:  # the header and the first output: one write
+                head = (b"" if self.at_line_start else b"\n") + self.header
+                start = self.size + len(head)
+                data = head + data
             self._put(data)
         except OSError as e:
             self.error = e.strerror or str(e)
             self.close()
+        if start >= 0 and self.size >= start:  # the header is whole on disk
+            self.first = start
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
