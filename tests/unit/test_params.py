@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from relbook.cli import main
 from relbook.errors import ParamError
 from relbook.params import bind, parse_version
-from tests.conftest import RUNBOOKS
+from tests.conftest import RUNBOOKS, make_repo
 
 RELEASE = str(RUNBOOKS / "release-management.md")
 
@@ -101,3 +103,25 @@ def test_front_matter_params(tmp_path, capsys):  # noqa: ANN001
     guide.write_text("---\nparams: [region]\n---\n# G\n")
     assert main(["params", str(guide), "--version", "1.2.3"]) == 2
     assert "front matter params must be a mapping" in capsys.readouterr().err
+
+
+def test_a_calendar_version_keeps_its_zero_padded_month():
+    v = parse_version("2026.08.0")
+    assert str(v) == "2026.08.0" and (v.major, v.minor, v.patch) == (2026, 8, 0)
+    assert parse_version("v2026.08.0").key() < parse_version("2026.10.0").key()
+    assert str(parse_version("2026.08.1-rc.1")) == "2026.08.1-rc.1"
+
+
+def test_a_calendar_guide_plans_its_own_versions(tmp_path, capsys):  # noqa: ANN001
+    repo = make_repo(tmp_path, tags=("v2026.07.0",), version="2026.07.0")
+    guide = tmp_path / "g.md"
+    guide.write_text(
+        "# Release\n\n## Tag\n\n```bash\ngit tag -a vYYYY.MM.X -m 'Release vYYYY.MM.X'\n```\n\n"
+        "## Next\n\n```bash\ngit checkout -b whatsnew-YYYY.MM.X+1\n```\n"
+    )
+    args = ["run", str(guide), "--version", "2026.08.0", "--repo", str(repo.path), "--dry-run"]
+    assert main([*args, "--json", "--allow-bump", "minor", "--reason", "t"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    text = {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
+    assert text[6] == "git tag -a v2026.08.0 -m 'Release v2026.08.0'"
+    assert text[12] == "git checkout -b whatsnew-2026.08.1"  # X+1: the next release, not 08.0+1

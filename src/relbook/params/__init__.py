@@ -57,7 +57,10 @@ from relbook.params.tokens import (
 if TYPE_CHECKING:
     from relbook.model import Runbook, Step
 
-EXAMPLE = "a version like 1.2.3, v1.2.3, 1.2.3-rc.1 or 1.2.3-hotfix.1"
+EXAMPLE = "a version like 1.2.3, v1.2.3, 1.2.3-rc.1, 1.2.3-hotfix.1 or 2026.08.0"
+# SemVer, but the minor and patch may be zero-padded, as calendar versions are (2026.08.0)
+_ID = r"[0-9A-Za-z-]+"
+_CALVER = re.compile(rf"(0|[1-9]\d*)\.(\d+)\.(\d+)(?:-({_ID}(?:\.{_ID})*))?(?:\+([\w.-]+))?\Z")
 _BRACKET = re.compile(r"\[([A-Za-z][^\[\]\n]{2,60})\](?![\[(:])")
 _DESCRIPTION_WORDS = re.compile(r"descr|summary|release notes? title|changes? summary", re.I)
 
@@ -71,14 +74,21 @@ class Version:
     patch: int
     prerelease: str = ""
     build: str = ""
+    # the numbers as written, when they carry leading zeros (calendar versions: 2026.08.0)
+    written: str = field(default="", compare=False)
 
     def __str__(self) -> str:
-        s = f"{self.major}.{self.minor}.{self.patch}"
+        s = self.written or f"{self.major}.{self.minor}.{self.patch}"
         if self.prerelease:
             s += f"-{self.prerelease}"
         if self.build:
             s += f"+{self.build}"
         return s
+
+    def bumped(self, by: int) -> str:
+        """The release `by` patches away, its numbers written as this one's (2026.08.1)."""
+        major, minor, _ = (self.written or f"{self.major}.{self.minor}.0").split(".")
+        return f"{major}.{minor}.{self.patch + by}"
 
     @property
     def is_hotfix(self) -> bool:
@@ -111,6 +121,10 @@ def parse_version(text: str) -> Version:
     try:
         v = semver.Version.parse(text)
     except (ValueError, TypeError):
+        padded = _CALVER.match(text)
+        if padded:
+            nums, pre, build = padded.groups()[:3], padded[4] or "", padded[5] or ""
+            return Version(*map(int, nums), pre, build, ".".join(nums))  # zeros kept
         if not (raw or "").strip():
             raise ParamError(f"the version is empty: expected {EXAMPLE}") from None
         raise ParamError(f"invalid version {raw!r}: expected {EXAMPLE}") from None
@@ -201,7 +215,7 @@ def bind(
         "tag": tag_for(v, prefix),
         "previous_version": str(previous) if previous else None,
         "previous_tag": tag_for(previous, prefix) if previous else None,
-        "next_patch": f"{v.major}.{v.minor}.{v.patch + 1}",
+        "next_patch": v.bumped(1),
         "release_type": v.release_type,
         "bump": _bump(v, previous),
         "date": _date(date),
@@ -225,7 +239,7 @@ def _previous_for(
         return _previous(v, release_tags(repo), prefix, check)
     if v.patch > 0 and not v.prerelease:
         sources["previous_version"] = "patch - 1 (no --repo given)"
-        return Version(v.major, v.minor, v.patch - 1)
+        return parse_version(v.bumped(-1))
     return None
 
 

@@ -46,6 +46,8 @@ _VERSION_TEMPLATE = re.compile(
     rf"(?<![\w.$/])(?:[vV](?=[A-Z\d]))?({_SEG}(?:\.{_SEG}){{1,3}})"
     r"(?:-(?:rc|RC|beta|alpha|SNAPSHOT)(?:[.]?(?:\d+|[XNx]))?)?(?![\w]|\.\w)"
 )
+# what follows a version template to name a release counted from this one (`X.Y.Z+1`)
+_ARITH = re.compile(r"([+-])(\d+)(?![\w.])")
 _ANGLE = re.compile(r"\\?<([A-Za-z][^<>\n=\"']{0,60}?)\\?>")
 _BRACE = re.compile(r"(?<![{$\\])\{([A-Za-z_][A-Za-z0-9_ .+-]{0,40})\}(?!\})")
 _DUNDER = re.compile(r"(?<![\w])__([A-Z][A-Z0-9_]*[A-Z0-9])__(?![\w])")
@@ -186,6 +188,16 @@ def _template_tokens(text: str) -> list[Token]:
                 s if s.isdigit() else "{{ %s }}" % names[i] for i, s in enumerate(segs)
             )
             means = "version" if len(segs) >= 3 else "series"
+        arith = _ARITH.match(text, m.end())
+        if arith and len(holes) == len(segs) == 3 and not tail:
+            # `YYYY.MM.X+1`, `X.Y.Z-1`: the next or the previous release, not this one
+            step = arith.group(1) + arith.group(2)
+            means = {"+1": "next_patch", "-1": "previous_version"}.get(step, "input")
+            whole = text[m.start() : arith.end()]
+            template = lead + "{{ %s }}" % means if means != "input" else ""
+            name = means if template else param_name(whole)
+            out.append(Token(whole, m.start(), arith.end(), means, name, template))
+            continue
         if re.search(r"[XNx]$", tail) or tail.upper().endswith("-SNAPSHOT"):
             means, template = "input", ""  # `X.Y.Z-SNAPSHOT`: the next development version
         template = lead + template + tail if template else ""
