@@ -329,6 +329,11 @@ class Kernel:
         km = self.manager
         try:
             self.alive_at_end = bool(run_sync(km.is_alive)())
+            if self.alive_at_end and now and km.provisioner is not None:
+                # shutdown_kernel(now=True) sends SIGINT before it kills: a step still
+                # running would record itself interrupted in between, and the backstop
+                # could no longer tell which step it stopped
+                run_sync(km.provisioner.kill)()
             if self.alive_at_end:
                 run_sync(km.shutdown_kernel)(now=now)
         except Exception:  # noqa: BLE001 - kill_marked() still ends the kernel
