@@ -125,3 +125,18 @@ def test_a_calendar_guide_plans_its_own_versions(tmp_path, capsys):  # noqa: ANN
     text = {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
     assert text[6] == "git tag -a v2026.08.0 -m 'Release v2026.08.0'"
     assert text[12] == "git checkout -b whatsnew-2026.08.1"  # X+1: the next release, not 08.0+1
+
+
+def test_a_channel_version_tags_with_its_channel(tmp_path, capsys):  # noqa: ANN001
+    v = parse_version("edge-26.8.4")
+    assert str(v) == "26.8.4" and v.channel == "edge-"
+    repo = make_repo(tmp_path, tags=("edge-26.8.3",), version="26.8.3")
+    guide = tmp_path / "g.md"
+    guide.write_text('# Release\n\n## Tag\n\n```bash\nTAG="edge-YY.M.N"\ngit tag "$TAG"\n```\n')
+    args = ["run", str(guide), "--version", "edge-26.8.4", "--repo", str(repo.path), "--dry-run"]
+    assert main([*args, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    text = {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
+    assert text[6] == 'TAG="edge-26.8.4"'
+    assert plan["env"]["RELBOOK_TAG"] == "edge-26.8.4"
+    assert plan["env"]["RELBOOK_PREVIOUS_TAG"] == "edge-26.8.3"

@@ -15,7 +15,7 @@ to. Tags that are not SemVer (after the `v` prefix) are ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 EXAMPLE = "a version like 1.2.3, v1.2.3, 1.2.3-rc.1, 1.2.3-hotfix.1 or 2026.08.0"
 # SemVer, but the minor and patch may be zero-padded, as calendar versions are (2026.08.0)
 _ID = r"[0-9A-Za-z-]+"
+_CHANNEL = re.compile(r"[A-Za-z][A-Za-z0-9]*-(?=\d)")  # a release channel's word: edge-26.8.4
 _CALVER = re.compile(rf"(0|[1-9]\d*)\.(\d+)\.(\d+)(?:-({_ID}(?:\.{_ID})*))?(?:\+([\w.-]+))?\Z")
 _BRACKET = re.compile(r"\[([A-Za-z][^\[\]\n]{2,60})\](?![\[(:])")
 _DESCRIPTION_WORDS = re.compile(r"descr|summary|release notes? title|changes? summary", re.I)
@@ -76,6 +77,7 @@ class Version:
     build: str = ""
     # the numbers as written, when they carry leading zeros (calendar versions: 2026.08.0)
     written: str = field(default="", compare=False)
+    channel: str = field(default="", compare=False)  # `edge-` of edge-26.8.4: its tags' prefix
 
     def __str__(self) -> str:
         s = self.written or f"{self.major}.{self.minor}.{self.patch}"
@@ -118,11 +120,12 @@ def parse_version(text: str) -> Version:
         text = text[1:]
     import semver
 
+    if channel := _CHANNEL.match(text):
+        return replace(parse_version(text[channel.end() :]), channel=channel.group(0))
     try:
         v = semver.Version.parse(text)
     except (ValueError, TypeError):
-        padded = _CALVER.match(text)
-        if padded:
+        if padded := _CALVER.match(text):
             nums, pre, build = padded.groups()[:3], padded[4] or "", padded[5] or ""
             return Version(*map(int, nums), pre, build, ".".join(nums))  # zeros kept
         if not (raw or "").strip():
@@ -206,7 +209,7 @@ def bind(
     """Validate the version and derive every parameter; checks tags in `repo`."""
     v = parse_version(version)
     front = runbook.front_matter if runbook else {}
-    prefix = str(front.get("tag_prefix", "v"))
+    prefix = str(front.get("tag_prefix", v.channel or "v"))
     sources = {"version": "--version", "description": "--description" if description else "default"}
     previous = _previous_for(v, repo, prefix, check_tags, sources)
     values: dict[str, str | None] = {

@@ -38,7 +38,7 @@ PARTS = ("major", "minor", "patch", "series")
 
 # a segment of a version template: X, Y, Z, N, x, xx, YY, MM, MICRO, MAJOR, ...
 _PH_SEG = (
-    r"(?:YYYY|YY|MM|DD|MICRO|MAJOR|MINOR|PATCH|major|minor|patch|XX|YY|ZZ|xx|yy|zz|[XYZNxyz])"
+    r"(?:YYYY|YY|MM|DD|MICRO|MAJOR|MINOR|PATCH|major|minor|patch|XX|YY|ZZ|xx|yy|zz|[XYZNMxyz])"
     r"(?:_SET_ME)?"
 )
 _SEG = rf"(?:\d+|{_PH_SEG})"

@@ -179,8 +179,8 @@ def _notes_range(rb: Runbook, opts: NotesInput) -> tuple[Params, str | None, str
         return bind(opts.version, opts.description, runbook=rb, date=opts.date), None, "HEAD"
     from relbook.params.gitfacts import release_tags
 
-    prefix = str(rb.front_matter.get("tag_prefix", "v"))
-    tag = tag_for(parse_version(opts.version), prefix)
+    v = parse_version(opts.version)
+    tag = tag_for(v, str(rb.front_matter.get("tag_prefix", v.channel or "v")))
     released = tag in release_tags(opts.repo, remote=False)
     params = bind(
         opts.version,

@@ -67,7 +67,7 @@ class Preflight:
         if state and not description:
             description = state.meta.get("params", {}).get("description", "")
         params = bind(
-            self.version,
+            self.opts.version,  # as given: a channel (edge-26.8.4) names the tags' prefix
             description,
             runbook=self.rb,
             repo=self.git_repo(),
