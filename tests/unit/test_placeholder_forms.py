@@ -55,3 +55,21 @@ def test_the_dry_run_blocks_them_with_file_and_line(origin_repo: Repo, tmp_path:
     assert by_line[12]["status"] == "blocked"
     assert by_line[12]["reason"].startswith(f"{guide}:12: unfilled placeholder")
     assert "0.9.4" in by_line[12]["reason"] and "-p other_version=VALUE" in by_line[12]["reason"]
+
+
+def test_a_quoted_or_listed_version_assigned_to_the_version_is_this_release(
+    origin_repo: Repo, tmp_path: Path, capsys
+):
+    guide = tmp_path / "g.md"
+    guide.write_text(
+        "# Release\n\n## Announce\n\n```\n"
+        'VERSION="4.0.1.rc1" rake announce\n'
+        'VERSIONS="4.0.1.rc1,4.1.2.rc1" rake announce\n'
+        "```\n"
+    )
+    args = ["run", str(guide), "--version", "1.2.3", "--repo", str(origin_repo.path)]
+    assert main([*args, "--dry-run", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    text = {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
+    assert text[6] == 'VERSION="1.2.3" rake announce'
+    assert text[7] == 'VERSIONS="1.2.3" rake announce'  # one release: the list is its version

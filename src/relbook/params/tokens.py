@@ -227,9 +227,12 @@ def _named(kind_re: re.Pattern[str], text: str, wrap: str) -> list[Token]:
     return out
 
 
+# a version literal as a guide assigns it: 1.2.3, v1.2.3-rc.1, 5.0.5.rc1 (a gem's pre-release)
+_VER_LIT = r"[vV]?\d+(?:\.\d+)+(?:[-.][A-Za-z][\w.]*)?"
+# `VERSION=1.2.3`, `VERSION="1.2.3"`, `VERSIONS="5.0.5,5.1.3"` (a list: one per series)
 _ASSIGN = re.compile(
     r"(?:^|(?<=[\s;(]))(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)="
-    r"([vV]?\d+(?:\.\d+)+(?:-[A-Za-z][\w.]*)?|\d+)(?=[\s;)]|$)"
+    rf"([\"']?)({_VER_LIT}(?:,{_VER_LIT})*|\d+)\2(?=[\s;)]|$)"
 )
 
 
@@ -238,7 +241,7 @@ def _assigned_tokens(text: str) -> list[Token]:
     version-like literal asks the operator for this release's value."""
     out = []
     for m in _ASSIGN.finditer(text):
-        name, value = m.group(1), m.group(2)
+        name, value = m.group(1), m.group(3)
         ws = set(words_of(name))
         if "." not in value and not ws & (_VERSION_WORDS | {"major", "minor", "patch"}):
             continue
@@ -252,7 +255,7 @@ def _assigned_tokens(text: str) -> list[Token]:
             pname = means
             lead = value[0] if value[0] in "vV" and means in {"version", "previous_version"} else ""
             template = lead + "{{ %s }}" % means
-        out.append(Token(value, m.start(2), m.end(2), means, pname, template))
+        out.append(Token(value, m.start(3), m.end(3), means, pname, template))
     return out
 
 
