@@ -72,7 +72,11 @@ def _env(counters: Path, marker: str, sleep: str = "0") -> dict[str, str]:
 def _kill_during_step3(counters: Path, args: list, marker: str) -> int:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     proc = spawn(*args, "--yes", env=_env(counters, marker, "1000"), **quiet)
-    wait_for(lambda: lines(counters / "counter3") == 1, what="step 3 to start")
+    # step 3 has counted and its `sleep 1000` runs (not only the shell about to exec it)
+    wait_for(
+        lambda: lines(counters / "counter3") == 1 and marked_pids(marker),
+        what="step 3's sleep to start",
+    )
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(5)
     return proc.pid
