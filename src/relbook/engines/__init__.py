@@ -15,8 +15,9 @@ anything it left behind (see procs: relbook is the subreaper of its run).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from relbook.lazy import exports
 
 if TYPE_CHECKING:
     from relbook.engines.local import HEADER, HEADER_LINES, LocalEngine, trace_note, traced
@@ -38,13 +39,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _HOME)
 
 
 __all__ = [

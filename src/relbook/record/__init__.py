@@ -11,8 +11,9 @@ Attempt 2 of a release uses `1.2.3.attempt-2.*`.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from relbook.lazy import exports
 
 if TYPE_CHECKING:
     from relbook.record.journal import Journal, read_journal
@@ -69,13 +70,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _HOME)
 
 
 __all__ = [
