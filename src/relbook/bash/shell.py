@@ -13,7 +13,7 @@ _HEREDOC = (
     r"<<(-?)[ \t]*(?:'([^']*)'|\"([^\"]*)\"|\\?([A-Za-z_][A-Za-z0-9_]*))"  # compiled on first use
 )
 # a line without these needs no scanning: it cannot open or close anything
-_SPECIAL = re.compile(r"""['"`\\#(){}<]|\b(?:if|case|for|while|until|select|fi|esac|done)\b""")
+SPECIAL = re.compile(r"""['"`\\#(){}<]|\b(?:if|case|for|while|until|select|fi|esac|done)\b""")
 _TOKEN = re.compile(
     r"""(?P<esc>\\(?:.|$))|(?P<quote>['"])|(?P<tick>`)|(?P<subst>\$\()|(?P<herestring><<<)"""
     r"""|(?P<heredoc><<)"""
@@ -73,7 +73,7 @@ def _scan_line(line: str, st: _ScanState) -> None:
         st.command = True
         st.words = []
     st.continued = False
-    if st.quote or _SPECIAL.search(line):
+    if st.quote or SPECIAL.search(line):
         _scan(line, st)
     elif line.strip():
         st.command = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from relbook.bash.shell import _SPECIAL, scan_to
+from relbook.bash.shell import SPECIAL, scan_to
 
 _POWERSHELL = re.compile(
     r"^\s*PS(?: [A-Za-z]:[^>]*)?> |\$env:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start)-[A-Z]\w+"
@@ -84,7 +84,7 @@ def _make_rule(body: list[str]) -> bool:
 
 def unparsable(source: str) -> str:
     """Why bash could not parse `source` as a whole, or ""."""
-    if not _SPECIAL.search(source):
+    if not SPECIAL.search(source):
         return ""  # no quote, bracket, `<`, backslash or compound word: nothing left open
     st = scan_to(source, len(source))
     if st.in_heredoc is not None or st.heredocs:

@@ -100,20 +100,19 @@ _IF = re.compile(
     r"^(?:if|only\s+if|unless|in\s+case|where\s+applicable|when\s+applicable)\b(?P<clause>[^,:;.]*)",
     re.I,
 )
-_OPTIONAL = re.compile(
+# what makes a step optional; each mark starts with a character (`\bif` written as
+# `i(?<!\wi)f`, the same matches), so a search skips along to the next `(`, `i` or `y`
+_OPTIONAL_MARKS = (
     r"\((?:if\s+(?:needed|applicable|necessary|required|desired|wanted|any)|optional(?:ly)?"
-    r"|when\s+needed|as\s+needed)\)|^\W{0,4}(?:optional\s*[:\-\u2013]|optionally\b)|\bif\s+(?:needed|necessary|required)\b"
-    r"|\bif\s+applicable\b|\byou\s+may\b|\byou\s+can\s+optionally\b",
-    re.I,
+    r"|when\s+needed|as\s+needed)\)",
+    r"i(?<!\wi)f\s+(?:needed|necessary|required)\b",
+    r"i(?<!\wi)f\s+applicable\b",
+    r"y(?<!\wy)ou\s+may\b",
+    r"y(?<!\wy)ou\s+can\s+optionally\b",
 )
-# _OPTIONAL past its start: every alternative begins with a character (`\bif` as
-# `i(?<!\wi)f`, the same matches), so a search skips to the next `(`, `i` or `y`
-_OPTIONAL_LATER = re.compile(
-    r"\((?:if\s+(?:needed|applicable|necessary|required|desired|wanted|any)|optional(?:ly)?"
-    r"|when\s+needed|as\s+needed)\)|i(?<!\wi)f\s+(?:needed|necessary|required)\b"
-    r"|i(?<!\wi)f\s+applicable\b|y(?<!\wy)ou\s+may\b|y(?<!\wy)ou\s+can\s+optionally\b",
-    re.I,
-)
+_OPTIONAL_START = r"^\W{0,4}(?:optional\s*[:\-\u2013]|optionally\b)"
+_OPTIONAL = re.compile("|".join((_OPTIONAL_MARKS[0], _OPTIONAL_START, *_OPTIONAL_MARKS[1:])), re.I)
+_OPTIONAL_LATER = re.compile("|".join(_OPTIONAL_MARKS), re.I)  # _OPTIONAL past its start
 _HEADING = re.compile(
     r"^\W*(?:(?:step\s+)?\d+[.):]?\s+)?(?:(?:how\s+to\s+)?(?:make|making|cut|cutting|do|doing|"
     r"publish|publishing|create|creating|prepare|preparing|release|releasing|tag|tagging|ship|"
