@@ -47,6 +47,13 @@ _QUALIFIER = re.compile(
     r"emergency|nightly|private|lts)\s+(?:releases?|release process|process|flow|build)\W*$",
     re.I,
 )
+# a sentence offering the list after it as ways
+ONE_OF = re.compile(
+    r"\b(?:(?:do|use|follow|choose|pick|take)\s+)?(?:one|either)\s+of\s+(?:the\s+)?"
+    r"(?:following|these|two|three|below)|\bchoose\s+(?:one|between)\b|\bthere\s+are\s+"
+    r"(?:two|three|several)\s+(?:ways|options|methods)\b",
+    re.I,
+)
 _METHODS = frozenset({"manual", "manually", "automated", "automatic", "scripted"})
 _BY = ("method", "kind")
 _ALTERNATIVELY = re.compile(r"^\W*(?:alternatively|or else|or instead|instead)\b|^\W*or,\s", re.I)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from relbook.model import Choice, Kind, Step
-from relbook.parse.alternatives import choices
+from relbook.parse.alternatives import ONE_OF, choices
 from relbook.parse.infer import heads
 
 # -- the words ---------------------------------------------------------------------
@@ -445,14 +445,6 @@ def scan(tokens: list[dict[str, Any]], inline_text: Callable[[dict[str, Any]], s
     _phases(s.sections, s.phases)
     _before_after(s.sibling_groups())
     return s
-
-
-ONE_OF = re.compile(
-    r"\b(?:(?:do|use|follow|choose|pick|take)\s+)?(?:one|either)\s+of\s+(?:the\s+)?"
-    r"(?:following|these|two|three|below)|\bchoose\s+(?:one|between)\b|\bthere\s+are\s+"
-    r"(?:two|three|several)\s+(?:ways|options|methods)\b",
-    re.I,
-)
 
 
 def apply_conditions(
