@@ -78,7 +78,7 @@ def datatype(cls: type[T] | None = None, *, frozen: bool = False) -> Any:
 def fields(obj: Any) -> tuple[Field, ...]:
     """The fields of a datatype (or of an instance of one), in order."""
     try:
-        return obj.__datatype_fields__  # type: ignore[no-any-return]
+        return obj.__datatype_fields__
     except AttributeError:
         raise TypeError("must be called with a datatype or an instance of one") from None
 
@@ -129,7 +129,7 @@ def _make(cls: type[T], frozen: bool) -> type[T]:
 
 
 def _fields_of(cls: type) -> tuple[Field, ...]:
-    return cls.__dict__.get("__datatype_fields__", ())  # type: ignore[no-any-return]
+    return cls.__dict__.get("__datatype_fields__", ())
 
 
 def _own_fields(cls: type) -> list[Field]:
