@@ -133,6 +133,7 @@ _QUALIFIED = re.compile(
     r"^\W*(?:the\s+)?(?P<q>[A-Za-z-]+)\s+(?:releases?|release process)\W*$", re.I
 )
 _MARKUP = re.compile(r"[*_`]+|<[^>]*>|\[([^\]]*)\]\([^)]*\)")
+_FREE_WORD = re.compile(r"(?<!\w)(?:if|unless|case|applicable|optional|needed|you)", re.I)
 
 
 def _atom(word: str) -> str:
@@ -193,8 +194,6 @@ def first_sentence(text: str) -> str:
 
 def text_condition(text: str) -> str:
     """The kinds of release the first sentence of a text restricts itself to ("" when none)."""
-    if not _KIND_WORD.search(text.lower()):
-        return ""  # no word a kind is named by, in the whole text: most prose
     text = first_sentence(_NOTE.sub("", text))
     expr = _kinds_of(text)
     skips = re.search(r"\bskip\b", text, re.I) and not re.search(
@@ -207,7 +206,10 @@ def text_condition(text: str) -> str:
 
 def _kinds_of(text: str) -> str:
     low = text.lower()
-    if not _KIND_WORD.search(low):
+    # every alternative starts with a letter or `.` (`\bga` as `g(?<!\wg)a`), so the search
+    # skips along the text to the next possible first letter instead of trying each word
+    if not re.search(r"major|minor|patch|point|stable|final|g(?<!\wg)a\b|rc|candidate|alpha|"
+                     r"beta|hotfix|pre-?release|series|bug|maint|\.0\b", low):  # fmt: skip
         return ""
     for m in _KIND_SKIPS.finditer(text):
         return negate(_phrase_expr(m))
@@ -236,16 +238,6 @@ def _kinds_of(text: str) -> str:
     return ""
 
 
-# every alternative starts with a letter or `.` (`\bga` as `g(?<!\wg)a`), so the search
-# skips along the text to the next possible first letter instead of trying each word
-_KIND_WORD = re.compile(
-    r"major|minor|patch|point|stable|final|g(?<!\wg)a\b|rc|candidate|alpha|beta|hotfix"
-    r"|pre-?release|series|bug|maint|\.0\b"
-)
-# a word each of _IF and _OPTIONAL needs (`in\s+case`: `case`; `you\s+may`: `you`)
-_FREE_WORD = re.compile(r"if|unless|case|applicable|optional|needed|you", re.I)
-
-
 def heading_condition(title: str) -> str:
     """The kinds of release a section is for, from its title ("" when none)."""
     own = text_condition(title)
@@ -258,7 +250,7 @@ def heading_condition(title: str) -> str:
 def free_condition(text: str) -> str:
     """An `If ...` clause the version cannot decide, or an `if needed` mark ("" when none)."""
     if not _FREE_WORD.search(text):
-        return ""  # none of the words a condition or a mark is written with
+        return ""  # no word that _IF or _OPTIONAL starts a match with: most texts
     text = first_sentence(_NOTE.sub("", text))
     m = _IF.match(text)
     if m and len(m.group("clause").split()) >= 2:
