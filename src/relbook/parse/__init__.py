@@ -10,10 +10,10 @@ import hashlib
 import os
 import re
 import stat
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from relbook.datatype import replace
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.parse.conditions import apply_conditions

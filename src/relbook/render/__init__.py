@@ -8,10 +8,10 @@ HTML templates are autoescaped. A `--templates DIR` overrides any of them by nam
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import datatype
 from relbook.errors import RelbookError, TemplateError, decode_utf8
 from relbook.render.common import format_duration
 from relbook.render.common import record_params as record_params
@@ -136,7 +136,7 @@ def format_clock(stamp: str | None) -> str:
 # -- release notes -------------------------------------------------------------
 
 
-@dataclass
+@datatype
 class NotesInput:
     """Everything `relbook render notes` needs beyond the runbook."""
 
