@@ -292,10 +292,12 @@ def _section_title(rb: Runbook, step: Step) -> str:
 def _item(rb: Runbook, step: Step, params: Params, outcome: Any) -> dict[str, Any]:
     """One checklist entry: the step's text and commands filled in, and its outcome."""
     from relbook.params import render_text
+    from relbook.params.told import told_text
 
     where = {"path": rb.path, "example": rb.example_version}
     text = render_text(step.text, params, line=step.line, **where)
-    body = render_text(step.body, params, line=step.line + 1, **where) if step.body else ""
+    body = told_text(rb.placeholders, step.body, step.line + 1, params.known())
+    body = render_text(body, params, line=step.line + 1, **where) if step.body else ""
     return {
         "id": step.id,
         "kind": step.kind.value,
