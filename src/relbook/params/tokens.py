@@ -14,9 +14,9 @@ with no value is never executed: it is blocked with the token's `file:line`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import datatype, replace
 from relbook.model import Placeholder
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ SHELL_VARS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Token:
     """One placeholder in a piece of text: where it is, and what fills it."""
 

@@ -23,9 +23,9 @@ LABEL` or a number; at a terminal, asked); `--yes` takes none unless answered.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import replace
 from relbook.errors import ParseError
 from relbook.model import Choice, Option, Step
 

@@ -31,9 +31,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
+from relbook.datatype import datatype, field, replace
 from relbook.model import Choice, Kind, Step
 from relbook.parse.alternatives import ONE_OF, choices
 from relbook.parse.infer import heads
@@ -260,7 +260,7 @@ def free_condition(text: str) -> str:
 # -- the walk ------------------------------------------------------------------------
 
 
-@dataclass
+@datatype
 class _Section:
     line: int
     level: int
@@ -277,7 +277,7 @@ class _Section:
         return out + self.extra
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Found:
     """What the document says about the step that starts at a line."""
 
