@@ -55,6 +55,8 @@ def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
 
 def map_literals(text: str, literals: dict[str, str]) -> str:
     """`text` with each of the project's example literals as a `{{ parameter }}`."""
+    if not literals or "." not in text:
+        return text  # no literal to map, or none in `text`
 
     def one(m: re.Match[str]) -> str:
         known = _known(m, literals)

@@ -120,9 +120,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps, choices = apply_conditions(
-        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t)), path
-    )
+    steps, choices = apply_conditions(tuple(walker.steps), blocks.tokens, walker._text, path)
     try:
         example, placeholders = infer_placeholders(
             steps, front, path, hints=example_hints(blocks.tokens)

@@ -133,6 +133,7 @@ _QUALIFIED = re.compile(
     r"^\W*(?:the\s+)?(?P<q>[A-Za-z-]+)\s+(?:releases?|release process)\W*$", re.I
 )
 _MARKUP = re.compile(r"[*_`]+|<[^>]*>|\[([^\]]*)\]\([^)]*\)")
+_FREE_WORD = re.compile(r"(?<!\w)(?:if|unless|case|applicable|optional|needed|you)", re.I)
 
 
 def _atom(word: str) -> str:
@@ -248,6 +249,8 @@ def heading_condition(title: str) -> str:
 
 def free_condition(text: str) -> str:
     """An `If ...` clause the version cannot decide, or an `if needed` mark ("" when none)."""
+    if not _FREE_WORD.search(text):
+        return ""  # no word that _IF or _OPTIONAL starts a match with: most texts
     text = first_sentence(_NOTE.sub("", text))
     m = _IF.match(text)
     if m and len(m.group("clause").split()) >= 2:

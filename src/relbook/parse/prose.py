@@ -138,7 +138,7 @@ class ProseRules:
         """A shell fence that is not bash (another language, or text bash cannot parse):
         shown as text, never run; lint says why (RB010)."""
         source = "\n".join(p.source for p in parts if p.kind == "command")
-        why = not_bash(source.split("\n"))
+        why = not_bash(source.split("\n"), tok.get("_open"))
         if why:
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
