@@ -5,9 +5,11 @@ the one place where errors become messages and exit statuses."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from types import ModuleType
+from typing import Any
 
 from relbook import __version__
 from relbook.cli.common import OUTPUT_MASK, resolve_runbook
@@ -70,10 +72,45 @@ def _stopped_by(signum: int) -> str:
     return {15: "terminated (SIGTERM)", 1: "hung up (SIGHUP)"}.get(signum, "interrupted")
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, learning the terminal's width from `os` as shutil does:
+    argparse makes a formatter for each argument added, and its own imports shutil, with
+    the compression modules shutil loads, to ask (2 ms of a parse's start-up)."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: Any = None
+    ) -> None:
+        width = _columns() - 2 if width is None else width  # as argparse: 2 spare columns
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    """shutil.get_terminal_size().columns: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, closed, not a terminal
+        return 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help is laid out by HelpFormatter (its subcommands' too:
+    argparse makes them of the parser's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser; given argv naming a command, only that command's module is
     imported and its arguments built (importing every subcommand costs start-up time)."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="relbook",
         description="Run Markdown release guides as parameterized runbooks, "
         "with a notebook record of every release.",
