@@ -1,0 +1,39 @@
+"""The CLI collects garbage rarely while a command runs (start-up makes objects that
+all live), and leaves the collector as it found it for a caller in the same process."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+from typing import Any
+
+import pytest
+
+from relbook import cli
+from tests.conftest import RUNBOOKS
+
+
+def test_a_command_runs_with_the_start_up_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    class Command:
+        @staticmethod
+        def add(sub: Any) -> None:
+            sub.add_parser("parse")
+
+        @staticmethod
+        def run(args: argparse.Namespace) -> int:
+            seen.append(gc.get_threshold())
+            return 0
+
+    monkeypatch.setattr(cli, "command", lambda name: Command)
+    before = gc.get_threshold()
+    assert cli.main(["parse"]) == 0
+    assert seen == [(max(cli.GC_THRESHOLD, before[0]), *before[1:])]
+
+
+def test_a_command_leaves_the_collector_as_it_found_it(capsys: pytest.CaptureFixture[str]) -> None:
+    before, enabled = gc.get_threshold(), gc.isenabled()
+    assert cli.main(["parse", str(RUNBOOKS / "octoacme-release.md")]) == 0
+    assert gc.get_threshold() == before and gc.isenabled() == enabled
+    assert "octoacme" in capsys.readouterr().out.lower()
