@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from relbook.datatype import datatype, field
 
 
 class Kind(StrEnum):
@@ -31,7 +32,7 @@ class Status(StrEnum):
         return self in (Status.DONE, Status.ALREADY_DONE, Status.SKIPPED, Status.NOT_APPLICABLE)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Part:
     """One piece of a shell block: a command, or an instruction for a person."""
 
@@ -41,7 +42,7 @@ class Part:
     comment: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Finding:
     """Something the parser noticed that lint reports (never fatal)."""
 
@@ -50,7 +51,7 @@ class Finding:
     message: str
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Section:
     id: str
     title: str
@@ -61,7 +62,7 @@ class Section:
     signoff: bool = False
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Step:
     id: str
     kind: Kind
@@ -111,7 +112,7 @@ class Step:
         return next(i for i, p in self.instructions() if p is part or p == part)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Placeholder:
     """A parameter use: `{{ name }}` written, or an example literal inferred."""
 
@@ -123,7 +124,7 @@ class Placeholder:
     why: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Option:
     """One way of a choice: its label, line, and the releases it is for (if the guide
     says)."""
@@ -133,7 +134,7 @@ class Option:
     applies_to: str = ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Choice:
     """Alternatives the guide offers: one of them is done, never all in turn."""
 
@@ -143,7 +144,7 @@ class Choice:
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Runbook:
     path: str
     title: str
@@ -210,7 +211,7 @@ def section_key(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip().casefold()
 
 
-@dataclass
+@datatype
 class Outcome:
     """What happened to one step in a run (mutable while the step runs)."""
 
@@ -244,7 +245,7 @@ class Facts(dict):
         return None
 
 
-@dataclass
+@datatype
 class Record:
     """A release record as read back from disk."""
 

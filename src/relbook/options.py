@@ -2,26 +2,41 @@
 `relbook drill` arguments, the release notebook's `parameters` cell and the
 parameters papermill passes are all made from these lists: OPTIONS for a run,
 DRILL_OPTIONS for a drill (the run options it shares, taken from OPTIONS, then its
-own). Plain data (a NamedTuple, no dataclasses), so that building the command line
-imports neither the runner nor more of the standard library than argparse does."""
+own). Plain data in a plain class, so that building the command line imports neither
+the runner nor more of the standard library than argparse does, and compiles nothing
+(a NamedTuple compiles its constructor and each annotation when the module loads)."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 
-class Option(NamedTuple):
+class Option:
     """One run option, declared once: the `relbook run` argument, the release notebook's
-    parameter and the papermill parameter are all made from it."""
+    parameter and the papermill parameter are all made from it (read only)."""
 
-    name: str  # the RunOptions (DrillOptions) field it sets (answers_file: what sets answers)
-    kind: str  # str | optional-str | bool | list | dict | duration | choice
-    default: Any
-    help: str
-    flag: str = ""  # the command-line option; "" when the CLI has none
-    arg: dict[str, Any] = {}  # noqa: RUF012  argparse's metavar, dest, choices... (read only)
-    notebook: bool = False  # a parameter of the release notebook (papermill -p NAME VALUE)
-    note: str = ""  # the parameters cell's comment, where `help` speaks of the command line
+    __slots__ = ("name", "kind", "default", "help", "flag", "arg", "notebook", "note")
+
+    def __init__(
+        self,
+        name: str,  # the RunOptions (DrillOptions) field it sets (answers_file: sets answers)
+        kind: str,  # str | optional-str | bool | list | dict | duration | choice
+        default: Any,
+        help: str,
+        flag: str = "",  # the command-line option; "" when the CLI has none
+        arg: dict[str, Any] | None = None,  # argparse's metavar, dest, choices... (read only)
+        notebook: bool = False,  # a parameter of the release notebook (papermill -p NAME VALUE)
+        note: str = "",  # the parameters cell's comment, where `help` speaks of the command line
+    ) -> None:
+        self.name, self.kind, self.default, self.help = name, kind, default, help
+        self.flag, self.arg, self.notebook, self.note = flag, arg or {}, notebook, note
+
+    def __repr__(self) -> str:
+        return f"Option({', '.join(f'{k}={getattr(self, k)!r}' for k in self.__slots__)})"
+
+    def replace(self, **differs: Any) -> Option:
+        """This declaration with the fields `differs` names changed."""
+        return Option(**{**{k: getattr(self, k) for k in self.__slots__}, **differs})
 
     @property
     def comment(self) -> str:
@@ -119,7 +134,7 @@ def option(name: str) -> Option:
 def _shared(name: str, **differs: Any) -> Option:
     """A run option the drill takes as well: the run's declaration (its flag, kind and
     argparse arguments), with what it means in a drill where that differs."""
-    return option(name)._replace(**differs)
+    return option(name).replace(**differs)
 
 
 # every drill option, in the order `relbook drill --help` lists them

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from relbook import cli
+from relbook import cli, datatype
 from relbook.cli.drill import drill_options
 from relbook.drill import DrillOptions
 from relbook.notebook import PARAMETER_NAMES, release_notebook
@@ -105,14 +105,14 @@ def test_the_drill_arguments_reach_its_options(tmp_path: Path) -> None:
 
 
 def test_options_name_run_options_fields_with_the_same_defaults() -> None:
-    fields = {f.name: f for f in dataclasses.fields(RunOptions)}
+    fields = {f.name: f for f in datatype.fields(RunOptions)}
     for o in OPTIONS:
         if o.name == "answers_file":  # read into `answers`
             continue
         f = fields[o.name]
         if o.name == "version":  # required: no default
             continue
-        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        default = f.default_factory() if f.default is datatype.MISSING else f.default
         assert default == o.default, o.name
 
 

@@ -284,3 +284,62 @@ def test_a_directive_condition_is_checked() -> None:
     with pytest.raises(ParseError, match="unknown kind of release 'minr'") as e:
         parse_runbook("# R\n\n<!-- relbook: applies-to=minr -->\n- [ ] Tell.\n", "g.md")
     assert e.value.line == 3
+
+
+def test_pre_release_beside_release_is_a_stage_of_every_release() -> None:
+    got = steps(
+        """\
+        # Release process
+        ## Pre-Release
+        1. Update the changelog.
+        ## Tag
+        1. Tag the merged commit.
+        ## Post-Release
+        1. Close the milestone.
+        """
+    )
+    assert got["Update the changelog."].applies_to == ""
+    assert got["Close the milestone."].applies_to == ""
+
+
+def test_pre_releases_beside_stable_releases_stay_a_kind() -> None:
+    got = steps(
+        """\
+        # Release process
+        ## Pre-releases
+        1. Tag the candidate.
+        ## Stable releases
+        1. Tag the release.
+        """
+    )
+    assert got["Tag the candidate."].applies_to == "prerelease"
+    assert got["Tag the release."].applies_to == "stable"
+
+
+def test_a_manual_way_beside_a_kind_of_release_is_no_choice() -> None:
+    rb = parse_runbook(
+        textwrap.dedent(
+            """\
+            # Releasing
+            ## Manual release
+            1. Create the release on GitHub.
+            ## Patch release
+            1. Cherry-pick the fix.
+            """
+        ),
+        "g.md",
+    )
+    assert rb.choices == ()
+    by_text = {s.text: s for s in rb.steps}
+    assert by_text["Create the release on GitHub."].choice == ""
+    assert by_text["Cherry-pick the fix."].applies_to == "patch"
+
+
+def test_a_manual_way_beside_an_automated_one_is_one_choice() -> None:
+    rb = parse_runbook(
+        "# Releasing\n## Automated release\n1. Run the release job.\n"
+        "## Manual release\n1. Create the release on GitHub.\n",
+        "g.md",
+    )
+    (choice,) = rb.choices
+    assert [o.label for o in choice.options] == ["Automated release", "Manual release"]

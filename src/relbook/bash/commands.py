@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 import re
 import shlex
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from relbook.datatype import datatype
 
 OPERATORS = frozenset({";", "&&", "||", "|", "|&", "&", "(", ")", ";;", "{", "}", "!", "!!"})
 KEYWORDS = frozenset(
@@ -37,7 +38,7 @@ _PIECE = re.compile(r"""([ \t]+)|([^\s"']+)|"([^"]*)"|'([^']*)'""")
 _SUBST = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Command:
     """One simple command: its words (quotes removed) and its line in the source (0-based)."""
 

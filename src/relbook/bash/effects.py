@@ -9,7 +9,6 @@ the words of each simple command from `relbook.bash.commands`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from relbook.bash.commands import (
     git_args,
@@ -19,6 +18,7 @@ from relbook.bash.commands import (
     unwrap,
     words_as_written,
 )
+from relbook.datatype import datatype
 
 
 def _names(text: str) -> frozenset[str]:
@@ -49,7 +49,7 @@ _DELETE_WORDS = frozenset({"delete", "destroy", "uninstall", "rm", "remove", "pu
 _SQL_DROP = re.compile(r"\bdrop\s+(?:table|database|schema)\b", re.I)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Effect:
     """What one command does: why it touches a remote, why it is destructive ("" if not)."""
 
@@ -148,7 +148,7 @@ def _destroys(name: str, args: list[str]) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Guard:
     """A bash test that succeeds when `command`'s effect is already in place."""
 

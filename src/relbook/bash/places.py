@@ -5,9 +5,9 @@ arithmetic, or a heredoc read by a shell. No subprocess here."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from relbook.bash.shell import context_of, scan_to
+from relbook.datatype import datatype
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "busybox"})
 _INTERPRETERS = SHELLS | {"ssh", "perl", "ruby", "node", "php", "osascript", "pwsh"}
@@ -24,7 +24,7 @@ _ARITH_TEST = re.compile(r"-(?:eq|ne|lt|le|gt|ge)\b")
 _SUBSCRIPT = re.compile(r"\$\{[#!]?[A-Za-z_]\w*\[[^\]]*$|(?:^|[\s;&|(])[A-Za-z_]\w*\[[^\]]*$")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Place:
     """The quoting context at a position and how bash treats the text there."""
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from relbook.bash.commands import simple_commands
+from relbook.datatype import datatype
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _GIT_VALUE_OPTS = {"-C", "-c", "--git-dir", "--work-tree", "--namespace"}
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class RefChange:
     """A command's deletion or forced overwrite of a ref.
 

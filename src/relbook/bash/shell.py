@@ -227,11 +227,27 @@ def split_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
 
     Returns (line, source, preceding comment) triples; comment-only lines
     become the comment of the command after them."""
+    return scan_commands(lines)[0]
+
+
+def scan_commands(
+    lines: list[tuple[int, str]],
+) -> tuple[list[tuple[int, str, str]], str | None]:
+    """`split_commands` of the lines, and what that same scan leaves open at the end of
+    the commands joined (`left_open` of a scan of them all: the block's syntax check),
+    or None where it cannot tell and the commands need a scan of their own.
+
+    Each command is scanned from a fresh state; a scan of them all goes on from the
+    state the one before left, which is the same fresh state (a complete command leaves
+    nothing open) unless a `case` closed by another word left its `in` to come. This
+    scan does not follow backquotes, so a block with one is left to the other scan."""
     out: list[tuple[int, str, str]] = []
     st = _ScanState()
     buf: list[str] = []
     start = 0
     comments: list[str] = []
+    fresh = True  # each command ended in the state the next one starts from
+    in_body = False  # the last line was read inside a heredoc body
     for no, text in lines:
         if not buf:
             stripped = text.strip()
@@ -242,15 +258,40 @@ def split_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
                 continue
             start = no
         buf.append(text)
+        in_body = st.in_heredoc is not None
         _scan_line(text, st)
         if st.complete:
+            fresh = fresh and not st.case_in and not st.pattern
             out.append((start, "\n".join(buf), "\n".join(comments)))
             buf, comments, st = [], [], _ScanState()
     if buf:
         out.append((start, "\n".join(buf), "\n".join(comments)))
     elif comments:
         out.append((0, "", "\n".join(comments)))
-    return out
+    if not fresh or any("`" in src for _, src, _ in out):
+        return out, None
+    # a scan to the end of the text stops before a last line read in a heredoc body
+    return out, "" if in_body else left_open(st)
+
+
+def left_open(st: _ScanState) -> str:
+    """What a scan to the end of a text leaves open, as bash would report it, or ""
+    (a heredoc that runs to the end of the text is no error: bash reads it so)."""
+    if st.in_heredoc is not None or st.heredocs:
+        return ""
+    if st.quote:
+        return f"an unterminated {'single' if st.quote == chr(39) else 'double'} quote"
+    if st.depth > 0:
+        kind = st.kinds[-1] if st.kinds else ""
+        return {
+            "tick": "an unterminated backquote",
+            "subst": "an unclosed $(",
+            "arith": "an unclosed $((",
+            "brace": "an unclosed {",
+        }.get(kind, "an unclosed (")
+    if st.blocks:
+        return f"an unclosed {st.blocks[-1]}"
+    return ""
 
 
 def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:

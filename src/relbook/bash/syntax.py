@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from relbook.bash.shell import SPECIAL, scan_to
+from relbook.bash.shell import SPECIAL, left_open, scan_to
 
 _POWERSHELL = re.compile(
     r"^\s*PS(?: [A-Za-z]:[^>]*)?> |\$env:\w|\b(?:Get|Set|New|Remove|Invoke|Write|Start)-[A-Z]\w+"
@@ -86,29 +86,15 @@ def unparsable(source: str) -> str:
     """Why bash could not parse `source` as a whole, or ""."""
     if not SPECIAL.search(source):
         return ""  # no quote, bracket, `<`, backslash or compound word: nothing left open
-    st = scan_to(source, len(source))
-    if st.in_heredoc is not None or st.heredocs:
-        return ""  # a here-document that runs to the end of the block: bash reads it so
-    if st.quote:
-        return f"an unterminated {'single' if st.quote == chr(39) else 'double'} quote"
-    if st.depth > 0:
-        kind = st.kinds[-1] if st.kinds else ""
-        return {
-            "tick": "an unterminated backquote",
-            "subst": "an unclosed $(",
-            "arith": "an unclosed $((",
-            "brace": "an unclosed {",
-        }.get(kind, "an unclosed (")
-    if st.blocks:
-        return f"an unclosed {st.blocks[-1]}"
-    return ""
+    return left_open(scan_to(source, len(source)))
 
 
-def not_bash(lines: list[str]) -> str:
+def not_bash(lines: list[str], left: str | None = None) -> str:
     """Why a block marked as shell is not bash (`PowerShell`, `bash cannot parse it: an
-    unterminated double quote`), or ""."""
+    unterminated double quote`), or ""; `left`: what `unparsable` of the lines is, when
+    the scan that split them into commands told already (`scan_commands`)."""
     other = other_language(lines)
     if other:
         return f"it is {other}, not bash"
-    why = unparsable("\n".join(lines))
+    why = unparsable("\n".join(lines)) if left is None else left
     return f"bash cannot parse it: {why}" if why else ""

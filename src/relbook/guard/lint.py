@@ -285,7 +285,7 @@ def check_placeholders(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     defaults = set(front) if isinstance(front, dict) else set()  # front matter gives them
     out = []
     for p in rb.placeholders:
-        if p.means != "input" or p.kind not in ("token", "variable") or p.line not in lines:
+        if p.means != "input" or p.kind not in ("token", "variable", "told") or p.line not in lines:
             continue
         if p.name in defaults:
             continue

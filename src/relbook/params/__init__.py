@@ -15,10 +15,10 @@ to. Tags that are not SemVer (after the `v` prefix) are ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import datatype, field, replace
 from relbook.errors import ParamError, RelbookError
 from relbook.model import Kind, Placeholder
 from relbook.params.example import (
@@ -66,7 +66,7 @@ _BRACKET = re.compile(r"\[([A-Za-z][^\[\]\n]{2,60})\](?![\[(:])")
 _DESCRIPTION_WORDS = re.compile(r"descr|summary|release notes? title|changes? summary", re.I)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Version:
     """A parsed release version."""
 
@@ -139,7 +139,7 @@ def tag_for(version: Version | str, prefix: str = "v") -> str:
     return f"{prefix}{version}"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Params:
     """Bound parameter values. None marks a value that is not known."""
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from relbook.datatype import datatype
 from relbook.errors import ParseError, RelbookError
 from relbook.model import Runbook
 
@@ -55,7 +55,7 @@ _MONTH_DAY = re.compile(r"(\d{1,2})-(\d{1,2})")
 _FULL_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Window:
     """A blackout window; `start`/`end` are "MM-DD" (every year) or "YYYY-MM-DD" (once)."""
 

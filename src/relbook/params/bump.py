@@ -22,17 +22,17 @@ error with `file:line`; nothing is written then.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from relbook.datatype import datatype
 from relbook.errors import ParamError
 
 DEFAULT_FILES = ("VERSION", "version.txt", "pyproject.toml", "package.json", "Chart.yaml")
 _VERSIONISH = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Edit:
     """One value to replace: where it is (character offsets) and what it holds."""
 
@@ -44,7 +44,7 @@ class Edit:
     literal: str  # the text to put at start:end for the new version, given {new}
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Bump:
     """A file's version bump: its text before and after."""
 

@@ -6,7 +6,8 @@ Pure text rules, shared by the release notes and the version check.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from relbook.datatype import datatype, field
 
 # Conventional Commits type -> notes group; anything else is "other".
 GROUPS = {"feat": "features", "fix": "fixes", "perf": "performance", "docs": "docs"}
@@ -24,7 +25,7 @@ _BREAKING = re.compile(r"^BREAKING[ -]CHANGE:[ \t]*(.*)$")
 _FOOTER = re.compile(r"^(?:[A-Za-z][A-Za-z-]*|BREAKING CHANGE)(?::[ \t]|[ \t]#)")
 
 
-@dataclass
+@datatype
 class Change:
     """One change in the release: a commit (or identical commits) described once."""
 

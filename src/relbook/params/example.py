@@ -45,6 +45,8 @@ def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
 
 def map_literals(text: str, literals: dict[str, str]) -> str:
     """`text` with each of the project's example literals as a `{{ parameter }}`."""
+    if not literals or "." not in text:
+        return text  # no literal to map, or none in `text`
 
     def one(m: re.Match[str]) -> str:
         own = m.group(0) in literals and not belongs_elsewhere(text, m.start())

@@ -14,8 +14,7 @@ one is a warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from relbook.datatype import datatype
 from relbook.errors import ParamError
 from relbook.params.commits import parse_message
 
@@ -24,7 +23,7 @@ _KIND = {"feat": "minor", "fix": "patch", "perf": "patch"}
 _SHOWN = 5  # commits named in a message
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Commit:
     """A commit since the previous release, with the bump it implies alone."""
 
@@ -33,7 +32,7 @@ class Commit:
     bump: str
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class History:
     """What the commits since `since` imply."""
 
@@ -121,7 +120,7 @@ def next_version(previous: str | None, bump: str) -> str:
     return f"{p.major}.{p.minor}.{p.patch + 1}"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Verdict:
     """How a version compares with what its history implies."""
 

@@ -14,9 +14,9 @@ with no value is never executed: it is blocked with the token's `file:line`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import datatype
 from relbook.model import Placeholder
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ SHELL_VARS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Token:
     """One placeholder in a piece of text: where it is, and what fills it."""
 
@@ -267,17 +267,21 @@ def find_tokens(text: str) -> list[Token]:
     """Every placeholder in `text` (not shell variables), in order, none overlapping."""
     if not _MAYBE.search(text):
         return []
-    found = (
-        _named(_ANGLE, text, "<>")
-        + _named(_BRACE, text, "{}")
-        + _named(_DUNDER, text, "__")
-        + _named(_DOUBLE_BRACKET, text, "[[")
-        + [
+    # each kind only where the characters it is written with are (most lines have none)
+    found = _named(_ANGLE, text, "<>") if "<" in text else []
+    if "{" in text:
+        found += _named(_BRACE, text, "{}")
+    if "__" in text:
+        found += _named(_DUNDER, text, "__")
+    if "[[" in text:
+        found += _named(_DOUBLE_BRACKET, text, "[[")
+    if "_" in text or "ME" in text or "REDACTED" in text or "path/to/" in text:
+        found += [
             Token(m.group(0), m.start(), m.end(), "input", param_name(m.group(0)))
             for m in _SENTINEL.finditer(text)
         ]
-    )
-    found += _template_tokens(text)
+    if "." in text:
+        found += _template_tokens(text)
     if "git" in text or "docker" in text:
         found += [
             Token(v.group(0), g.start() + v.start(), g.start() + v.end(), "input", "other_version")

@@ -10,10 +10,10 @@ import hashlib
 import os
 import re
 import stat
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from relbook.datatype import replace
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.parse.conditions import apply_conditions
@@ -54,6 +54,7 @@ from relbook.parse.parts import (
 )
 from relbook.parse.prose import ProseRules, contingency_lead
 from relbook.parse.source import Blocks
+from relbook.parse.told import Prose, told_placeholders
 
 __all__ = [
     "CONSOLE_LANGS",
@@ -119,9 +120,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         ) from None
     from relbook.params import infer_placeholders
 
-    steps, choices = apply_conditions(
-        tuple(walker.steps), blocks.tokens, lambda t: plain_text(blocks.inline(t)), path
-    )
+    steps, choices = apply_conditions(tuple(walker.steps), blocks.tokens, walker._text, path)
     try:
         example, placeholders = infer_placeholders(
             steps, front, path, hints=example_hints(blocks.tokens)
@@ -129,6 +128,8 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     except ParamError as e:
         line = _front_matter_line(text, "example_version")
         raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
+    prose = Prose(sorted(walker.paragraphs), [s.line for s in walker.sections])
+    placeholders += tuple(told_placeholders(steps, prose, example))
     findings = walker.findings + [
         Finding(line, "RB005", f"unterminated code fence opened with {marker}")
         for line, marker in blocks.unterminated
@@ -186,7 +187,7 @@ class _Walker(ProseRules):
             if kind not in ("list", "blank_line"):
                 self.told = False  # only the list right after the paragraph is told of
                 self.contingent_next = False
-            self._note_block(kind)
+            self._note_block(tok)
             if kind not in ("blank_line", "block_code"):
                 self._flush_intro()
             if kind == "heading":

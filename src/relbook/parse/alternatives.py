@@ -23,9 +23,9 @@ LABEL` or a number; at a terminal, asked); `--yes` takes none unless answered.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import replace
 from relbook.errors import ParseError
 from relbook.model import Choice, Option, Step
 
@@ -47,14 +47,29 @@ _QUALIFIER = re.compile(
     r"emergency|nightly|private|lts)\s+(?:releases?|release process|process|flow|build)\W*$",
     re.I,
 )
+# a sentence offering the list after it as ways
+ONE_OF = re.compile(
+    r"\b(?:(?:do|use|follow|choose|pick|take)\s+)?(?:one|either)\s+of\s+(?:the\s+)?"
+    r"(?:following|these|two|three|below)|\bchoose\s+(?:one|between)\b|\bthere\s+are\s+"
+    r"(?:two|three|several)\s+(?:ways|options|methods)\b",
+    re.I,
+)
+_METHODS = frozenset({"manual", "manually", "automated", "automatic", "scripted"})
+_BY = ("method", "kind")
 _ALTERNATIVELY = re.compile(r"^\W*(?:alternatively|or else|or instead|instead)\b|^\W*or,\s", re.I)
 
 
-def _is_way(section: Any) -> bool:
+def _way_of(section: Any) -> str:
+    """What a section is a way of releasing by: its `method` (`Option A`, `Manual release`),
+    its `kind` (`Patch release process`), or "" when it is no way."""
     title = section.title
-    if _WAY.match(title) or _QUALIFIER.match(title):
-        return True
-    return bool(section.expr) and bool(_KIND.match(title) or _KIND_NOUN.match(title))
+    if _WAY.match(title):
+        return "method"
+    if m := _QUALIFIER.match(title):  # `Embargoed release` is a kind, `Scripted release` a method
+        return "method" if m.group("q").lower() in _METHODS else "kind"
+    if section.expr and (_KIND.match(title) or _KIND_NOUN.match(title)):
+        return "kind"
+    return ""
 
 
 def choices(
@@ -122,11 +137,9 @@ def _under(section: Any, ways: list[Any]) -> Any:
 
 
 def _sections(out: list[Step], where: Sequence[Any], scan: Any, found: list[Choice]) -> None:
-    groups: dict[int, list[Any]] = {}
-    for s in scan.sections:
-        groups.setdefault(id(s.parent), []).append(s)
-    for group in groups.values():
-        ways = [s for s in group if _is_way(s)]
+    # `Manual release` beside `Patch release`: two ways of different things, no choice
+    groups = [[s for s in g if _way_of(s) == by] for g in scan.sibling_groups() for by in _BY]
+    for ways in groups:
         owned = {i: _under(sec, ways) for i, sec in enumerate(where)}
         ways = [w for w in ways if any(o is w for o in owned.values())]
         if len(ways) < 2:

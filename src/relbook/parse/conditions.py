@@ -31,11 +31,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
+from relbook.datatype import datatype, field, replace
 from relbook.model import Choice, Kind, Step
-from relbook.parse.alternatives import choices
+from relbook.parse.alternatives import ONE_OF, choices
 from relbook.parse.infer import heads
 
 # -- the words ---------------------------------------------------------------------
@@ -133,6 +133,7 @@ _QUALIFIED = re.compile(
     r"^\W*(?:the\s+)?(?P<q>[A-Za-z-]+)\s+(?:releases?|release process)\W*$", re.I
 )
 _MARKUP = re.compile(r"[*_`]+|<[^>]*>|\[([^\]]*)\]\([^)]*\)")
+_FREE_WORD = re.compile(r"(?<!\w)(?:if|unless|case|applicable|optional|needed|you)", re.I)
 
 
 def _atom(word: str) -> str:
@@ -248,6 +249,8 @@ def heading_condition(title: str) -> str:
 
 def free_condition(text: str) -> str:
     """An `If ...` clause the version cannot decide, or an `if needed` mark ("" when none)."""
+    if not _FREE_WORD.search(text):
+        return ""  # no word that _IF or _OPTIONAL starts a match with: most texts
     text = first_sentence(_NOTE.sub("", text))
     m = _IF.match(text)
     if m and len(m.group("clause").split()) >= 2:
@@ -260,7 +263,7 @@ def free_condition(text: str) -> str:
 # -- the walk ------------------------------------------------------------------------
 
 
-@dataclass
+@datatype
 class _Section:
     line: int
     level: int
@@ -277,7 +280,7 @@ class _Section:
         return out + self.extra
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Found:
     """What the document says about the step that starts at a line."""
 
@@ -296,6 +299,13 @@ class _Scan:
         self.one_of = 0  # the line of a sentence offering the list after it as ways
         self.lists: list[tuple[int, list[tuple[int, str]], int]] = []  # (intro, items, end)
         self._conds: dict[str, tuple[str, str]] = {}
+
+    def sibling_groups(self) -> list[list[_Section]]:
+        """The sections, in groups of those under one parent, in the guide's order."""
+        groups: dict[int, list[_Section]] = {}
+        for s in self.sections:
+            groups.setdefault(id(s.parent), []).append(s)
+        return list(groups.values())
 
     def conditions(self, text: str) -> tuple[str, str]:
         """(text_condition, free_condition when there is none) of `text`, each text read
@@ -390,12 +400,9 @@ class _Scan:
             self.lists[-1] = (intro, ways, max(self.at))
 
 
-def _siblings(sections: list[_Section]) -> None:
+def _siblings(groups: list[list[_Section]]) -> None:
     """A generic `Main release` beside `Point release`: for what its siblings are not."""
-    groups: dict[int, list[_Section]] = {}
-    for s in sections:
-        groups.setdefault(id(s.parent), []).append(s)
-    for group in groups.values():
+    for group in groups:
         kinds = [s.expr for s in group if s.expr and _QUALIFIED.match(s.title)]
         if not kinds:
             continue
@@ -419,21 +426,28 @@ def _phases(sections: list[_Section], phases: list[list[str]]) -> None:
             return
 
 
+_PRE = re.compile(r"^\W*pre-?\s?release\W*$", re.I)
+_AFTER = re.compile(r"^\W*(?:post-?\s?release|after\s+(?:the\s+)?release|release)\W*$", re.I)
+
+
+def _before_after(groups: list[list[_Section]]) -> None:
+    """`Pre-Release` beside `Release` or `Post-Release`: the stage before the release,
+    done for every release, not a section for pre-releases."""
+    for group in groups:
+        if any(_AFTER.match(plain(s.title)) for s in group):
+            for s in group:
+                if s.expr == "prerelease" and _PRE.match(plain(s.title)):
+                    s.expr, s.why = "", ""
+
+
 def scan(tokens: list[dict[str, Any]], inline_text: Callable[[dict[str, Any]], str]) -> _Scan:
     """What the document says about conditions, by the line each block starts at."""
     s = _Scan(inline_text)
     s.walk(tokens)
-    _siblings(s.sections)
+    _siblings(s.sibling_groups())
     _phases(s.sections, s.phases)
+    _before_after(s.sibling_groups())
     return s
-
-
-ONE_OF = re.compile(
-    r"\b(?:(?:do|use|follow|choose|pick|take)\s+)?(?:one|either)\s+of\s+(?:the\s+)?"
-    r"(?:following|these|two|three|below)|\bchoose\s+(?:one|between)\b|\bthere\s+are\s+"
-    r"(?:two|three|several)\s+(?:ways|options|methods)\b",
-    re.I,
-)
 
 
 def apply_conditions(

@@ -59,14 +59,23 @@ _PREVIOUS = re.compile(
 )
 
 
-def _prose(tokens: list[dict[str, Any]]) -> Iterator[str]:
+_HAS_VERSION = re.compile(r"\d\.\d+\.\d")
+
+
+def _prose(tokens: list[dict[str, Any]], out: list[str]) -> list[str]:
+    """The texts of the blocks in `tokens`, in order, and the comments of code blocks;
+    the children of a text block are its inline tokens, which hold no more blocks."""
     for tok in tokens:
         kind = tok.get("type")
         if kind in ("paragraph", "block_text", "heading"):
-            yield tok.get("text", "")
-        elif kind == "block_code":
-            yield from _comments(tok.get("raw", ""))
-        yield from _prose(tok.get("children") or [] if kind != "paragraph" else [])
+            out.append(tok.get("text", ""))
+            continue
+        if kind == "block_code":
+            out.extend(_comments(tok.get("raw", "")))
+        children = tok.get("children")
+        if children:
+            _prose(children, out)
+    return out
 
 
 def _comments(raw: str) -> Iterator[str]:
@@ -79,8 +88,8 @@ def _comments(raw: str) -> Iterator[str]:
 def example_hints(tokens: list[dict[str, Any]]) -> dict[str, int]:
     """Literal -> weight: how strongly the guide's prose says it is its example."""
     hints: Counter[str] = Counter()
-    for text in _prose(tokens):
-        if not re.search(r"\d\.\d+\.\d", text):
+    for text in _prose(tokens, []):
+        if not _HAS_VERSION.search(text):
             continue
         text = re.sub(r"\s+", " ", text)
         for weight, pattern in _SAYS_RE:

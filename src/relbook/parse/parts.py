@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from relbook.bash.shell import console_commands, split_commands
+from relbook.bash.shell import console_commands, scan_commands
 from relbook.model import Part
 from relbook.parse.infer import prompted, unlabelled_shell, unprompted_shell
 
@@ -64,7 +64,8 @@ def _is_shell_fence(tok: dict[str, Any]) -> bool:
 
 
 def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
-    """A fenced block's body and its parts, numbered from the line after the fence."""
+    """A fenced block's body and its parts, numbered from the line after the fence; the
+    block keeps what the scan splitting it found left open (`_open`, for `not_bash`)."""
     first = tok.get("_line", 0)
     raw_lines = tok.get("raw", "").split("\n")
     if raw_lines and raw_lines[-1] == "":
@@ -73,7 +74,8 @@ def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
     if prompted(raw_lines) or (_lang(tok) in CONSOLE_LANGS and not unprompted_shell(raw_lines)):
         cmds = console_commands(numbered)
         return "\n".join(c for _, c in cmds), [Part("command", n, c) for n, c in cmds]
-    return "\n".join(raw_lines), _shell_parts(numbered)
+    parts, tok["_open"] = _shell_parts(numbered)
+    return "\n".join(raw_lines), parts
 
 
 def _lang(tok: dict[str, Any]) -> str:
@@ -98,11 +100,13 @@ def _describe(parts: list[Part], lang: str) -> str:
     return first.split("\n")[0].rstrip(" \\") if first else f"{lang} block"
 
 
-def _shell_parts(numbered: list[tuple[int, str]]) -> list[Part]:
-    """Commands of a bash block, with instruction comments split out as parts."""
+def _shell_parts(numbered: list[tuple[int, str]]) -> tuple[list[Part], str | None]:
+    """Commands of a bash block, with instruction comments split out as parts, and what
+    the commands leave open (see `scan_commands`)."""
     parts: list[Part] = []
     comments: list[tuple[int, str]] = []
-    for no, text, comment_lines in _commands_with_comment_lines(numbered):
+    groups, left = scan_commands(numbered)
+    for no, text, comment_lines in _commands_with_comment_lines(numbered, groups):
         comments = comment_lines
         description: list[str] = []
         for i, (cline, ctext) in enumerate(comments):
@@ -113,15 +117,14 @@ def _shell_parts(numbered: list[tuple[int, str]]) -> list[Part]:
                 description.append(ctext)
         if text:
             parts.append(Part("command", no, text, "\n".join(description)))
-    return parts
+    return parts, left
 
 
 def _commands_with_comment_lines(
-    numbered: list[tuple[int, str]],
+    numbered: list[tuple[int, str]], groups: list[tuple[int, str, str]]
 ) -> list[tuple[int, str, list[tuple[int, str]]]]:
     out = []
     pending: list[tuple[int, str]] = []
-    groups = split_commands(numbered)
     comment_iter = iter(
         [(n, t.strip().lstrip("#").strip()) for n, t in numbered if t.strip().startswith("#")]
     )

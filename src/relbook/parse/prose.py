@@ -70,6 +70,7 @@ class ProseRules:
         self.contingent_next = False
         self.example_next = False  # the paragraph just read is "Example:"
         self.intro: tuple[str, int] | None = None  # "Commit the changes with:" before a block
+        self.paragraphs: list[tuple[int, str]] = []  # what the prose says of the commands
 
     def _enter_section(self, tok: dict[str, Any], text: str, level: int, line: int) -> None:
         """A heading: its section's own rules, and whether the heading is a step."""
@@ -102,7 +103,10 @@ class ProseRules:
             self.intro = None
             self._add(Kind.MANUAL, text, line, undo=undoes(text))
 
-    def _note_block(self, kind: str) -> None:
+    def _note_block(self, tok: dict[str, Any]) -> None:
+        kind = tok.get("type")
+        if kind in ("paragraph", "block_text"):
+            self.paragraphs.append((tok.get("_line", 0), tok.get("text", "")))
         if kind not in ("block_code", "blank_line", "paragraph"):
             self.example_next = False
 
@@ -134,7 +138,7 @@ class ProseRules:
         """A shell fence that is not bash (another language, or text bash cannot parse):
         shown as text, never run; lint says why (RB010)."""
         source = "\n".join(p.source for p in parts if p.kind == "command")
-        why = not_bash(source.split("\n"))
+        why = not_bash(source.split("\n"), tok.get("_open"))
         if why:
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from relbook.datatype import datatype
 
-@dataclass(frozen=True)
+
+@datatype(frozen=True)
 class RecordPaths:
     notebook: Path
     journal: Path

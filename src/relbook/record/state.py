@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from relbook.datatype import datatype, field, fields
 from relbook.model import Outcome, Status
 
-_OUTCOME_FIELDS = dataclasses.fields(Outcome)
+_OUTCOME_FIELDS = fields(Outcome)
 
 
-@dataclass
+@datatype
 class State:
     """A record's state rebuilt from its journal."""
 
@@ -23,7 +22,7 @@ class State:
     running: list[str]
     result: str
     events: list[dict[str, Any]]
-    signatures: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
+    signatures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class Running:

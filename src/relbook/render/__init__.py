@@ -8,10 +8,10 @@ HTML templates are autoescaped. A `--templates DIR` overrides any of them by nam
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import datatype
 from relbook.errors import RelbookError, TemplateError, decode_utf8
 from relbook.render.common import format_duration
 from relbook.render.common import record_params as record_params
@@ -136,7 +136,7 @@ def format_clock(stamp: str | None) -> str:
 # -- release notes -------------------------------------------------------------
 
 
-@dataclass
+@datatype
 class NotesInput:
     """Everything `relbook render notes` needs beyond the runbook."""
 
@@ -292,10 +292,12 @@ def _section_title(rb: Runbook, step: Step) -> str:
 def _item(rb: Runbook, step: Step, params: Params, outcome: Any) -> dict[str, Any]:
     """One checklist entry: the step's text and commands filled in, and its outcome."""
     from relbook.params import render_text
+    from relbook.params.told import told_text
 
     where = {"path": rb.path, "example": rb.example_version}
     text = render_text(step.text, params, line=step.line, **where)
-    body = render_text(step.body, params, line=step.line + 1, **where) if step.body else ""
+    body = told_text(rb.placeholders, step.body, step.line + 1, params.known())
+    body = render_text(body, params, line=step.line + 1, **where) if step.body else ""
     return {
         "id": step.id,
         "kind": step.kind.value,

@@ -174,9 +174,11 @@ def _compact(where: list[str]) -> list[str]:
 
 def _filled(source: str, rb: Runbook, params: Params, line: int) -> str:
     from relbook.errors import ParamError
+    from relbook.params.told import told_text
 
     try:
-        return render_text(source, params, path=rb.path, line=line, example=rb.example_version)
+        told = told_text(rb.placeholders, source, line, params.known())
+        return render_text(told, params, path=rb.path, line=line, example=rb.example_version)
     except ParamError as e:
         return f"{explicit_form(source, rb.example_version)}    # cannot fill in: {e.msg}"
 

@@ -109,6 +109,8 @@ def _why(rb: Runbook, p: Placeholder, means: str) -> str:
         return base + f"; name match: {p.name} names {means.replace('_', ' ')}"
     if p.kind == "token":
         return _token_why(p, means)
+    if p.kind == "told":  # what the prose around the command says of the literal
+        return p.why
     if p.name == "description":
         return "bracketed text that names a description"
     if p.name in _DERIVED:

@@ -123,15 +123,17 @@ def _comparable(o: Outcome, step: Any, record: Record, rb: Runbook) -> tuple[lis
     """Old and new lines to diff: commands for shell steps, the text for manual ones."""
     from relbook.errors import RelbookError
     from relbook.params import render_shell, render_text
+    from relbook.params.told import told_text
     from relbook.render.common import record_params
 
     params = record_params(record)
     where = {"path": rb.path, "line": step.line, "example": rb.example_version}
     try:
+        body = told_text(rb.placeholders, step.body, step.line + 1, params.known())
         if o.kind == "shell" and "script" in o.extra:  # the record shows the guide's commands
-            return _commands(o.source), _commands(render_text(step.body, params, **where))
+            return _commands(o.source), _commands(render_text(body, params, **where))
         if o.kind == "shell":  # a record from before: it shows the bash that ran
-            return _commands(o.source), _commands(render_shell(step.body, params, **where))
+            return _commands(o.source), _commands(render_shell(body, params, **where))
         return [o.text], [render_text(step.text, params, **where)]
     except RelbookError:
         return [o.text], [step.text]

@@ -20,6 +20,7 @@ from relbook.errors import ParamError
 from relbook.model import Outcome, Runbook, Status, Step
 from relbook.params import Computed, Params, parse_version, render_shell, render_text
 from relbook.params.check import checked_variables
+from relbook.params.told import told_text
 from relbook.record import RecordPaths, State, read_journal, replay
 from relbook.record.mask import Masker
 from relbook.run import messages, signals
@@ -276,7 +277,7 @@ class Runner:
     def fill(self, text: str, line: int, params: Params | None = None) -> str:
         """Runbook text at `line` with the parameter values filled in (for people)."""
         return render_text(
-            text,
+            told_text(self.rb.placeholders, text, line, (params or self.params).known()),
             params or self.params,
             path=self.rb.path,
             line=line,
@@ -286,7 +287,7 @@ class Runner:
     def bash(self, source: str, line: int) -> str:
         """A command at `line` as it runs: parameters expand from RELBOOK_* variables."""
         return render_shell(
-            source,
+            told_text(self.rb.placeholders, source, line, self.params.known()),
             self.params,
             path=self.rb.path,
             line=line,

@@ -8,11 +8,11 @@ holds back a remote-touching or destructive shell step until someone says it may
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import effects
+from relbook.datatype import replace
 from relbook.errors import RelbookError
 from relbook.model import Kind, Outcome, Status, Step
 from relbook.run import messages, signals

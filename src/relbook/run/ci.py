@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from relbook.bash.effects import is_destructive, touches_remote
+from relbook.datatype import datatype
 from relbook.errors import RelbookError
 from relbook.model import Kind, Step
 from relbook.params.bump import about_versions
@@ -28,7 +28,7 @@ BOT = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Approval:
     """A reviewer's approval of a deployment environment in a workflow run."""
 

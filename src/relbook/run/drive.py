@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from relbook.datatype import datatype
 from relbook.errors import Interrupted, Paused, RecordError, RelbookError, StepFailed
 from relbook.model import Step
 from relbook.run import messages
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from relbook.run.context import RunContext
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Stop:
     """How a run that stopped ends: its record's result, exit status, and what it says."""
 

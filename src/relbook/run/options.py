@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from relbook.datatype import datatype, field
 from relbook.model import Outcome, Status, Step
 
 if TYPE_CHECKING:
     from relbook.record import State
 
 
-@dataclass
+@datatype
 class Answer:
     """An operator's answer to a manual step or instruction."""
 
@@ -24,7 +24,7 @@ class Answer:
     automate: bool = False
 
 
-@dataclass
+@datatype
 class RunOptions:
     version: str
     description: str = ""
@@ -76,7 +76,7 @@ class UI(Protocol):
     def confirm(self, question: str) -> bool: ...
 
 
-@dataclass
+@datatype
 class RunResult:
     """How a run ended: its exit status, record, final state, and what stopped it."""
 

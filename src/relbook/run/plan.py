@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from relbook.bash.effects import is_destructive, touches_remote
 from relbook.model import Kind, Part, Step
+from relbook.params.told import index_of, told_at, told_form
 from relbook.run.choices import optional_reason, plan_reason
 from relbook.run.flow import not_applicable
 
@@ -21,10 +22,18 @@ def blocked_by(runner: Runner, part: Part) -> list[tuple[int, str, str]]:
     from relbook.params import unfilled
 
     rb, params = runner.rb, runner.params
-    out = [
-        (part.line + part.source.count("\n", 0, t.start), t.shown, t.how)
-        for t in unfilled(part.source, rb.example_version, params.known())
-    ]
+    known = params.known()
+    index = index_of(rb.placeholders)
+    told = told_at(index, part.line, part.source)
+    source = told_form(part.source, part.line, index, known) if told else part.source
+    named = {(p.line, p.literal) for p in told}  # the prose says what these are
+    out = []
+    for t in unfilled(source, rb.example_version, known):
+        line = part.line + source.count("\n", 0, t.start)
+        if (line, t.text) not in named:
+            out.append((line, t.shown, t.how))
+    out += [(p.line, p.literal, f"-p {p.name}=VALUE") for p in told
+            if p.means == "input" and p.name not in known]  # fmt: skip
     last = part.line + part.source.count("\n")
     env = runner.env
     for p in rb.placeholders:

@@ -4,10 +4,10 @@ the blackout calendar, edits since the release began, and a dirty repository."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relbook.datatype import datatype
 from relbook.errors import RecordError, RelbookError
 from relbook.model import Runbook, Step
 from relbook.params import Params, bind
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from relbook.run.options import UI, RunOptions
 
 
-@dataclass
+@datatype
 class Prepared:
     """What preflight found: the bound parameters, the plan, the earlier record."""
 

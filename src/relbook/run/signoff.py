@@ -299,8 +299,7 @@ class SignOffs:
     def _ask(self, step: Step, outcome: Outcome) -> Identity | None:
         """At the terminal: the operator signs their own sign-off (the name typed is
         theirs), or skips, fails or quits it (applied to `outcome`: None)."""
-        from dataclasses import replace
-
+        from relbook.datatype import replace
         from relbook.run import signals
 
         run = self.run
