@@ -28,9 +28,9 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from relbook.datatype import datatype
 from relbook.engines.pump import _Pump
 from relbook.errors import RelbookError
 from relbook.record.mask import Masker
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 Ahead = tuple[str, str, "list[int] | None"]  # a queued step: (script, token, marks)
 
 
-@dataclass
+@datatype
 class _Queued:
     token: str
     text: str  # the bash handed over (checked against what run() is asked to run)
