@@ -187,13 +187,14 @@ class Params:
 
 @lru_cache(maxsize=64)
 def version_parts(version: str | None) -> dict[str, str]:
-    """major, minor, patch and series ("1.2") of a version; {} when it is not one.
-    (Cached: the dict returned is shared, never changed.)"""
+    """major, minor, patch, series ("1.2") and next_minor ("1.3.0") of a version, {} when
+    it is not one. (Cached: the dict returned is shared, never changed.)"""
     m = re.match(r"(\d+)\.(\d+)\.(\d+)", version or "")
     if not m:
         return {}
     major, minor, patch = m.groups()
-    return {"major": major, "minor": minor, "patch": patch, "series": f"{major}.{minor}"}
+    series, after = f"{major}.{minor}", f"{major}.{int(minor) + 1}.0"
+    return {"major": major, "minor": minor, "patch": patch, "series": series, "next_minor": after}
 
 
 def bind(
@@ -261,12 +262,9 @@ def _front_params(runbook: Runbook | None) -> dict[str, str | None]:
 def _date(date: str | None) -> str:
     import datetime as _dt
 
-    if not date:
-        return _dt.date.today().isoformat()
-    try:
-        return _dt.date.fromisoformat(date).isoformat()
-    except ValueError:
-        raise ParamError(f"invalid date {date!r}: expected YYYY-MM-DD, e.g. 2026-03-31") from None
+    from relbook.params.blackout import day_of
+
+    return (day_of(date) if date else _dt.date.today()).isoformat()
 
 
 def _bump(v: Version, previous: Version | None) -> str:
