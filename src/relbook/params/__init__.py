@@ -31,6 +31,7 @@ from relbook.params.example import (
 from relbook.params.inputs import run_parameters
 from relbook.params.jinja import fill_template
 from relbook.params.plain import fill_plain as _plain
+from relbook.params.prefix import repo_tags, tag_prefix
 from relbook.params.quoting import (
     _JINJA_EXPR,
     CONSTRAINED,
@@ -210,9 +211,10 @@ def bind(
     """Validate the version and derive every parameter; checks tags in `repo`."""
     v = parse_version(version)
     front = runbook.front_matter if runbook else {}
-    prefix = str(front.get("tag_prefix", v.channel or "v"))
     sources = {"version": "--version", "description": "--description" if description else "default"}
-    previous = _previous_for(v, repo, prefix, check_tags, sources)
+    tags = repo_tags(repo)
+    prefix = tag_prefix(front, v.channel, tags, repo, sources)
+    previous = _previous_for(v, repo, prefix, check_tags, sources, tags)
     values: dict[str, str | None] = {
         "version": str(v),
         "description": description,
@@ -234,13 +236,11 @@ def bind(
 
 
 def _previous_for(
-    v: Version, repo: str | None, prefix: str, check: bool, sources: dict[str, str]
+    v: Version, repo: str | None, prefix: str, check: bool, sources: dict[str, str], tags: Any
 ) -> Version | None:
-    if repo:
-        from relbook.params.gitfacts import release_tags
-
+    if tags is not None:
         sources["previous_version"] = f"highest earlier tag in {repo}"
-        return _previous(v, release_tags(repo), prefix, check)
+        return _previous(v, tags, prefix, check)
     if v.patch > 0 and not v.prerelease:
         sources["previous_version"] = "patch - 1 (no --repo given)"
         return parse_version(v.bumped(-1))
