@@ -90,3 +90,36 @@ def test_dry_run_json_plan(notes_repo: Repo, tmp_path: Path, capsys) -> None:
     assert plan["steps"][0]["status"] == "planned"
     assert plan["env"]["RELBOOK_TOKEN"] == "***"
     assert plan["steps"][0]["commands"][0]["text"] == "GITHUB_TOKEN=*** ./release-notes.sh 1.2.3"
+
+
+NEXT_GUIDE = """\
+# Release
+
+The script takes two arguments: `0.31.0` - the version being released, and
+`0.32.0` - the next version (it opens `0.32.0-alpha`).
+
+```bash
+./create.sh 0.31.0 0.32.0
+```
+
+```bash
+LAST_VERSION_TAG=v0.30.0 ./contributors.sh
+```
+"""
+
+
+def test_the_examples_own_and_next_versions_follow_the_release(
+    origin_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, body in (("create.sh", 'echo "$@" > create.out'),
+                       ("contributors.sh", 'echo "$LAST_VERSION_TAG" > since.out')):  # fmt: skip
+        (origin_repo.path / name).write_text(f"#!/bin/bash\n{body}\n")
+        (origin_repo.path / name).chmod(0o755)
+    origin_repo.commit("tools", {".gitignore": "*.out\n"})
+    guide = write_runbook(tmp_path / "guide.md", NEXT_GUIDE)
+    code = run(guide, "--version", "1.3.0", "--repo", origin_repo.path,
+               "--records", tmp_path / "rec", "--yes")  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    # the release, its next minor, and the previous tag: not the guide's 0.31.0 / 0.32.0 / v0.30.0
+    assert (origin_repo.path / "create.out").read_text() == "1.3.0 1.4.0\n"
+    assert (origin_repo.path / "since.out").read_text() == "v1.2.2\n"

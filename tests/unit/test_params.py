@@ -9,6 +9,7 @@ import pytest
 from relbook.cli import main
 from relbook.errors import ParamError
 from relbook.params import bind, parse_version
+from relbook.params.prefix import repo_prefix
 from tests.conftest import RUNBOOKS, make_repo
 
 RELEASE = str(RUNBOOKS / "release-management.md")
@@ -140,3 +141,41 @@ def test_a_channel_version_tags_with_its_channel(tmp_path, capsys):  # noqa: ANN
     assert text[6] == 'TAG="edge-26.8.4"'
     assert plan["env"]["RELBOOK_TAG"] == "edge-26.8.4"
     assert plan["env"]["RELBOOK_PREVIOUS_TAG"] == "edge-26.8.3"
+
+
+@pytest.mark.parametrize(
+    ("tags", "prefix"),
+    [
+        (("pyiceberg-0.10.0", "pyiceberg-0.11.1"), "pyiceberg-"),
+        (("12.2.0", "12.3.0"), ""),
+        (("0.9.0", "v1.0.0"), None),  # a `v` tag among them: the default
+        (("api-1.0.0", "cli-1.1.0"), None),  # two components' tags: nothing to say
+        (("nightly", "latest"), None),
+    ],
+)
+def test_the_prefix_a_repositorys_release_tags_carry(tags, prefix):  # noqa: ANN001
+    assert repo_prefix(tags) == prefix
+
+
+def test_a_repository_without_v_tags_gives_the_tag_prefix(tmp_path, capsys):  # noqa: ANN001
+    repo = make_repo(tmp_path, tags=("pyiceberg-0.10.0", "pyiceberg-0.11.1"), version="0.11.1")
+    guide = tmp_path / "g.md"
+    guide.write_text(
+        "# Release\n\n## Old\n\n```bash\n"
+        "svn delete https://dist.example.org/pyiceberg-<OLD_RELEASE_VERSION>\n```\n"
+    )
+    args = ["run", str(guide), "--version", "0.12.0", "--repo", str(repo.path), "--dry-run"]
+    assert main([*args, "--json", "--allow-bump", "minor", "--reason", "t"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert (plan["env"]["RELBOOK_TAG"], plan["env"]["RELBOOK_PREVIOUS_TAG"]) == (
+        "pyiceberg-0.12.0",
+        "pyiceberg-0.11.1",
+    )
+    (command,) = [c for s in plan["steps"] for c in s["commands"]]
+    assert (command["status"], command["text"]) == (
+        "planned",
+        "svn delete https://dist.example.org/pyiceberg-0.11.1",
+    )
+    args = ["run", str(guide), "--version", "0.11.1", "--repo", str(repo.path), "--dry-run"]
+    assert main(args) == 2
+    assert "tag pyiceberg-0.11.1 already exists" in capsys.readouterr().err

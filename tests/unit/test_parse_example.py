@@ -31,6 +31,9 @@ git tag -a v{v} -m "Release {v}"
         "The examples below use 0.9.0.",
         "Pick the version you release (e.g. `0.9.0`).",
         "Tag the version being released, e.g. `git tag -s v0.9.0`.",
+        "The arguments are:\n- `0.9.0` - the version being released",
+        "The version file matches the version you are about to release "
+        '(e.g., `versionCore = "0.9.0"`).',
     ],
 )
 def test_prose_names_the_example(prose: str) -> None:
@@ -54,6 +57,37 @@ def test_the_latest_release_is_not_the_example() -> None:
         ```
         """
     assert example(md) == "0.7.0"
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "- `1.0.0` - the next version (the script opens it)",
+        "Replace the old version string (e.g., `v1.0.0`) with the new one.",
+    ],
+)
+def test_the_next_and_the_old_version_are_not_the_example(prose: str) -> None:
+    md = "# Release\n\n" + prose + "\n\n```bash\n./release.sh 1.0.0\n./release.sh 1.0.0\n```\n"
+    md += "\n```bash\ngit tag v0.9.0\n```\n"
+    assert example(md) == "0.9.0"
+
+
+def test_the_examples_next_minor_and_its_pre_releases_follow_the_release() -> None:
+    md = """\
+        # Release
+        The two arguments: `0.31.0` - the version being released, `0.32.0` - the next version.
+        ```bash
+        ./hack/release/create.sh 0.31.0 0.32.0
+        git push origin v0.31.0 v0.32.0-alpha
+        ```
+        """
+    rb = parse_runbook(textwrap.dedent(md), "g.md")
+    assert rb.example_version == "0.31.0"
+    params = bind("0.40.0", runbook=rb, check_tags=False)
+    (step,) = rb.steps
+    got = render_text(step.body, params, example=rb.example_version)
+    assert "create.sh 0.40.0 0.41.0" in got
+    assert "git push origin v0.40.0 v0.41.0-alpha" in got
 
 
 def test_a_release_variable_weighs_more_than_a_mention() -> None:

@@ -221,3 +221,23 @@ def test_a_past_release_is_read_only_from_the_prose_right_around_its_command() -
         "Reset the website branch to the last release\n\nThen check out the old docs.\n",
     )
     assert [lit for _, lit, _, _ in _told(text)] == ["v1.55"]
+
+
+def test_a_literal_the_prose_names_the_latest_release_is_the_previous_version(
+    tmp_path: Path, capsys
+) -> None:
+    from tests.conftest import make_repo
+
+    text = (
+        "# Release\n\n## Patch branch\n\n```bash\n# Assuming 0.8.0 is the latest release tag\n"
+        "git checkout -b demo-0.8.x demo-0.8.0\n```\n"
+    )
+    assert _told(text) == [(7, "0.8.0", "previous_version", "previous_version")]
+    repo = make_repo(tmp_path, tags=("demo-0.11.1",), version="0.11.1")
+    guide = tmp_path / "g.md"
+    guide.write_text(text)
+    by_line = _plan(guide, repo, capsys, "--allow-bump", "minor", "--reason", "t")
+    assert (by_line[7]["status"], by_line[7]["text"]) == (
+        "planned",
+        "git checkout -b demo-1.3.x demo-0.11.1",
+    )

@@ -73,3 +73,16 @@ def test_a_quoted_or_listed_version_assigned_to_the_version_is_this_release(
     text = {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
     assert text[6] == 'VERSION="1.2.3" rake announce'
     assert text[7] == 'VERSIONS="1.2.3" rake announce'  # one release: the list is its version
+
+
+def test_the_next_version_beside_the_version_is_the_operators() -> None:
+    from relbook.params.tokens import find_tokens
+
+    both = {t.text: (t.means, t.name) for t in find_tokens("./create.sh <version> <next-version>")}
+    assert both == {
+        "<version>": ("version", "version"),
+        "<next-version>": ("input", "next_version"),
+    }
+    # alone, "the next version" is the one being released
+    (alone,) = find_tokens("git tag v<next-version>")
+    assert (alone.means, alone.name) == ("version", "version")

@@ -31,6 +31,7 @@ from relbook.params.example import (
 from relbook.params.inputs import run_parameters
 from relbook.params.jinja import fill_template
 from relbook.params.plain import fill_plain as _plain
+from relbook.params.prefix import repo_tags, tag_prefix
 from relbook.params.quoting import (
     _JINJA_EXPR,
     CONSTRAINED,
@@ -187,13 +188,14 @@ class Params:
 
 @lru_cache(maxsize=64)
 def version_parts(version: str | None) -> dict[str, str]:
-    """major, minor, patch and series ("1.2") of a version; {} when it is not one.
-    (Cached: the dict returned is shared, never changed.)"""
+    """major, minor, patch, series ("1.2") and next_minor ("1.3.0") of a version, {} when
+    it is not one. (Cached: the dict returned is shared, never changed.)"""
     m = re.match(r"(\d+)\.(\d+)\.(\d+)", version or "")
     if not m:
         return {}
     major, minor, patch = m.groups()
-    return {"major": major, "minor": minor, "patch": patch, "series": f"{major}.{minor}"}
+    series, after = f"{major}.{minor}", f"{major}.{int(minor) + 1}.0"
+    return {"major": major, "minor": minor, "patch": patch, "series": series, "next_minor": after}
 
 
 def bind(
@@ -209,9 +211,10 @@ def bind(
     """Validate the version and derive every parameter; checks tags in `repo`."""
     v = parse_version(version)
     front = runbook.front_matter if runbook else {}
-    prefix = str(front.get("tag_prefix", v.channel or "v"))
     sources = {"version": "--version", "description": "--description" if description else "default"}
-    previous = _previous_for(v, repo, prefix, check_tags, sources)
+    tags = repo_tags(repo)
+    prefix = tag_prefix(front, v.channel, tags, repo, sources)
+    previous = _previous_for(v, repo, prefix, check_tags, sources, tags)
     values: dict[str, str | None] = {
         "version": str(v),
         "description": description,
@@ -233,13 +236,11 @@ def bind(
 
 
 def _previous_for(
-    v: Version, repo: str | None, prefix: str, check: bool, sources: dict[str, str]
+    v: Version, repo: str | None, prefix: str, check: bool, sources: dict[str, str], tags: Any
 ) -> Version | None:
-    if repo:
-        from relbook.params.gitfacts import release_tags
-
+    if tags is not None:
         sources["previous_version"] = f"highest earlier tag in {repo}"
-        return _previous(v, release_tags(repo), prefix, check)
+        return _previous(v, tags, prefix, check)
     if v.patch > 0 and not v.prerelease:
         sources["previous_version"] = "patch - 1 (no --repo given)"
         return parse_version(v.bumped(-1))
@@ -261,12 +262,9 @@ def _front_params(runbook: Runbook | None) -> dict[str, str | None]:
 def _date(date: str | None) -> str:
     import datetime as _dt
 
-    if not date:
-        return _dt.date.today().isoformat()
-    try:
-        return _dt.date.fromisoformat(date).isoformat()
-    except ValueError:
-        raise ParamError(f"invalid date {date!r}: expected YYYY-MM-DD, e.g. 2026-03-31") from None
+    from relbook.params.blackout import day_of
+
+    return (day_of(date) if date else _dt.date.today()).isoformat()
 
 
 def _bump(v: Version, previous: Version | None) -> str:

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from relbook.datatype import datatype
-from relbook.errors import ParseError, RelbookError
+from relbook.errors import ParamError, ParseError, RelbookError
 from relbook.model import Runbook
 
 _MONTHS = {
@@ -119,7 +119,7 @@ def check_blackout(
     today (the real clock) unless given.
 
     Returns the overridden window (for the record), or None outside any window."""
-    when = _day(day)
+    when = day_of(day) if day else today()
     window = active_window(rb, when)
     if window is None:
         return None
@@ -138,15 +138,14 @@ def check_blackout(
     )
 
 
-def _day(day: _dt.date | str | None) -> _dt.date:
+def day_of(day: _dt.date | str) -> _dt.date:
+    """A `--date` value (YYYY-MM-DD) as a date."""
     if isinstance(day, _dt.date):
         return day
-    if not day:
-        return today()
     try:
         return _dt.date.fromisoformat(day)
     except ValueError:
-        raise RelbookError(f"invalid date {day!r}: expected YYYY-MM-DD, e.g. 2026-12-24") from None
+        raise ParamError(f"invalid date {day!r}: expected YYYY-MM-DD, e.g. 2026-12-24") from None
 
 
 # -- front matter -------------------------------------------------------------

@@ -34,12 +34,22 @@ def belongs_elsewhere(text: str, start: int) -> bool:
     return bool(_ELSEWHERE.search(before[:-1] if before.endswith(("v", "V")) else before))
 
 
+def _known(m: re.Match[str], literals: dict[str, str]) -> str:
+    """The example literal `m` is, whole or as the core of a pre-release of it
+    (`0.32.0-alpha` of the next minor 0.32.0); "" when none."""
+    lit = m.group(0)
+    if lit in literals:
+        return lit
+    core = lit.split("-", 1)[0]
+    return core if core != lit and core in literals else ""
+
+
 def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
     """(parameter, literal) for each example literal in `text` that is this project's."""
     return [
-        (literals[m.group(0)], m.group(0))
+        (literals[known], m.group(0))
         for m in _CORE.finditer(text)
-        if m.group(0) in literals and not belongs_elsewhere(text, m.start())
+        if (known := _known(m, literals)) and not belongs_elsewhere(text, m.start())
     ]
 
 
@@ -49,8 +59,10 @@ def map_literals(text: str, literals: dict[str, str]) -> str:
         return text  # no literal to map, or none in `text`
 
     def one(m: re.Match[str]) -> str:
-        own = m.group(0) in literals and not belongs_elsewhere(text, m.start())
-        return "{{ %s }}" % literals[m.group(0)] if own else m.group(0)
+        known = _known(m, literals)
+        if not known or belongs_elsewhere(text, m.start()):
+            return m.group(0)
+        return "{{ %s }}" % literals[known] + m.group(0)[len(known) :]
 
     return _CORE.sub(one, text)
 
@@ -112,4 +124,6 @@ def literal_map(example: str) -> dict[str, str]:
     out = {example: "version", f"{major}.{minor}.{patch + 1}": "next_patch"}
     if patch > 0:
         out[f"{major}.{minor}.{patch - 1}"] = "previous_version"
+    else:  # `create.sh 0.31.0 0.32.0`: the example's next minor (its development version)
+        out[f"{major}.{minor + 1}.0"] = "next_minor"
     return out

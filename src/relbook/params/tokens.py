@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from relbook.datatype import datatype
+from relbook.datatype import datatype, replace
 from relbook.model import Placeholder
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ BUILTIN = (
     "date",
 )
 # parts of the version a guide's placeholders name (`X.Y`, `<major>`): derived, not exported
-PARTS = ("major", "minor", "patch", "series")
+PARTS = ("major", "minor", "patch", "series", "next_minor")
 
 # a segment of a version template: X, Y, Z, N, x, xx, YY, MM, MICRO, MAJOR, ...
 _PH_SEG = (
@@ -295,6 +295,21 @@ def find_tokens(text: str) -> list[Token]:
     for t in found:
         if out and t.start < out[-1].end:
             continue
+        out.append(t)
+    return _next_beside(out)
+
+
+def _next_beside(tokens: list[Token]) -> list[Token]:
+    """`create.sh <version> <next-version>`: beside this release's version, the next one
+    is the version after it, which the operator gives."""
+    nexts = [t for t in tokens if t.means == "version" and "next" in words_of(t.text)]
+    if not nexts or len(nexts) == sum(t.means == "version" for t in tokens):
+        return tokens
+    out = []
+    for t in tokens:
+        if t in nexts:
+            name = param_name(t.text)
+            t = replace(t, means="input", name=name, template="{{ %s }}" % name)
         out.append(t)
     return out
 

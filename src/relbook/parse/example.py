@@ -19,7 +19,7 @@ from typing import Any
 from relbook.params.example import belongs_elsewhere
 
 _VER = r"`?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)(?![\d.]*\d)`?"
-_CODE_VER = r"`(?:[^`]*?[\s=@:/-])?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)[^`]*`"
+_CODE_VER = r"`(?:[^`]*?[\s=@:/\"'-])?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)[^`]*`"
 _SAYS = [
     (  # "we are using v0.9.0 as the version", "I'll use 1.2.0 as the example"
         10,
@@ -39,6 +39,7 @@ _SAYS = [
     (  # "the version being released, e.g. `git tag -s v2.6.0`", "new version (e.g. 0.7.0)";
         # not "a patch release (e.g. v1.9.1)": that is an example of a kind of release
         3,
+        r"(?<!old )(?<!previous )(?<!last )(?<!prior )(?<!current )(?<!latest )"
         r"\b(?:version|tag|(?:the|new|this|next)\s+release)\b[^.]{0,60}?"
         r"\b(?:e\.g\.|eg\.|for example|for instance|such as)"
         rf"\s*,?\s*(?:{_CODE_VER}|{_VER})",
@@ -50,11 +51,20 @@ _SAYS = [
         r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)[^`]*`",
     ),
     (1, rf"\bthe\s+{_VER}\s+release\b"),  # "the commits for the 3.0.10 release"
+    (  # "`0.31.0` - the version being released", "2.4.0 is the version you are releasing"
+        10,
+        rf"{_VER}\s*(?:[-:\u2013\u2014]|is)\s*the\s+(?:new\s+)?(?:version|release)\s+(?:being\s+"
+        r"released|(?:you|we)(?:'re|\s+are)\s+(?:about\s+to\s+)?(?:release|releasing|making|cutting))",
+    ),
 ]
 _SAYS_RE = [(w, re.compile(p, 0 if w == 2 else re.I)) for w, p in _SAYS]
 # "assuming 0.8.0 is the latest release tag": the previous release, not the example
+# "`0.32.0` - the next version", "the old version string (e.g., `v0.30.0`)": neither
 _PREVIOUS = re.compile(
-    rf"{_VER}\s+(?:is|was)\s+the\s+(?:latest|last|previous|current)\s+(?:release|tag|version)",
+    rf"{_VER}\s+(?:is|was)\s+the\s+(?:latest|last|previous|current)\s+(?:release|tag|version)"
+    rf"|{_VER}\s*[-:\u2013\u2014]\s*the\s+(?:next|previous|last|old)\s+(?:version|release)\b"
+    r"|\b(?:old|previous|last|prior)\s+(?:version|release|tag)\b[^.(]{0,20}\(\s*(?:e\.g\.|eg\."
+    rf"|for example)\s*,?\s*(?:{_CODE_VER}|{_VER})",
     re.I,
 )
 
@@ -98,5 +108,5 @@ def example_hints(tokens: list[dict[str, Any]]) -> dict[str, int]:
                 if not belongs_elsewhere(text, m.start(at)):
                     hints[m.group(at)] += weight
         for m in _PREVIOUS.finditer(text):
-            hints[m.group(1)] -= 100
+            hints[next(g for g in m.groups() if g)] -= 100
     return dict(hints)

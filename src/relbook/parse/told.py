@@ -33,7 +33,8 @@ from relbook.params.told import KIND, word_spans
 
 # a cheap first test, on the lowercased text: a paragraph without one of these tells nothing
 _CUE = re.compile(
-    r"e\.g\.|eg\.|for (?:example|instance)|such as|like|ago|last|previous|prior|older|earlier"
+    r"e\.g\.|eg\.|for (?:example|instance)|such as|like|ago|last|latest|current|previous|prior"
+    r"|older|earlier"
 )
 _ITEM = r"(`[^`\n]{1,60}`|[^\s,;()`'\"\[\]]{1,60})"
 _GIVEN = re.compile(
@@ -50,6 +51,12 @@ _PAST = re.compile(
     r"\b(?:a\s+couple|a\s+few|several|some|two|three|four|\d+)\s+(?:of\s+)?"
     r"(?:(?:releases?|versions?|tags?)\s+)?(?:ago|back)\b"
     r"|\b(?:older|earlier)\s+(?:release|version|tag)s?\b",
+    re.I,
+)
+# "assuming 0.8.0 is the latest release tag": that literal names the previous release
+_NAMES_PREVIOUS = re.compile(
+    r"\bv?(\d+\.\d+\.\d+)`?\s+(?:is|was)\s+the\s+(?:latest|last|previous|current)\s+"
+    r"(?:stable\s+)?(?:release|tag|version)",
     re.I,
 )
 _OWN_WORD = re.compile(r"[vV]?\d+\.\d+(?:\.\d+)?")
@@ -267,6 +274,9 @@ def _local_example(step: Step, value: str, noun: str, example: str) -> list[Plac
 def _past(
     step: Step, near: list[str], example: str, names: dict[tuple[str, str], str], done: set[int]
 ) -> list[Placeholder]:
+    named = _named_previous(step, near, done)
+    if named:
+        return named
     previous = any(_PREVIOUS.search(t) for t in near)
     past = any(_PAST.search(t) for t in near)
     if not (previous or past):
@@ -288,6 +298,19 @@ def _past(
     why = "the prose around it calls it a past release: the operator chooses which"
     return [
         Placeholder(_past_name(w, names), n, w, means="input", kind=KIND, why=why) for n, w in found
+    ]
+
+
+def _named_previous(step: Step, near: list[str], done: set[int]) -> list[Placeholder]:
+    """`# Assuming 0.8.0 is the latest release tag`: 0.8.0 in the step is the previous one,
+    also inside a word (`pyiceberg-0.8.0`)."""
+    said = {m.group(1) for t in near for m in _NAMES_PREVIOUS.finditer(t)}
+    why = "the prose around it names it the latest release: the previous version"
+    return [
+        Placeholder("previous_version", n, lit, means="previous_version", kind=KIND, why=why)
+        for n, text in _command_lines(step)
+        if n not in done and said
+        for _, lit in literal_uses(text, dict.fromkeys(said, "previous_version"))
     ]
 
 

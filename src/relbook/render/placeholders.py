@@ -26,9 +26,11 @@ MEANINGS = {
     "minor": "the new version's minor number",
     "patch": "the new version's patch number",
     "series": "the release series (major.minor)",
+    "next_minor": "the next minor version",
 }
 _DERIVED = {
     "next_patch": "derived form: the example version's patch + 1",
+    "next_minor": "derived form: the example version's minor + 1",
     "previous_version": "derived form: the example version's patch - 1",
 }
 _SENTINEL = re.compile(r"SET_ME|CHANGE_?ME|REPLACE_?ME|FILL_?ME|REDACTED|^your_|^YOUR_")
