@@ -44,8 +44,7 @@ def test_known_texts() -> None:
 def test_same_text_as_the_inline_parser() -> None:
     rnd = random.Random(3)
     read = sum(
-        _check("".join(rnd.choice(_PIECES) for _ in range(rnd.randint(0, 30))))
-        for _ in range(4000)
+        _check("".join(rnd.choice(_PIECES) for _ in range(rnd.randint(0, 30)))) for _ in range(4000)
     )
     assert read > 200  # texts without markup are read here, not parsed
 
