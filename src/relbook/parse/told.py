@@ -14,8 +14,8 @@
   step's only one.
 
 The prose read for a shell step: its own text and details, its block's comments, the
-paragraphs of its section before it (a past release: only the one right before it),
-and the paragraph right after it.
+paragraphs right before and right after it, and (an example) its section's intro, the
+paragraphs before the section's first step.
 """
 
 from __future__ import annotations
@@ -27,7 +27,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from relbook.model import Kind, Placeholder, Step
-from relbook.params.example import belongs_elsewhere, literal_map, literal_uses, map_literals
+from relbook.params.example import (
+    belongs_elsewhere,
+    literal_map,
+    literal_uses,
+    map_literals,
+    own_versions,
+)
 from relbook.params.tokens import BUILTIN, PARTS, find_tokens, meaning, series_wildcards
 from relbook.params.told import KIND, word_spans
 
@@ -85,14 +91,20 @@ class Prose:
 def told_placeholders(steps: Iterable[Step], prose: Prose, example: str) -> list[Placeholder]:
     """The literals of shell steps that their prose names (see the module)."""
     cued = [(n, t) for n, t in prose.paragraphs if _cued(t)]
+    steps = tuple(steps)
+    intro_ends: dict[int, int] = {}  # section -> the line of its first step: its intro ends
+    for s in steps:
+        intro_ends.setdefault(prose.section_of(s.line), s.line)
     shells = [s for s in steps if s.kind is Kind.SHELL and s.commands]
     names: dict[tuple[str, str], str] = {}
     out: list[Placeholder] = []
     for i, step in enumerate(shells):
-        wide, near = _context(step, shells, i, cued, prose)
+        wide, near = _context(step, shells, i, cued, prose, intro_ends)
+        found: list[Placeholder] = []
         if wide or near:
             found = _examples(step, wide + near, example, names)
-            out += found + _past(step, near, example, names, {p.line for p in found})
+            found += _past(step, near, example, names, {p.line for p in found})
+        out += found + _older(step, example, names, {p.line for p in found})
     return out
 
 
@@ -101,22 +113,29 @@ def _cued(text: str) -> bool:
 
 
 def _context(
-    step: Step, shells: list[Step], i: int, cued: list[tuple[int, str]], prose: Prose
+    step: Step,
+    shells: list[Step],
+    i: int,
+    cued: list[tuple[int, str]],
+    prose: Prose,
+    intro_ends: dict[int, int],
 ) -> tuple[list[str], list[str]]:
-    """(the section's prose before the step, the prose right around it), cued texts only."""
+    """(its section's intro, the prose of the step and right around it), cued texts only."""
     own = [step.text, *step.details, *(p.comment for p in step.parts if p.comment)]
     near = [t for t in own if t and _cued(t)]
     first, last = step.line, _last_line(step)
     section = prose.section_of(first)
     before_step = _last_line(shells[i - 1]) if i else 0
     after_step = shells[i + 1].line if i + 1 < len(shells) else 1 << 30
-    start = prose.headings[section] if section >= 0 else 0
-    before = cued[bisect_left(cued, (start, "")) : bisect_left(cued, (first, ""))]
     at = bisect_left(prose.paragraphs, (first, "")) - 1  # the paragraph right before it
-    right_before = prose.paragraphs[at] if at >= 0 else (0, "")
-    if before and before[-1] == right_before and right_before[0] > before_step:
-        near.append(before.pop()[1])
-    wide = [t for _, t in before if t not in near]
+    if at >= 0:
+        line, text = prose.paragraphs[at]
+        if line > before_step and prose.section_of(line) == section and _cued(text):
+            near.append(text)
+    start = prose.headings[section] if section >= 0 else 0
+    end = min(first, intro_ends.get(section, first))
+    intro = cued[bisect_left(cued, (start, "")) : bisect_left(cued, (end, ""))]
+    wide = [t for _, t in intro if t not in near]
     after = _first_after(prose.paragraphs, last, after_step)
     if after and _cued(after[1]) and prose.section_of(after[0]) == section:
         near.append(after[1])
@@ -195,7 +214,11 @@ def _examples(
     literals = literal_map(example)
     programs = _programs(step)
     out: list[Placeholder] = []
+    seen: set[str] = set()
     for value, noun, strong in given:
+        if value in seen:  # told twice: the step's text is also the paragraph before it
+            continue
+        seen.add(value)
         if value in programs or _mapped(value, literals):
             continue
         if _VERSIONISH.fullmatch(value):
@@ -324,6 +347,42 @@ def _own_words(text: str, literals: dict[str, str]) -> list[str]:
         if not belongs_elsewhere(text, m.start() + m.group(0).find(word)):
             out.append(word)
     return out
+
+
+def _older(
+    step: Step, example: str, names: dict[tuple[str, str], str], done: set[int]
+) -> list[Placeholder]:
+    """This project's releases older than the example (its major, not patch - 1) that a
+    command names as written: a past release the operator chooses, never run stale."""
+    if not example or "-" in example:
+        return []
+    ex = _version_key(example)
+    literals = literal_map(example)
+    why = f"a release older than the guide's example {example}: the operator chooses which"
+    out = []
+    for n, text in _command_lines(step):
+        if n in done or "." not in text:
+            continue
+        tokens = None
+        for m in own_versions(text):  # not another component's (`go1.22.3`, `pkg==1.2.3`)
+            lit, key = m.group(0), _version_key(m.group(0))
+            if lit in literals or key is None or key[0] != ex[0] or key >= ex:
+                continue
+            if tokens is None:
+                tokens = find_tokens(text) if "git" in text or "docker" in text else []
+            if any(t.start <= m.start() < t.end for t in tokens):
+                continue  # a placeholder already (`git tag 1.2.0`)
+            out.append(
+                Placeholder(_past_name(lit, names), n, lit, means="input", kind=KIND, why=why)
+            )
+    return out
+
+
+def _version_key(text: str) -> tuple[int, int, int] | None:
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None  # a pre-release or another shape: not compared
+    return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 def _past_name(value: str, names: dict[tuple[str, str], str]) -> str:
