@@ -2,13 +2,12 @@
 
 `dataclasses` writes six methods of a frozen class as source text and compiles them when
 the class is made: for the forty classes a dry run loads, a sixth of relbook's start-up.
-`@datatype` makes the same classes from shared functions: an `__init__` taking the fields
-in order with their defaults (compiled the first time the class is instantiated, as fast
-as dataclasses' own), equality and, for a frozen class, a hash of the compared fields,
-a repr, instances of a frozen class refusing assignment, `__match_args__`. `replace`,
-`fields` and `asdict` do for these classes what dataclasses' functions of the same
-names do. Not supported (relbook declares none): ClassVar, InitVar, KW_ONLY, init=False,
-ordering.
+`@datatype` makes the same classes from shared functions, compiling nothing: an
+`__init__` taking the fields in order with their defaults, equality and, for a frozen
+class, a hash of the compared fields, a repr, instances of a frozen class refusing
+assignment, `__match_args__`. `replace`, `fields` and `asdict` do for these classes what
+dataclasses' functions of the same names do. Not supported (relbook declares none):
+ClassVar, InitVar, KW_ONLY, init=False, ordering.
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ def datatype(cls: type[T] | None = None, *, frozen: bool = False) -> Any:
 def fields(obj: Any) -> tuple[Field, ...]:
     """The fields of a datatype (or of an instance of one), in order."""
     try:
-        return obj.__datatype_fields__  # type: ignore[no-any-return]
+        return obj.__datatype_fields__
     except AttributeError:
         raise TypeError("must be called with a datatype or an instance of one") from None
 
@@ -117,7 +116,7 @@ def _make(cls: type[T], frozen: bool) -> type[T]:
     cls.__datatype_key__ = _key(compared)
     cls.__datatype_repr__ = tuple(f.name for f in made if f.repr)
     cls.__match_args__ = tuple(f.name for f in made)
-    _set(cls, "__init__", _lazy_init(cls, made, frozen))
+    _set(cls, "__init__", _init(cls, made))
     _set(cls, "__repr__", _repr)
     _set(cls, "__eq__", _eq)
     if frozen:
@@ -129,7 +128,7 @@ def _make(cls: type[T], frozen: bool) -> type[T]:
 
 
 def _fields_of(cls: type) -> tuple[Field, ...]:
-    return cls.__dict__.get("__datatype_fields__", ())  # type: ignore[no-any-return]
+    return cls.__dict__.get("__datatype_fields__", ())
 
 
 def _own_fields(cls: type) -> list[Field]:
@@ -199,39 +198,45 @@ def _frozen_delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-def _lazy_init(cls: type, made: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
-    """An __init__ that compiles the class's own on the first call and hands over to it:
-    a class a command never instantiates costs no compilation."""
+def _init(cls: type, made: tuple[Field, ...]) -> Callable[..., None]:
+    """The __init__ of `cls`: the fields by position or name, in order, with their
+    defaults (the instance's __dict__ holds them in the order declared, as dataclasses'
+    do; a datatype defines no descriptor over its fields)."""
+    names = tuple(f.name for f in made)
+    known = frozenset(names)
+    template = {f.name: f.default for f in made}  # MISSING where a value or factory is due
+    factories = {f.name: f.default_factory for f in made if f.default_factory is not MISSING}
+    due = tuple(f.name for f in made if f.default is MISSING)  # required, or from a factory
+    post_init = hasattr(cls, "__post_init__")
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if cls.__dict__.get("__init__") is __init__:
-            type.__setattr__(cls, "__init__", _compile_init(cls, made, frozen))
-        cls.__dict__["__init__"](self, *args, **kwargs)
+        d = self.__dict__
+        d.update(template)
+        if args:
+            if len(args) > len(names):
+                raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments "
+                                f"but {len(args)} were given")  # fmt: skip
+            d.update(zip(names, args, strict=False))  # fewer args than fields
+        if kwargs:
+            _check_keywords(cls, kwargs, known, names[: len(args)])
+            d.update(kwargs)
+        for name in due:
+            if d[name] is MISSING:
+                if name not in factories:
+                    raise TypeError(f"{cls.__name__}() missing required argument: {name!r}")
+                d[name] = factories[name]()
+        if post_init:
+            self.__post_init__()
 
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     return __init__
 
 
-def _compile_init(cls: type, made: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
-    """`def __init__(__self, a, b=__d_b, c=__MISSING): ...` for the fields `made` (its own
-    names begin with `__`, which no field's can: Python mangles such names in a class)."""
-    env: dict[str, Any] = {"__MISSING": MISSING}
-    params, body = [], ["    __d = __self.__dict__"] if frozen else []
-    for f in made:
-        n = f.name
-        target = f"__d[{n!r}]" if frozen else f"__self.{n}"
-        if f.default_factory is not MISSING:
-            env[f"__f_{n}"] = f.default_factory
-            params.append(f"{n}=__MISSING")
-            body.append(f"    {target} = __f_{n}() if {n} is __MISSING else {n}")
-        else:
-            if f.default is not MISSING:
-                env[f"__d_{n}"] = f.default
-            params.append(n if f.default is MISSING else f"{n}=__d_{n}")
-            body.append(f"    {target} = {n}")
-    if hasattr(cls, "__post_init__"):
-        body.append("    __self.__post_init__()")
-    src = f"def __init__(__self, {', '.join(params)}):\n" + "\n".join(body or ["    pass"])
-    exec(src, env)  # noqa: S102 - source made here from the class's field names
-    init: Callable[..., None] = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
+def _check_keywords(
+    cls: type, kwargs: dict[str, Any], known: frozenset[str], positional: tuple[str, ...]
+) -> None:
+    for name in kwargs:
+        if name not in known:
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {name!r}")
+        if name in positional:
+            raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")

@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "relbook": 0,  # the package itself: __version__ only
     "model": 0,
     "errors": 0,
+    "digest": 0,  # SHA-256 of small texts, without OpenSSL
     "datatype": -1,  # below the model: the plain data classes it is made of
     "lazy": 0,  # names of a package imported on first use
     "regexcache": 0,  # compiled regular expressions kept between runs

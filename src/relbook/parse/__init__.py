@@ -6,7 +6,6 @@ reads from each piece, infer the rules for prose, source the Markdown blocks."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from relbook.datatype import replace
+from relbook.digest import sha256_hex
 from relbook.errors import ParamError, ParseError
 from relbook.model import Finding, Kind, Part, Runbook, Section, Step
 from relbook.parse.conditions import apply_conditions
@@ -107,7 +107,7 @@ def read_runbook(path: str | Path) -> Runbook:
 
 def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     """Parse Markdown text into a Runbook; every step keeps its source line."""
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = sha256_hex(text.encode("utf-8", "surrogatepass"))
     text = normalize_newlines(text)
     front, body = split_front_matter(text, path)
     try:
@@ -463,4 +463,4 @@ def _with_detail_lines(kw: dict[str, Any]) -> dict[str, Any]:
 def _auto_id(base: str, text: str, used: set[str]) -> str:
     """A step's id from its section and place; one that a directive's `id=` took gets a
     short hash of the step's text, so both stay unique."""
-    return base if base not in used else f"{base}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+    return base if base not in used else f"{base}-{sha256_hex(text.encode())[:6]}"

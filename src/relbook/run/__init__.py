@@ -76,7 +76,6 @@ class Runner:
         if engine is not None:  # else the local engine, made when a step first needs it
             self.engine = engine
         self.hooks: RunHooks = hooks or NoHooks()
-        self.operator = operator_name(opts.operator, self.repo)
         self.preflight = Preflight(rb, opts, ui, self.repo, self.version)
         self.preflight.executes = engine is None  # an engine given runs nothing for real
         self.recorder: Recorder | None = None
@@ -93,7 +92,7 @@ class Runner:
         self.answers = AnswerPolicy(
             opts,
             ui,
-            self.operator,
+            lambda: self.operator,
             hooks=self.hooks,
             sync=self._sync,
             fill=self.fill,
@@ -101,7 +100,8 @@ class Runner:
         )
         self.gate = RiskGate(self.answers, opts, ui, self._sync)
 
-    engine = cached_property(lambda self: _local_engine(self.repo))  # the three: made on first use
+    engine = cached_property(lambda self: _local_engine(self.repo))  # the four: made on first use
+    operator = cached_property(lambda self: operator_name(self.opts.operator, self.repo))
     signoffs = cached_property(lambda self: _import("signoff").SignOffs(self))
     steps = cached_property(lambda self: _import("steps").StepRunner(self))
 

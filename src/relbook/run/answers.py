@@ -31,15 +31,21 @@ class AnswerPolicy:
         self,
         opts: RunOptions,
         ui: UI,
-        operator: str,
+        operator: str | Callable[[], str],
         *,
         hooks: RunHooks,
         sync: Callable[[], None],
         fill: Callable[[str, int], str],
         resolve: Callable[[str], str | None] = lambda key: None,
     ) -> None:
-        self.opts, self.ui, self.operator, self.hooks = opts, ui, operator, hooks
+        self.opts, self.ui, self.hooks = opts, ui, hooks
+        self._operator = operator  # or how to find out, when first needed
         self.sync, self.fill, self.resolve = sync, fill, resolve
+
+    @property
+    def operator(self) -> str:
+        """Who answers for the operator."""
+        return self._operator if isinstance(self._operator, str) else self._operator()
 
     def given(self, key: str, text: str) -> Answer | None:
         """The answer the answers file gives for step `key` (by its id, an older id of

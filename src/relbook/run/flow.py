@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from functools import lru_cache
 
+from relbook.digest import sha256_hex
 from relbook.errors import RelbookError
 from relbook.model import Runbook, Step
 from relbook.params import Params
@@ -47,7 +47,7 @@ def step_hash(step: Step) -> str:
 
 @lru_cache(maxsize=4096)  # the record's meta and each of the step's outcomes say it
 def _fingerprint(kind: str, text: str, body: str) -> str:
-    return hashlib.sha256("\0".join([kind, text, body]).encode()).hexdigest()[:16]
+    return sha256_hex("\0".join([kind, text, body]).encode())[:16]
 
 
 def operator_name(given: str, repo: str | None) -> str:
