@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from relbook.engines.procs import Reaper
 from relbook.engines.protocol import Execution
 from relbook.engines.pump import _Pump
 from relbook.engines.server import TRACE_FD, TRACE_FD_VAR, _Server
+from relbook.engines.window import Ahead, Window
 from relbook.record.mask import Masker
 
 HEADER = "set -euo pipefail\n"
@@ -28,6 +29,7 @@ class LocalEngine:
     executes = True
     _server: _Server | None = None
     _reaper: Reaper | None = None
+    _window: Window | None = None
     # where a stopping signal may interrupt: the wait for a step (the runner sets it)
     interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
 
@@ -56,6 +58,7 @@ class LocalEngine:
 
     def close(self) -> None:
         """Release what the engine holds (its shell server; the subreaper role)."""
+        self.cancel()
         self.drop_server()
         if self._reaper is not None:
             self._reaper.close()
@@ -80,6 +83,7 @@ class LocalEngine:
         marks: list[int] | None = None,
         on_done: Callable[[int], None] = lambda n: None,
         carry: tuple[str, Callable[[], str]] | None = None,
+        ahead: Sequence[Ahead] = (),
     ) -> Execution:
         """Run `script` (a step's bash) and return what happened. `marks` are the script
         lines where its commands begin (the running one is reported to `on_line`; a
@@ -89,7 +93,9 @@ class LocalEngine:
         after a crash; `on_started` runs while bash starts (the runner syncs its
         journal there). `carry` is bash for the shell server itself, run before the step
         is forked: (what changed since the last step, everything) -- a server that is
-        new gets everything (see run.session)."""
+        new gets everything (see run.session). `ahead` are the steps to hand over
+        queued behind this one (see engines.window); a step handed over so is run by
+        calling run() with its token, in the same order."""
         token = token or os.urandom(16).hex()
         started = time.monotonic()
         own = log is None
@@ -97,20 +103,16 @@ class LocalEngine:
             log = OutputLog(log_path or Path(os.devnull))
         text, only = traced(script, marks)
         try:
-            for again in (True, False):
-                server = self.server(env)
-                pump = _Pump(server, log, masker, on_output, on_line)
-                pump.interruptible = self.interruptible
-                pump.on_done = on_done
-                held = (carry[1]() if server.fresh else carry[0]) if carry else ""
-                server.fresh = False
-                try:
-                    pump.start(HEADER + text, cwd, token, held)
-                    break
-                except BrokenPipeError:  # the server ended since the last step
-                    if not again:
-                        raise
-                    self.drop_server()
+            items = [(HEADER + traced(s, m)[0], t) for s, t, m in ahead]
+            pump = self.window.attach(token, HEADER + text, env, carry[0] if carry else "")
+            if pump is not None:
+                if items:
+                    self.window.send(pump.server, cwd, items, b"")
+            else:
+                pump = self._start(HEADER + text, env, cwd, token, carry, items)
+            pump.log, pump.masker, pump.on_output, pump.on_line = log, masker, on_output, on_line
+            pump.interruptible = self.interruptible
+            pump.on_done = on_done
             if only:
                 pump.last_line = only
                 on_line(only)
@@ -121,6 +123,7 @@ class LocalEngine:
                 raise
             result = pump.run(timeout, started)
         except OSError as e:
+            self.window.ran = self.window.cancel()  # the runner asks for them (cancel)
             self.drop_server()
             from relbook.errors import RelbookError
 
@@ -129,9 +132,62 @@ class LocalEngine:
             if own:
                 log.close()
         result.log_error = log.error
+        self.window.ended(pump, not (log.error or result.interrupted or result.timed_out))
         if pump.pid:
-            result.stray = self._reaper.sweep(pump.pid, token)
+            result.stray = self._reaper.sweep(pump.pid, token, spare=self.window.tokens())
         return result
+
+    def _start(
+        self,
+        text: str,
+        env: dict[str, str],
+        cwd: str,
+        token: str,
+        carry: tuple[str, Callable[[], str]] | None,
+        items: list[tuple[str, str]],
+    ) -> _Pump:
+        """Hand a step over (and `ahead`, queued behind it) in one write."""
+        for again in (True, False):
+            server = self.server(env)
+            pump = _Pump(server, None, Masker(), None, None)
+            held = (carry[1]() if server.fresh else carry[0]) if carry else ""
+            server.fresh = False
+            try:
+                data = pump.message(text, cwd, token, held)
+                self.window.send(server, cwd, items, data)
+                return pump
+            except BrokenPipeError:  # the server ended since the last step
+                pump.close()
+                if not again:
+                    raise
+                self.drop_server()
+        raise AssertionError("unreachable")
+
+    @property
+    def window(self) -> Window:
+        """The steps handed over queued behind the running one (see engines.window)."""
+        if self._window is None:
+            self._window = Window(self._reaper_of)
+        return self._window
+
+    def _reaper_of(self) -> Reaper | None:
+        return self._reaper
+
+    def release(self) -> None:
+        """The step that ran last is recorded: the step queued behind it may run."""
+        if self._window is not None:
+            self._window.release()
+
+    def cancel(self) -> list[str]:
+        """Withdraw the queued steps; returns the tokens of those that may have run (the
+        rest surely did not). The shell server is stopped if any was outstanding."""
+        if self._window is None:
+            return []
+        if not self._window.queue:
+            return self._window.cancel()
+        ran = self._window.cancel()
+        self.drop_server()
+        return ran
 
 
 _CONNECTOR = re.compile(r"(?:&&|\|\|?|\|&|\\)\s*(?:#.*)?$")

@@ -57,14 +57,16 @@ class Reaper:
         """A child of relbook's own (the shell server) that is no stray."""
         self.known.add(pid)
 
-    def sweep(self, pgid: int, token: str) -> list[str]:
+    def sweep(self, pgid: int, token: str, spare: list[str] | None = None) -> list[str]:
         """Kill what a finished step left running: its process group, and every
-        process re-parented to relbook since; describe them for the record."""
+        process re-parented to relbook since -- but those carrying a token in `spare`
+        (steps queued behind it, which may run already: engines.window); describe them
+        for the record."""
         if not self.on:  # no subreaper here: fall back to the step's token
             found = _kill_group_once(pgid)
             return found + (kill_marked(token) if found or _marked(_all_children(), token) else [])
         found: list[str] = []
-        strays = self._strays()  # named before the group goes: its members are among them
+        strays = self._strays(spare)  # named before the group goes: its members are among them
         group_alive = bool(_kill_group_once(pgid))
         if group_alive:
             found.append(f"process group {pgid}")
@@ -75,18 +77,23 @@ class Reaper:
                 if state != "Z":
                     found.append(f"pid {pid} ({cmd})")
             if strays:  # their own children have just been re-parented here
-                strays = self._strays()
+                strays = self._strays(spare)
                 continue
             if not group_alive or time.monotonic() > deadline:
                 return found
             group_alive = _group_exists(pgid)
             if group_alive:
                 time.sleep(0.002)  # killed members are dying; their orphans come here
-            strays = self._strays()
+            strays = self._strays(spare)
 
-    def _strays(self) -> dict[int, tuple[str, str]]:
-        """Children that are not relbook's own, with their state and command line."""
-        return {p: _describe(p) for p in self.children() if p not in self.known}
+    def _strays(self, spare: list[str] | None = None) -> dict[int, tuple[str, str]]:
+        """Children that are not relbook's own, with their state and command line (but
+        those carrying a token in `spare`)."""
+        pids = [p for p in self.children() if p not in self.known]
+        if pids and spare:
+            kept = {p for token in spare for p in _marked(pids, token)}
+            pids = [p for p in pids if p not in kept]
+        return {p: _describe(p) for p in pids}
 
     def close(self) -> None:
         """Stop being the subreaper unless this process was one before."""

@@ -84,21 +84,30 @@ class _Pump:
         self.pid = 0  # the step's subshell (and process group), once the server says
         self.want_pid = False  # the pid is needed before the step ends (to stop it)
         self.code: int | None = None
+        self.skipped = False  # queued, and not run: a step before it failed
         self.out_r = self.out_w = -1
         self.stop_at: float | None = None  # when a stopping step gets SIGKILL
         self.give_up_at: float | None = None
         self.timed_out = False
         self.interruptible: Callable[[], AbstractContextManager[Any]] = nullcontext
 
-    def start(self, script: str, cwd: str, token: str, carry: str = "") -> None:
+    def message(
+        self, script: str, cwd: str, token: str, carry: str = "", queued: bool = False
+    ) -> bytes:
+        """The step's output pipe, made, and its message to the server (see
+        _Server.message); the caller writes it, or closes the pump."""
         # non-blocking, both ends: the server opens the write end anew (/proc/PID/fd/N),
         # with flags of its own
         self.out_r, self.out_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         try:
-            self.server.send(script, cwd, self.out_w, token, carry)
+            return self.server.message(script, cwd, self.out_w, token, carry, queued)
         except BaseException:
             self._close_out()
             raise
+
+    def close(self) -> None:
+        """Release the output pipe of a step that will not be pumped."""
+        self._close_out()
 
     def abort(self) -> None:
         """Kill a step that was handed over but must not run."""
@@ -110,6 +119,7 @@ class _Pump:
 
     def run(self, timeout: float | None, started: float) -> Execution:
         self.deadline = started + timeout if timeout else None
+        self.take_ctl()  # a queued step's status may have come while another was pumped
         interrupted = False
         while True:
             try:
@@ -201,7 +211,7 @@ class _Pump:
         except OSError:
             data = b""
         if len(data) == CHUNK == self.chunk:  # a full pipe: the step prints a lot
-            self._widen()
+            self.chunk = widen(self.out_r)
         if data:
             self._take(data)
         else:
@@ -219,8 +229,21 @@ class _Pump:
             srv.broken = True
             return
         *lines, srv.buf = (srv.buf + data).split(b"\n")
-        for line in lines:
-            self._control(line, server=True)
+        srv.lines.extend(lines)
+        self.take_ctl()
+
+    def take_ctl(self) -> None:
+        """Take this step's status from the server's control lines: one line each, in
+        the order the steps were handed over (the rest belong to queued steps)."""
+        lines = self.server.lines
+        while lines and self.code is None:
+            line = lines.popleft()
+            if line == b"skip":  # handed over queued, and not run (see engines.server)
+                self.skipped = True
+                self.code = 255
+                self._closed_by_server()
+            else:
+                self._control(line, server=True)
 
     def _control(self, line: bytes, *, server: bool = False) -> None:
         """One control line: a trace line from the step (`at`, `done`) or, from the
@@ -235,19 +258,28 @@ class _Pump:
         elif kind == b"done":
             self.done_lines.append(int(words[0]))
             self.on_done(int(words[0]))
-        elif kind == b"rc" and len(words) == 2 and server and self.pid in (0, int(words[0])):
+        elif kind == b"rc" and len(words) == 2 and server:  # the next status is this step's
             self.pid = int(words[0])  # the step's process group, for the sweep
             self.code = int(words[1])
-            if self.out_w >= 0:  # the server had it open: the step's output ends
-                os.close(self.out_w)  # when the last process holding it does
-                self.out_w = -1
+            self._closed_by_server()
+
+    def _closed_by_server(self) -> None:
+        if self.out_w >= 0:  # the server had it open: the step's output ends
+            os.close(self.out_w)  # when the last process holding it does
+            self.out_w = -1
 
     def _find_pid(self) -> None:
         """Learn the step's pid (and process group) from the server's children, and
         send it the signal it is owed."""
         if self.pid:
             return
-        self.pid = self.server.step_pid()
+        pid = self.server.step_pid()
+        # bash writes a step's status before it forks the next (queued) step: a status
+        # read after the look at its children says that child is not this step
+        self._read_ctl()
+        if self.code is not None:
+            return
+        self.pid = pid
         if self.pid and self.stop_at is not None:
             self._signal(signal.SIGTERM)
 
@@ -274,18 +306,6 @@ class _Pump:
                 os.killpg(self.pid, sig)
             except (ProcessLookupError, PermissionError):
                 pass
-
-    def _widen(self) -> None:
-        """A bigger pipe for a step that prints a lot: the step writes on while its
-        output is shown and logged, and each wake-up of relbook moves up to 1 MiB
-        (whatever PYTHONUNBUFFERED says, one write per chunk to the terminal)."""
-        self.chunk = BIG_CHUNK
-        try:
-            import fcntl
-
-            fcntl.fcntl(self.out_r, fcntl.F_SETPIPE_SZ, BIG_CHUNK)
-        except (ImportError, AttributeError, OSError):
-            pass  # not Linux, or over the system's limit: the pipe stays as it is
 
     def _drain(self) -> None:
         while self.out_r >= 0:
@@ -345,3 +365,16 @@ class _Pump:
         self.log.write(text.encode("utf-8", "replace") if raw is None else raw)
         self.keep.add(text)
         self.on_output(text)
+
+
+def widen(fd: int) -> int:
+    """A bigger pipe for a step that prints a lot: the step writes on while its output
+    is shown and logged, and each wake-up of relbook moves up to 1 MiB (whatever
+    PYTHONUNBUFFERED says, one write per chunk to the terminal). Returns the read size."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, BIG_CHUNK)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or over the system's limit: the pipe stays as it is
+    return BIG_CHUNK

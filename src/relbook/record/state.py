@@ -18,10 +18,57 @@ class State:
     meta: dict[str, Any]
     plan: list[str]
     outcomes: dict[str, Outcome]
-    running: list[str]  # steps started and never ended: interrupted by a crash
+    # steps started (or queued: engines.window) and never ended: interrupted by a crash
+    running: list[str]
     result: str
     events: list[dict[str, Any]]
     signatures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class Running:
+    """Which steps a journal shows running: started (or queued and released) and not yet
+    ended. A queued step (engines.window) is released -- it may run -- only once the step
+    handed over before it is journaled done; one that was not has never run."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, str] = {}  # step id -> when it started (or was queued)
+        self.queued: dict[str, str] = {}  # queued, not released yet: it has not run
+        self.after: dict[str, str] = {}  # step id -> the queued step handed over after it
+        self.handed: set[str] = set()  # the steps queued since the run began or resumed
+        self.last = ""  # the step handed over last
+
+    def take(self, e: dict[str, Any]) -> None:
+        """Follow one journal event."""
+        kind = e.get("event")
+        if kind == "start":
+            step = e["step"]
+            self.steps[step] = e.get("time", "")
+            self.queued.pop(step, None)
+            if step not in self.handed:
+                self.last = step  # handed over now (not queued)
+        elif kind == "queue":
+            for step in e.get("steps", ()):
+                self.queued[step] = e.get("time", "")
+                self.handed.add(step)
+                self.after[self.last] = step
+                self.last = step
+        elif kind == "unqueue":
+            for step in e.get("steps", ()):
+                self.queued.pop(step, None)
+                self.steps.pop(step, None)
+        elif kind == "outcome":
+            o = e["outcome"]
+            step = o.get("step_id", "")
+            self.steps.pop(step, None)
+            self.queued.pop(step, None)
+            nxt = self.after.pop(step, "")
+            if o.get("status") == "done" and nxt in self.queued:  # released: it may run
+                self.steps[nxt] = self.queued.pop(nxt)
+        elif kind in ("begin", "resume"):  # what was queued and never released: never run
+            self.queued.clear()
+            self.after.clear()
+            self.handed.clear()
+            self.last = ""
 
 
 def replay(events: list[dict[str, Any]]) -> State:
@@ -29,23 +76,21 @@ def replay(events: list[dict[str, Any]]) -> State:
     meta: dict[str, Any] = {}
     plan: list[str] = []
     outcomes: dict[str, Outcome] = {}
-    running: dict[str, bool] = {}
+    running = Running()
     signatures: dict[str, list[dict[str, Any]]] = {}  # step id -> its `signature` events
     result = "running"
     for e in events:
         kind = e.get("event")
+        running.take(e)
         if kind == "begin":
             meta = dict(e.get("meta", {}))
             plan = list(e.get("plan", []))
             result = "running"
         elif kind == "plan-add":
             plan += [s for s in e.get("steps", []) if s not in plan]
-        elif kind == "start":
-            running[e["step"]] = True
         elif kind == "outcome":
             outcome = outcome_from_dict(e["outcome"])
             outcomes[outcome.step_id] = outcome
-            running.pop(outcome.step_id, None)
         elif kind == "finish":
             result = finished(meta, e)
         elif kind == "resume":
@@ -60,7 +105,7 @@ def replay(events: list[dict[str, Any]]) -> State:
         meta,
         plan,
         outcomes,
-        [s for s in running if s not in outcomes or not outcomes[s].status.finished],
+        [s for s in running.steps if s not in outcomes or not outcomes[s].status.finished],
         result,
         events,
         signatures,
@@ -68,15 +113,12 @@ def replay(events: list[dict[str, Any]]) -> State:
 
 
 def still_running(events: list[dict[str, Any]], outcomes: dict[str, Outcome]) -> list[str]:
-    """Steps started and never given a finished outcome (as replay counts them)."""
-    started: dict[str, bool] = {}
+    """Steps started (or queued) and never given a finished outcome (as replay counts
+    them)."""
+    started = Running()
     for e in events:
-        kind = e.get("event")
-        if kind == "start":
-            started[e["step"]] = True
-        elif kind == "outcome":
-            started.pop(e["outcome"].get("step_id", ""), None)
-    return [s for s in started if s not in outcomes or not outcomes[s].status.finished]
+        started.take(e)
+    return [s for s in started.steps if s not in outcomes or not outcomes[s].status.finished]
 
 
 def finished(meta: dict[str, Any], event: dict[str, Any]) -> str:

@@ -226,7 +226,7 @@ class Runner:
 
     def close(self, result: str = "") -> None:
         """Write the final record: `result`, or done/incomplete from the outcomes."""
-        _stop_engine(self)
+        _stop_engine(self, settle=True)
         if self.recorder is None or not self.recorder.opened:
             return
         result = result or self.natural_result()
@@ -391,8 +391,12 @@ def _import(name: str) -> Any:
     return import_module(f"relbook.run.{name}")
 
 
-def _stop_engine(runner: Runner) -> None:
-    """Stop the engine's shell, if the run made or was given one."""
+def _stop_engine(runner: Runner, settle: bool = False) -> None:
+    """Stop the engine's shell, if the run made or was given one; with `settle`, first
+    withdraw the steps still queued and journal them (run.pipeline)."""
+    opened = runner.recorder is not None and runner.recorder.opened
+    if settle and opened and "steps" in runner.__dict__:
+        runner.steps.lookahead.settle()
     if "engine" in runner.__dict__:
         runner.engine.close()
 

@@ -78,7 +78,9 @@ def drive(
             from relbook.run.ci import job_steps
 
             steps = [(n, s, len(plan)) for n, s in job_steps(runner, plan)]
-        for n, step, total in steps:
+        for i, (n, step, total) in enumerate(steps):
+            if isinstance(steps, list):  # what comes next (run.pipeline queues from it)
+                runner.next_steps = (steps, i + 1)
             runner.execute(step, n, total)
     except (Paused, Interrupted, StepFailed) as e:
         return _stopped(runner, e, word)

@@ -7,6 +7,7 @@ the state the journal replays to.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from relbook.record import (
     still_running,
 )
 from relbook.record.mask import Masker
+from relbook.record.state import Running
 from relbook.run.hooks import NoHooks, RunHooks
 
 MASKED_FIELDS = ("text", "source", "output", "note", "reason")
@@ -100,16 +102,24 @@ class Recorder:
         """A step starts (its processes carry `token`)."""
         self._append({"event": "start", "step": step_id, "time": started, "token": token})
 
+    def queue(self, step_ids: list[str], tokens: list[str]) -> None:
+        """Steps handed over queued, in this order, with their process markers: they
+        may run from now on (see run.pipeline). One write for them all."""
+        self._append({"event": "queue", "steps": step_ids, "tokens": tokens, "time": now_iso()})
+
+    def unqueue(self, step_ids: list[str]) -> None:
+        """Queued steps withdrawn before they ran."""
+        self._append({"event": "unqueue", "steps": step_ids})
+
     def token_of(self, step_id: str) -> str:
-        """The process marker of the last start of `step_id` ("" when none)."""
-        return next(
-            (
-                e.get("token", "")
-                for e in reversed(self.journal.events)
-                if e.get("event") == "start" and e.get("step") == step_id
-            ),
-            "",
-        )
+        """The process marker of the last start (or queueing) of `step_id` ("" when none)."""
+        for e in reversed(self.journal.events):
+            kind = e.get("event")
+            if kind == "start" and e.get("step") == step_id:
+                return e.get("token", "")
+            if kind == "queue" and step_id in e.get("steps", ()):
+                return e["tokens"][e["steps"].index(step_id)]
+        return ""
 
     def signature(self, event: dict[str, Any]) -> None:
         """A signature of a sign-off (fsynced: it is evidence)."""
@@ -127,14 +137,17 @@ class Recorder:
         """What an interrupted step had left running, now stopped."""
         self._append({"event": "leftovers", "step": step_id, "killed": killed})
 
-    def record(self, outcome: Outcome) -> None:
+    def record(self, outcome: Outcome, journaled: Callable[[], None] | None = None) -> None:
         """Record a step's outcome, masked (fsynced when the next step's bash starts,
-        before anyone is asked, or at the end)."""
+        before anyone is asked, or at the end); `journaled` is called once it is written
+        to the journal, before the notebook is."""
         self.hooks.on_outcome(outcome, self.masker.mask)
         for name in MASKED_FIELDS:
             setattr(outcome, name, self.masker.mask(getattr(outcome, name)))
         data = outcome_to_dict(outcome)
         self._append({"event": "outcome", "time": now_iso(), "outcome": data})
+        if journaled is not None:
+            journaled()
         self.journaled[outcome.step_id] = (outcome, data)  # the notebook's cell reads it
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:
@@ -221,17 +234,14 @@ class Recorder:
 
 
 def left_running(events: list[dict[str, Any]]) -> dict[str, str]:
-    """Steps started since the run last began or resumed and never given an outcome."""
-    running: dict[str, str] = {}
+    """Steps started (or queued) since the run last began or resumed and never given an
+    outcome."""
+    running = Running()
     for e in events:
-        kind = e.get("event")
-        if kind in ("begin", "resume"):
-            running.clear()
-        elif kind == "start":
-            running[e["step"]] = e.get("time", "")
-        elif kind == "outcome":
-            running.pop(e["outcome"].get("step_id", ""), None)
-    return running
+        if e.get("event") in ("begin", "resume"):
+            running.steps.clear()
+        running.take(e)
+    return running.steps
 
 
 def seconds_since(stamp: str) -> float:

@@ -422,6 +422,8 @@ class SessionEngine:
         session, last = self.session, [0]
         if session.baseline is None and may_change(script):  # what an untouched step sees
             session.probe(self.engine, env, masker)
+        if kw.get("ahead"):  # queued behind it: steps that change nothing (run.pipeline)
+            kw["ahead"] = [self._queued(*item) for item in kw["ahead"]]
         text, shift = session.wrap(script)
         lines, on_line = script.count("\n") + 1, kw.pop("on_line", lambda n: None)
 
@@ -445,6 +447,12 @@ class SessionEngine:
         ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
         session.take(session.read(), session.captured)
         return ex
+
+    def _queued(self, script: str, token: str, marks: list[int] | None) -> tuple[str, str, Any]:
+        if may_change(script):
+            raise ValueError("a step that may change the session cannot be queued")
+        text, shift = self.session.wrap(script)
+        return text, token, [m + shift for m in marks] if marks is not None else None
 
     def close(self) -> None:
         """Close the wrapped engine and the session's channel."""

@@ -22,6 +22,7 @@ from relbook.run.answers import apply_answer
 from relbook.run.choices import choice_allows, optional_allows
 from relbook.run.flow import not_applicable, step_hash
 from relbook.run.options import Answer
+from relbook.run.pipeline import Lookahead
 from relbook.run.plan import step_block, version_bumps
 from relbook.run.session import run_in_session
 from relbook.run.shown import (
@@ -47,6 +48,7 @@ class StepRunner:
         self.token = ""  # the running step's process marker
         self.chosen: dict[str, tuple[str | None, str]] = {}  # the way taken of each choice
         self.guards: dict[int, Guard] = {}  # resume guards of the commands, by line
+        self.lookahead = Lookahead(run, self.script)  # steps handed over queued (run.pipeline)
 
     def base_outcome(self, step: Step) -> Outcome:
         """A step's outcome before anything happened."""
@@ -83,7 +85,8 @@ class StepRunner:
             return self.end(outcome)
         if interrupted and step.kind is Kind.SHELL and not self._rerun_ok(step):
             raise Paused(messages.interrupted_step(run.rb.path, step))
-        self.token = os.urandom(16).hex()  # marks the step's processes (found after a crash)
+        # marks the step's processes (found after a crash); a queued step has its own
+        self.token = self.lookahead.token(step) or os.urandom(16).hex()
         run.recorder.start(step.id, outcome.started, self.token)
         if step.kind is Kind.SIGNOFF:  # done only with a signature that counts
             run.signoffs.settle(step, outcome)
@@ -104,7 +107,9 @@ class StepRunner:
     def end(self, outcome: Outcome) -> None:
         """Record the outcome and stop the run if it must stop."""
         run = self.run
-        run.recorder.record(outcome)
+        # once journaled, a step that ended well lets the step queued behind it run
+        done = outcome.status is Status.DONE and hasattr(run.engine, "release")
+        run.recorder.record(outcome, journaled=run.engine.release if done else None)
         run.ui.step_end(outcome)
         if outcome.extra.get("log_error"):
             raise RecordError(
@@ -171,7 +176,8 @@ class StepRunner:
                 break
             script, line_map, marks = self.script(segment, resuming)
             scripts.append(script)
-            ex = self._execute(script, line_map, step, marks)
+            ahead = self.lookahead.ahead(step, script, resuming)
+            ex = self._execute(script, line_map, step, marks, ahead)
             shown = segment_shown(run, segment, self.guards, ex.done_lines)
             sources.append(source_text(shown))
             commands += shown
@@ -221,7 +227,12 @@ class StepRunner:
         return "\n".join(lines), line_map, marks
 
     def _execute(
-        self, script: str, line_map: list[int], step: Step, marks: list[int] | None = None
+        self,
+        script: str,
+        line_map: list[int],
+        step: Step,
+        marks: list[int] | None = None,
+        ahead: list[Any] | None = None,
     ) -> Execution:
         run = self.run
         shown: set[int] = set()
@@ -250,6 +261,7 @@ class StepRunner:
             on_started=run.recorder.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,
             marks=marks,
+            **({"ahead": ahead} if ahead else {}),  # steps queued behind it (run.pipeline)
         )
 
     def _display(self, step: Step, line: int) -> str:

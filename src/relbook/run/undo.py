@@ -17,12 +17,12 @@ from relbook.bash.refs import RefChange, ref_changes
 from relbook.model import Part, Status
 
 ANSWER_PREFIX = "undo: "
-_GIT_WORD = re.compile(r"\bgit\b")
+GIT_WORD = re.compile(r"\bgit\b")
 
 
 def changes_refs(source: str) -> bool:
     """True when a command deletes or force-overwrites a tag or branch (any name)."""
-    return bool(_GIT_WORD.search(source)) and bool(ref_changes(source))
+    return bool(GIT_WORD.search(source)) and bool(ref_changes(source))
 
 
 def local_refs(repo: str) -> dict[str, str] | None:
@@ -149,7 +149,7 @@ def watch_refs(run: Any) -> RefWatch | None:
 def note_refs(run: Any, step: Any) -> None:
     """After a shell step that runs git: journal the refs it made."""
     refs = getattr(run, "refs", None)
-    if refs is None or not any(_GIT_WORD.search(p.source) for p in step.commands):
+    if refs is None or not any(GIT_WORD.search(p.source) for p in step.commands):
         return
     new = refs.update()
     if new:

@@ -1,0 +1,102 @@
+"""Steps handed to the shell server queued behind the running one (engines.window):
+they run in order, each only once relbook has released it, never after a step that
+failed, and a withdrawn queue says which of them may have run. Real bash, marker files."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from relbook.engines import LocalEngine
+from relbook.errors import RelbookError
+from relbook.record.mask import Masker
+
+
+@pytest.fixture
+def engine():  # noqa: ANN201
+    eng = LocalEngine()
+    yield eng
+    eng.close()
+
+
+ENV = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
+
+
+def _token(n: int) -> str:
+    return f"{n:032x}"
+
+
+def _run(engine: LocalEngine, script: str, cwd: Path, n: int, ahead=()):  # noqa: ANN001, ANN202
+    return engine.run(
+        script, env=ENV, cwd=str(cwd), timeout=None, masker=Masker(), token=_token(n), ahead=ahead
+    )
+
+
+def _touch(n: int) -> str:
+    return f"echo {n}; touch m{n}"
+
+
+def _marks(cwd: Path) -> list[str]:
+    return sorted(p.name for p in cwd.iterdir() if p.name.startswith("m"))
+
+
+def test_queued_steps_run_in_order_each_once_released(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    ahead = [(_touch(n), _token(n), None) for n in (2, 3)]
+    first = _run(engine, _touch(1), tmp_path, 1, ahead)
+    assert (first.exit_code, first.output) == (0, "1\n")
+    time.sleep(0.3)  # the next one is handed over, and waits to be released
+    assert _marks(tmp_path) == ["m1"]
+    for n in (2, 3):
+        engine.release()
+        ex = _run(engine, _touch(n), tmp_path, n)
+        assert (ex.exit_code, ex.output) == (0, f"{n}\n")
+    assert _marks(tmp_path) == ["m1", "m2", "m3"]
+    assert engine.cancel() == []
+
+
+def test_after_a_failing_step_nothing_queued_runs(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    failing = "echo two; false; touch never"
+    ahead = [(failing, _token(2), None), *((_touch(n), _token(n), None) for n in (3, 4))]
+    _run(engine, _touch(1), tmp_path, 1, ahead)
+    engine.release()
+    failed = _run(engine, failing, tmp_path, 2)
+    assert failed.exit_code == 1
+    engine.release()  # refused: the step before failed
+    time.sleep(0.3)
+    assert engine.cancel() == []  # none of them ran, none will
+    assert _marks(tmp_path) == ["m1"] and not (tmp_path / "never").exists()
+    # the engine goes on with a new shell
+    assert _run(engine, _touch(5), tmp_path, 5).exit_code == 0
+
+
+def test_withdrawing_the_queue_kills_the_step_that_began(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    ahead = [("touch m2; sleep 30; touch late", _token(2), None), (_touch(3), _token(3), None)]
+    _run(engine, _touch(1), tmp_path, 1, ahead)
+    engine.release()  # step 2 begins, unattended
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "m2").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert engine.cancel() == [_token(2)]  # step 2 may have run; step 3 surely did not
+    time.sleep(0.2)
+    assert _marks(tmp_path) == ["m1", "m2"] and not (tmp_path / "late").exists()
+
+
+def test_a_step_out_of_queue_order_is_refused(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    _run(engine, _touch(1), tmp_path, 1, [(_touch(2), _token(2), None)])
+    engine.release()
+    with pytest.raises(RelbookError, match="order"):
+        _run(engine, _touch(3), tmp_path, 3)
+    assert engine.cancel() in ([], [_token(2)])  # released: it may have run
+    assert "m3" not in _marks(tmp_path)
+
+
+def test_relbook_gone_the_server_runs_nothing_queued(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    _run(engine, _touch(1), tmp_path, 1, [(_touch(2), _token(2), None)])
+    server = engine._server  # noqa: SLF001 - the end of relbook, as the server sees it
+    os.close(server.go_w)
+    server.go_w = -1
+    server.proc.wait(5)  # the server ends at once, without running step 2
+    assert _marks(tmp_path) == ["m1"]
