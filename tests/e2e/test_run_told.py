@@ -60,3 +60,17 @@ def test_an_example_value_and_a_past_release_block_until_given(
     assert "maint-1.2" in origin_repo.origin_git("branch", "--list")
     assert "stable-9" not in origin_repo.origin_git("branch", "--list")
     assert (origin_repo.path / "tidy.out").read_text() == "v1.1.0\n"
+
+
+def test_an_example_value_is_asked_on_a_terminal(origin_repo: Repo, tmp_path: Path) -> None:
+    from tests.e2e.test_run_prompts import finish, terminal
+
+    guide = write_runbook(tmp_path / "guide.md", GUIDE.split("## Tidy")[0])
+    child = terminal(guide, ["--version", "1.3.0", "--repo", origin_repo.path, "--records",
+                             tmp_path / "rec", "--yes", "--allow-bump", "minor", "--reason",
+                             "test"], NO_COLOR="1")  # fmt: skip
+    child.expect(r"guide\.md:7: stable-9 is a run parameter; value of branch")
+    child.sendline("maint-1.2")
+    assert finish(child) == 0
+    assert "maint-1.2" in origin_repo.origin_git("branch", "--list")
+    assert "stable-9" not in origin_repo.origin_git("branch", "--list")

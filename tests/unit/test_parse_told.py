@@ -241,3 +241,20 @@ def test_a_literal_the_prose_names_the_latest_release_is_the_previous_version(
         "planned",
         "git checkout -b demo-1.3.x demo-0.11.1",
     )
+
+
+def test_an_example_in_the_sentence_that_introduces_the_block_counts_once() -> None:
+    text = (
+        "# Release\n\n## Branches\n\nPush main to the maintenance branch (e.g. `stable-9`):\n\n"
+        "```bash\ngit push origin main:stable-9\n```\n"
+    )
+    assert _told(text) == [(8, "stable-9", "branch", "input")]
+
+
+def test_an_example_later_in_a_section_is_not_its_intro() -> None:
+    text = (
+        "# Release\n\n## Branches\n\n1. Fetch everything.\n\n"
+        "   A note on branches (e.g. stable-9) for later.\n\n2. Build it.\n\n"
+        "   Then, much later, the push:\n\n   Done.\n\n```bash\ngit push origin stable-9\n```\n"
+    )
+    assert _told(text) == []

@@ -14,8 +14,8 @@
   step's only one.
 
 The prose read for a shell step: its own text and details, its block's comments, the
-paragraphs of its section before it (a past release: only the one right before it),
-and the paragraph right after it.
+paragraphs right before and right after it, and (an example) its section's intro, the
+paragraphs before the section's first step.
 """
 
 from __future__ import annotations
@@ -85,11 +85,15 @@ class Prose:
 def told_placeholders(steps: Iterable[Step], prose: Prose, example: str) -> list[Placeholder]:
     """The literals of shell steps that their prose names (see the module)."""
     cued = [(n, t) for n, t in prose.paragraphs if _cued(t)]
+    steps = tuple(steps)
+    intro_ends: dict[int, int] = {}  # section -> the line of its first step: its intro ends
+    for s in steps:
+        intro_ends.setdefault(prose.section_of(s.line), s.line)
     shells = [s for s in steps if s.kind is Kind.SHELL and s.commands]
     names: dict[tuple[str, str], str] = {}
     out: list[Placeholder] = []
     for i, step in enumerate(shells):
-        wide, near = _context(step, shells, i, cued, prose)
+        wide, near = _context(step, shells, i, cued, prose, intro_ends)
         if wide or near:
             found = _examples(step, wide + near, example, names)
             out += found + _past(step, near, example, names, {p.line for p in found})
@@ -101,22 +105,29 @@ def _cued(text: str) -> bool:
 
 
 def _context(
-    step: Step, shells: list[Step], i: int, cued: list[tuple[int, str]], prose: Prose
+    step: Step,
+    shells: list[Step],
+    i: int,
+    cued: list[tuple[int, str]],
+    prose: Prose,
+    intro_ends: dict[int, int],
 ) -> tuple[list[str], list[str]]:
-    """(the section's prose before the step, the prose right around it), cued texts only."""
+    """(its section's intro, the prose of the step and right around it), cued texts only."""
     own = [step.text, *step.details, *(p.comment for p in step.parts if p.comment)]
     near = [t for t in own if t and _cued(t)]
     first, last = step.line, _last_line(step)
     section = prose.section_of(first)
     before_step = _last_line(shells[i - 1]) if i else 0
     after_step = shells[i + 1].line if i + 1 < len(shells) else 1 << 30
-    start = prose.headings[section] if section >= 0 else 0
-    before = cued[bisect_left(cued, (start, "")) : bisect_left(cued, (first, ""))]
     at = bisect_left(prose.paragraphs, (first, "")) - 1  # the paragraph right before it
-    right_before = prose.paragraphs[at] if at >= 0 else (0, "")
-    if before and before[-1] == right_before and right_before[0] > before_step:
-        near.append(before.pop()[1])
-    wide = [t for _, t in before if t not in near]
+    if at >= 0:
+        line, text = prose.paragraphs[at]
+        if line > before_step and prose.section_of(line) == section and _cued(text):
+            near.append(text)
+    start = prose.headings[section] if section >= 0 else 0
+    end = min(first, intro_ends.get(section, first))
+    intro = cued[bisect_left(cued, (start, "")) : bisect_left(cued, (end, ""))]
+    wide = [t for _, t in intro if t not in near]
     after = _first_after(prose.paragraphs, last, after_step)
     if after and _cued(after[1]) and prose.section_of(after[0]) == section:
         near.append(after[1])
@@ -195,7 +206,11 @@ def _examples(
     literals = literal_map(example)
     programs = _programs(step)
     out: list[Placeholder] = []
+    seen: set[str] = set()
     for value, noun, strong in given:
+        if value in seen:  # told twice: the step's text is also the paragraph before it
+            continue
+        seen.add(value)
         if value in programs or _mapped(value, literals):
             continue
         if _VERSIONISH.fullmatch(value):
