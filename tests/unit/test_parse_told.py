@@ -258,3 +258,50 @@ def test_an_example_later_in_a_section_is_not_its_intro() -> None:
         "   Then, much later, the push:\n\n   Done.\n\n```bash\ngit push origin stable-9\n```\n"
     )
     assert _told(text) == []
+
+
+OLDER = """\
+# Release
+
+We are using v2.5.0 as the example version.
+
+## Notes
+
+```bash
+./scripts/notes.sh v2.3.0 v2.5.0
+```
+"""
+
+
+def test_an_older_release_of_the_project_in_a_command_is_the_operators_to_choose(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    assert _told(OLDER) == [(8, "2.3.0", "past_release", "input")]
+    guide = tmp_path / "g.md"
+    guide.write_text(OLDER)
+    by_line = _plan(guide, origin_repo, capsys, "--allow-bump", "minor", "--reason", "t")
+    assert by_line[8]["reason"] == (
+        f"{guide}:8: unfilled placeholder 2.3.0: give it with -p past_release=VALUE"
+    )
+    given = _plan(guide, origin_repo, capsys, "-p", "past_release=1.2.2")
+    assert (given[8]["status"], given[8]["text"]) == (
+        "planned",
+        "./scripts/notes.sh v1.2.2 v1.3.0",
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "./scripts/notes.sh v2.4.0 v2.5.0",  # patch - 1 of the example 2.4.1: the previous one
+        "./scripts/notes.sh v1.9.0",  # another major: a tool's, not this project's
+        "pip install 'sphinx==2.3.0'",  # a dependency
+        "./scripts/notes.sh v2.6.0",  # newer than the example
+        "git tag v2.3.0",  # a placeholder already (given with -p other_version)
+    ],
+)
+def test_what_is_not_an_older_release_to_choose(command: str) -> None:
+    text = OLDER.replace("v2.5.0 as", "v2.4.1 as").replace(
+        "./scripts/notes.sh v2.3.0 v2.5.0", command
+    )
+    assert _told(text) == []

@@ -27,7 +27,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from relbook.model import Kind, Placeholder, Step
-from relbook.params.example import belongs_elsewhere, literal_map, literal_uses, map_literals
+from relbook.params.example import (
+    belongs_elsewhere,
+    literal_map,
+    literal_uses,
+    map_literals,
+    own_versions,
+)
 from relbook.params.tokens import BUILTIN, PARTS, find_tokens, meaning, series_wildcards
 from relbook.params.told import KIND, word_spans
 
@@ -94,9 +100,11 @@ def told_placeholders(steps: Iterable[Step], prose: Prose, example: str) -> list
     out: list[Placeholder] = []
     for i, step in enumerate(shells):
         wide, near = _context(step, shells, i, cued, prose, intro_ends)
+        found: list[Placeholder] = []
         if wide or near:
             found = _examples(step, wide + near, example, names)
-            out += found + _past(step, near, example, names, {p.line for p in found})
+            found += _past(step, near, example, names, {p.line for p in found})
+        out += found + _older(step, example, names, {p.line for p in found})
     return out
 
 
@@ -339,6 +347,42 @@ def _own_words(text: str, literals: dict[str, str]) -> list[str]:
         if not belongs_elsewhere(text, m.start() + m.group(0).find(word)):
             out.append(word)
     return out
+
+
+def _older(
+    step: Step, example: str, names: dict[tuple[str, str], str], done: set[int]
+) -> list[Placeholder]:
+    """This project's releases older than the example (its major, not patch - 1) that a
+    command names as written: a past release the operator chooses, never run stale."""
+    if not example or "-" in example:
+        return []
+    ex = _version_key(example)
+    literals = literal_map(example)
+    why = f"a release older than the guide's example {example}: the operator chooses which"
+    out = []
+    for n, text in _command_lines(step):
+        if n in done or "." not in text:
+            continue
+        tokens = None
+        for m in own_versions(text):  # not another component's (`go1.22.3`, `pkg==1.2.3`)
+            lit, key = m.group(0), _version_key(m.group(0))
+            if lit in literals or key is None or key[0] != ex[0] or key >= ex:
+                continue
+            if tokens is None:
+                tokens = find_tokens(text) if "git" in text or "docker" in text else []
+            if any(t.start <= m.start() < t.end for t in tokens):
+                continue  # a placeholder already (`git tag 1.2.0`)
+            out.append(
+                Placeholder(_past_name(lit, names), n, lit, means="input", kind=KIND, why=why)
+            )
+    return out
+
+
+def _version_key(text: str) -> tuple[int, int, int] | None:
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None  # a pre-release or another shape: not compared
+    return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 def _past_name(value: str, names: dict[tuple[str, str], str]) -> str:
