@@ -371,7 +371,7 @@ def _older(
             if tokens is None:
                 tokens = find_tokens(text)
             if any(t.start <= m.start() < t.end for t in tokens):
-                continue  # a placeholder already (`git tag 1.2.0`, `LAST_TAG=v1.2.0`)
+                continue  # a placeholder already (`git tag 1.2.0`, `LAST_VERSION_TAG=v1.1.0`)
             out.append(
                 Placeholder(_past_name(lit, names), n, lit, means="input", kind=KIND, why=why)
             )
