@@ -128,9 +128,10 @@ def _conflict(what: str, key: str, old: Option, step: Step, path: str) -> None:
     )
 
 
-def _under(section: Any, ways: list[Any]) -> Any:
+def _under(section: Any, ways: set[int]) -> Any:
+    """The section of `ways` (their ids) that `section` is or is under, or None."""
     while section is not None:
-        if any(section is w for w in ways):
+        if id(section) in ways:
             return section
         section = section.parent
     return None
@@ -140,7 +141,10 @@ def _sections(out: list[Step], where: Sequence[Any], scan: Any, found: list[Choi
     # `Manual release` beside `Patch release`: two ways of different things, no choice
     groups = [[s for s in g if _way_of(s) == by] for g in scan.sibling_groups() for by in _BY]
     for ways in groups:
-        owned = {i: _under(sec, ways) for i, sec in enumerate(where)}
+        if len(ways) < 2:
+            continue  # no choice, whichever steps it holds
+        ids = {id(w) for w in ways}
+        owned = {i: _under(sec, ids) for i, sec in enumerate(where)}
         ways = [w for w in ways if any(o is w for o in owned.values())]
         if len(ways) < 2:
             continue

@@ -118,7 +118,7 @@ _HEADING = re.compile(
     r"publish|publishing|create|creating|prepare|preparing|release|releasing|tag|tagging|ship|"
     r"shipping|perform|performing|run|running)\s+)?"
     + _ART
-    + rf"(?:(?P<kinds>{_KINDS})\s+(?:releases?|release process|release flow|process|flow)\b"
+    + rf"(?:(?P<kinds>{_KINDS}) +(?:(?:version )?releases?|release (?:process|flow)|process|flow)\b"
     + rf"|(?P<alone>{_STANDALONE})\b)",
     re.I,
 )
@@ -133,6 +133,9 @@ _QUALIFIED = re.compile(
     r"^\W*(?:the\s+)?(?P<q>[A-Za-z-]+)\s+(?:releases?|release process)\W*$", re.I
 )
 _MARKUP = re.compile(r"[*_`]+|<[^>]*>|\[([^\]]*)\]\([^)]*\)")
+# each alternative starts with a letter or `.` (`\bga` as `g(?<!\wg)a`): a search skips to one
+_KIND_WORD = re.compile(r"major|minor|patch|point|stable|final|g(?<!\wg)a\b|rc|candidate|alpha|"
+                        r"beta|hotfix|pre-?release|series|bug|maint|\.0\b")  # fmt: skip
 _FREE_WORD = re.compile(r"(?<!\w)(?:if|unless|case|applicable|optional|needed|you)", re.I)
 
 
@@ -206,10 +209,7 @@ def text_condition(text: str) -> str:
 
 def _kinds_of(text: str) -> str:
     low = text.lower()
-    # every alternative starts with a letter or `.` (`\bga` as `g(?<!\wg)a`), so the search
-    # skips along the text to the next possible first letter instead of trying each word
-    if not re.search(r"major|minor|patch|point|stable|final|g(?<!\wg)a\b|rc|candidate|alpha|"
-                     r"beta|hotfix|pre-?release|series|bug|maint|\.0\b", low):  # fmt: skip
+    if not _KIND_WORD.search(low):
         return ""
     for m in _KIND_SKIPS.finditer(text):
         return negate(_phrase_expr(m))
@@ -312,7 +312,7 @@ class _Scan:
         once: an item's words come back as its step's text."""
         got = self._conds.get(text)
         if got is None:
-            expr = text_condition(text)
+            expr = text_condition(text) if _KIND_WORD.search(text.lower()) else ""  # most have none
             got = self._conds[text] = (expr, "" if expr else free_condition(text))
         return got
 

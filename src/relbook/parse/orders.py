@@ -178,6 +178,23 @@ def plain_text(tokens: list[dict[str, Any]], *, code_marks: bool = False) -> str
     return re.sub(r"[ \t]+", " ", "".join(out)).strip()
 
 
+# what starts an inline token other than text and line breaks (mistune's escape, code,
+# emphasis, link, image and HTML rules), and a line break as mistune reads one
+_INLINE_MARK = re.compile(r"[\\`*_!\[\]<]")
+_BREAK = re.compile(r" *\n\s*")
+
+
+def unmarked_text(text: str) -> str | None:
+    """`plain_text` (and `marked_text`) of the inline tokens of a block's `text` when it
+    holds no inline markup, read without the inline parser; None when it holds some.
+    Such text parses to text tokens between line breaks, each break a space."""
+    text = text.strip(" \r\n\t\f")
+    if _INLINE_MARK.search(text):
+        return None
+    joined = " ".join(html.unescape(piece) for piece in _BREAK.split(text))
+    return re.sub(r"[ \t]+", " ", joined).strip()
+
+
 def marked_text(tokens: list[dict[str, Any]]) -> str:
     """Inline tokens as text with code spans in backticks (for reading, not for display)."""
     return plain_text(tokens, code_marks=True)

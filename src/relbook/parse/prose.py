@@ -30,7 +30,7 @@ from relbook.parse.infer import (
     reads_as_action,
     undoes,
 )
-from relbook.parse.orders import heading_order, marked_text, order_in, plain_text
+from relbook.parse.orders import heading_order, marked_text, order_in, plain_text, unmarked_text
 
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
@@ -147,13 +147,17 @@ class ProseRules:
     def _text(self, tok: dict[str, Any]) -> str:
         """A block's plain text (asked for more than once: contents, then the step)."""
         if "_text" not in tok:
-            tok["_text"] = plain_text(self.blocks.inline(tok))
+            unmarked = None if "children" in tok else unmarked_text(tok.get("text", ""))
+            tok["_text"] = unmarked if unmarked is not None else plain_text(self.blocks.inline(tok))
         return tok["_text"]
 
     def _reading(self, tok: dict[str, Any]) -> str:
         """A block's text with code spans marked, as the rules read it."""
         if "_marked" not in tok:
-            tok["_marked"] = marked_text(self.blocks.inline(tok))
+            unmarked = None if "children" in tok else unmarked_text(tok.get("text", ""))
+            tok["_marked"] = (
+                unmarked if unmarked is not None else marked_text(self.blocks.inline(tok))
+            )
         return tok["_marked"]
 
     def _prose_order(self, tok: dict[str, Any]) -> str:

@@ -369,9 +369,9 @@ def _older(
             if lit in literals or key is None or key[0] != ex[0] or key >= ex:
                 continue
             if tokens is None:
-                tokens = find_tokens(text) if "git" in text or "docker" in text else []
+                tokens = find_tokens(text)
             if any(t.start <= m.start() < t.end for t in tokens):
-                continue  # a placeholder already (`git tag 1.2.0`)
+                continue  # a placeholder already (`git tag 1.2.0`, `LAST_VERSION_TAG=v1.1.0`)
             out.append(
                 Placeholder(_past_name(lit, names), n, lit, means="input", kind=KIND, why=why)
             )
