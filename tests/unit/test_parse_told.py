@@ -305,3 +305,8 @@ def test_what_is_not_an_older_release_to_choose(command: str) -> None:
         "./scripts/notes.sh v2.3.0 v2.5.0", command
     )
     assert _told(text) == []
+
+
+def test_an_older_release_a_variable_of_the_guide_names_is_filled_not_asked() -> None:
+    text = OLDER.replace("./scripts/notes.sh v2.3.0 v2.5.0", "LAST_VERSION_TAG=v2.3.0 ./notes.sh")
+    assert _told(text) == []
