@@ -149,6 +149,23 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     )
 
 
+_ANCHOR = re.compile(r"\]\(#[^)\s]*\)")
+
+
+def _links_here(tok: dict[str, Any]) -> bool:
+    """Whether a block links to a section of this guide (`[Core](#releasing-core)`): a
+    list of such items is an overview of the guide's sections, whose steps are there."""
+    if "children" not in tok:
+        return bool(_ANCHOR.search(tok.get("text", "")))
+    stack = list(tok["children"])
+    while stack:
+        child = stack.pop()
+        if child.get("type") == "link" and child.get("attrs", {}).get("url", "").startswith("#"):
+            return True
+        stack.extend(child.get("children") or ())
+    return False
+
+
 class _Walker(ProseRules):
     """Walks mistune's AST once, in document order, building sections and steps."""
 
@@ -315,7 +332,9 @@ class _Walker(ProseRules):
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
         contingent, self.contingent_next = self.contingent_next, False
-        quiet = told or self.contents.is_contents([self._text(h) for h in heads(tok)])
+        items = heads(tok)
+        quiet = told or self.contents.is_contents([self._text(h) for h in items])
+        quiet = quiet or (len(items) > 1 and all(map(_links_here, items)))
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         self.contingent += contingent  # what to do when things go wrong
         try:
