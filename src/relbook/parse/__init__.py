@@ -152,6 +152,13 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
 _ANCHOR = re.compile(r"\]\(#[^)\s]*\)")
 
 
+def _overview(items: list[dict[str, Any]], contents: Contents, text: Any) -> bool:
+    """A list of the guide's own parts: links to its sections, or a table of contents."""
+    if len(items) > 1 and all(map(_links_here, items)):
+        return True
+    return contents.is_contents([text(h) for h in items])
+
+
 def _links_here(tok: dict[str, Any]) -> bool:
     """Whether a block links to a section of this guide (`[Core](#releasing-core)`): a
     list of such items is an overview of the guide's sections, whose steps are there."""
@@ -332,9 +339,7 @@ class _Walker(ProseRules):
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
         contingent, self.contingent_next = self.contingent_next, False
-        items = heads(tok)
-        quiet = told or self.contents.is_contents([self._text(h) for h in items])
-        quiet = quiet or (len(items) > 1 and all(map(_links_here, items)))
+        quiet = told or _overview(heads(tok), self.contents, self._text)
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         self.contingent += contingent  # what to do when things go wrong
         try:
