@@ -68,3 +68,25 @@ def test_a_front_matter_default_is_no_unfilled_placeholder() -> None:
     rb = parse_runbook(GUIDE, "guide.md")
     found = [f.message for f in check_placeholders(rb, shell_blocks(rb))]
     assert found and not [m for m in found if "DEPLOY_ENV" in m]
+
+
+def test_an_assignment_before_a_command_sets_nothing_for_later_steps() -> None:
+    from relbook.params.tokens import variables_set
+
+    assert variables_set("DRY_RUN=false BRANCH=main ./scripts/release.sh") == set()
+    assert variables_set('A="x y" B=$(date +%s) make') == set()
+    assert variables_set("BRANCH=main; ./scripts/release.sh") == {"BRANCH"}
+    assert variables_set("export BRANCH=main RC=1") == {"BRANCH", "RC"}
+    assert variables_set('NAME=$(git describe) && echo "$NAME"') == {"NAME"}
+    guide = (
+        "# R\n\n## One\n\n```bash\nBRANCH=main ./release.sh\n```\n\n"
+        '## Two\n\n```bash\n./release.sh "$BRANCH"\n```\n'
+    )
+    assert _found(guide) == [] and "$BRANCH" in _placeholders(guide)  # RB009: blocked
+
+
+def _placeholders(text: str) -> str:
+    from relbook.guard.lint import check_placeholders
+
+    rb = parse_runbook(text, "guide.md")
+    return "\n".join(f.message for f in check_placeholders(rb, shell_blocks(rb)))

@@ -302,6 +302,20 @@ def test_pre_release_beside_release_is_a_stage_of_every_release() -> None:
     assert got["Close the milestone."].applies_to == ""
 
 
+@pytest.mark.parametrize(
+    ("title", "expr"),
+    [
+        ("Major, minor version release, or its pre-release", "minor"),
+        ("Patch version release", "patch"),
+        ("Release steps", ""),
+    ],
+)
+def test_kinds_of_version_release_in_headings(title: str, expr: str) -> None:
+    from relbook.parse.conditions import heading_condition
+
+    assert heading_condition(title) == expr
+
+
 def test_pre_releases_beside_stable_releases_stay_a_kind() -> None:
     got = steps(
         """\

@@ -22,6 +22,23 @@ def test_items_naming_headings_by_their_words() -> None:
     assert not c.names_heading("Pre")  # words, not characters
     assert not c.names_heading("release the tag")  # not a run of one heading
     assert not c.names_heading("...")
+    # a heading's words amid a longer sentence: an order that mentions it, no title
+    assert not c.names_heading("Tag it after the release branch is merged")
+
+
+def test_steps_that_mention_the_guides_title_are_steps() -> None:
+    got = _steps(
+        """\
+        # Release
+
+        ## Release steps
+
+        1. Raise an issue to publish the release plan.
+        2. Publish the release page on GitHub.
+        3. Announce the release on the mailing list.
+        """
+    )
+    assert len(got) == 3
 
 
 def test_more_than_half_of_at_least_two_items() -> None:

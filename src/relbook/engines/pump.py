@@ -94,8 +94,7 @@ class _Pump:
     def message(
         self, script: str, cwd: str, token: str, carry: str = "", queued: bool = False
     ) -> bytes:
-        """The step's output pipe, made, and its message to the server (see
-        _Server.message); the caller writes it, or closes the pump."""
+        """The step's output pipe, made, and its message to the server, to write."""
         # non-blocking, both ends: the server opens the write end anew (/proc/PID/fd/N),
         # with flags of its own
         self.out_r, self.out_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -171,7 +170,8 @@ class _Pump:
                 if at is not None and self.code is None:
                     wait = min(wait, max(0.0, at - now))
             if self.code is not None and exited_at == now:  # most often already at its end:
-                self._read_out()  # a read says so without a poll
+                while self._read_out():  # reads say so without a poll
+                    pass
                 if self.out_r < 0:
                     break
             self._poll(wait)
@@ -203,11 +203,11 @@ class _Pump:
             self._find_pid()
         return bool(events)
 
-    def _read_out(self) -> None:
+    def _read_out(self) -> bool:  # True when output came
         try:
             data = os.read(self.out_r, self.chunk)
         except BlockingIOError:
-            return
+            return False
         except OSError:
             data = b""
         if len(data) == CHUNK == self.chunk:  # a full pipe: the step prints a lot
@@ -216,6 +216,7 @@ class _Pump:
             self._take(data)
         else:
             self._close_out()
+        return bool(data)
 
     def _read_ctl(self) -> None:
         srv = self.server

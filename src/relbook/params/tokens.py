@@ -351,10 +351,34 @@ def variables_set(source: str) -> set[str]:
         return set()
     out: set[str] = set()
     for m in _SETS.finditer(source):
+        if m.group(1) and not _DECLARED.search(m.group(0)) and _prefixes_command(source, m.end()):
+            continue  # `BRANCH=main ./release.sh`: set for that command only
         for g in m.groups():
             if g:
                 out.update(w for w in g.split() if re.fullmatch(r"[A-Za-z_]\w*", w))
     return out
+
+
+_DECLARED = re.compile(r"\b(?:export|local|declare|readonly)\s")
+# an assignment's value (quoted or a bare word), then what follows it on the line
+_VALUE = re.compile(
+    r"(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|\$\((?:[^()]|\([^()]*\))*\)|\$\{[^}]*\}|`[^`]*`"
+    r"|\\.|[^\s;&|()\"'`$]|\$(?![({]))*[ \t]*"
+)
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+
+
+def _prefixes_command(source: str, at: int) -> bool:
+    """Whether the assignment whose value starts at `at` is a prefix of a command
+    (`A=1 B=2 cmd`), which sets nothing in the shell, rather than a statement."""
+    while True:
+        at = _VALUE.match(source, at).end()  # type: ignore[union-attr]
+        if at >= len(source) or source[at] in ";&|)\n#":
+            return False
+        m = _ASSIGNMENT.match(source, at)
+        if not m:
+            return True
+        at = m.end()
 
 
 def variable_token(name: str, start: int, text: str) -> Token:

@@ -118,7 +118,7 @@ _HEADING = re.compile(
     r"publish|publishing|create|creating|prepare|preparing|release|releasing|tag|tagging|ship|"
     r"shipping|perform|performing|run|running)\s+)?"
     + _ART
-    + rf"(?:(?P<kinds>{_KINDS})\s+(?:releases?|release process|release flow|process|flow)\b"
+    + rf"(?:(?P<kinds>{_KINDS}) +(?:(?:version )?releases?|release (?:process|flow)|process|flow)\b"
     + rf"|(?P<alone>{_STANDALONE})\b)",
     re.I,
 )

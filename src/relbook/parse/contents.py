@@ -2,7 +2,8 @@
 
 An item names a heading when its words are a run of the heading's words
 (`Prepare` for `Prepare the release`) or the heading's words are a run of its
-own (`1. Prepare the release (30 min)` for `Prepare the release`). Words, not
+own with at most three words beside them (`1. Prepare the release (30 min)` for
+`Prepare the release`; not `Publish the release page on GitHub` for `Release`). Words, not
 characters: `Tag` does not name `Tagging`, and a heading `1.` names nothing.
 
 The check is linear in the size of the guide: the runs of n words of every heading go
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 
 _WORD = re.compile(r"\w+")
 _LONGEST = 16  # words of a heading that count (a longer one is prose, not a title)
+_AROUND = 3  # words an item may hold beside a heading's (`1.`, `(30 min)`, `- step 2`)
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -61,6 +63,8 @@ class Contents:
         for n in self._lengths:
             if n > len(item):
                 break
+            if len(item) - n > _AROUND:
+                continue  # `Raise an issue for the release plan` names no heading `Release`
             if any(item[i : i + n] in whole for i in range(len(item) - n + 1)):
                 return True
         return False

@@ -46,6 +46,8 @@ class Lookahead:
         self.run = run  # the run's context (run.context.RunContext)
         self.script = script  # a run of commands -> (bash, line map, marks): StepRunner.script
         self.queued: dict[str, str] = {}  # step id -> token, in the order handed over
+        # step id -> its (script, line map, marks), made when it was queued: used as made
+        self.prepared: dict[str, tuple[str, list[int], list[int]]] = {}
         self.on: bool | None = None  # whether this run queues at all (decided once)
 
     def token(self, step: Step) -> str:
@@ -60,26 +62,29 @@ class Lookahead:
             return []
         if not was_queued and (resuming or not self._leads(step, script)):
             return []
-        new: list[tuple[Step, str, Any, str]] = []
+        new: list[tuple[Step, tuple[str, list[int], list[int]], str]] = []
         for nxt in self._following():
             if nxt.id in self.queued:
                 continue
             got = self._plain(nxt)
             if got is None:
                 break
-            new.append((nxt, *got, os.urandom(16).hex()))
+            new.append((nxt, got, os.urandom(16).hex()))
             if len(self.queued) + len(new) >= LOOKAHEAD:
                 break
         if not new:
             return []
-        self.run.recorder.queue([s.id for s, *_ in new], [t for *_, t in new])
-        self.queued.update((s.id, t) for s, *_, t in new)
-        return [(text, token, marks) for _, text, marks, token in new]
+        self.run.recorder.queue([s.id for s, _, _ in new], [t for _, _, t in new])
+        for s, got, t in new:
+            self.queued[s.id] = t
+            self.prepared[s.id] = got
+        return [(got[0], t, got[2]) for _, got, t in new]
 
     def settle(self) -> None:
         """Withdraw what is still queued (the run stops): journal a `start` for each
         queued step that may have run (it shows as interrupted), an `unqueue` for the
         rest."""
+        self.prepared.clear()
         if not self.queued:
             return
         queued, self.queued = self.queued, {}
@@ -124,16 +129,16 @@ class Lookahead:
         """Whether the steps after `step` may be queued behind it."""
         return _plain_step(self.run, step) and not may_change(script)
 
-    def _plain(self, step: Step) -> tuple[str, Any] | None:
-        """(script, marks) of a step that may be queued, else None."""
+    def _plain(self, step: Step) -> tuple[str, list[int], list[int]] | None:
+        """(script, line map, marks) of a step that may be queued, else None."""
         run = self.run
         state = run.recorder.state
         if step.id in state.running or step.id in state.outcomes or not _plain_step(run, step):
             return None
         if run.answers.given(step.id, run.text(step)) is not None:
             return None
-        script, _, marks = self.script(list(step.parts), False)
-        return None if may_change(script) else (script, marks)
+        made = self.script(list(step.parts), False)
+        return None if may_change(made[0]) else made
 
 
 def _plain_step(run: Any, step: Step) -> bool:

@@ -77,7 +77,8 @@ class StepRunner:
         why = not_applicable(step, run.params)
         if not why and not choice_allows(run, step, outcome, self.chosen):
             return self.end(outcome)  # another way of the same choice is taken
-        why = why or step_block(run, step)
+        queued = bool(self.lookahead.token(step))  # checked when it was queued
+        why = why or ("" if queued else step_block(run, step))
         if why:  # a placeholder nothing fills is never executed
             blocked = why.startswith(run.rb.path)
             outcome.status = Status.BLOCKED if blocked else Status.NOT_APPLICABLE
@@ -174,7 +175,8 @@ class StepRunner:
                 continue
             if not undo_allowed(run, step, segment, outcome):
                 break
-            script, line_map, marks = self.script(segment, resuming)
+            made = self.lookahead.prepared.pop(step.id, None)  # a queued step's: all its parts
+            script, line_map, marks = made or self.script(segment, resuming)
             scripts.append(script)
             ahead = self.lookahead.ahead(step, script, resuming)
             ex = self._execute(script, line_map, step, marks, ahead)
