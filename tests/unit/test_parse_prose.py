@@ -252,3 +252,24 @@ def test_a_sentence_that_introduces_a_shell_block_is_that_blocks_step() -> None:
         """
     )
     assert [(line, kind) for line, kind, _, _ in got] == [(7, "shell"), (11, "manual")]
+
+
+def test_a_tool_or_a_stage_named_by_a_heading_is_no_order() -> None:
+    got = steps(
+        """\
+        # Releasing
+
+        ## Release workflows
+
+        ### docker
+
+        This workflow builds the image.
+
+        ### Post release
+
+        This workflow tidies the branches.
+
+        ### Post the announcement to the mailing list.
+        """
+    )
+    assert [text for _, _, text, _ in got] == ["Post the announcement to the mailing list."]

@@ -103,6 +103,9 @@ def test_the_section_intro_gives_the_example_of_its_commands() -> None:
         "## Branch\n\nUse the series branch, such as `5.2.x`:\n\n"
         "```bash\ngit checkout 5.2.x\n```\n",
         "## Tag\n\nTag the version (e.g. 1.2.3):\n\n```bash\ngit tag v1.2.3\n```\n",
+        # a file of the project named as an example of the files to change
+        "## Bump\n\nBump the version in files such as `package.json`:\n\n"
+        "```bash\ngit add package.json\n```\n",
         # the example not in the commands
         "## Branch\n\nPick a branch (e.g. stable-9):\n\n```bash\ngit checkout main\n```\n",
     ],
@@ -304,4 +307,9 @@ def test_what_is_not_an_older_release_to_choose(command: str) -> None:
     text = OLDER.replace("v2.5.0 as", "v2.4.1 as").replace(
         "./scripts/notes.sh v2.3.0 v2.5.0", command
     )
+    assert _told(text) == []
+
+
+def test_an_older_release_a_variable_of_the_guide_names_is_filled_not_asked() -> None:
+    text = OLDER.replace("./scripts/notes.sh v2.3.0 v2.5.0", "LAST_VERSION_TAG=v2.3.0 ./notes.sh")
     assert _told(text) == []

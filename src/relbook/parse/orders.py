@@ -144,14 +144,19 @@ def order_in(text: str, reads: Callable[[str], bool], limit: int = 6) -> str:
     return ""
 
 
+_STAGES = {"release", "releases", "deploy", "deployment", "launch", "merge", "tasks", "steps"}
+
+
 def heading_order(title: str, reads: Callable[[str], bool]) -> str:
     """A heading that is an order: any of its sentences (notes in parentheses aside). A
     Title Case heading is read in lower case (`Release Types` names, `Tag The Release`
-    orders), and `Note on versions` is a noun and its subject."""
+    orders); `Note on versions` is a noun and its subject, one word (`docker`) a name."""
     text = _PAREN.sub("", title).strip()
     words = text.split()
-    if len(words) > 1 and words[1].lower() in {"on", "about", "regarding", "of"}:
-        return ""
+    if len(words) < 2 or words[1].lower() in {"on", "about", "regarding", "of"}:
+        return ""  # `docker` names a tool, `Note on versions` a subject
+    if words[0].lower() in {"post", "pre"} and words[1].lower() in _STAGES:
+        return ""  # `Post release`: a stage, not an order to post the release
     if sum(w[:1].isupper() for w in words) * 2 > len(words):
         text = " ".join(w if "`" in w or w.isupper() else w.lower() for w in words)
     return title.strip() if text and order_in(text, reads) else ""

@@ -65,6 +65,7 @@ _NAMES_PREVIOUS = re.compile(
     r"(?:stable\s+)?(?:release|tag|version)",
     re.I,
 )
+_FILE = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")  # a file name's extension: `.json`, `.md`
 _OWN_WORD = re.compile(r"[vV]?\d+\.\d+(?:\.\d+)?")
 _WORD = re.compile(r"[^\s;&|()<>]+")
 _VERSIONISH = re.compile(r"[vV]?\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?")
@@ -195,6 +196,8 @@ def _given_in(text: str) -> tuple[tuple[str, str, bool], ...]:
 def _value_like(value: str, coded: bool, strong: bool) -> bool:
     if len(value) < 2 or value[0] in "-$<{[" or any(c.isspace() for c in value):
         return False
+    if _FILE.search(value):
+        return False  # "files such as `package.json`": the project's own files, not inputs
     if strong or coded:
         return True
     return any(c.isdigit() or c in "-_./:@" for c in value)  # `like foo` is a word
