@@ -71,3 +71,28 @@ def test_a_table_of_contents_among_many_headings_is_not_steps() -> None:
     contents = "\n".join(f"- Part {n}" for n in range(0, 300, 7))
     got = _steps(f"# Guide\n\n{contents}\n\n{sections}")
     assert len(got) == 300 and all(t.startswith("Run the check") for t in got)
+
+
+def test_a_list_linking_to_the_guides_sections_is_an_overview() -> None:
+    got = _steps(
+        """\
+        # Release
+
+        The process has three parts:
+
+        1. The [Core](#core) collector, with its builder.
+        2. The [Contrib](#contrib) collector.
+        3. The [artifacts](#artifacts)
+
+        ## Core
+
+        1. Push the core tags.
+
+        ## Contrib
+
+        1. Push the contrib tags, see [Core](#core) for how.
+        2. Announce the release.
+        """
+    )
+    assert got == ["Push the core tags.", "Push the contrib tags, see Core for how.",
+                   "Announce the release."]  # fmt: skip

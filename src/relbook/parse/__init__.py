@@ -149,6 +149,30 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     )
 
 
+_ANCHOR = re.compile(r"\]\(#[^)\s]*\)")
+
+
+def _overview(items: list[dict[str, Any]], contents: Contents, text: Any) -> bool:
+    """A list of the guide's own parts: links to its sections, or a table of contents."""
+    if len(items) > 1 and all(map(_links_here, items)):
+        return True
+    return contents.is_contents([text(h) for h in items])
+
+
+def _links_here(tok: dict[str, Any]) -> bool:
+    """Whether a block links to a section of this guide (`[Core](#releasing-core)`): a
+    list of such items is an overview of the guide's sections, whose steps are there."""
+    if "children" not in tok:
+        return bool(_ANCHOR.search(tok.get("text", "")))
+    stack = list(tok["children"])
+    while stack:
+        child = stack.pop()
+        if child.get("type") == "link" and child.get("attrs", {}).get("url", "").startswith("#"):
+            return True
+        stack.extend(child.get("children") or ())
+    return False
+
+
 class _Walker(ProseRules):
     """Walks mistune's AST once, in document order, building sections and steps."""
 
@@ -315,7 +339,7 @@ class _Walker(ProseRules):
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
         contingent, self.contingent_next = self.contingent_next, False
-        quiet = told or self.contents.is_contents([self._text(h) for h in heads(tok)])
+        quiet = told or _overview(heads(tok), self.contents, self._text)
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         self.contingent += contingent  # what to do when things go wrong
         try:

@@ -184,7 +184,7 @@ def negate(expr: str) -> str:
 
 def plain(text: str) -> str:
     """Markdown text without emphasis, code marks, tags and link targets."""
-    return re.sub(r"\s+", " ", _MARKUP.sub(lambda m: m.group(1) or "", text)).strip()
+    return " ".join(_MARKUP.sub(lambda m: m.group(1) or "", text).split())  # \s runs: one space
 
 
 def first_sentence(text: str) -> str:

@@ -180,7 +180,17 @@ def plain_text(tokens: list[dict[str, Any]], *, code_marks: bool = False) -> str
             out.append(tok["raw"])
         elif "children" in tok:
             out.append(plain_text(tok["children"], code_marks=code_marks))
-    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+    return _spaced("".join(out))
+
+
+_SPACES = re.compile(r"[ \t]+")
+
+
+def _spaced(text: str) -> str:
+    """`text` with each run of spaces and tabs one space, stripped."""
+    if "\t" in text or "  " in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 # what starts an inline token other than text and line breaks (mistune's escape, code,
@@ -196,8 +206,9 @@ def unmarked_text(text: str) -> str | None:
     text = text.strip(" \r\n\t\f")
     if _INLINE_MARK.search(text):
         return None
-    joined = " ".join(html.unescape(piece) for piece in _BREAK.split(text))
-    return re.sub(r"[ \t]+", " ", joined).strip()
+    if "&" in text:  # an entity: unescaped piece by piece, as each text token is
+        return _spaced(" ".join(html.unescape(piece) for piece in _BREAK.split(text)))
+    return _spaced(_BREAK.sub(" ", text) if "\n" in text else text)
 
 
 def marked_text(tokens: list[dict[str, Any]]) -> str:
