@@ -25,6 +25,9 @@ ENGINE = {
     "relbook.run.undo",
 }
 SRC = str(Path(__file__).resolve().parents[2] / "src")
+# what a parse and a dry run do without: OpenSSL (hashlib: relbook.digest hashes the
+# guide), shutil and the compression modules (argparse's terminal width: cli.HelpFormatter)
+START_UP = {"hashlib", "_hashlib", "shutil", "bz2", "lzma"}
 
 
 def _loaded(code: str) -> set[str]:
@@ -63,6 +66,7 @@ def test_parse_needs_only_mistune(runbook: Path):
     assert "mistune" in loaded
     assert not loaded & (HEAVY | {"socket", "uuid"}), loaded & (HEAVY | {"socket", "uuid"})
     assert not {m for m in every if m.startswith(("relbook.run", "relbook.engines"))}
+    assert not every & START_UP, every & START_UP
 
 
 def test_each_subcommand_module_registers_its_own_command():
@@ -125,3 +129,26 @@ def test_dry_run_of_the_shipped_guide_fills_its_values_without_jinja2(tmp_path: 
     loaded = {m.split(".")[0] for m in every}
     assert not loaded & (HEAVY - {"semver"} | {"socket", "uuid"}), loaded & (HEAVY | {"socket"})
     assert not every & ENGINE, every & ENGINE  # a dry run executes nothing
+    assert not every & START_UP, every & START_UP
+
+
+def test_a_dry_run_asks_git_only_what_it_shows(tmp_path: Path):
+    """The shipped guide's dry run runs four git commands (the work tree, its tags, the
+    origin, the commits since the last release) and never asks who the operator is."""
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "start"], check=True)
+    subprocess.run([*git, "tag", "v1.2.2"], check=True)
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True)
+    shims, log = tmp_path / "bin", tmp_path / "git.log"
+    shims.mkdir()
+    (shims / "git").write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real.stdout.strip()} "$@"\n')
+    (shims / "git").chmod(0o755)
+    argv = [sys.executable, "-m", "relbook", "run", str(RUNBOOKS / "release-management.md")]
+    argv += ["--version", "1.2.3", "--dry-run", "--date", "2026-06-15", "--repo", str(repo)]
+    env = {**os.environ, "PYTHONPATH": SRC, "PATH": f"{shims}:{os.environ['PATH']}"}
+    subprocess.run(argv, env=env, capture_output=True, check=True)
+    asked = [line.split()[0] for line in log.read_text().splitlines()]
+    assert asked == ["rev-parse", "for-each-ref", "config", "log"], log.read_text()
+    assert "user.name" not in log.read_text()
