@@ -115,15 +115,14 @@ def test_a_calendar_version_keeps_its_zero_padded_month():
 
 def test_a_calendar_guide_plans_its_own_versions(tmp_path, capsys):  # noqa: ANN001
     repo = make_repo(tmp_path, tags=("v2026.07.0",), version="2026.07.0")
-    guide = tmp_path / "g.md"
-    guide.write_text(
+    guide = (
         "# Release\n\n## Tag\n\n```bash\ngit tag -a vYYYY.MM.X -m 'Release vYYYY.MM.X'\n```\n\n"
         "## Next\n\n```bash\ngit checkout -b whatsnew-YYYY.MM.X+1\n```\n"
     )
-    args = ["run", str(guide), "--version", "2026.08.0", "--repo", str(repo.path), "--dry-run"]
-    assert main([*args, "--json", "--allow-bump", "minor", "--reason", "t"]) == 0
-    plan = json.loads(capsys.readouterr().out)
-    text = {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
+    plan = _plan(
+        tmp_path, capsys, repo, guide, "2026.08.0", "--allow-bump", "minor", "--reason", "t"
+    )
+    text = _texts(plan)
     assert text[6] == "git tag -a v2026.08.0 -m 'Release v2026.08.0'"
     assert text[12] == "git checkout -b whatsnew-2026.08.1"  # X+1: the next release, not 08.0+1
 
@@ -132,12 +131,9 @@ def test_a_channel_version_tags_with_its_channel(tmp_path, capsys):  # noqa: ANN
     v = parse_version("edge-26.8.4")
     assert str(v) == "26.8.4" and v.channel == "edge-"
     repo = make_repo(tmp_path, tags=("edge-26.8.3",), version="26.8.3")
-    guide = tmp_path / "g.md"
-    guide.write_text('# Release\n\n## Tag\n\n```bash\nTAG="edge-YY.M.N"\ngit tag "$TAG"\n```\n')
-    args = ["run", str(guide), "--version", "edge-26.8.4", "--repo", str(repo.path), "--dry-run"]
-    assert main([*args, "--json"]) == 0
-    plan = json.loads(capsys.readouterr().out)
-    text = {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
+    guide = '# Release\n\n## Tag\n\n```bash\nTAG="edge-YY.M.N"\ngit tag "$TAG"\n```\n'
+    plan = _plan(tmp_path, capsys, repo, guide, "edge-26.8.4")
+    text = _texts(plan)
     assert text[6] == 'TAG="edge-26.8.4"'
     assert plan["env"]["RELBOOK_TAG"] == "edge-26.8.4"
     assert plan["env"]["RELBOOK_PREVIOUS_TAG"] == "edge-26.8.3"
@@ -159,14 +155,11 @@ def test_the_prefix_a_repositorys_release_tags_carry(tags, prefix):  # noqa: ANN
 
 def test_a_repository_without_v_tags_gives_the_tag_prefix(tmp_path, capsys):  # noqa: ANN001
     repo = make_repo(tmp_path, tags=("pyiceberg-0.10.0", "pyiceberg-0.11.1"), version="0.11.1")
-    guide = tmp_path / "g.md"
-    guide.write_text(
+    guide = (
         "# Release\n\n## Old\n\n```bash\n"
         "svn delete https://dist.example.org/pyiceberg-<OLD_RELEASE_VERSION>\n```\n"
     )
-    args = ["run", str(guide), "--version", "0.12.0", "--repo", str(repo.path), "--dry-run"]
-    assert main([*args, "--json", "--allow-bump", "minor", "--reason", "t"]) == 0
-    plan = json.loads(capsys.readouterr().out)
+    plan = _plan(tmp_path, capsys, repo, guide, "0.12.0", "--allow-bump", "minor", "--reason", "t")
     assert (plan["env"]["RELBOOK_TAG"], plan["env"]["RELBOOK_PREVIOUS_TAG"]) == (
         "pyiceberg-0.12.0",
         "pyiceberg-0.11.1",
@@ -176,6 +169,19 @@ def test_a_repository_without_v_tags_gives_the_tag_prefix(tmp_path, capsys):  # 
         "planned",
         "svn delete https://dist.example.org/pyiceberg-0.11.1",
     )
-    args = ["run", str(guide), "--version", "0.11.1", "--repo", str(repo.path), "--dry-run"]
-    assert main(args) == 2
+    args = ["run", str(tmp_path / "g.md"), "--version", "0.11.1", "--repo", str(repo.path)]
+    assert main([*args, "--dry-run"]) == 2
     assert "tag pyiceberg-0.11.1 already exists" in capsys.readouterr().err
+
+
+def _plan(tmp_path, capsys, repo, guide: str, version: str, *extra: str) -> dict:  # noqa: ANN001
+    """`relbook run --dry-run --json` of `guide` (written to g.md) against `repo`."""
+    path = tmp_path / "g.md"
+    path.write_text(guide)
+    args = ["run", str(path), "--version", version, "--repo", str(repo.path), "--dry-run"]
+    assert main([*args, "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _texts(plan: dict) -> dict[int, str]:
+    return {c["line"]: c["text"] for s in plan["steps"] for c in s["commands"]}
