@@ -90,3 +90,11 @@ def _placeholders(text: str) -> str:
 
     rb = parse_runbook(text, "guide.md")
     return "\n".join(f.message for f in check_placeholders(rb, shell_blocks(rb)))
+
+
+def test_arrays_and_crlf_lines_are_statements_that_set() -> None:
+    from relbook.params.tokens import variables_set
+
+    assert variables_set("PKGS=(core cli)") == {"PKGS"}
+    assert variables_set("X=1\r\necho ok") == {"X"}
+    assert variables_set("A=$(echo $(echo $(date)))") == {"A"}  # nested deeper than read

@@ -96,3 +96,22 @@ def test_a_list_linking_to_the_guides_sections_is_an_overview() -> None:
     )
     assert got == ["Push the core tags.", "Push the contrib tags, see Core for how.",
                    "Announce the release."]  # fmt: skip
+
+
+def test_orders_that_each_cross_reference_a_section_stay_steps() -> None:
+    got = _steps(
+        """\
+        # Release
+
+        ## Steps
+
+        1. Bump the version (see [these notes](#versioning)).
+        2. Update the changelog as described [here](#changelog).
+
+        ## Versioning
+
+        We use SemVer.
+        """
+    )
+    assert got == ["Bump the version (see these notes).",
+                   "Update the changelog as described here."]  # fmt: skip

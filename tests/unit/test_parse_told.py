@@ -313,3 +313,11 @@ def test_what_is_not_an_older_release_to_choose(command: str) -> None:
 def test_an_older_release_a_variable_of_the_guide_names_is_filled_not_asked() -> None:
     text = OLDER.replace("./scripts/notes.sh v2.3.0 v2.5.0", "LAST_VERSION_TAG=v2.3.0 ./notes.sh")
     assert _told(text) == []
+
+
+def test_like_gives_a_value_only_in_a_code_span() -> None:
+    text = (
+        "# Release\n\n## Check\n\nThen open a page like https://example.com/releases.\n\n"
+        "```bash\ncurl -fsS https://example.com/releases\n```\n"
+    )
+    assert _told(text) == []

@@ -37,3 +37,19 @@ def test_a_command_leaves_the_collector_as_it_found_it(capsys: pytest.CaptureFix
     assert cli.main(["parse", str(RUNBOOKS / "octoacme-release.md")]) == 0
     assert gc.get_threshold() == before and gc.isenabled() == enabled
     assert "octoacme" in capsys.readouterr().out.lower()
+
+
+def test_a_caller_running_the_command_line_keeps_its_collector(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`main()` with no argv (a wrapper script, runpy) returns to a caller that goes on:
+    the collector is off only once the process exits."""
+    import atexit
+
+    registered: list[Any] = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    monkeypatch.setattr("sys.argv", ["relbook", "parse", str(RUNBOOKS / "octoacme-release.md")])
+    assert cli.main() == 0
+    assert gc.isenabled()
+    assert registered == [gc.disable]
+    capsys.readouterr()

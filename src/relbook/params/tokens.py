@@ -362,6 +362,7 @@ def variables_set(source: str) -> set[str]:
 _DECLARED = re.compile(r"\b(?:export|local|declare|readonly)\s")
 # an assignment's value (quoted or a bare word), then what follows it on the line
 _VALUE = re.compile(
+    r"\((?:[^()]|\([^()]*\))*\)[ \t]*|"  # an array: `PKGS=(core cli)`
     r"(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|\$\((?:[^()]|\([^()]*\))*\)|\$\{[^}]*\}|`[^`]*`"
     r"|\\.|[^\s;&|()\"'`$]|\$(?![({]))*[ \t]*"
 )
@@ -373,7 +374,7 @@ def _prefixes_command(source: str, at: int) -> bool:
     (`A=1 B=2 cmd`), which sets nothing in the shell, rather than a statement."""
     while True:
         at = _VALUE.match(source, at).end()  # type: ignore[union-attr]
-        if at >= len(source) or source[at] in ";&|)\n#":
+        if at >= len(source) or source[at] in ";&|)\r\n#$(`":  # `$(` unread: a statement
             return False
         m = _ASSIGNMENT.match(source, at)
         if not m:

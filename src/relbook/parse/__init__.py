@@ -153,10 +153,12 @@ _ANCHOR = re.compile(r"\]\(#[^)\s]*\)")
 
 
 def _overview(items: list[dict[str, Any]], contents: Contents, text: Any) -> bool:
-    """A list of the guide's own parts: links to its sections, or a table of contents."""
+    """A list of the guide's own parts: a table of contents, or items that each link to a
+    section and none of which is an order (`Bump it (see [notes](#v))` is a step)."""
+    names = [text(h) for h in items]
     if len(items) > 1 and all(map(_links_here, items)):
-        return True
-    return contents.is_contents([text(h) for h in items])
+        return not any(map(reads_as_action, names))
+    return contents.is_contents(names)
 
 
 def _links_here(tok: dict[str, Any]) -> bool:

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from relbook.datatype import datatype, field
 from relbook.model import Kind, Placeholder, Step
 from relbook.params.example import (
     belongs_elsewhere,
@@ -77,7 +77,7 @@ _VAGUE = {
 }  # fmt: skip
 
 
-@dataclass
+@datatype
 class Prose:
     """The paragraphs of a guide, with their lines, and the lines of its headings."""
 
@@ -188,19 +188,21 @@ def _given_in(text: str) -> tuple[tuple[str, str, bool], ...]:
         for item in items:
             coded = item.startswith("`")
             value = item.strip("`").rstrip(".:!?")
-            if _value_like(value, coded, strong):
+            if _value_like(value, coded, strong, m.group(1).lower()):
                 out.append((value, noun, strong))
     return tuple(out)
 
 
-def _value_like(value: str, coded: bool, strong: bool) -> bool:
+def _value_like(value: str, coded: bool, strong: bool, cue: str) -> bool:
     if len(value) < 2 or value[0] in "-$<{[" or any(c.isspace() for c in value):
         return False
     if _FILE.search(value):
         return False  # "files such as `package.json`": the project's own files, not inputs
     if strong or coded:
         return True
-    return any(c.isdigit() or c in "-_./:@" for c in value)  # `like foo` is a word
+    # "a page like https://example.com", "a branch like release/1.4" describe: after
+    # "like" only a code span gives a value; "such as stable-9" does
+    return cue == "such as" and any(c.isdigit() or c in "-_./:@" for c in value)
 
 
 def _noun(before: str) -> str:
