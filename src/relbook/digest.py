@@ -26,3 +26,17 @@ SHA256 = _sha256()
 def sha256_hex(data: bytes) -> str:
     """The hex SHA-256 digest of `data`."""
     return SHA256(data).hexdigest()
+
+
+_HASHLIB: Callable[[bytes], Any] | None = None
+
+
+def record_sha256() -> Callable[[bytes], Any]:
+    """hashlib's SHA-256, for records (large texts, hashed over and over: OpenSSL's is the
+    faster there), imported when first needed: the commands that write none skip it."""
+    global _HASHLIB
+    if _HASHLIB is None:
+        import hashlib
+
+        _HASHLIB = hashlib.sha256
+    return _HASHLIB

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relbook.digest import record_sha256
 from relbook.errors import RecordError
 
 if TYPE_CHECKING:
@@ -16,19 +17,9 @@ if TYPE_CHECKING:
 
 
 def _chain(prev: str, body: str) -> str:
-    return _sha256()((prev + body).encode()).hexdigest()[:16]
+    return record_sha256()((prev + body).encode()).hexdigest()[:16]
 
 
-def _sha256() -> Any:
-    global _SHA256
-    if _SHA256 is None:
-        import hashlib  # with the OpenSSL it loads: not for the commands that write no record
-
-        _SHA256 = hashlib.sha256
-    return _SHA256
-
-
-_SHA256: Any = None
 # an event's body: what read_journal checks the chain with (the keys sorted)
 _dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 

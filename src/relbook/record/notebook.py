@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from relbook.digest import record_sha256
 from relbook.errors import RecordError
 from relbook.model import Outcome, Record, Status
 from relbook.record.signatures import signature_text, signatures_line, waiting_signatures
@@ -19,11 +20,7 @@ SCHEMA = "relbook.record/1"
 
 
 def _sha256(data: bytes) -> str:
-    """Hex SHA-256 (hashlib, and the OpenSSL it loads, imported when first needed:
-    the commands that read no record start without them)."""
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
+    return record_sha256()(data).hexdigest()
 
 
 def now_iso() -> str:
