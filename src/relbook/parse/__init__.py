@@ -129,7 +129,10 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
         line = _front_matter_line(text, "example_version")
         raise ParseError(f"front matter example_version: {e.msg}", path=path, line=line) from None
     prose = Prose(sorted(walker.paragraphs), [s.line for s in walker.sections])
-    placeholders += tuple(told_placeholders(steps, prose, example))
+    told = told_placeholders(steps, prose, example)
+    inputs = {(p.line, p.literal) for p in told if p.means == "input"}  # the operator's
+    placeholders = tuple(p for p in placeholders if (p.line, p.literal) not in inputs)
+    placeholders += tuple(told)
     findings = walker.findings + [
         Finding(line, "RB005", f"unterminated code fence opened with {marker}")
         for line, marker in blocks.unterminated

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from relbook.params.example import belongs_elsewhere
+from relbook.parse.defines import assigned, foreign_definitions
 
 _VER = r"`?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)(?![\d.]*\d)`?"
 _CODE_VER = r"`(?:[^`]*?[\s=@:/\"'-])?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)[^`]*`"
@@ -72,19 +73,21 @@ _PREVIOUS = re.compile(
 _HAS_VERSION = re.compile(r"\d\.\d+\.\d")
 
 
-def _prose(tokens: list[dict[str, Any]], out: list[str]) -> list[str]:
-    """The texts of the blocks in `tokens`, in order, and the comments of code blocks;
-    the children of a text block are its inline tokens, which hold no more blocks."""
+def _prose(tokens: list[dict[str, Any]], out: list[str], codes: list[str]) -> list[str]:
+    """The texts of the blocks in `tokens`, in order, and the comments of code blocks
+    (their sources into `codes`); the children of a text block are its inline tokens,
+    which hold no more blocks."""
     for tok in tokens:
         kind = tok.get("type")
         if kind in ("paragraph", "block_text", "heading"):
             out.append(tok.get("text", ""))
             continue
         if kind == "block_code":
-            out.extend(_comments(tok.get("raw", "")))
+            codes.append(tok.get("raw", ""))
+            out.extend(_comments(codes[-1]))
         children = tok.get("children")
         if children:
-            _prose(children, out)
+            _prose(children, out, codes)
     return out
 
 
@@ -98,7 +101,13 @@ def _comments(raw: str) -> Iterator[str]:
 def example_hints(tokens: list[dict[str, Any]]) -> dict[str, int]:
     """Literal -> weight: how strongly the guide's prose says it is its example."""
     hints: Counter[str] = Counter()
-    for text in _prose(tokens, []):
+    codes: list[str] = []
+    texts = _prose(tokens, [], codes)
+    for d in foreign_definitions((0, t) for t in texts):  # another component's: never it
+        for code in codes:
+            for m in assigned(d.name, code) if d.name in code else ():
+                hints[m.group(2).lstrip("vV")] -= 100
+    for text in texts:
         if not _HAS_VERSION.search(text):
             continue
         text = re.sub(r"\s+", " ", text)

@@ -36,6 +36,7 @@ from relbook.params.example import (
 )
 from relbook.params.tokens import BUILTIN, PARTS, find_tokens, meaning, series_wildcards
 from relbook.params.told import KIND, word_spans
+from relbook.parse.defines import assigned, foreign_definitions
 
 # a cheap first test, on the lowercased text: a paragraph without one of these tells nothing
 _CUE = re.compile(
@@ -99,13 +100,39 @@ def told_placeholders(steps: Iterable[Step], prose: Prose, example: str) -> list
     shells = [s for s in steps if s.kind is Kind.SHELL and s.commands]
     names: dict[tuple[str, str], str] = {}
     out: list[Placeholder] = []
+    defined = _defined(steps, shells, prose, names)
     for i, step in enumerate(shells):
         wide, near = _context(step, shells, i, cued, prose, intro_ends)
-        found: list[Placeholder] = []
+        found: list[Placeholder] = list(defined.get(step.line, ()))
         if wide or near:
-            found = _examples(step, wide + near, example, names)
+            found += _examples(step, wide + near, example, names)
             found += _past(step, near, example, names, {p.line for p in found})
         out += found + _older(step, example, names, {p.line for p in found})
+    return out
+
+
+def _defined(
+    steps: tuple[Step, ...], shells: list[Step], prose: Prose, names: dict[tuple[str, str], str]
+) -> dict[int, list[Placeholder]]:
+    """Step line -> its literals assigned to a variable that the prose of its section
+    defines as another component's version (`relbook.parse.defines`): operator inputs."""
+    texts = [*prose.paragraphs, *((s.line, s.text) for s in steps if s.kind is not Kind.SHELL)]
+    defs = foreign_definitions(texts)
+    out: dict[int, list[Placeholder]] = {}
+    for d in defs:
+        section = prose.section_of(d.line)
+        why = f"the prose sets {d.name} to the {d.what} (line {d.line}): an operator input"
+        for step in shells:
+            if prose.section_of(step.line) != section:
+                continue
+            lines = _command_lines(step)
+            if step.line != lines[0][0]:  # a fence's first command is also the step's title
+                lines.insert(0, (step.line, step.text))
+            for n, text in lines:
+                for m in assigned(d.name, text):
+                    name = _unique_for(d.parameter, "defined", m.group(2), names)
+                    p = Placeholder(name, n, m.group(2), means="input", kind=KIND, why=why)
+                    out.setdefault(step.line, []).append(p)
     return out
 
 
@@ -268,6 +295,11 @@ def _unique(base: str, kind: str, value: str, names: dict[tuple[str, str], str])
         name = f"{base}_{n}"
     names[(kind, value)] = name
     return name
+
+
+def _unique_for(base: str, kind: str, value: str, names: dict[tuple[str, str], str]) -> str:
+    """`_unique`, the same name again for the same value."""
+    return names.get((kind, value)) or _unique(base, kind, value, names)
 
 
 def _singular(word: str) -> str:
