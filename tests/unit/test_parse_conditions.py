@@ -58,6 +58,7 @@ GUIDE = """\
       ./update.sh formula@1.4
       ```
     * Bump the plugin version if needed.
+    * Push the stable branch if this is a new major or minor stable release.
     * If the signing key changed, upload the new key.
     """
 
@@ -83,6 +84,7 @@ def guide() -> dict[str, object]:
         ("Publish the Homebrew formula (GA only)", "stable"),
         ("If there is a new minor version, update the versioned formula:", "minor"),
         ("Bump the plugin version if needed.", ""),
+        ("Push the stable branch if this is a new major or minor stable release.", "minor,stable"),
     ],
 )
 def test_where_guides_write_conditions(guide, text: str, expr: str) -> None:

@@ -21,9 +21,8 @@ never silently run or dropped.
 Sibling headings that name kinds of release (`Minor release` / `Patch release` /
 `RC release`, `Main release` / `Point release`) are alternatives: a generic one
 (`main`, `regular`, `normal`, ...) is for the releases its siblings are not for.
-A numbered overview that lists a release candidate and the final release as
-phases of one process (`1. Publish a release candidate 2. Vote 3. Publish the
-final release`) makes them phases, not conditions.
+A numbered overview listing an RC and the final release as phases of one process
+(`1. Publish an RC 2. Vote 3. Publish the final release`) makes them phases.
 """
 
 from __future__ import annotations
@@ -55,7 +54,8 @@ _STANDALONE = (
     rf"(?:pre-?releases?|release[- ]candidates?|rcs?(?:\.?\d+)?|hotfix(?:es)?|ga){_BEFORE}"
 )
 _KINDS = rf"(?:{_ADJ})(?:\s*(?:/|,|\bor\b|\band\b|&)\s*(?:{_ADJ}))*"
-_PHRASE = rf"(?:(?P<kinds>{_KINDS})\s+{_NOUN}\b|(?P<alone>{_STANDALONE})\b)"
+_QUAL = r"(?P<qual>\s+(?:stable|final))?"  # "a new major or minor stable release"
+_PHRASE = rf"(?:(?P<kinds>{_KINDS}){_QUAL}\s+{_NOUN}\b|(?P<alone>{_STANDALONE})\b)"
 _ART = r"(?:(?:an?|the|each|every|all|any|new|upcoming|this|our|your)\s+)*"
 
 _TAG = re.compile(
@@ -174,7 +174,8 @@ def kinds_expr(text: str) -> str:
 
 def _phrase_expr(m: re.Match[str]) -> str:
     groups = m.groupdict()
-    return kinds_expr(groups.get("kinds") or groups.get("alone") or "")
+    expr = kinds_expr(groups.get("kinds") or groups.get("alone") or "")
+    return f"{expr},stable" if expr and groups.get("qual") and expr != "stable" else expr
 
 
 def negate(expr: str) -> str:
