@@ -6,7 +6,7 @@ introduces a list or a block (`**If this is a major or minor release**, the
 following steps ...:`), in a list item that holds other steps (`* If there is a
 new minor version ...:`), in a section's own words (`In the patch flow: skip this
 step.`) or in the step itself (`(minor)`, `[Patch only]`, `[RC.0 only]`, `for
-pre-releases`, `only for major or minor releases`, `the first release of a
+pre-releases`, `if this is a new minor stable release`, `the first release of a
 series`). Conditions of every level hold together.
 
 A condition is an expression over the kinds of a release (`applies_to`):
@@ -173,9 +173,8 @@ def kinds_expr(text: str) -> str:
 
 
 def _phrase_expr(m: re.Match[str]) -> str:
-    groups = m.groupdict()
-    expr = kinds_expr(groups.get("kinds") or groups.get("alone") or "")
-    return f"{expr},stable" if expr and groups.get("qual") and expr != "stable" else expr
+    expr = kinds_expr((groups := m.groupdict()).get("kinds") or groups.get("alone") or "")
+    return f"{expr},stable" if groups.get("qual") and expr not in ("", "stable") else expr
 
 
 def negate(expr: str) -> str:
