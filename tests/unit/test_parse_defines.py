@@ -97,3 +97,18 @@ def test_the_dry_run_blocks_it_until_given_and_fills_what_is_given(
                   "--allow-bump", "minor", "--reason", "t")  # fmt: skip
     assert given[11]["status"] == "planned"
     assert given[11]["text"] == 'export TAG="v1.31.0"'
+
+
+def test_lint_names_the_input_and_does_not_ask_to_make_it_follow_the_release(
+    tmp_path: Path, capsys
+) -> None:
+    from relbook.cli import main
+
+    guide = tmp_path / "g.md"
+    guide.write_text(GUIDE)
+    main(["lint", str(guide)])
+    at = [f for f in capsys.readouterr().out.splitlines() if f.startswith(f"{guide}:11:")]
+    assert at == [
+        f"{guide}:11: RB009 unfilled placeholder v1.30.0: give it with "
+        "-p semantic_convention_tag=VALUE; until then the command is blocked"
+    ]
