@@ -62,6 +62,8 @@ def test_it_is_never_the_example_even_when_it_is_the_only_version() -> None:
         "Set `TAG` to the new release tag.",
         "Set `TAG` to the tag.",
         "Export `RELEASE_TAG` as the next version.",
+        "Set `TAG` to the release candidate tag.",
+        "Set `VERSION` to the corresponding patch version.",
     ],
 )
 def test_a_variable_defined_as_this_release_stays_the_release(sentence: str) -> None:

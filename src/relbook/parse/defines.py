@@ -27,7 +27,9 @@ _SETS = re.compile(
 _SELF = {
     "new", "next", "release", "released", "releasing", "desired", "upcoming", "target",
     "project", "same", "this", "our", "current", "correct", "appropriate", "right", "full",
-    "version", "tag", "git", "semver", "semantic",
+    "version", "tag", "git", "semver", "semantic", "candidate", "rc", "stable", "final",
+    "patch", "minor", "major", "alpha", "beta", "pre-release", "prerelease", "corresponding",
+    "matching", "actual", "exact", "proper", "intended", "planned", "new-release",
 }  # fmt: skip
 _VALUE = r"(?:export\s+)?%s=([\"']?)(v?\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+)?)\1(?=\s|$|;)"
 
@@ -56,7 +58,6 @@ def foreign_definitions(texts: Iterable[tuple[int, str]]) -> list[Defined]:
         for m in _SETS.finditer(text):
             words = m.group(2).split()
             other = [w for w in words if w.lower() not in _SELF]
-            # "semantic convention tag": semantic alone is semver's word, but not before another
             if other:
                 out.append(Defined(m.group(1), " ".join([*words, m.group(3).lower()]), line))
     return out
