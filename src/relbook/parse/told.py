@@ -423,6 +423,4 @@ def _version_key(text: str) -> tuple[int, int, int] | None:
 
 
 def _past_name(value: str, names: dict[tuple[str, str], str]) -> str:
-    if ("past", value) in names:
-        return names[("past", value)]
-    return _unique("past_release", "past", value, names)
+    return _unique_for("past_release", "past", value, names)
