@@ -25,7 +25,6 @@ import os
 import re
 import sys
 from importlib.util import cache_from_source
-from pathlib import Path
 from typing import Any
 
 KEEP = 500  # patterns kept at most (those built from a guide's words come and go)
@@ -34,23 +33,29 @@ _loaded: set[tuple[Any, ...]] = set()
 _state: dict[str, Any] = {}
 
 
-def path() -> Path | None:
-    """The cache file, or None where the interpreter has no bytecode cache."""
+def path() -> str | None:
+    """The cache file, or None where the interpreter has no bytecode cache (os.path, as
+    the rest of a parse's start-up: pathlib is an import it does not need)."""
     try:
         import _sre
 
-        pyc = cache_from_source(str(Path(__file__).resolve().parent / "__init__.py"))
+        package = os.path.dirname(os.path.realpath(__file__))
+        pyc = cache_from_source(os.path.join(package, "__init__.py"))
     except (ImportError, NotImplementedError, ValueError):
         return None
-    tag = sys.implementation.cache_tag
-    return Path(pyc).parent / f"relbook-re.{tag}-{_sre.MAGIC}.marshal"
+    name = f"relbook-re2.{sys.implementation.cache_tag}-{_sre.MAGIC}.marshal"  # 2: code as bytes
+    return os.path.join(os.path.dirname(pyc), name)
 
 
 def supported() -> bool:
     """Whether `re`'s cache and compiler are those this module knows (3.11 to 3.13)."""
     if not (3, 11) <= sys.version_info[:2] <= (3, 13):
         return False
-    return sys.implementation.name == "cpython" and isinstance(_re_cache(), dict)
+    if sys.implementation.name != "cpython" or not isinstance(_re_cache(), dict):
+        return False
+    import _sre
+
+    return memoryview(bytes(4)).cast("I").itemsize == _sre.CODESIZE  # code saved as C ints
 
 
 def _re_cache() -> Any:
@@ -74,11 +79,11 @@ def load() -> None:
     import _sre
 
     cache = _re_cache()
-    for n, (key, program) in enumerate(entries.items()):
+    for n, (key, (flags, code, *rest)) in enumerate(entries.items()):
         if n >= FILL or key in cache:
             continue
         try:
-            cache[key] = _sre.compile(key[1], *program)
+            cache[key] = _sre.compile(key[1], flags, memoryview(code).cast("I").tolist(), *rest)
         except Exception:  # noqa: BLE001 - a bad entry is compiled the ordinary way
             continue
         _loaded.add(key)
@@ -88,7 +93,7 @@ def load() -> None:
 
 def save() -> None:
     """Add the patterns compiled in this process to the file (atomically)."""
-    where: Path | None = _state.get("path")
+    where: str | None = _state.get("path")
     if where is None:
         return
     entries: dict[tuple[Any, ...], tuple[Any, ...]] = _state.get("entries", {})
@@ -103,19 +108,24 @@ def save() -> None:
         return
     kept = list(entries.items())[: max(0, KEEP - len(new))]
     data = [(k[0] is bytes, k[1], k[2], *p) for k, p in [*kept, *new.items()]]
-    tmp = where.with_name(f"{where.name}.{os.getpid()}.tmp")
+    tmp = f"{where}.{os.getpid()}.tmp"
     try:
         blob = marshal.dumps(data)
-        where.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(blob)
         os.replace(tmp, where)
     except (OSError, ValueError):  # read-only, full, unmarshallable: compiled again next time
-        tmp.unlink(missing_ok=True)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
-def _read(where: Path) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+def _read(where: str) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     try:
-        data = marshal.loads(where.read_bytes())
+        with open(where, "rb") as f:
+            data = marshal.loads(f.read())
         return {((bytes if b else str), p, f): tuple(rest) for b, p, f, *rest in data}
     except (OSError, EOFError, ValueError, TypeError):
         return {}
@@ -129,6 +139,7 @@ def _program(key: tuple[Any, ...], pattern: Any) -> tuple[Any, ...] | None:
         return None
     try:
         import _sre
+        from array import array
         from re._compiler import _code as code_of
         from re._parser import parse
 
@@ -139,10 +150,10 @@ def _program(key: tuple[Any, ...], pattern: Any) -> tuple[Any, ...] | None:
         for name, i in groupindex.items():
             indexgroup[i] = name
         code = [int(c) for c in code]  # opcodes are int subclasses, which marshal refuses
-        program = (int(flags | p.state.flags), code, p.state.groups - 1, groupindex)
-        program += (tuple(indexgroup),)
-        if _sre.compile(source, *program) != pattern:
+        rest = (p.state.groups - 1, groupindex, tuple(indexgroup))
+        if _sre.compile(source, int(flags | p.state.flags), code, *rest) != pattern:
             return None
+        packed = array("I", code).tobytes()  # one bytes object, read back at C speed
     except Exception:  # noqa: BLE001 - not saved: compiled the ordinary way next time
         return None
-    return program
+    return (int(flags | p.state.flags), packed, *rest)

@@ -28,6 +28,9 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 # what a parse and a dry run do without: OpenSSL (hashlib: relbook.digest hashes the
 # guide), shutil and the compression modules (argparse's terminal width: cli.HelpFormatter)
 START_UP = {"hashlib", "_hashlib", "shutil", "bz2", "lzma"}
+# what a parse does without: pathlib (with ntpath and fnmatch: the parse path uses
+# os.path), locale (gettext's, for argparse's words: relbook's command line is English)
+PARSE_FREE = {"pathlib", "ntpath", "fnmatch", "locale"}
 
 
 def _loaded(code: str) -> set[str]:
@@ -67,6 +70,7 @@ def test_parse_needs_only_mistune(runbook: Path):
     assert not loaded & (HEAVY | {"socket", "uuid"}), loaded & (HEAVY | {"socket", "uuid"})
     assert not {m for m in every if m.startswith(("relbook.run", "relbook.engines"))}
     assert not every & START_UP, every & START_UP
+    assert not every & PARSE_FREE, every & PARSE_FREE
 
 
 def test_each_subcommand_module_registers_its_own_command():

@@ -34,7 +34,7 @@ def _probe(env: dict[str, str]) -> list[str]:
 
 
 def _files(prefix: Path) -> list[Path]:
-    return list(prefix.rglob("relbook-re.*.marshal"))
+    return list(prefix.rglob("relbook-re*.marshal"))
 
 
 def test_a_pattern_compiled_once_is_read_back_and_matches_alike(tmp_path: Path):

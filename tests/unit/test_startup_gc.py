@@ -53,3 +53,14 @@ def test_a_caller_running_the_command_line_keeps_its_collector(
     assert gc.isenabled()
     assert registered == [gc.disable]
     capsys.readouterr()
+
+
+def test_argparse_translates_again_for_other_callers(capsys: pytest.CaptureFixture[str]) -> None:
+    """relbook takes argparse's words as written while it parses its own command line,
+    and leaves argparse's gettext in place for the rest of the process."""
+    translate = argparse._  # type: ignore[attr-defined]
+    assert cli.main(["parse", str(RUNBOOKS / "octoacme-release.md")]) == 0
+    with pytest.raises(SystemExit):
+        cli.main(["parse", str(RUNBOOKS / "octoacme-release.md"), "--no-such-option"])
+    assert argparse._ is translate  # type: ignore[attr-defined]
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err

@@ -4,18 +4,15 @@ the one place where errors become messages and exit statuses."""
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import gc
-import os
 import sys
 from importlib import import_module
-from types import ModuleType
-from typing import Any
 
-from relbook import __version__
-from relbook.cli.common import OUTPUT_MASK, resolve_runbook
-from relbook.errors import RelbookError, check_utf8_arguments, write_failure
+TYPE_CHECKING = False  # not typing's: importing it here would load it under the default
+if TYPE_CHECKING:  # collector threshold, which main raises for the rest of start-up
+    from types import ModuleType
+    from typing import Any
 
 __all__ = ["COMMANDS", "main", "resolve_runbook"]
 
@@ -33,6 +30,15 @@ COMMANDS: dict[str, str] = {
     "drill": "rehearse a release in a sandbox with injected faults, and score it",
     "sign": "sign a sign-off of a release yourself (git identity, SSH key)",
 }
+
+
+def __getattr__(name: str) -> Any:
+    """`relbook.cli.resolve_runbook`, kept where callers found it, loaded when asked."""
+    if name == "resolve_runbook":
+        from relbook.cli.common import resolve_runbook
+
+        return resolve_runbook
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def command(name: str) -> ModuleType:
@@ -60,9 +66,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    # imported here, not with this module, so that they load under main's threshold
+    from relbook.cli.common import OUTPUT_MASK
+    from relbook.cli.parser import parse
+    from relbook.errors import RelbookError, check_utf8_arguments, write_failure
+
     try:
         words = list(sys.argv[1:] if argv is None else argv)
-        args = _parser(words).parse_args(words)
+        args = parse(words, COMMANDS, command)
         from relbook import regexcache  # not for --help, which compiles none
 
         regexcache.load()  # the patterns earlier runs compiled: most of start-up otherwise
@@ -90,57 +101,3 @@ def _main(argv: list[str] | None) -> int:
 def _stopped_by(signum: int) -> str:
     """How relbook says it was stopped by a signal."""
     return {15: "terminated (SIGTERM)", 1: "hung up (SIGHUP)"}.get(signum, "interrupted")
-
-
-class HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, learning the terminal's width from `os` as shutil does:
-    argparse makes a formatter for each argument added, and its own imports shutil, with
-    the compression modules shutil loads, to ask (2 ms of a parse's start-up)."""
-
-    def __init__(
-        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: Any = None
-    ) -> None:
-        width = _columns() - 2 if width is None else width  # as argparse: 2 spare columns
-        super().__init__(prog, indent_increment, max_help_position, width)
-
-
-def _columns() -> int:
-    """shutil.get_terminal_size().columns: $COLUMNS, else the terminal's, else 80."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns > 0:
-        return columns
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):  # no stdout, closed, not a terminal
-        return 80
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose help is laid out by HelpFormatter (its subcommands' too:
-    argparse makes them of the parser's class)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", HelpFormatter)
-        super().__init__(*args, **kwargs)
-
-
-def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The argument parser; given argv naming a command, only that command's module is
-    imported and its arguments built (importing every subcommand costs start-up time)."""
-    p = _Parser(
-        prog="relbook",
-        description="Run Markdown release guides as parameterized runbooks, "
-        "with a notebook record of every release.",
-    )
-    p.add_argument("--version", action="version", version=f"relbook {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    wanted = next((w for w in argv or () if not w.startswith("-")), None)
-    if wanted in COMMANDS:
-        command(wanted).add(sub)
-    else:  # the list of commands (--help, a mistyped name) needs none of their arguments
-        for name, text in COMMANDS.items():
-            sub.add_parser(name, help=text)
-    return p

@@ -4,9 +4,9 @@ writing a document, the --answers file and the command line for the record."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from relbook.cli.values import add_value_args
@@ -69,11 +69,12 @@ def option_args(
 def resolve_runbook(path: str) -> str:
     """A path as given, or a shipped runbook's path when `path` names one."""
     try:
-        if Path(path).exists():
+        if os.path.exists(path):  # os.path, not pathlib: a parse imports no pathlib
             return path
-    except OSError:  # a name too long for the file system: read_runbook reports it
+    except (OSError, ValueError):  # a name too long, a NUL: read_runbook reports it
         return path
     from importlib import resources
+    from pathlib import Path
 
     name = path if path.endswith(".md") else f"{path}.md"
     shipped = resources.files("relbook") / "runbooks" / Path(name).name
@@ -101,6 +102,8 @@ def emit(text: str, output: str | None, detail: str = "") -> None:
     """Write a command's document to OUT (atomically) or to stdout."""
     text = OUTPUT_MASK[0].mask(text) if OUTPUT_MASK[0] else text
     if output:
+        from pathlib import Path
+
         from relbook.record.files import write_atomic
 
         write_atomic(Path(output), text.encode("utf-8"))

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relbook.datatype import replace
 from relbook.digest import sha256_hex
@@ -72,6 +71,9 @@ __all__ = [
 ]
 
 _SIGNOFF_SECTION = re.compile(r"approv|sign[- ]?off|signoff", re.I)
+if TYPE_CHECKING:
+    from pathlib import Path
+
 _SIGNOFF_ITEM = re.compile(r"\bsign[- ]?off\b|\bsignoff\b|\bapproval\b|\bapproved by\b", re.I)
 
 
@@ -85,7 +87,8 @@ def read_runbook(path: str | Path) -> Runbook:
         if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # reading one could wait for ever
             what = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket"
             raise ParseError(f"is {what}, not a Markdown file", path=path)
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:  # not pathlib, which a parse need not import
+            data = f.read()
     except IsADirectoryError:
         raise ParseError("is a directory, not a Markdown file", path=path) from None
     except OSError as e:
@@ -139,7 +142,7 @@ def parse_runbook(text: str, path: str = "<runbook>") -> Runbook:
     ]
     return Runbook(
         path=path,
-        title=walker.title or Path(path).stem,
+        title=walker.title or os.path.splitext(os.path.basename(path))[0],
         sha256=digest,
         sections=tuple(walker.sections),
         steps=steps,

@@ -8,7 +8,7 @@ HTML templates are autoescaped. A `--templates DIR` overrides any of them by nam
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+import os
 from typing import TYPE_CHECKING, Any
 
 from relbook.datatype import datatype
@@ -17,6 +17,8 @@ from relbook.render.common import format_duration
 from relbook.render.common import record_params as record_params
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from relbook.model import Record, Runbook, Step
     from relbook.params import Params
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 def templates_dir() -> Path:
     """The shipped templates: in the installed package, else the source tree's."""
     from importlib import resources
+    from pathlib import Path  # not for a parse, which renders an outline from this package
 
     shipped = resources.files("relbook") / "templates"
     if shipped.is_dir():
@@ -40,7 +43,7 @@ def environment(templates: str | None = None) -> Any:
 
     One per directory: the environment keeps the templates it compiled and compiles one
     again when its file changes."""
-    if templates and not Path(templates).is_dir():
+    if templates and not os.path.isdir(templates):
         raise RelbookError(f"--templates {templates}: not a directory")
     return _environment(templates or None)
 
@@ -92,6 +95,8 @@ def render_template(name: str, context: dict[str, Any], templates: str | None = 
     except jinja2.TemplateNotFound as e:
         raise TemplateError(f"template {e.name} not found in {env.loader.searchpath}") from None
     except UnicodeDecodeError:
+        from pathlib import Path
+
         for root in env.loader.searchpath:
             for path in sorted(Path(root).glob("*.j2")):
                 decode_utf8(path.read_bytes(), str(path), "template")
