@@ -69,9 +69,11 @@ def option_args(
 def resolve_runbook(path: str) -> str:
     """A path as given, or a shipped runbook's path when `path` names one."""
     try:
-        if os.path.exists(path):  # os.path, not pathlib: a parse imports no pathlib
-            return path
-    except (OSError, ValueError):  # a name too long, a NUL: read_runbook reports it
+        os.stat(path)  # os, not pathlib: a parse imports no pathlib
+        return path
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # not there: a name?
+        pass
+    except OSError:  # a name too long for the file system: read_runbook reports it
         return path
     from importlib import resources
     from pathlib import Path
