@@ -33,9 +33,10 @@ _loaded: set[tuple[Any, ...]] = set()
 _state: dict[str, Any] = {}
 
 
-def path() -> str | None:
-    """The cache file, or None where the interpreter has no bytecode cache (os.path, as
-    the rest of a parse's start-up: pathlib is an import it does not need)."""
+def path(kind: str = "") -> str | None:
+    """The cache file of the commands of `kind` (each command its own: a parse loads
+    none of the patterns only a run compiles), or None where the interpreter has no
+    bytecode cache (os.path, as the rest of a parse's start-up: no pathlib)."""
     try:
         import _sre
 
@@ -43,8 +44,9 @@ def path() -> str | None:
         pyc = cache_from_source(os.path.join(package, "__init__.py"))
     except (ImportError, NotImplementedError, ValueError):
         return None
-    name = f"relbook-re2.{sys.implementation.cache_tag}-{_sre.MAGIC}.marshal"  # 2: code as bytes
-    return os.path.join(os.path.dirname(pyc), name)
+    kind = f"{kind}." if kind.isidentifier() else ""
+    tag = sys.implementation.cache_tag  # re2: the code of each pattern as bytes
+    return os.path.join(os.path.dirname(pyc), f"relbook-re2.{kind}{tag}-{_sre.MAGIC}.marshal")
 
 
 def supported() -> bool:
@@ -65,12 +67,12 @@ def _re_cache() -> Any:
     return _cache
 
 
-def load() -> None:
-    """Fill `re`'s cache from the file, and save what this process adds at exit
-    (once per process)."""
+def load(kind: str = "") -> None:
+    """Fill `re`'s cache from the file of `kind` (a command's name), and save what this
+    process adds at exit (once per process)."""
     if _state or not supported():
         return
-    where = path()
+    where = path(kind)
     _state["path"] = where
     if where is None:
         return

@@ -134,6 +134,7 @@ def test_dry_run_of_the_shipped_guide_fills_its_values_without_jinja2(tmp_path: 
     assert not loaded & (HEAVY - {"semver"} | {"socket", "uuid"}), loaded & (HEAVY | {"socket"})
     assert not every & ENGINE, every & ENGINE  # a dry run executes nothing
     assert not every & START_UP, every & START_UP
+    assert "difflib" not in every  # a typo's suggestion: only for a name nothing fills
 
 
 def test_a_dry_run_asks_git_only_what_it_shows(tmp_path: Path):

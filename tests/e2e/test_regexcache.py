@@ -66,3 +66,21 @@ def test_a_damaged_cache_is_ignored_and_rewritten(tmp_path: Path):
 def test_no_cache_written_without_bytecode(tmp_path: Path):
     _probe(_env(tmp_path, PYTHONDONTWRITEBYTECODE="1"))
     assert not _files(tmp_path)
+
+
+def test_each_command_keeps_its_own_patterns(tmp_path: Path):
+    """A parse loads what parses compiled, not also what a lint compiled after it."""
+    env = _env(tmp_path)
+    for command in (["parse", GUIDE], ["lint", GUIDE], ["parse", GUIDE]):
+        subprocess.run([sys.executable, "-m", "relbook", *command], env=env, capture_output=True)
+    names = sorted(f.name.split(".")[1] for f in _files(tmp_path))
+    assert names == ["lint", "parse"]
+    probe = "from relbook import regexcache\nregexcache.load('{}')\nprint(len(regexcache._loaded))"
+    counts = {}
+    for command in names:
+        args = [sys.executable, "-c", probe.format(command)]
+        out = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
+        counts[command] = int(out.stdout)
+    assert 0 < counts["parse"] < counts["lint"], (
+        counts
+    )  # a lint compiles what a parse does, and more

@@ -76,7 +76,7 @@ def _main(argv: list[str] | None) -> int:
         args = parse(words, COMMANDS, command)
         from relbook import regexcache  # not for --help, which compiles none
 
-        regexcache.load()  # the patterns earlier runs compiled: most of start-up otherwise
+        regexcache.load(args.command)  # what this command compiled before: most of start-up
         check_utf8_arguments(vars(args))
         args.argv = words
         from relbook.record.mask import Masker, masked_output  # not for --help

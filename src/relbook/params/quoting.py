@@ -136,12 +136,12 @@ def mark_outputs(exprs: list[tuple[str, Any]]) -> Any:
 
 def check_names(text: str, values: dict[str, Any], path: str, line: int) -> None:
     """`{{ verison }}` (a name close to a parameter's) is a typo, not other template syntax."""
-    from difflib import get_close_matches
-
     for m in _JINJA_EXPR.finditer(text):
         name = m.group(1)
         if not name or name in values or name in _JINJA_WORDS:
             continue
+        from difflib import get_close_matches  # only for a name no parameter has
+
         close = get_close_matches(name, list(values), n=1, cutoff=0.75)
         if close:
             at = line + text.count("\n", 0, m.start())
