@@ -157,3 +157,26 @@ def test_a_dry_run_asks_git_only_what_it_shows(tmp_path: Path):
     asked = [line.split()[0] for line in log.read_text().splitlines()]
     assert asked == ["rev-parse", "for-each-ref", "config", "log"], log.read_text()
     assert "user.name" not in log.read_text()
+
+
+def test_a_run_reads_head_at_its_end_without_the_work_trees_status(tmp_path: Path):
+    """The record's HEAD after the run is one `rev-parse`: `git status` (the dirty check
+    before the run) is the call that is slow on a large repository, and is made once."""
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "start"], check=True)
+    guide = tmp_path / "guide.md"
+    guide.write_text("# Release\n\n## Steps\n\n```bash\necho hello\n```\n")
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True)
+    shims, log = tmp_path / "bin", tmp_path / "git.log"
+    shims.mkdir()
+    (shims / "git").write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real.stdout.strip()} "$@"\n')
+    (shims / "git").chmod(0o755)
+    argv = [sys.executable, "-m", "relbook", "run", str(guide), "--version", "1.0.0", "--yes"]
+    argv += ["--repo", str(repo), "--records", str(tmp_path / "records"), "--operator", "t"]
+    env = {**os.environ, "PYTHONPATH": SRC, "PATH": f"{shims}:{os.environ['PATH']}"}
+    subprocess.run(argv, env=env, capture_output=True, check=True)
+    asked = log.read_text().splitlines()
+    assert sum(line.startswith("status ") for line in asked) == 1, asked
+    assert asked[-1] == "rev-parse -q --verify HEAD^{commit}", asked

@@ -22,9 +22,11 @@ def git_out(path: str, *args: str, timeout: float = 20) -> tuple[int, str]:
     """Run plain `git` (cheap: no GitPython import on the release hot path)."""
     import subprocess
 
+    from relbook.bash.programs import program
+
     try:
         out = subprocess.run(
-            ["git", *args], cwd=path, capture_output=True, text=True, timeout=timeout
+            [program("git"), *args], cwd=path, capture_output=True, text=True, timeout=timeout
         )
     except FileNotFoundError:
         raise RelbookError("git is not installed (it is needed for --repo)") from None
@@ -84,6 +86,13 @@ def head_facts(path: str) -> dict[str, str]:
             dirty = True
     origin = git_out(path, "config", "--get", "remote.origin.url")[1].strip()
     return {"head": head, "branch": branch, "dirty": "yes" if dirty else "no", "origin": origin}
+
+
+def head_commit(path: str) -> str:
+    """The commit HEAD is at ("" on a branch with no commit yet): one `rev-parse`,
+    not the work tree's status, which on a large repository is the slow one."""
+    code, out = git_out(path, "rev-parse", "-q", "--verify", "HEAD^{commit}")
+    return out.strip() if code == 0 else ""
 
 
 def user_name(path: str | None) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from relbook.bash.programs import program
 from relbook.errors import LockedError, RecordError
 
 REPO_LOCK = "relbook.lock"
@@ -73,7 +74,7 @@ def git_common_dir(repo: str) -> Path | None:
         return None
     try:
         out = subprocess.run(
-            ["git", "-C", repo, "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            [program("git"), "-C", repo, "rev-parse", "--path-format=absolute", "--git-common-dir"],
             capture_output=True,
             text=True,
             check=True,

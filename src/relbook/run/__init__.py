@@ -232,9 +232,9 @@ class Runner:
         result = result or self.natural_result()
         head = ""
         if self.preflight.git_repo():
-            from relbook.params.gitfacts import head_facts
+            from relbook.params.gitfacts import head_commit
 
-            head = head_facts(self.repo).get("head", "")
+            head = head_commit(self.repo)
         self.recorder.finish(result, head)
 
     def abandon(self) -> bool:

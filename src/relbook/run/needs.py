@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
+from relbook.bash.programs import program
 from relbook.bash.tools import defined_names, makes_remotes, programs, push_remotes, remote_name
 from relbook.model import Kind, Runbook, Step
 
@@ -117,7 +118,7 @@ def _remotes(repo: str) -> set[str] | None:
     """The repository's remotes (None when git cannot say)."""
     try:
         got = subprocess.run(
-            ["git", "-C", repo, "remote"], capture_output=True, text=True, timeout=30
+            [program("git"), "-C", repo, "remote"], capture_output=True, text=True, timeout=30
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -13,6 +13,7 @@ import re
 import subprocess
 from typing import Any
 
+from relbook.bash.programs import program
 from relbook.bash.refs import RefChange, ref_changes
 from relbook.model import Part, Status
 
@@ -35,7 +36,7 @@ def local_refs(repo: str) -> dict[str, str] | None:
 
 def _git(repo: str, *args: str) -> str | None:
     try:
-        got = subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True)
+        got = subprocess.run([program("git"), "-C", repo, *args], capture_output=True, text=True)
     except OSError:
         return None
     return got.stdout if got.returncode == 0 else None
