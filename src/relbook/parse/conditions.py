@@ -211,7 +211,7 @@ def _kinds_of(text: str) -> str:
     low = text.lower()
     if not _KIND_WORD.search(low):
         return ""
-    for m in _KIND_SKIPS.finditer(text):
+    for m in _KIND_SKIPS.finditer(text) if "skip" in low else ():
         return negate(_phrase_expr(m))
     m = _SKIP.search(text)
     if m:
