@@ -54,6 +54,15 @@ ONE_OF = re.compile(
     r"(?:two|three|several)\s+(?:ways|options|methods)\b",
     re.I,
 )
+_WAYS_WORDS = ("one", "either", "between", "there")  # ONE_OF matches none without one
+
+
+def offers_ways(text: str) -> bool:
+    """`Do one of the following:`, `There are two ways`: the list after it holds ways."""
+    low = text.lower()
+    return any(w in low for w in _WAYS_WORDS) and bool(ONE_OF.search(text))
+
+
 _METHODS = frozenset({"manual", "manually", "automated", "automatic", "scripted"})
 _BY = ("method", "kind")
 _ALTERNATIVELY = re.compile(r"^\W*(?:alternatively|or else|or instead|instead)\b|^\W*or,\s", re.I)
