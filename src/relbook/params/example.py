@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from relbook.model import Kind
@@ -30,7 +31,11 @@ _ELSEWHERE = re.compile(
 
 def belongs_elsewhere(text: str, start: int) -> bool:
     """Whether the version literal at `start` names another component's version."""
-    before = text[max(0, start - 24) : start]
+    return _elsewhere(text[max(0, start - 24) : start])
+
+
+@lru_cache(maxsize=4096)  # a literal is asked about for the example, its line and its step
+def _elsewhere(before: str) -> bool:
     return bool(_ELSEWHERE.search(before[:-1] if before.endswith(("v", "V")) else before))
 
 
@@ -69,6 +74,8 @@ def map_literals(text: str, literals: dict[str, str]) -> str:
 
 def own_versions(text: str) -> list[re.Match[str]]:
     """The version literals in `text` that may be this project's (see belongs_elsewhere)."""
+    if "." not in text:
+        return []  # each literal has one: most manual steps hold none
     return [m for m in _CORE.finditer(text) if not belongs_elsewhere(text, m.start())]
 
 
