@@ -116,7 +116,19 @@ def _starts_order(text: str) -> bool:
     """The words start with an order: a verb (or `make sure`, `set up`) and its object."""
     if MULTIWORD.match(text):
         return True
-    return bool(_VERB.match(text)) and not _describes(text)
+    return _starts_with_verb(text) and not _describes(text)
+
+
+_LEADING_WORD = re.compile(r"[\w-]*")
+
+
+def _starts_with_verb(text: str) -> bool:
+    """`_VERB.match(text)`: a verb ends where its word does (`\\b(?!-)`), so the text's first
+    word (letters, digits, `_` and `-`) is one, or it starts with none."""
+    word = _LEADING_WORD.match(text).group()  # type: ignore[union-attr]
+    if word.isascii():  # a set look-up, not a try of each verb in turn
+        return word.lower() in _VERB_SET
+    return bool(_VERB.match(text))  # re.I folds `ſ`, `K` and `İ` as lower() does not
 
 
 # verbs that are nouns as often ("Release candidate two ships ...", "Pull request"): an
