@@ -148,7 +148,8 @@ def _under(section: Any, ways: set[int]) -> Any:
 
 def _sections(out: list[Step], where: Sequence[Any], scan: Any, found: list[Choice]) -> None:
     # `Manual release` beside `Patch release`: two ways of different things, no choice
-    groups = [[s for s in g if _way_of(s) == by] for g in scan.sibling_groups() for by in _BY]
+    read = [[(s, _way_of(s)) for s in g] for g in scan.sibling_groups()]  # each section once
+    groups = [[s for s, way in g if way == by] for g in read for by in _BY]
     for ways in groups:
         if len(ways) < 2:
             continue  # no choice, whichever steps it holds
