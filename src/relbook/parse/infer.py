@@ -108,7 +108,8 @@ def reads_as_action(text: str) -> bool:
     if not_an_order(text):
         return False
     rest = _LEAD.sub("", strip_extra_lead(text), count=1)
-    rest = _LEAD.sub("", strip_extra_lead(rest), count=1)
+    if rest != text:  # a lead taken off: another may stand behind it (unchanged, none does)
+        rest = _LEAD.sub("", strip_extra_lead(rest), count=1)
     return _starts_order(rest) or addressed_order(rest, _starts_order, _VERB_SET)
 
 
