@@ -179,9 +179,11 @@ def introduces_description(text: str) -> bool:
     text = text.strip()
     if re.match(r"^what to (?:include|write|say|cover|mention)\b", text, re.I):
         return True  # the list after it is content, not steps
+    if not text.endswith(":"):
+        return False  # it introduces no list
     if re.search(r"\b(?:need|needs|must|should|have to)\b", text, re.I):
         return False  # "These files will need editing:" asks for work
-    if not text.endswith(":") or re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):
+    if re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):
         return False  # "you will need to:" introduces what the reader does
     return bool(_TELLS.search(text))
 
