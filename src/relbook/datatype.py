@@ -218,7 +218,8 @@ def _init(cls: type, made: tuple[Field, ...]) -> Callable[..., None]:
                                 f"but {len(args)} were given")  # fmt: skip
             d.update(zip(names, args, strict=False))  # fewer args than fields
         if kwargs:
-            _check_keywords(cls, kwargs, known, names[: len(args)])
+            if args or not known.issuperset(kwargs):  # else nothing to refuse: most calls
+                _check_keywords(cls, kwargs, known, names[: len(args)])
             d.update(kwargs)
         for name in due:
             if d[name] is MISSING:

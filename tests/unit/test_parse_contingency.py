@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from relbook.parse import parse_runbook
+from relbook.parse.infer import _CONTINGENCY_TERMS, about_failure
 
 CONTINGENCY = [
     "Rollback",
@@ -56,3 +59,13 @@ def test_contingency_headings(title: str) -> None:
 def test_release_flow_headings(title: str) -> None:
     rb = parse_runbook(_guide(title), "g.md")
     assert [s.contingency for s in rb.steps] == [False, False]
+
+
+def test_a_text_without_the_words_of_the_terms_is_not_about_failure() -> None:
+    """The quick test before the search looks for each term's word: every alternative of
+    a term (its groups aside) holds it, so no text the search would find is passed over."""
+    for word, term in _CONTINGENCY_TERMS:
+        for alternative in re.sub(r"\(\?:[^()]*\)\??", "", term).split("|"):
+            assert word in alternative, (word, term)
+    assert about_failure("Yanking a broken release") and not about_failure("Tag the release")
+    assert about_failure("MIſTAKES")  # re.I reads `ſ` as `s`: a non-ASCII text is searched

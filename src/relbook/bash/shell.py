@@ -109,7 +109,7 @@ def _scan(text: str, st: _ScanState, word_start: bool = True) -> bool:
             _open(st, "arith")  # $(( or (( : arithmetic, closed by ))
             _open(st, "arith")
             i += 1
-        else:
+        elif kind != "space":  # a space changes nothing but where a word may start
             _token(kind or "", tok, st)
         word_start = kind in ("space", "sep", "open", "close")
     st.at_word = word_start

@@ -317,11 +317,12 @@ def infer_placeholders(
     found: list[Placeholder] = []
     set_so_far: set[str] = set()
     for step in steps:
+        shell = step.kind is Kind.SHELL
         for line, text in _step_lines(step):
             found.extend(_uses(text, line, literals))
-            if step.kind is Kind.SHELL:  # the example's literals are no placeholders
+            if shell:  # the example's literals are no placeholders
                 found.extend(token_placeholders(map_literals(text, literals), line))
-        if step.kind is Kind.SHELL:
+        if shell:
             found.extend(variable_placeholders(step, set_so_far))
     return example, tuple(found)
 

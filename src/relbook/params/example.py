@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from relbook.model import Kind
@@ -17,6 +18,8 @@ _CORE = re.compile(
     r"(?<![0-9.])(\d+)\.(\d+)\.(\d+)(?:-(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?"
     r"(?![0-9]|\.[0-9]|-[0-9A-Za-z]|\.(?:rc|beta|alpha|pre|dev|b|a)\d)"  # not `5.0.5.rc1`
 )
+# what every literal holds: a text without it needs no search for one (most prose has none)
+_DOTTED = re.compile(r"\d\.\d")
 # what a literal belongs to when it is not this project's release: a toolchain
 # (`go1.22.3`, `go 1.22.0`, `node 20.1.0`), a dependency (`tool@v1.2.3`, `pkg==1.2.3`),
 # a semantic-conventions or other component's tag (`semconv/v1.24.0`)
@@ -30,7 +33,11 @@ _ELSEWHERE = re.compile(
 
 def belongs_elsewhere(text: str, start: int) -> bool:
     """Whether the version literal at `start` names another component's version."""
-    before = text[max(0, start - 24) : start]
+    return _elsewhere(text[max(0, start - 24) : start])
+
+
+@lru_cache(maxsize=4096)  # a literal is asked about for the example, its line and its step
+def _elsewhere(before: str) -> bool:
     return bool(_ELSEWHERE.search(before[:-1] if before.endswith(("v", "V")) else before))
 
 
@@ -46,6 +53,8 @@ def _known(m: re.Match[str], literals: dict[str, str]) -> str:
 
 def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
     """(parameter, literal) for each example literal in `text` that is this project's."""
+    if not _DOTTED.search(text):
+        return []
     return [
         (literals[known], m.group(0))
         for m in _CORE.finditer(text)
@@ -55,7 +64,7 @@ def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
 
 def map_literals(text: str, literals: dict[str, str]) -> str:
     """`text` with each of the project's example literals as a `{{ parameter }}`."""
-    if not literals or "." not in text:
+    if not literals or not _DOTTED.search(text):
         return text  # no literal to map, or none in `text`
 
     def one(m: re.Match[str]) -> str:
@@ -69,6 +78,8 @@ def map_literals(text: str, literals: dict[str, str]) -> str:
 
 def own_versions(text: str) -> list[re.Match[str]]:
     """The version literals in `text` that may be this project's (see belongs_elsewhere)."""
+    if not _DOTTED.search(text):
+        return []
     return [m for m in _CORE.finditer(text) if not belongs_elsewhere(text, m.start())]
 
 

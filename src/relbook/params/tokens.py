@@ -322,12 +322,14 @@ def variable_uses(source: str) -> list[tuple[str, int]]:
     from relbook.bash.shell import quote_contexts
 
     found = [m for m in _VAR.finditer(source) if source[m.start() - 1 : m.start()] != "\\"]
-    contexts = quote_contexts(source, [m.start() for m in found])
-    return [
-        (m.group(1) or m.group(2), m.start())
-        for m, ctx in zip(found, contexts, strict=True)
-        if ctx not in ("single", "heredoc-quoted")
-    ]
+    if "'" in source or "<<" in source:  # else no single quote nor heredoc holds a use
+        contexts = quote_contexts(source, [m.start() for m in found])
+        found = [
+            m
+            for m, ctx in zip(found, contexts, strict=True)
+            if ctx not in ("single", "heredoc-quoted")
+        ]
+    return [(m.group(1) or m.group(2), m.start()) for m in found]
 
 
 _SETS = re.compile(

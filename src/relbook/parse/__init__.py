@@ -366,7 +366,7 @@ class _Walker(ProseRules):
             self._inline_html(head)
         codes = [c for c in children if _is_shell_fence(c)]
         text = self._text(head) if head else ""
-        rest = [c for c in children if c is not head and not any(c is k for k in codes)]
+        rest = [c for c in children if c is not head and not (codes and any(c is k for k in codes))]
         if task:
             checked = bool(item.get("attrs", {}).get("checked"))
             self._task_step(text, line, checked, codes, self._detail_items(rest, _is_shell_fence))

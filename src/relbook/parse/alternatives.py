@@ -54,6 +54,15 @@ ONE_OF = re.compile(
     r"(?:two|three|several)\s+(?:ways|options|methods)\b",
     re.I,
 )
+_WAYS_WORDS = ("one", "either", "between", "there")  # ONE_OF matches none without one
+
+
+def offers_ways(text: str) -> bool:
+    """`Do one of the following:`, `There are two ways`: the list after it holds ways."""
+    low = text.lower()
+    return any(w in low for w in _WAYS_WORDS) and bool(ONE_OF.search(text))
+
+
 _METHODS = frozenset({"manual", "manually", "automated", "automatic", "scripted"})
 _BY = ("method", "kind")
 _ALTERNATIVELY = re.compile(r"^\W*(?:alternatively|or else|or instead|instead)\b|^\W*or,\s", re.I)
@@ -139,7 +148,8 @@ def _under(section: Any, ways: set[int]) -> Any:
 
 def _sections(out: list[Step], where: Sequence[Any], scan: Any, found: list[Choice]) -> None:
     # `Manual release` beside `Patch release`: two ways of different things, no choice
-    groups = [[s for s in g if _way_of(s) == by] for g in scan.sibling_groups() for by in _BY]
+    read = [[(s, _way_of(s)) for s in g] for g in scan.sibling_groups()]  # each section once
+    groups = [[s for s, way in g if way == by] for g in read for by in _BY]
     for ways in groups:
         if len(ways) < 2:
             continue  # no choice, whichever steps it holds

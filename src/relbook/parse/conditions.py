@@ -34,7 +34,7 @@ from typing import Any
 
 from relbook.datatype import datatype, field, replace
 from relbook.model import Choice, Kind, Step
-from relbook.parse.alternatives import ONE_OF, choices
+from relbook.parse.alternatives import choices, offers_ways
 from relbook.parse.infer import heads
 
 # -- the words ---------------------------------------------------------------------
@@ -88,7 +88,7 @@ _SKIP = re.compile(
     re.I,
 )
 _KIND_SKIPS = re.compile(_PHRASE + r"[^.;]{0,20}?\b(?:can|may|should)\s+skip\b", re.I)
-_ONLY = re.compile(r"\b(?:only|solely|exclusively)\b", re.I)
+_SKIPS, _NO_SKIP = re.compile(r"\bskip\b", re.I), re.compile(r"\b(?:not|never|n't)\s+skip\b", re.I)
 _FIRST = re.compile(
     r"\bfirst\s+(?:release|version)\s+(?:of|in)\s+(?:a|the|each|every)\s+(?:new\s+)?"
     r"(?:(?:major|minor|release)\s+)?(?:series|line|branch)\b"
@@ -133,6 +133,7 @@ _QUALIFIED = re.compile(
     r"^\W*(?:the\s+)?(?P<q>[A-Za-z-]+)\s+(?:releases?|release process)\W*$", re.I
 )
 _MARKUP = re.compile(r"[*_`]+|<[^>]*>|\[([^\]]*)\]\([^)]*\)")
+_MARK = re.compile(r"[*_`<\[]")  # what each match of _MARKUP starts with
 # each alternative starts with a letter or `.` (`\bga` as `g(?<!\wg)a`): a search skips to one
 _KIND_WORD = re.compile(r"major|minor|patch|point|stable|final|g(?<!\wg)a\b|rc|candidate|alpha|"
                         r"beta|hotfix|pre-?release|series|bug|maint|\.0\b")  # fmt: skip
@@ -184,7 +185,9 @@ def negate(expr: str) -> str:
 
 def plain(text: str) -> str:
     """Markdown text without emphasis, code marks, tags and link targets."""
-    return " ".join(_MARKUP.sub(lambda m: m.group(1) or "", text).split())  # \s runs: one space
+    if _MARK.search(text):  # most item texts have none
+        text = _MARKUP.sub(lambda m: m.group(1) or "", text)
+    return " ".join(text.split())  # \s runs: one space
 
 
 def first_sentence(text: str) -> str:
@@ -199,10 +202,7 @@ def text_condition(text: str) -> str:
     """The kinds of release the first sentence of a text restricts itself to ("" when none)."""
     text = first_sentence(_NOTE.sub("", text))
     expr = _kinds_of(text)
-    skips = re.search(r"\bskip\b", text, re.I) and not re.search(
-        r"\b(?:not|never|n't)\s+skip\b", text, re.I
-    )
-    if expr and not expr.startswith("!") and skips:
+    if expr and not expr.startswith("!") and _SKIPS.search(text) and not _NO_SKIP.search(text):
         return negate(expr)  # "For patch releases, skip this step"
     return expr
 
@@ -211,7 +211,7 @@ def _kinds_of(text: str) -> str:
     low = text.lower()
     if not _KIND_WORD.search(low):
         return ""
-    for m in _KIND_SKIPS.finditer(text):
+    for m in _KIND_SKIPS.finditer(text) if "skip" in low else ():
         return negate(_phrase_expr(m))
     m = _SKIP.search(text)
     if m:
@@ -363,7 +363,7 @@ class _Scan:
         first = first_sentence(text)
         if section and expr and re.search(r"\bskip\b|\bthis (?:step|section)\b", text, re.I):
             section.extra.append((expr, f"line {line}: {first[:80]}"))
-        if ONE_OF.search(text):
+        if offers_ways(text):
             self.one_of = line
         own_c = ((expr, f"line {line}: {first[:80]}"),) if expr else ()
         own_f = (opt,) if opt else ()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from relbook.datatype import datatype
 
@@ -50,17 +51,23 @@ class Defined:
 
 def foreign_definitions(texts: Iterable[tuple[int, str]]) -> list[Defined]:
     """The variables that `texts` (line, text) define as another component's value."""
+    return [Defined(name, what, line) for line, text in texts for name, what in _defined_in(text)]
+
+
+@lru_cache(maxsize=1024)  # a paragraph is read for the example and again for the steps
+def _defined_in(text: str) -> tuple[tuple[str, str], ...]:
+    """(variable, what it is) for each definition `text` makes of another component's value."""
+    low = text.lower()
+    if " to " not in low and " as " not in low:
+        return ()
+    if "set" not in low and "export" not in low and "define" not in low:
+        return ()  # the verbs _SETS starts with: most texts have none
     out = []
-    for line, text in texts:
-        low = text.lower()
-        if " to " not in low and " as " not in low:
-            continue
-        for m in _SETS.finditer(text):
-            words = m.group(2).split()
-            other = [w for w in words if w.lower() not in _SELF]
-            if other:
-                out.append(Defined(m.group(1), " ".join([*words, m.group(3).lower()]), line))
-    return out
+    for m in _SETS.finditer(text):
+        words = m.group(2).split()
+        if any(w.lower() not in _SELF for w in words):
+            out.append((m.group(1), " ".join([*words, m.group(3).lower()])))
+    return tuple(out)
 
 
 def assigned(name: str, text: str) -> Iterator[re.Match[str]]:

@@ -115,6 +115,8 @@ def _check_kinds(value: str, path: str, line: int) -> None:
 
 def step_fields(d: dict[str, Any], path: str = "", line: int = 0) -> dict[str, Any]:
     """The Step fields a step's directives set (`d` is kept as its `directives`)."""
+    if not d:
+        return {"directives": d}  # no directive (most steps): every other field its default
     applies = d.get("applies-to")
     for key in ("way", "way-applies-to", "question"):
         if key in d and "choice" not in d:

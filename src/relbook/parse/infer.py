@@ -32,16 +32,30 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-CONTINGENCY = re.compile(
-    r"roll[- ]?back|incident|emergenc|disaster|recover|revert|\bundo|troubleshoot"
-    r"|go(?:es)? wrong|went wrong|something wrong|\bmistake|known (?:issue|problem)s?"
-    r"|not (?:be )?approved|start(?:ing)? over|\babort|\bif\b[^.]*\bfail"
-    r"|^(?:on |upon |in case of )?failures?\b"
-    r"|failed release|^fixing\b"
-    r"|clean ?up after|\bbackout\b|\bback out\b"
-    r"|rolling back|\brejected\b|\bbacking out\b|\bfailures\b|\byank|\bretract|\bbroken\b",
-    re.I,
-)
+# what text about things going wrong says: each term beside a word it cannot match without
+_CONTINGENCY_TERMS = (
+    ("roll", r"roll[- ]?back"), ("incident", "incident"), ("emergenc", "emergenc"),
+    ("disaster", "disaster"), ("recover", "recover"), ("revert", "revert"), ("undo", r"\bundo"),
+    ("troubleshoot", "troubleshoot"), ("wrong", r"go(?:es)? wrong|went wrong|something wrong"),
+    ("mistake", r"\bmistake"), ("known", r"known (?:issue|problem)s?"),
+    ("approved", r"not (?:be )?approved"), ("over", r"start(?:ing)? over"), ("abort", r"\babort"),
+    ("fail", r"\bif\b[^.]*\bfail|^(?:on |upon |in case of )?failures?\b|failed release"),
+    ("fixing", r"^fixing\b"), ("clean", r"clean ?up after"),
+    ("back", r"\bbackout\b|\bback out\b"), ("roll", "rolling back"), ("rejected", r"\brejected\b"),
+    ("back", r"\bbacking out\b"), ("fail", r"\bfailures\b"), ("yank", r"\byank"),
+    ("retract", r"\bretract"), ("broken", r"\bbroken\b"),
+)  # fmt: skip
+CONTINGENCY = re.compile("|".join(term for _, term in _CONTINGENCY_TERMS), re.I)
+_CONTINGENCY_WORDS = tuple(dict.fromkeys(word for word, _ in _CONTINGENCY_TERMS))
+
+
+def about_failure(text: str) -> bool:
+    """Whether `text` speaks of things going wrong (CONTINGENCY finds one of its terms)."""
+    low = text.lower()  # a test for the terms' words first: most texts hold none
+    if text.isascii() and not any(w in low for w in _CONTINGENCY_WORDS):
+        return False  # (re.I folds `ſ`, `K` and `İ` as lower() does not: those are searched)
+    return bool(CONTINGENCY.search(text))
+
 
 _VERBS = _words(
     "abort add announce apply approve ask assign backport build bump cancel change check "
@@ -80,7 +94,7 @@ _LINK_ONLY = re.compile(r"^\W*\[[^\]]*\]\([^)]*\)\W*$|^\W*<?https?://\S+>?\W*$")
 
 def is_contingency(title: str) -> bool:
     """A heading about things going wrong (a note in parentheses does not count)."""
-    return bool(CONTINGENCY.search(re.sub(r"\([^)]*\)", "", title).strip()))
+    return about_failure(re.sub(r"\([^)]*\)", "", title).strip())
 
 
 def reads_as_action(text: str) -> bool:
@@ -94,7 +108,8 @@ def reads_as_action(text: str) -> bool:
     if not_an_order(text):
         return False
     rest = _LEAD.sub("", strip_extra_lead(text), count=1)
-    rest = _LEAD.sub("", strip_extra_lead(rest), count=1)
+    if rest != text:  # a lead taken off: another may stand behind it (unchanged, none does)
+        rest = _LEAD.sub("", strip_extra_lead(rest), count=1)
     return _starts_order(rest) or addressed_order(rest, _starts_order, _VERB_SET)
 
 
@@ -102,7 +117,19 @@ def _starts_order(text: str) -> bool:
     """The words start with an order: a verb (or `make sure`, `set up`) and its object."""
     if MULTIWORD.match(text):
         return True
-    return bool(_VERB.match(text)) and not _describes(text)
+    return _starts_with_verb(text) and not _describes(text)
+
+
+_LEADING_WORD = re.compile(r"[\w-]*")
+
+
+def _starts_with_verb(text: str) -> bool:
+    """`_VERB.match(text)`: a verb ends where its word does (`\\b(?!-)`), so the text's first
+    word (letters, digits, `_` and `-`) is one, or it starts with none."""
+    word = _LEADING_WORD.match(text).group()  # type: ignore[union-attr]
+    if word.isascii():  # a set look-up, not a try of each verb in turn
+        return word.lower() in _VERB_SET
+    return bool(_VERB.match(text))  # re.I folds `ſ`, `K` and `İ` as lower() does not
 
 
 # verbs that are nouns as often ("Release candidate two ships ...", "Pull request"): an
@@ -152,9 +179,11 @@ def introduces_description(text: str) -> bool:
     text = text.strip()
     if re.match(r"^what to (?:include|write|say|cover|mention)\b", text, re.I):
         return True  # the list after it is content, not steps
+    if not text.endswith(":"):
+        return False  # it introduces no list
     if re.search(r"\b(?:need|needs|must|should|have to)\b", text, re.I):
         return False  # "These files will need editing:" asks for work
-    if not text.endswith(":") or re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):
+    if re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):
         return False  # "you will need to:" introduces what the reader does
     return bool(_TELLS.search(text))
 

@@ -79,13 +79,13 @@ _EXTRA_LEAD = re.compile(
 )
 # sentences that look like orders and are not: a list's introduction ("perform the
 # following steps:"), a prohibition ("Do not use release candidates in production"),
-# an example or a note
+# an example or a note; each but the last names steps or "the following"
 _NOT_ORDER = re.compile(
     r"\b(?:the\s+)?(?:following|these|those|below|above)\s+(?:\w+\s+)?steps\b"
-    r"|\bsteps\s+(?:below|above|that follow)\b|\bthe following(?:\s+\w+){0,2}\s*[:.]?$"
-    r"|^(?:for example|for instance|e\.g\.|i\.e\.|note that|note:|nb\b)",
+    r"|\bsteps\s+(?:below|above|that follow)\b|\bthe following(?:\s+\w+){0,2}\s*[:.]?$",
     re.I,
 )
+_NOT_ORDER_START = re.compile(r"for example|for instance|e\.g\.|i\.e\.|note that|note:|nb\b", re.I)
 _PROHIBITION = re.compile(r"^(?:\*\*)?(?:do not|don't|never|avoid)\b", re.I)
 _PRONOUN = re.compile(r"^(?:this|it|that|these|those|they|which)\s", re.I)
 _VAGUE = frozenset(_words("released performed done made required approved met used"))
@@ -114,7 +114,10 @@ def strip_extra_lead(text: str) -> str:
 def not_an_order(text: str) -> bool:
     """A list's introduction, a prohibition (unless an order follows it after `;`), an
     example or a note: it reads like an order and asks for nothing to be done."""
-    if _NOT_ORDER.search(text.rstrip(" *")):
+    if _NOT_ORDER_START.match(text):
+        return True
+    low = text.lower()  # a search of every sentence costs more than a test for its words
+    if ("steps" in low or "the following" in low) and _NOT_ORDER.search(text.rstrip(" *")):
         return True
     return bool(_PROHIBITION.match(text)) and ";" not in text
 

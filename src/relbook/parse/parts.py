@@ -57,10 +57,10 @@ def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _is_shell_fence(tok: dict[str, Any]) -> bool:
     if tok.get("type") != "block_code" or tok.get("style") != "fenced":
         return False
-    lang = _lang(tok)
-    if lang in SHELL_LANGS:
-        return True
-    return unlabelled_shell(lang, tok.get("raw", ""))
+    if "_shell" not in tok:  # asked for an item's fences, its details and the fence itself
+        lang = _lang(tok)
+        tok["_shell"] = lang in SHELL_LANGS or unlabelled_shell(lang, tok.get("raw", ""))
+    return tok["_shell"]
 
 
 def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:

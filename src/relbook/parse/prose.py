@@ -24,7 +24,7 @@ from relbook.bash.syntax import not_bash
 from relbook.model import Finding, Kind
 from relbook.parse.infer import (
     _VERB,
-    CONTINGENCY,
+    about_failure,
     heading_step,
     is_contingency,
     reads_as_action,
@@ -51,7 +51,7 @@ def contingency_lead(text: str) -> bool:
     """`In case something went wrong:`, `If the release fails:`: the list after it is
     what to do then."""
     text = text.strip()
-    return text.endswith(":") and len(text) < 120 and bool(CONTINGENCY.search(text))
+    return text.endswith(":") and len(text) < 120 and about_failure(text)
 
 
 class ProseRules:

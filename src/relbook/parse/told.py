@@ -101,13 +101,14 @@ def told_placeholders(steps: Iterable[Step], prose: Prose, example: str) -> list
     names: dict[tuple[str, str], str] = {}
     out: list[Placeholder] = []
     defined = _defined(steps, shells, prose, names)
+    literals = literal_map(example)  # the same for every step
     for i, step in enumerate(shells):
         wide, near = _context(step, shells, i, cued, prose, intro_ends)
         found: list[Placeholder] = list(defined.get(step.line, ()))
         if wide or near:
             found += _examples(step, wide + near, example, names)
             found += _past(step, near, example, names, {p.line for p in found})
-        out += found + _older(step, example, names, {p.line for p in found})
+        out += found + _older(step, example, literals, names, {p.line for p in found})
     return out
 
 
@@ -387,14 +388,17 @@ def _own_words(text: str, literals: dict[str, str]) -> list[str]:
 
 
 def _older(
-    step: Step, example: str, names: dict[tuple[str, str], str], done: set[int]
+    step: Step,
+    example: str,
+    literals: dict[str, str],
+    names: dict[tuple[str, str], str],
+    done: set[int],
 ) -> list[Placeholder]:
     """This project's releases older than the example (its major, not patch - 1) that a
     command names as written: a past release the operator chooses, never run stale."""
     if not example or "-" in example:
         return []
     ex = _version_key(example)
-    literals = literal_map(example)
     why = f"a release older than the guide's example {example}: the operator chooses which"
     out = []
     for n, text in _command_lines(step):
