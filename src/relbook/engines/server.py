@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections import deque
 
+from relbook.bash.programs import program
 from relbook.engines.procs import STEP_TOKEN_VAR
 
 TRACE_FD_VAR = "RELBOOK_TRACE_FD"
@@ -14,14 +14,8 @@ TRACE_FD = 6
 
 
 def _bash() -> str:
-    """bash's full path, looked up once (exec would try every PATH entry each time)."""
-    global _BASH
-    if _BASH is None:
-        _BASH = shutil.which("bash") or "bash"
-    return _BASH
-
-
-_BASH: str | None = None
+    """bash's full path, looked up once per PATH (exec would try every entry each time)."""
+    return program("bash")
 
 
 # A long-lived bash that runs each step in a forked subshell: forking a running
