@@ -86,3 +86,35 @@ def test_the_next_version_beside_the_version_is_the_operators() -> None:
     # alone, "the next version" is the one being released
     (alone,) = find_tokens("git tag v<next-version>")
     assert (alone.means, alone.name) == ("version", "version")
+
+
+def test_a_bare_name_in_capitals_a_git_command_makes_a_ref_of_is_a_placeholder() -> None:
+    """`git tag RELEASE_VERSION` is this release's version; a name that says it is the
+    next one is the operator's to give; a variable's own name is not a placeholder."""
+    filled = explicit_form('git tag -a NEW_VERSION -m "Release NEW_VERSION"', "1.2.3")
+    assert filled == 'git tag -a {{ version }} -m "Release {{ version }}"'
+    assert explicit_form("git push upstream RELEASE_VERSION", "1.2.3") == (
+        "git push upstream {{ version }}"
+    )
+    assert explicit_form("git push origin RELEASE_TAG", "1.2.3") == "git push origin {{ tag }}"
+    assert left("git tag NEXT_VERSION") == [("NEXT_VERSION", "next_version")]
+    for text in (
+        'git push origin "${GIT_TAG}"',  # a variable: set by an earlier step, or unset
+        ': "${GIT_TAG:?ERROR: GIT_TAG is not set or is empty}"',  # its name in a message
+        "VELERO_VERSION and NEW_DOCS_VERSION are slightly different",  # prose about names
+        "export RELEASE_VERSION",
+        "git tag -a HOTFIX_BRANCH",  # no version nor tag in its name
+    ):
+        assert explicit_form(text, "1.2.3") == text, text
+
+
+def test_a_bare_name_is_pushed_as_the_version_never_as_itself(origin_repo: Repo, tmp_path: Path):
+    guide = tmp_path / "g.md"
+    guide.write_text(
+        "# Releasing\n\nI use RELEASE_VERSION to represent the version to be released.\n\n"
+        "## Release\n\n```bash\ngit tag RELEASE_VERSION\ngit push origin RELEASE_VERSION\n```\n"
+    )
+    args = ["run", str(guide), "--version", "1.2.3", "--repo", str(origin_repo.path), "--yes"]
+    args += ["--records", str(tmp_path / "records"), "--operator", "t"]
+    assert main([*args, "--allow-bump", "patch", "--reason", "t"]) == 0
+    assert origin_repo.origin_git("tag", "--list").split() == ["1.2.3", "v1.2.2"]

@@ -259,6 +259,30 @@ def _assigned_tokens(text: str) -> list[Token]:
     return out
 
 
+# `git tag RELEASE_VERSION`, `git push origin NEW_VERSION`: in a command that makes or
+# moves a ref, a bare name in capitals that says what it stands for (a version or a tag,
+# in words joined by `_`) stands where the value goes. (Elsewhere such a name is as often
+# a variable's, talked about: `${GIT_TAG:?GIT_TAG is not set}`.)
+_BARE = re.compile(r"(?<![\w$.\-/{@%(])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w=(/.\-\[])")
+
+
+def _bare_tokens(command: str, at: int) -> list[Token]:
+    """The bare names of `command` (a git or docker command found at offset `at`)."""
+    out = []
+    for m in _BARE.finditer(command):
+        name = m.group(1)
+        words = set(words_of(name))
+        if not words & (_VERSION_WORDS | {"tag"}):
+            continue
+        means = meaning(name)
+        if means == "input" or words & {"next", "snapshot", "dev", "devel"}:
+            means, pname = "input", param_name(name)  # given by the operator, never guessed
+        else:
+            pname = means
+        out.append(Token(name, at + m.start(), at + m.end(), means, pname, "{{ %s }}" % pname))
+    return out
+
+
 # no token without one of these (SET_ME has _, `git tag 2.5.3` its git, a path its /)
 _MAYBE = re.compile(r"[<{_XYZxyzNM\[=/]|git|docker")
 
@@ -283,11 +307,15 @@ def find_tokens(text: str) -> list[Token]:
     if "." in text:
         found += _template_tokens(text)
     if "git" in text or "docker" in text:
-        found += [
-            Token(v.group(0), g.start() + v.start(), g.start() + v.end(), "input", "other_version")
-            for g in _GIT_REF.finditer(text)
-            for v in _REF_VERSION.finditer(g.group(0))
-        ]
+        for g in _GIT_REF.finditer(text):
+            found += [
+                Token(
+                    v.group(0), g.start() + v.start(), g.start() + v.end(), "input", "other_version"
+                )
+                for v in _REF_VERSION.finditer(g.group(0))
+            ]
+            if "_" in g.group(0):
+                found += _bare_tokens(g.group(0), g.start())
     if "=" in text:
         found += _assigned_tokens(text)
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
