@@ -71,7 +71,7 @@ def test_a_front_matter_default_is_no_unfilled_placeholder() -> None:
 
 
 def test_an_assignment_before_a_command_sets_nothing_for_later_steps() -> None:
-    from relbook.params.tokens import variables_set
+    from relbook.params.variables import variables_set
 
     assert variables_set("DRY_RUN=false BRANCH=main ./scripts/release.sh") == set()
     assert variables_set('A="x y" B=$(date +%s) make') == set()
@@ -93,7 +93,7 @@ def _placeholders(text: str) -> str:
 
 
 def test_arrays_and_crlf_lines_are_statements_that_set() -> None:
-    from relbook.params.tokens import variables_set
+    from relbook.params.variables import variables_set
 
     assert variables_set("PKGS=(core cli)") == {"PKGS"}
     assert variables_set("X=1\r\necho ok") == {"X"}

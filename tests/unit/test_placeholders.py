@@ -6,7 +6,8 @@ import pytest
 
 from relbook.errors import ParamError
 from relbook.params import bind, explicit_form, run_parameters, unfilled
-from relbook.params.tokens import find_tokens, meaning, variables_set
+from relbook.params.tokens import find_tokens, meaning
+from relbook.params.variables import variables_set
 from relbook.parse import parse_runbook
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from relbook.guard.blocks import Block, LintFinding
 from relbook.model import Kind, Runbook
-from relbook.params.tokens import SHELL_VARS, variable_uses, variables_set
+from relbook.params.tokens import SHELL_VARS
+from relbook.params.variables import variable_uses, variables_set
 
 WELL_KNOWN = SHELL_VARS | {
     "USER", "PWD", "CI", "TZ", "LANGUAGE", "SSH_AUTH_SOCK", "GPG_TTY", "GNUPGHOME",

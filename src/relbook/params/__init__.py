@@ -45,15 +45,8 @@ from relbook.params.quoting import (
     shell_text,
     wrap_outputs,
 )
-from relbook.params.tokens import (
-    BUILTIN,
-    PARTS,
-    fill_tokens,
-    guide_variables,
-    series_wildcards,
-    token_placeholders,
-    variable_placeholders,
-)
+from relbook.params.tokens import BUILTIN, PARTS, fill_tokens, series_wildcards, token_placeholders
+from relbook.params.variables import guide_variables, variable_placeholders
 
 if TYPE_CHECKING:
     from relbook.model import Runbook, Step

@@ -129,7 +129,8 @@ class ProseRules:
         before = last.commands[0].source.split()
         if not (first and before and first[0] == before[0]):
             return False
-        from relbook.params.tokens import find_tokens, variable_uses
+        from relbook.params.tokens import find_tokens
+        from relbook.params.variables import variable_uses
 
         template = last.commands[0].source  # a template: it holds what the example fills
         return bool(find_tokens(template) or variable_uses(template))

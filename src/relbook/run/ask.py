@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from relbook.model import Kind, Step
 from relbook.params import Params, version_parts
-from relbook.params.tokens import guide_variables
+from relbook.params.variables import guide_variables
 from relbook.record.mask import MASK, SECRET_NAME
 from relbook.run.flow import not_applicable
 from relbook.run.plan import blocked_by
