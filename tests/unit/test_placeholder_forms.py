@@ -118,3 +118,25 @@ def test_a_bare_name_is_pushed_as_the_version_never_as_itself(origin_repo: Repo,
     args += ["--records", str(tmp_path / "records"), "--operator", "t"]
     assert main([*args, "--allow-bump", "patch", "--reason", "t"]) == 0
     assert origin_repo.origin_git("tag", "--list").split() == ["1.2.3", "v1.2.2"]
+
+
+def test_a_b_c_question_marks_and_a_bracketed_name_are_the_version() -> None:
+    """`vA.B.C` and `v?.?.?` are whole version templates; `[VERSION]` a name in brackets
+    that says it is one. Brackets of bash, patterns and links stay as written."""
+    assert explicit_form("git tag -a vA.B.C -m 'vA.B.C'", "0.0.1") == (
+        "git tag -a v{{ version }} -m 'v{{ version }}'"
+    )
+    assert explicit_form("git tag v?.?.?", "0.0.1") == "git tag v{{ version }}"
+    assert explicit_form('git commit -m"chore(release): [VERSION]"', "0.0.1") == (
+        'git commit -m"chore(release): {{ version }}"'
+    )
+    assert explicit_form("git push origin [release-tag]", "0.0.1") == "git push origin {{ tag }}"
+    for text in (
+        "npm version [major|minor|patch]",
+        "case $answer in [Yy]) echo yes ;; esac",
+        "[ -f VERSION ] && cat VERSION",
+        "echo ${versions[VERSION]}",
+        "see [Release notes](notes.md) and [the version][1]",
+        "Section A.B.C.D of the policy",
+    ):
+        assert explicit_form(text, "0.0.1") == text, text

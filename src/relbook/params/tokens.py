@@ -43,6 +43,11 @@ _VERSION_TEMPLATE = re.compile(
     rf"(?<![\w.$/])(?:[vV](?=[A-Z\d]))?({_SEG}(?:\.{_SEG}){{1,3}})"
     r"(?:-(?:rc|RC|beta|alpha|SNAPSHOT)(?:[.]?(?:\d+|[XNx]))?)?(?![\w]|\.\w)"
 )
+# two more whole templates of a version: `vA.B.C`, `v?.?.?`
+_LETTERS = re.compile(r"(?<![\w.$/?])([vV]?)(A\.B\.C|\?\.\?\.\?)(?![\w?]|\.\w)")
+# `[VERSION]`, `[new-tag]`: a name in brackets that says it is a release value (not a
+# link's text, `[text](url)`, nor a test's or a pattern's brackets: `[[`, `${a[i]}`, `[Yy]`)
+_SQUARE = re.compile(r"(?<![\[\w$])\[([A-Za-z][A-Za-z0-9 _-]{0,40}[A-Za-z0-9])\](?![\[(:\]])")
 # what follows a version template to name a release counted from this one (`X.Y.Z+1`)
 _ARITH = re.compile(r"([+-])(\d+)(?![\w.])")
 _ANGLE = re.compile(r"\\?<([A-Za-z][^<>\n=\"']{0,60}?)\\?>")
@@ -205,6 +210,25 @@ def _template_tokens(text: str) -> list[Token]:
     return out
 
 
+def _letter_tokens(text: str) -> list[Token]:
+    return [
+        Token(m.group(0), m.start(), m.end(), "version", "version", m.group(1) + "{{ version }}")
+        for m in _LETTERS.finditer(text)
+    ]
+
+
+def _square_tokens(text: str) -> list[Token]:
+    out = []
+    for m in _SQUARE.finditer(text):
+        inner = m.group(1)
+        if not set(words_of(inner)) & (_VERSION_WORDS | {"tag"}):
+            continue  # `[Yy]`, `[Release notes]`: not a release value
+        means = meaning(inner)
+        if means != "input":
+            out.append(Token(m.group(0), m.start(), m.end(), means, means, "{{ %s }}" % means))
+    return out
+
+
 def _named(kind_re: re.Pattern[str], text: str, wrap: str) -> list[Token]:
     out = []
     for m in kind_re.finditer(text):
@@ -280,7 +304,7 @@ def _bare_tokens(command: str, at: int) -> list[Token]:
 
 
 # no token without one of these (SET_ME has _, `git tag 2.5.3` its git, a path its /)
-_MAYBE = re.compile(r"[<{_XYZxyzNM\[=/]|git|docker")
+_MAYBE = re.compile(r"[<{_XYZxyzNM\[=/]|git|docker|A\.B\.C|\?\.\?")
 
 
 def find_tokens(text: str) -> list[Token]:
@@ -295,6 +319,8 @@ def find_tokens(text: str) -> list[Token]:
         found += _named(_DUNDER, text, "__")
     if "[[" in text:
         found += _named(_DOUBLE_BRACKET, text, "[[")
+    if "[" in text:
+        found += _square_tokens(text)
     if "_" in text or "ME" in text or "REDACTED" in text or "path/to/" in text:
         found += [
             Token(m.group(0), m.start(), m.end(), "input", param_name(m.group(0)))
@@ -302,6 +328,8 @@ def find_tokens(text: str) -> list[Token]:
         ]
     if "." in text:
         found += _template_tokens(text)
+        if "A.B.C" in text or "?.?.?" in text:
+            found += _letter_tokens(text)
     if "git" in text or "docker" in text:
         for g in _GIT_REF.finditer(text):
             found += [
