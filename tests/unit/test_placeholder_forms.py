@@ -140,3 +140,18 @@ def test_a_b_c_question_marks_and_a_bracketed_name_are_the_version() -> None:
         "Section A.B.C.D of the policy",
     ):
         assert explicit_form(text, "0.0.1") == text, text
+
+
+def test_a_text_that_speaks_of_a_placeholder_keeps_it_as_written() -> None:
+    """ "Replace `vX.X.X` with the new version" names the placeholder; filled in, it would
+    tell the operator to replace the version with itself. The command beside it is filled."""
+    for text in (
+        "Replace `vX.X.X` with the target/new release version",
+        "replacing 'X.Y.Z' with the name of the new version",
+        "(where {YYYY.MM.X-1} is the previous release)",  # nothing inside it filled either
+    ):
+        assert explicit_form(text, "1.2.3") == text, text
+    said = "git tag -a X.Y.Z -m 'Version X.Y.Z' (where X.Y.Z is the new version)"
+    assert explicit_form(said, "1.2.3") == (
+        "git tag -a {{ version }} -m 'Version {{ version }}' (where X.Y.Z is the new version)"
+    )

@@ -344,11 +344,24 @@ def find_tokens(text: str) -> list[Token]:
         found += _assigned_tokens(text)
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
     out: list[Token] = []
+    taken = 0  # where the last token kept or talked about ends: none overlaps it
     for t in found:
-        if out and t.start < out[-1].end:
+        if t.start < taken:
             continue
-        out.append(t)
+        taken = t.end
+        if not _talked_about(text, t):
+            out.append(t)
     return _next_beside(out)
+
+
+# "replacing 'X.Y.Z' with the new version", "(where X.Y.Z is the new version)": the text
+# speaks of the placeholder itself; it stays as written (the command beside it is filled)
+_ABOUT_BEFORE = re.compile(r"\b(?:replac(?:e|es|ing)|substitut(?:e|es|ing)|where)\s+[`'\"]?$", re.I)
+_ABOUT_AFTER = re.compile(r"[`'\"]?\s+(?:with|by|is|are|stands for|means)\b", re.I)
+
+
+def _talked_about(text: str, t: Token) -> bool:
+    return bool(_ABOUT_AFTER.match(text, t.end) and _ABOUT_BEFORE.search(text, 0, t.start))
 
 
 def _next_beside(tokens: list[Token]) -> list[Token]:
