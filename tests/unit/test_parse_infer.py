@@ -182,3 +182,22 @@ def test_an_unlabelled_fence_of_output_or_config_is_not_a_step() -> None:
 def test_a_bash_fence_with_prompts_keeps_its_output_out() -> None:
     rb = parse_runbook("# R\n\n## T\n\n```bash\n$ make check\nok 12 tests\n```\n", "g.md")
     assert [p.source for p in rb.steps[0].parts] == ["make check"]
+
+
+def test_more_orders_a_release_manager_is_given_read_as_steps() -> None:
+    got = steps(
+        """\
+        # Publish
+
+        ## Publish a version
+
+        - Increase the version in `package.json`
+        - Monitor the error dashboards for an hour
+        - Inform the security list of the release
+        - Lint the sources
+        - The version is increased by the bot
+        """
+    )
+    assert [(line, kind) for line, kind, _, _ in got] == [
+        (5, "manual"), (6, "manual"), (7, "manual"), (8, "manual"),
+    ]  # fmt: skip

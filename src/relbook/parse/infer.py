@@ -58,15 +58,16 @@ def about_failure(text: str) -> bool:
 
 
 _VERBS = _words(
-    "abort add announce apply approve ask assign backport build bump cancel change check "
-    "checkout cherry-pick choose clean clone close comment commit compile configure "
-    "confirm copy create cut delete deploy document download draft edit email enable "
-    "ensure fetch file fill find finish fix follow generate get go grant install label "
-    "land launch let log login make mark merge message move name note notify open pick "
-    "pin post prepare promote publish pull push put rebase record regenerate release "
-    "remove rename replace request rerun reset resolve restart review revert roll rotate run "
-    "schedule send set sign start submit switch sync tag tell test trigger tweet unpin "
-    "update upgrade upload use validate verify vote wait write"
+    "abort add announce apply approve archive ask assign attach backport build bump cancel "
+    "change check checkout cherry-pick choose clean clone close comment commit compile "
+    "configure contact confirm copy create cut delete deploy document download draft edit "
+    "email enable ensure fetch file fill find finish fix follow generate get go grant "
+    "increase increment inform install label land launch let lint log login make mark merge "
+    "message modify monitor move name note notify open pick pin post prepare promote "
+    "publish pull push put rebase record regenerate release remove rename replace request "
+    "rerun reset resolve restart review revert roll rotate run schedule send set sign start "
+    "submit switch sync tag tell test trigger tweet unpin update upgrade upload use "
+    "validate verify vote wait write"
 )
 _VERBS += _words(EXTRA_VERBS)
 _VERB_SET = frozenset(_VERBS)
