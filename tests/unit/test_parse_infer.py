@@ -201,3 +201,20 @@ def test_more_orders_a_release_manager_is_given_read_as_steps() -> None:
     assert [(line, kind) for line, kind, _, _ in got] == [
         (5, "manual"), (6, "manual"), (7, "manual"), (8, "manual"),
     ]  # fmt: skip
+
+
+def test_a_numbered_caution_is_not_a_step() -> None:
+    got = steps(
+        """\
+        # Releasing
+
+        ## Steps
+
+        1. Tag the release with `git tag`.
+        2. Do **not** run `git push --force origin main`; it rewrites history.
+        3. Never delete a published tag with `git push --delete origin v1.2.3`.
+        4. Don't merge the branch yet; wait for the release vote.
+        5. Push the tag.
+        """
+    )
+    assert [line for line, _, _, _ in got] == [5, 8, 9]  # the cautions are not steps

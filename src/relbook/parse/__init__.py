@@ -38,7 +38,7 @@ from relbook.parse.infer import (
     reads_as_action,
     undoes,
 )
-from relbook.parse.orders import plain_text
+from relbook.parse.orders import plain_text, prohibits
 from relbook.parse.parts import (
     CONSOLE_LANGS,
     SHELL_LANGS,
@@ -389,7 +389,7 @@ class _Walker(ProseRules):
         repair is a step of its own); numbered sub-items are steps. Read only for items
         that could become one (not for tasks, nor items holding a shell block)."""
         if ordered:
-            return True
+            return not prohibits(text)  # a numbered caution is not a step either
         if self.details_depth:
             return undoes(text)
         return reads_as_action(self._reading(head) or text)

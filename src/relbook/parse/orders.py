@@ -119,7 +119,17 @@ def not_an_order(text: str) -> bool:
     low = text.lower()  # a search of every sentence costs more than a test for its words
     if ("steps" in low or "the following" in low) and _NOT_ORDER.search(text.rstrip(" *")):
         return True
-    return bool(_PROHIBITION.match(text)) and ";" not in text
+    return prohibits(text)
+
+
+def prohibits(text: str) -> bool:
+    """`Do not run git push --force`, `Never delete a published tag`: a caution, not a
+    step; unless an order follows it after `;` (`don't merge yet; wait for the vote`),
+    not a reason (`...; it rewrites history`)."""
+    if not _PROHIBITION.match(text):
+        return False
+    after = text.partition(";")[2].strip()
+    return not after or bool(_PRONOUN.match(after))
 
 
 def addressed_order(text: str, starts_order: Callable[[str], bool], verbs: frozenset[str]) -> bool:
