@@ -155,3 +155,8 @@ def test_a_text_that_speaks_of_a_placeholder_keeps_it_as_written() -> None:
     assert explicit_form(said, "1.2.3") == (
         "git tag -a {{ version }} -m 'Version {{ version }}' (where X.Y.Z is the new version)"
     )
+
+
+def test_a_bracketed_next_version_is_the_operators_to_give() -> None:
+    assert left("git push origin [next-version]") == [("[next-version]", "next_version")]
+    assert left("git tag [new-version]") == []  # this release's version: filled in

@@ -220,13 +220,22 @@ def _letter_tokens(text: str) -> list[Token]:
 def _square_tokens(text: str) -> list[Token]:
     out = []
     for m in _SQUARE.finditer(text):
-        inner = m.group(1)
-        if not set(words_of(inner)) & (_VERSION_WORDS | {"tag"}):
-            continue  # `[Yy]`, `[Release notes]`: not a release value
-        means = meaning(inner)
-        if means != "input":
-            out.append(Token(m.group(0), m.start(), m.end(), means, means, "{{ %s }}" % means))
+        named = _value_named(m.group(1))  # `[Yy]`, `[Release notes]`: not a release value
+        if named:
+            out.append(Token(m.group(0), m.start(), m.end(), *named, "{{ %s }}" % named[1]))
     return out
+
+
+def _value_named(name: str) -> tuple[str, str] | None:
+    """(what it means, the parameter) for a name that says it is a version or a tag; one
+    that says it is the next one is the operator's to give, never guessed."""
+    words = set(words_of(name))
+    if not words & (_VERSION_WORDS | {"tag"}):
+        return None
+    means = meaning(name)
+    if means == "input" or words & {"next", "snapshot", "dev", "devel"}:
+        return "input", param_name(name)
+    return means, means
 
 
 def _named(kind_re: re.Pattern[str], text: str, wrap: str) -> list[Token]:
@@ -290,16 +299,10 @@ def _bare_tokens(command: str, at: int) -> list[Token]:
     """The bare names of `command` (a git or docker command found at offset `at`)."""
     out = []
     for m in _BARE.finditer(command):
-        name = m.group(1)
-        words = set(words_of(name))
-        if not words & (_VERSION_WORDS | {"tag"}):
-            continue
-        means = meaning(name)
-        if means == "input" or words & {"next", "snapshot", "dev", "devel"}:
-            means, pname = "input", param_name(name)  # given by the operator, never guessed
-        else:
-            pname = means
-        out.append(Token(name, at + m.start(), at + m.end(), means, pname, "{{ %s }}" % pname))
+        named = _value_named(m.group(1))
+        if named:
+            start, end = at + m.start(), at + m.end()
+            out.append(Token(m.group(1), start, end, *named, "{{ %s }}" % named[1]))
     return out
 
 
