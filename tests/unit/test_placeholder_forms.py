@@ -160,3 +160,18 @@ def test_a_text_that_speaks_of_a_placeholder_keeps_it_as_written() -> None:
 def test_a_bracketed_next_version_is_the_operators_to_give() -> None:
     assert left("git push origin [next-version]") == [("[next-version]", "next_version")]
     assert left("git tag [new-version]") == []  # this release's version: filled in
+
+
+def test_a_templates_marker_a_git_command_makes_a_ref_of_is_the_version() -> None:
+    """`%VERSION%`, `@VERSION@`, `<<VERSION>>` given to `git tag` are this release's
+    version; the same marker a command replaces in a file stays the marker."""
+    for marker in ("%VERSION%", "@VERSION@", "<<VERSION>>"):
+        assert explicit_form(f"git tag {marker}", "0.0.1") == "git tag {{ version }}", marker
+    assert explicit_form("git push origin %RELEASE_TAG%", "0.0.1") == "git push origin {{ tag }}"
+    for text in (
+        'sed -i "s/@VERSION@/$NEW/" version.h.in',
+        "cat <<EOF>>notes.txt",
+        "git log @{upstream}",
+        "date +%Y%m%d",
+    ):
+        assert explicit_form(text, "0.0.1") == text, text

@@ -293,6 +293,9 @@ def _assigned_tokens(text: str) -> list[Token]:
 # in words joined by `_`) stands where the value goes. (Elsewhere such a name is as often
 # a variable's, talked about: `${GIT_TAG:?GIT_TAG is not set}`.)
 _BARE = re.compile(r"(?<![\w$.\-/{@%(])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w=(/.\-\[])")
+# `git tag %VERSION%`, `git tag @VERSION@`, `git tag <<VERSION>>`: templates' markers
+# (only where a ref is made: `sed 's/@VERSION@/1.2.3/'` replaces the marker itself)
+_MARKED = re.compile(r"(?<![\w$%@<])(%|@|<<)([A-Za-z][\w-]{0,40})(?:%|@|>>)(?![\w%@>])")
 
 
 def _bare_tokens(command: str, at: int) -> list[Token]:
@@ -303,6 +306,12 @@ def _bare_tokens(command: str, at: int) -> list[Token]:
         if named:
             start, end = at + m.start(), at + m.end()
             out.append(Token(m.group(1), start, end, *named, "{{ %s }}" % named[1]))
+    for m in _MARKED.finditer(command):
+        named = _value_named(m.group(2))
+        closing = {"%": "%", "@": "@", "<<": ">>"}[m.group(1)]
+        if named and m.group(0).endswith(closing):
+            start, end = at + m.start(), at + m.end()
+            out.append(Token(m.group(0), start, end, *named, "{{ %s }}" % named[1]))
     return out
 
 
@@ -341,7 +350,7 @@ def find_tokens(text: str) -> list[Token]:
                 )
                 for v in _REF_VERSION.finditer(g.group(0))
             ]
-            if "_" in g.group(0):
+            if "_" in g.group(0) or "%" in g.group(0) or "@" in g.group(0) or "<<" in g.group(0):
                 found += _bare_tokens(g.group(0), g.start())
     if "=" in text:
         found += _assigned_tokens(text)
