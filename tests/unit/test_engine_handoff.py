@@ -98,3 +98,15 @@ def test_a_timeout_before_the_pid_is_known_still_stops_the_step(engine, tmp_path
     assert ex.timed_out
     assert ex.output == "got-term\n"
     assert ex.exit_code == 5
+
+
+def test_a_script_bash_cannot_parse_runs_none_of_its_lines(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    """bash's eval runs each command as it reads it: a syntax error on the last line must
+    not let the lines before it run. The step exits 2, as `bash -n` would."""
+    code, out = _run(engine, "touch made\necho done >", tmp_path)
+    assert code == 2 and "syntax error" in out
+    assert not (tmp_path / "made").exists()
+    # a script that parses runs as before, functions and heredocs included
+    script = "f() {\n  echo \"in f $1\"\n}\nf one\ncat <<'EOF'\n}\nEOF\ntouch made"
+    assert _run(engine, script, tmp_path) == (0, "in f one\n}\n")
+    assert (tmp_path / "made").exists()

@@ -40,6 +40,9 @@ def _bash() -> str:
 # dies of SIGINT kills itself with it. Bash frees its table of finished jobs'
 # statuses when the table empties, and builds it anew (half a megabyte) for the
 # next job: `: & wait` keeps one status in it for good.
+# The step's script is parsed whole (as a function's body, defined and dropped) before
+# it runs: `eval` runs each command as soon as it is read, so a syntax error on its last
+# line would otherwise come after the lines before it had run. It exits 2, as bash -n.
 # Queued steps (see engines.window): relbook may hand over the next steps while one
 # runs. A queued step (`q`) runs only if the step before it exited 0 and relbook
 # then said so: one byte on descriptor 8, `g` (go) -- anything else, and a step
@@ -71,7 +74,9 @@ while read -r -N 66 __rb_h; do
   fi
   ( set +m; export {STEP_TOKEN_VAR}="${{__rb_h:0:32}}" {TRACE_FD_VAR}={TRACE_FD}
     cd -- "$__rb_dir" || exit 127; unset __rb_h __rb_dir __rb_ok __rb_go
-    eval "$__rb_s" ) <&7 7<&- 8<&- >"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))" 2>&1 {TRACE_FD}>&1 &
+    eval "__rb_parse() {{ $__rb_s
+}}" && unset -f __rb_parse && eval "$__rb_s"
+  ) <&7 7<&- 8<&- >"/proc/$PPID/fd/$((16#${{__rb_h:32:8}}))" 2>&1 {TRACE_FD}>&1 &
   wait "$!"
   __rb_ok=$?
   printf 'rc %s %s\\n' "$!" "$__rb_ok"
