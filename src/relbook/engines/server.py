@@ -13,11 +13,6 @@ TRACE_FD_VAR = "RELBOOK_TRACE_FD"
 TRACE_FD = 6
 
 
-def _bash() -> str:
-    """bash's full path, looked up once per PATH (exec would try every entry each time)."""
-    return program("bash")
-
-
 # A long-lived bash that runs each step in a forked subshell: forking a running
 # shell costs a fraction of starting bash anew, which dominates trivial steps.
 # Job control (set -m) gives each step a process group of its own; the step turns
@@ -93,7 +88,16 @@ class _Server:
         go_r, self.go_w = os.pipe()  # relbook's say-so for each queued step (see _SERVER)
         try:
             self.proc = subprocess.Popen(
-                [*wrapper, _bash(), "--noprofile", "--norc", "-c", _SERVER, "server", str(go_r)],
+                [
+                    *wrapper,
+                    program("bash"),
+                    "--noprofile",
+                    "--norc",
+                    "-c",
+                    _SERVER,
+                    "server",
+                    str(go_r),
+                ],
                 env=env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

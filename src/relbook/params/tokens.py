@@ -14,6 +14,7 @@ with no value is never executed: it is blocked with the token's `file:line`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from relbook.datatype import datatype, replace
@@ -218,11 +219,17 @@ def _letter_tokens(text: str) -> list[Token]:
 
 
 def _square_tokens(text: str) -> list[Token]:
+    # `[Yy]`, `[Release notes]`: not a release value
+    return _value_tokens((m.group(0), m.start(), m.group(1)) for m in _SQUARE.finditer(text))
+
+
+def _value_tokens(found: Iterable[tuple[str, int, str]]) -> list[Token]:
+    """Tokens of the (text, start, name) whose name says it is a version or a tag."""
     out = []
-    for m in _SQUARE.finditer(text):
-        named = _value_named(m.group(1))  # `[Yy]`, `[Release notes]`: not a release value
+    for text, start, name in found:
+        named = _value_named(name)
         if named:
-            out.append(Token(m.group(0), m.start(), m.end(), *named, "{{ %s }}" % named[1]))
+            out.append(Token(text, start, start + len(text), *named, "{{ %s }}" % named[1]))
     return out
 
 
@@ -295,24 +302,18 @@ def _assigned_tokens(text: str) -> list[Token]:
 _BARE = re.compile(r"(?<![\w$.\-/{@%(])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w=(/.\-\[])")
 # `git tag %VERSION%`, `git tag @VERSION@`, `git tag <<VERSION>>`: templates' markers
 # (only where a ref is made: `sed 's/@VERSION@/1.2.3/'` replaces the marker itself)
-_MARKED = re.compile(r"(?<![\w$%@<])(%|@|<<)([A-Za-z][\w-]{0,40})(?:%|@|>>)(?![\w%@>])")
+_MARK_NAME = r"([A-Za-z][\w-]{0,40})"
+_MARKED = re.compile(rf"(?<![\w$%@<])(?:%{_MARK_NAME}%|@{_MARK_NAME}@|<<{_MARK_NAME}>>)(?![\w%@>])")
 
 
 def _bare_tokens(command: str, at: int) -> list[Token]:
     """The bare names of `command` (a git or docker command found at offset `at`)."""
-    out = []
-    for m in _BARE.finditer(command):
-        named = _value_named(m.group(1))
-        if named:
-            start, end = at + m.start(), at + m.end()
-            out.append(Token(m.group(1), start, end, *named, "{{ %s }}" % named[1]))
-    for m in _MARKED.finditer(command):
-        named = _value_named(m.group(2))
-        closing = {"%": "%", "@": "@", "<<": ">>"}[m.group(1)]
-        if named and m.group(0).endswith(closing):
-            start, end = at + m.start(), at + m.end()
-            out.append(Token(m.group(0), start, end, *named, "{{ %s }}" % named[1]))
-    return out
+    bare = [(m.group(1), at + m.start(), m.group(1)) for m in _BARE.finditer(command)]
+    marked = [
+        (m.group(0), at + m.start(), next(g for g in m.groups() if g))
+        for m in _MARKED.finditer(command)
+    ]
+    return _value_tokens(bare + marked)
 
 
 # no token without one of these (SET_ME has _, `git tag 2.5.3` its git, a path its /)
@@ -350,8 +351,7 @@ def find_tokens(text: str) -> list[Token]:
                 )
                 for v in _REF_VERSION.finditer(g.group(0))
             ]
-            if "_" in g.group(0) or "%" in g.group(0) or "@" in g.group(0) or "<<" in g.group(0):
-                found += _bare_tokens(g.group(0), g.start())
+            found += _bare_tokens(g.group(0), g.start())
     if "=" in text:
         found += _assigned_tokens(text)
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
