@@ -173,11 +173,6 @@ class LocalEngine:
     def _reaper_of(self) -> Reaper | None:
         return self._reaper
 
-    def release(self) -> None:
-        """The step that ran last is recorded: the step queued behind it may run."""
-        if self._window is not None:
-            self._window.release()
-
     def cancel(self) -> list[str]:
         """Withdraw the queued steps; returns the tokens of those that may have run (the
         rest surely did not). The shell server is stopped if any was outstanding."""

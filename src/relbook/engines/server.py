@@ -39,12 +39,12 @@ TRACE_FD = 6
 # it runs: `eval` runs each command as soon as it is read, so a syntax error on its last
 # line would otherwise come after the lines before it had run. It exits 2, as bash -n.
 # Queued steps (see engines.window): relbook may hand over the next steps while one
-# runs. A queued step (`q`) runs only if the step before it exited 0 and relbook
-# then said so: one byte on descriptor 8, `g` (go) -- anything else, and a step
-# before it that failed, and it is read, not run, and answered `skip`, and so is
-# every queued step after it, until a step that is not queued (`f`, sent once relbook
-# has seen every status). relbook gone (the end of descriptor 8), the server ends:
-# a queued step never runs once relbook has died.
+# runs. A queued step (`q`) runs only if the step before it exited 0 and relbook,
+# having read its status and output, said so: one byte on descriptor 8, `g` (go) -- anything
+# else, and a step before it that failed, and it is read, not run, and answered
+# `skip`, and so is every queued step after it, until a step that is not queued (`f`,
+# sent once relbook has seen every status). relbook gone (the end of descriptor 8),
+# the server ends: a queued step never runs once relbook has died.
 _SERVER = f"""set -m
 if [[ $1 != 8 ]]; then exec 8<&"$1" && eval "exec $1<&-"; fi
 exec 7</dev/null
@@ -127,8 +127,11 @@ class _Server:
         self.write(self.message(script, cwd, out_w, token, carry))
 
     def go(self) -> None:
-        """Let the next queued step run (the step before it is recorded as it ended)."""
-        os.write(self.go_w, b"g")
+        """Let the next queued step run (the one before it ended well)."""
+        try:
+            os.write(self.go_w, b"g")
+        except OSError:  # the server is gone (its end is read with its status)
+            pass
 
     def write(self, data: bytes) -> None:
         """Hand over messages (see message) in one write."""

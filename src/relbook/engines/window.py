@@ -2,17 +2,19 @@
 
 Python (recording a step, showing it, choosing the next) and bash (running it) take
 turns when a step is handed over only once the one before has been recorded: with
-two cores, one of them idles. So a runner may pass run() the next *plain* steps
-(`ahead`: their text fully known now, nothing to ask, check or decide between them;
-run.window chooses them), written to the server in the same write, each marked
-queued; the server runs them one after the other while relbook records.
+two cores, one of them idles (as it would if bash waited for that record). So a
+runner may pass run() the next *plain* steps (`ahead`: their text fully known now,
+nothing to ask, check or decide between them; run.window chooses them), written to
+the server in the same write, each marked queued; the server runs them one after the
+other while relbook records.
 
 What holds:
 - each step still runs alone, in a subshell and process group of its own under
   `set -euo pipefail`, in the order handed over; the server answers each with one
   control line, in that order (`rc PID STATUS`, or `skip`);
-- a failure stops the queue: a queued step runs only if the step before it exited 0,
-  else the server skips it and every queued step after it (engines.server);
+- a failure stops the queue: a queued step runs only if the step before it exited 0
+  and its output was logged (go), else the server skips it and every queued step
+  after it (engines.server); relbook records the step before while it runs;
 - nothing runs unrecorded: the runner journals the queued steps (one `queue` event)
   before they are handed over, and a queued step with no outcome counts as started
   when a record is resumed (it may have run); a queued step cannot start once relbook
@@ -57,7 +59,6 @@ class Window:
         self.failed = False  # the last status was not 0: the server skips what is queued
         self.reaper = reaper
         self.ran: list[str] = []  # withdrawn steps that may have run, until cancel() says
-        self.ready = False  # the step before the first queued one ended well (release)
 
     def tokens(self) -> list[str]:
         """The tokens of the queued steps (their processes are not a finished step's)."""
@@ -97,20 +98,14 @@ class Window:
         self.queue.extend(new)
 
     def ended(self, pump: _Pump, ok: bool) -> None:
-        """A step's end is known: the next queued step may run once release() says so
-        when the step exited 0 and relbook has nothing against it (`ok`: its output was
-        logged, it was not stopped); else nothing queued runs."""
-        self.ready = False
-        if pump.code != 0 or not ok:
-            self.failed = True
-        elif self.queue:
-            self.ready = True
-
-    def release(self) -> None:
-        """Let the next queued step run: the step before it is recorded (journaled)."""
-        if self.ready and self.queue and not self.failed:
+        """A step's end is known: when it exited 0 and relbook has nothing against it
+        (its output was logged, it was not stopped), the next queued step may run (go),
+        and is recorded while it does (a queued step with no outcome counts as started
+        when a record is resumed); else nothing queued runs (the server skips it all)."""
+        if pump.code == 0 and ok and self.queue and not self.failed:
             self.queue[0].pump.server.go()
-        self.ready = False
+        elif pump.code != 0 or not ok:
+            self.failed = True
 
     def cancel(self) -> list[str]:
         """Withdraw every queued step; returns the tokens of those that may have run

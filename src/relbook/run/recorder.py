@@ -7,7 +7,6 @@ the state the journal replays to.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -137,17 +136,14 @@ class Recorder:
         """What an interrupted step had left running, now stopped."""
         self._append({"event": "leftovers", "step": step_id, "killed": killed})
 
-    def record(self, outcome: Outcome, journaled: Callable[[], None] | None = None) -> None:
+    def record(self, outcome: Outcome) -> None:
         """Record a step's outcome, masked (fsynced when the next step's bash starts,
-        before anyone is asked, or at the end); `journaled` is called once it is written
-        to the journal, before the notebook is."""
+        before anyone is asked, or at the end)."""
         self.hooks.on_outcome(outcome, self.masker.mask)
         for name in MASKED_FIELDS:
             setattr(outcome, name, self.masker.mask(getattr(outcome, name)))
         data = outcome_to_dict(outcome)
         self._append({"event": "outcome", "time": now_iso(), "outcome": data})
-        if journaled is not None:
-            journaled()
         self.journaled[outcome.step_id] = (outcome, data)  # the notebook's cell reads it
         self.state.outcomes[outcome.step_id] = outcome
         if outcome.step_id in self.state.running:

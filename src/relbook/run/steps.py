@@ -108,9 +108,7 @@ class StepRunner:
     def end(self, outcome: Outcome) -> None:
         """Record the outcome and stop the run if it must stop."""
         run = self.run
-        # once journaled, a step that ended well lets the step queued behind it run
-        done = outcome.status is Status.DONE and hasattr(run.engine, "release")
-        run.recorder.record(outcome, journaled=run.engine.release if done else None)
+        run.recorder.record(outcome)
         run.ui.step_end(outcome)
         if outcome.extra.get("log_error"):
             raise RecordError(
