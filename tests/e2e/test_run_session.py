@@ -169,3 +169,50 @@ def test_a_clean_step_starts_a_new_session_and_exit_status_is_kept(
     outcomes = [e["outcome"] for e in journal(records / "guide" / "2.6.0.journal.jsonl")
                 if e.get("event") == "outcome"]  # fmt: skip
     assert [o["status"] for o in outcomes] == ["done", "done", "failed"]
+
+
+QUEUED_GUIDE = """
+# Release
+
+## One
+
+```bash
+export A=1
+```
+
+## Two
+
+```bash
+B="$A-two"
+```
+
+## Three
+
+```bash
+{crash}
+C="$B-three"
+```
+
+## Four
+
+```bash
+echo "$A $B $C" > "$OUT"
+```
+"""
+
+
+def test_steps_that_set_variables_queued_behind_one_another_survive_a_kill(
+    origin_repo: Repo, tmp_path: Path
+) -> None:
+    guide = write_runbook(tmp_path / "guide.md", QUEUED_GUIDE.replace("{crash}", CRASH))
+    records, out, mark = tmp_path / "records", tmp_path / "out", tmp_path / "crashed"
+    first = spawn(*_args(guide, origin_repo, records), env=env(CRASH_MARK=str(mark), OUT=str(out)))
+    first.communicate(timeout=60)
+    assert first.returncode == -signal.SIGKILL and mark.exists() and not out.exists()
+    events = journal(records / "guide" / "2.6.0.journal.jsonl")
+    assert any(e.get("event") == "queue" for e in events)  # handed over before they ran
+    again = relbook(
+        *_args(guide, origin_repo, records), env=env(CRASH_MARK=str(mark), OUT=str(out))
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert out.read_text() == "1 1-two 1-two-three\n"

@@ -10,7 +10,7 @@ import pytest
 
 from relbook.engines import LocalEngine
 from relbook.record.mask import Masker
-from relbook.run.session import SessionEngine
+from relbook.run.shellsession import SessionEngine
 
 ENV = {"PATH": os.environ["PATH"], "GONE": "from-the-environment"}
 

@@ -103,7 +103,7 @@ class LocalEngine:
             log = OutputLog(log_path or Path(os.devnull))
         text, only = traced(script, marks)
         try:
-            items = [(HEADER + traced(s, m)[0], t) for s, t, m in ahead]
+            items = [(HEADER + traced(s, m)[0], t, "".join(b)) for s, t, m, *b in ahead]
             pump = self.window.attach(token, HEADER + text, env, carry[0] if carry else "")
             if pump is not None:
                 if items:
@@ -144,7 +144,7 @@ class LocalEngine:
         cwd: str,
         token: str,
         carry: tuple[str, Callable[[], str]] | None,
-        items: list[tuple[str, str]],
+        items: list[tuple[str, str, str]],
     ) -> _Pump:
         """Hand a step over (and `ahead`, queued behind it) in one write."""
         for again in (True, False):

@@ -30,7 +30,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from relbook.datatype import datatype
 from relbook.engines.pump import _Pump
@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from relbook.engines.procs import Reaper
     from relbook.engines.server import _Server
 
-Ahead = tuple[str, str, "list[int] | None"]  # a queued step: (script, token, marks)
+# a queued step: (script, token, marks[, bash for the server before it: run.shellsession])
+Ahead = tuple[Any, ...]
 
 
 @datatype
@@ -78,15 +79,15 @@ class Window:
         raise RelbookError("a step ran out of the order it was queued in (queue withdrawn)")
 
     def send(
-        self, server: _Server, cwd: str, items: Sequence[tuple[str, str]], data: bytes
+        self, server: _Server, cwd: str, items: Sequence[tuple[str, str, str]], data: bytes
     ) -> None:
         """Write `data` (a step's message, or nothing) and the queued steps `items`
-        ((bash, token) each) to `server`, in one write."""
+        ((bash, token, bash for the server before it) each) to `server`, in one write."""
         new = []
         try:
-            for text, token in items:
+            for text, token, before in items:
                 pump = _Pump(server, None, Masker(), None, None)
-                data += pump.message(text, cwd, token, queued=True)
+                data += pump.message(text, cwd, token, before, queued=True)
                 new.append(_Queued(token, text, pump))
             server.write(data)
         except BaseException:

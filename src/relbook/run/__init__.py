@@ -402,8 +402,8 @@ def _stop_engine(runner: Runner, settle: bool = False) -> None:
 
 
 def _local_engine(repo: str) -> Engine:
-    session = _import("session")
-    engine = session.SessionEngine(engines.LocalEngine(), repo)  # one session for all steps
+    shellsession = _import("shellsession")
+    engine = shellsession.SessionEngine(engines.LocalEngine(), repo)  # one session for all steps
     engine.interruptible = signals.interruptible  # a stopping signal may end a step's wait
     return engine
 

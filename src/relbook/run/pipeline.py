@@ -10,8 +10,9 @@ it early is the same as running it when its turn comes:
   kind of release or this one, with every placeholder filled;
 - no say-so (no risky command, no answer for it), nothing about git refs (a run's
   refs are looked at after each step that runs git);
-- nothing it changes carries to the next step (no variable set, no `cd`: the next
-  step's text and directory are known now), which holds for the step before it too;
+- what it changes in the session the shell server can take itself (variables its
+  text names, no `cd`: run.shellsession), so the next step's text and directory are
+  known now; which holds for the step before it too;
 - no earlier record of it (neither interrupted nor finished: those are asked about);
 - a plain run: the local engine, no drill hooks.
 
@@ -127,7 +128,7 @@ class Lookahead:
 
     def _leads(self, step: Step, script: str) -> bool:
         """Whether the steps after `step` may be queued behind it."""
-        return _plain_step(self.run, step) and not may_change(script)
+        return _plain_step(self.run, step) and self._queueable(script)
 
     def _plain(self, step: Step) -> tuple[str, list[int], list[int]] | None:
         """(script, line map, marks) of a step that may be queued, else None."""
@@ -138,7 +139,12 @@ class Lookahead:
         if run.answers.given(step.id, run.text(step)) is not None:
             return None
         made = self.script(list(step.parts), False)
-        return None if may_change(made[0]) else made
+        return made if self._queueable(made[0]) else None
+
+    def _queueable(self, script: str) -> bool:
+        """Whether the session lets a step of `script` be queued (run.shellsession)."""
+        queueable = getattr(self.run.engine, "queueable", None)
+        return queueable(script) if queueable is not None else not may_change(script)
 
 
 def _plain_step(run: Any, step: Step) -> bool:

@@ -45,6 +45,13 @@ _CHANGES = re.compile(
 )
 
 
+# what makes a variable one the server could not drop again (server_takes)
+_FIXED = re.compile(
+    r"(?:^|[\s;&|({`!])(?:readonly|local|(?:declare|typeset)\s+(?:-[A-Za-z]+\s+)*-[A-Za-z]*r)"
+    r"(?=\s|$)"
+)
+
+
 def may_change(script: str) -> bool:
     """True when bash running `script` may set a variable or change directory."""
     return bool(_CHANGES.search(script))
@@ -77,6 +84,40 @@ def parse_dump(text: str) -> tuple[dict[str, str], str]:
         elif last:  # a value with a raw newline (older bash)
             out[last] += "\n" + line
     return out, pwd
+
+
+def open_channel() -> tuple[int, str]:
+    """A channel a step writes its state to: a memory file of this process (secrets in
+    it never reach a disk), as (descriptor, the path a step opens)."""
+    try:
+        fd = os.memfd_create("relbook-session", os.MFD_CLOEXEC)
+        return fd, f"/proc/{os.getpid()}/fd/{fd}"
+    except (AttributeError, OSError):  # no memfd: a private temporary file
+        import tempfile
+
+        return tempfile.mkstemp(prefix="relbook-session-")
+
+
+def close_channel(fd: int, path: str) -> None:
+    """Release a channel (open_channel)."""
+    os.close(fd)
+    if not path.startswith("/proc/"):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def read_channel(fd: int, empty: bool = True) -> str:
+    """What a step wrote to a channel (a memory file), which is emptied unless it is
+    still to be read by the shell server (run.shellsession)."""
+    size = os.fstat(fd).st_size
+    if not size:
+        return ""
+    data = os.pread(fd, size, 0)
+    if empty:
+        os.ftruncate(fd, 0)
+    return data.decode("utf-8", "surrogateescape")
 
 
 @dataclass
@@ -119,35 +160,17 @@ class Session:
         """Where a step writes its state (a memory file of this process: secrets in
         it never reach a disk)."""
         if self.fd is None:
-            try:
-                self.fd = os.memfd_create("relbook-session", os.MFD_CLOEXEC)
-                self._fd_path = f"/proc/{os.getpid()}/fd/{self.fd}"
-            except (AttributeError, OSError):  # no memfd: a private temporary file
-                import tempfile
-
-                self.fd, self._fd_path = tempfile.mkstemp(prefix="relbook-session-")
+            self.fd, self._fd_path = open_channel()
         return self._fd_path
 
     def read(self) -> str:
         """What the last step wrote ("" if it wrote nothing), and empty the channel."""
-        if self.fd is None:
-            return ""
-        size = os.fstat(self.fd).st_size
-        if not size:
-            return ""
-        data = os.pread(self.fd, size, 0)
-        os.ftruncate(self.fd, 0)
-        return data.decode("utf-8", "surrogateescape")
+        return "" if self.fd is None else read_channel(self.fd)
 
     def close(self) -> None:
         """Release the channel."""
         if self.fd is not None:
-            os.close(self.fd)
-            if not self._fd_path.startswith("/proc/"):
-                try:
-                    os.unlink(self._fd_path)
-                except OSError:
-                    pass
+            close_channel(self.fd, self._fd_path)
             self.fd = None
 
     # -- state ---------------------------------------------------------------
@@ -176,16 +199,44 @@ class Session:
         """What an untouched step sees (the engine's environment, nothing carried)."""
         self.baseline = parse_dump(dump)[0]
 
-    def wrap(self, script: str) -> tuple[str, int]:
+    def wrap(self, script: str, channel: tuple[str, list[str]] | None = None) -> tuple[str, int]:
         """The bash a step runs: the carried variables (one line, if any), the step's
-        script, then its state written out; and how many lines come before the script."""
+        script, then its state written out (to the session's channel, or `channel`:
+        (path, names)); and how many lines come before the script."""
         prelude = self.prelude()
         body = f"{prelude}\n{script}" if prelude else script
         if not may_change(script):
             self.captured = []
             return body, 1 if prelude else 0
-        self.captured = names_to_capture(script)
-        return f"{body}\n{capture_line(self.path(), self.captured)}", 1 if prelude else 0
+        path, self.captured = channel or (self.path(), names_to_capture(script))
+        return f"{body}\n{capture_line(path, self.captured)}", 1 if prelude else 0
+
+    def server_takes(self, script: str) -> list[str] | None:
+        """The names a step that changes the session writes out when the engine's shell
+        server can take that change itself, from what the step wrote (so the next step
+        can be handed over before relbook has read it: run.shellsession); None when
+        it cannot: a server that holds nothing, no baseline yet, a `cd`, a name that is
+        not read from the text, one the server must not hold or readonly."""
+        if not self.carrying or self.baseline is None or _FIXED.search(script):
+            return None
+        names = names_to_capture(script)
+        if names is None or "PWD" in names:
+            return None
+        names = [n for n in names if n not in VOLATILE and not n.startswith("__rb_")]
+        if any(n in self._own or not held_by_server(n, None) for n in names):
+            return None
+        return names
+
+    def server_took(self, names: list[str]) -> None:
+        """The server took the change of these names itself (server_takes): it holds
+        them as the session has them now."""
+        for n in names:
+            if n in self.vars:
+                self.held[n] = self.vars[n]
+            else:
+                self.held.pop(n, None)
+            if self._dirty is not None:
+                self._dirty.pop(n, None)
 
     def probe(self, engine: Any, env: dict[str, str], masker: Masker) -> None:
         """Learn what an untouched step sees (run once, before the first step)."""
@@ -399,65 +450,6 @@ def with_secrets(masker: Masker, values: Iterable[str]) -> Masker:
     if not new:
         return masker
     return Masker(sorted({*masker.secrets, *new}, key=len, reverse=True))
-
-
-class SessionEngine:
-    """An engine that runs every step in the run's one session: the carried variables
-    before the step's script, its state saved after it, the carried working directory
-    instead of the repository. Everything else is the wrapped engine's."""
-
-    def __init__(self, engine: Any, home: str) -> None:
-        object.__setattr__(self, "engine", engine)
-        object.__setattr__(self, "session", Session(home))
-        self.session.carrying = bool(getattr(engine, "carries", False))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.engine, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self.engine, name, value)
-
-    def run(self, script: str, *, env: dict[str, str], masker: Masker, **kw: Any) -> Any:
-        """Run a step's `script` in the session (see the engine's run for the rest)."""
-        session, last = self.session, [0]
-        if session.baseline is None and may_change(script):  # what an untouched step sees
-            session.probe(self.engine, env, masker)
-        if kw.get("ahead"):  # queued behind it: steps that change nothing (run.pipeline)
-            kw["ahead"] = [self._queued(*item) for item in kw["ahead"]]
-        text, shift = session.wrap(script)
-        lines, on_line = script.count("\n") + 1, kw.pop("on_line", lambda n: None)
-
-        def on_script_line(n: int) -> None:
-            if 0 < n - shift <= lines:
-                last[0] = n - shift
-            on_line(n - shift)
-
-        marks = kw.pop("marks", None)
-        kw["cwd"] = session.cwd
-        if session.carrying:
-            kw["carry"] = session.carry()
-        ex = self.engine.run(
-            text,
-            env=env,
-            masker=masker,
-            on_line=on_script_line,
-            marks=[m + shift for m in marks] if marks is not None else None,
-            **kw,
-        )
-        ex.last_line = last[0]  # the guide's line, not the prelude's or the capture's
-        session.take(session.read(), session.captured)
-        return ex
-
-    def _queued(self, script: str, token: str, marks: list[int] | None) -> tuple[str, str, Any]:
-        if may_change(script):
-            raise ValueError("a step that may change the session cannot be queued")
-        text, shift = self.session.wrap(script)
-        return text, token, [m + shift for m in marks] if marks is not None else None
-
-    def close(self) -> None:
-        """Close the wrapped engine and the session's channel."""
-        self.engine.close()
-        self.session.close()
 
 
 def run_in_session(run: Any, step: Any, outcome: Any, shell: Callable[[], None]) -> None:
