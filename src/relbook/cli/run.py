@@ -40,6 +40,19 @@ def add(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from relbook.params import gitfacts
+
+    if not args.job:  # a job's checkout is prepared first
+        # what the start of the run asks git, asked now: git answers while the guide is read
+        queries = gitfacts.PLAN_QUERIES if args.dry_run else gitfacts.RUN_QUERIES
+        gitfacts.prefetch(args.repo or ".", queries)
+    try:
+        return _begin(args)
+    finally:
+        gitfacts.forget()  # what was not taken
+
+
+def _begin(args: argparse.Namespace) -> int:
     import os
 
     from relbook.cli.ci import github_report, job_answers_for, job_approvals_for

@@ -18,10 +18,66 @@ def open_repo(path: str) -> Any:
         raise RelbookError(f"--repo {path}: not a git repository") from None
 
 
+# What the start of a run asks git (the same arguments as where each is asked): asked
+# all at once when the run starts (prefetch), while relbook reads the guide
+TOPLEVEL = ("rev-parse", "--show-toplevel")
+TAGS = ("for-each-ref", "--format=%(refname:short)", "refs/tags")
+ORIGIN_URL = ("config", "--get", "remote.origin.url")
+COMMON_DIR = ("rev-parse", "--path-format=absolute", "--git-common-dir")
+REMOTES = ("remote",)
+UNTRACKED_NOTEBOOKS = ("ls-files", "--others", "--exclude-standard", "-z", "*.ipynb")
+STATUS = ("status", "--porcelain=v2", "--branch", "--untracked-files=normal")
+REFS = ("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags")
+PLAN_QUERIES = (TOPLEVEL, TAGS, ORIGIN_URL)  # a dry run's
+RUN_QUERIES = (*PLAN_QUERIES, COMMON_DIR, REMOTES, UNTRACKED_NOTEBOOKS, STATUS, ORIGIN_URL, REFS)
+
+_PENDING: dict[tuple[str, tuple[str, ...]], list[Any]] = {}  # asked, not yet taken
+
+
+def prefetch(path: str, queries: tuple[tuple[str, ...], ...]) -> None:
+    """Start git for each of `queries` in `path` now, side by side; git_out() with the
+    same arguments takes the answer (each once) instead of asking again. Nothing in the
+    repository may change before they are taken but what forget() is told of."""
+    import os
+    import subprocess
+
+    from relbook.bash.programs import program
+
+    key = os.path.abspath(path)
+    for args in queries:
+        try:
+            proc = subprocess.Popen(
+                [program("git"), *args],
+                cwd=path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+        except OSError:  # no such directory, no git: asked again, and said then
+            return
+        _PENDING.setdefault((key, args), []).append(proc)
+
+
+def forget(path: str | None = None) -> None:
+    """Drop what prefetch() asked (in `path`, or everywhere): the repository changed."""
+    import os
+
+    key = None if path is None else os.path.abspath(path)
+    for k in [k for k in _PENDING if key is None or k[0] == key]:
+        for proc in _PENDING.pop(k):
+            proc.kill()
+            proc.communicate()
+
+
 def git_out(path: str, *args: str, timeout: float = 20) -> tuple[int, str]:
     """Run plain `git` (cheap: no GitPython import on the release hot path)."""
     import subprocess
 
+    if _PENDING:
+        got = _taken(path, args, timeout)
+        if got is not None:
+            return got
     from relbook.bash.programs import program
 
     try:
@@ -35,9 +91,30 @@ def git_out(path: str, *args: str, timeout: float = 20) -> tuple[int, str]:
     return out.returncode, out.stdout
 
 
+def _taken(path: str, args: tuple[str, ...], timeout: float) -> tuple[int, str] | None:
+    """The answer prefetch() asked for, once (None when it was not asked)."""
+    import os
+    import subprocess
+
+    key = (os.path.abspath(path), args)
+    procs = _PENDING.get(key)
+    if not procs:
+        return None
+    proc = procs.pop(0)
+    if not procs:
+        del _PENDING[key]
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return 124, ""
+    return proc.returncode, out
+
+
 def check_repo(path: str) -> None:
     """A clear error unless `path` is the top of a git work tree."""
-    code, top = git_out(path, "rev-parse", "--show-toplevel") if _is_dir(path) else (1, "")
+    code, top = git_out(path, *TOPLEVEL) if _is_dir(path) else (1, "")
     if code != 0:
         raise RelbookError(f"--repo {path}: not a git repository")
 
@@ -51,9 +128,9 @@ def _is_dir(path: str) -> bool:
 def release_tags(path: str, *, remote: bool = True) -> dict[str, str]:
     """Tag names in the repo and on `origin`: name -> "local", "origin" or "both"."""
     check_repo(path)
-    _, text = git_out(path, "for-each-ref", "--format=%(refname:short)", "refs/tags")
+    _, text = git_out(path, *TAGS)
     out = {name: "local" for name in text.split()}
-    if remote and git_out(path, "config", "--get", "remote.origin.url")[0] == 0:
+    if remote and git_out(path, *ORIGIN_URL)[0] == 0:
         for name in remote_tags(path):
             out[name] = "both" if name in out else "origin"
     return out
@@ -74,7 +151,7 @@ def remote_tags(path: str) -> list[str]:
 
 def head_facts(path: str) -> dict[str, str]:
     """HEAD commit, branch, dirtiness and origin URL, for the record (two git calls)."""
-    check = git_out(path, "status", "--porcelain=v2", "--branch", "--untracked-files=normal")
+    check = git_out(path, *STATUS)
     head = branch = ""
     dirty = False
     for row in check[1].splitlines():
@@ -84,7 +161,7 @@ def head_facts(path: str) -> dict[str, str]:
             branch = row.split()[2] if row.split()[2] != "(detached)" else ""
         elif not row.startswith("#"):
             dirty = True
-    origin = git_out(path, "config", "--get", "remote.origin.url")[1].strip()
+    origin = git_out(path, *ORIGIN_URL)[1].strip()
     return {"head": head, "branch": branch, "dirty": "yes" if dirty else "no", "origin": origin}
 
 

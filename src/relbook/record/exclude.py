@@ -31,6 +31,9 @@ def exclude(repo: Path, path: Path, *, directory: bool = False) -> bool:
             info.mkdir(parents=True, exist_ok=True)
             with open(target, "a") as f:
                 f.write(("" if text.endswith("\n") or not text else "\n") + line + "\n")
+            from relbook.params.gitfacts import forget
+
+            forget(str(repo))  # what git was asked before may show the file
     except OSError:
         return False  # an unwritable .git: the dirty check will say what is there
     return True
@@ -38,9 +41,9 @@ def exclude(repo: Path, path: Path, *, directory: bool = False) -> bool:
 
 def exclude_own_notebooks(repo: Path) -> list[str]:
     """Untracked notebooks relbook wrote (or papermill ran from one), now excluded."""
-    from relbook.params.gitfacts import git_out
+    from relbook.params.gitfacts import UNTRACKED_NOTEBOOKS, git_out
 
-    code, text = git_out(str(repo), "ls-files", "--others", "--exclude-standard", "-z", "*.ipynb")
+    code, text = git_out(str(repo), *UNTRACKED_NOTEBOOKS)
     if code != 0:
         return []
     found = [name for name in text.split("\0") if name and is_relbook_notebook(repo / name)]

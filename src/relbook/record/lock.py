@@ -19,14 +19,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from relbook.bash.programs import program
-from relbook.errors import LockedError, RecordError
+from relbook.errors import LockedError, RecordError, RelbookError
 
 REPO_LOCK = "relbook.lock"
 # how long a refused run waits for a holder that has just taken a lock to say who it is
@@ -72,16 +70,13 @@ def git_common_dir(repo: str) -> Path | None:
     """The git directory every worktree of `repo` shares (None when not a repository)."""
     if not (Path(repo) / ".git").exists():
         return None
+    from relbook.params.gitfacts import COMMON_DIR, git_out
+
     try:
-        out = subprocess.run(
-            [program("git"), "-C", repo, "rev-parse", "--path-format=absolute", "--git-common-dir"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+        code, out = git_out(repo, *COMMON_DIR)
+    except RelbookError:  # no git
         return None
-    return Path(out) if out else None
+    return Path(out.strip()) if code == 0 and out.strip() else None
 
 
 @contextmanager

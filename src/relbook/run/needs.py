@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from typing import TYPE_CHECKING
 
-from relbook.bash.programs import program
 from relbook.bash.tools import defined_names, makes_remotes, programs, push_remotes, remote_name
+from relbook.errors import RelbookError
 from relbook.model import Kind, Runbook, Step
 
 if TYPE_CHECKING:
@@ -116,10 +115,10 @@ def missing_remotes(rb: Runbook, steps: list[Step], repo: str) -> list[str]:
 
 def _remotes(repo: str) -> set[str] | None:
     """The repository's remotes (None when git cannot say)."""
+    from relbook.params.gitfacts import REMOTES, git_out
+
     try:
-        got = subprocess.run(
-            [program("git"), "-C", repo, "remote"], capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        code, out = git_out(repo, *REMOTES, timeout=30)
+    except (OSError, RelbookError):
         return None
-    return set(got.stdout.split()) if got.returncode == 0 else None
+    return set(out.split()) if code == 0 else None

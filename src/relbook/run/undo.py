@@ -10,12 +10,12 @@ commits (the usual clean-up after a merge) may go; a tag the run made may not.""
 from __future__ import annotations
 
 import re
-import subprocess
 from typing import Any
 
-from relbook.bash.programs import program
 from relbook.bash.refs import RefChange, ref_changes
+from relbook.errors import RelbookError
 from relbook.model import Part, Status
+from relbook.params.gitfacts import REFS, git_out
 
 ANSWER_PREFIX = "undo: "
 GIT_WORD = re.compile(r"\bgit\b")
@@ -28,7 +28,7 @@ def changes_refs(source: str) -> bool:
 
 def local_refs(repo: str) -> dict[str, str] | None:
     """refs/heads and refs/tags of `repo` -> object ids (None: not a git repository)."""
-    got = _git(repo, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags")
+    got = _git(repo, *REFS)
     if got is None:
         return None
     return dict(line.split(" ", 1) for line in got.splitlines() if " " in line)
@@ -36,10 +36,10 @@ def local_refs(repo: str) -> dict[str, str] | None:
 
 def _git(repo: str, *args: str) -> str | None:
     try:
-        got = subprocess.run([program("git"), "-C", repo, *args], capture_output=True, text=True)
-    except OSError:
+        code, out = git_out(repo, *args, timeout=60)
+    except (OSError, RelbookError):  # no git, no such directory
         return None
-    return got.stdout if got.returncode == 0 else None
+    return out if code == 0 else None
 
 
 class RefWatch:
