@@ -36,3 +36,41 @@ def test_an_echo_waiting_for_the_end_of_a_line() -> None:
     ui.command(7, "make release")
     ui.output(" done\nmore\n")
     assert out.getvalue() == "    no newline yet done\n  $ make release\n    more\n"
+
+
+CHUNKS = [
+    ["one\ntwo\n", "three"],
+    ["\n\nafter empty lines\n", "\n", "x\n\n\ny"],
+    ["no newline", " still none", "\nnow\n"],
+    ["", "a\n", "\n", "b"],
+]
+
+
+def _echo(chunks: list[str], ascii_path: bool, command_at: int = -1) -> str:
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    ui = TerminalUI(out=out, inp=io.StringIO())
+    for i, chunk in enumerate(chunks):
+        if i == command_at:
+            ui.command(3, "make it")
+        if ascii_path:
+            ui.output_ascii(chunk.encode())
+        else:
+            ui.output(chunk)
+    ui.info("end")
+    out.flush()
+    return raw.getvalue().decode()
+
+
+def test_ascii_output_is_echoed_as_text_output_is() -> None:
+    # the bytes path (no decoding: a step that prints a lot) shows exactly the same
+    for chunks in CHUNKS:
+        for command_at in (-1, 1):
+            assert _echo(chunks, True, command_at) == _echo(chunks, False, command_at), chunks
+
+
+def test_ascii_output_to_a_stream_without_bytes_is_text_output() -> None:
+    out = Counting()
+    ui = TerminalUI(out=out, inp=io.StringIO())
+    ui.output_ascii(b"one\ntwo\n")
+    assert out.getvalue() == "    one\n    two\n"

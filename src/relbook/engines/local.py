@@ -82,13 +82,15 @@ class LocalEngine:
         log: OutputLog | None = None,
         marks: list[int] | None = None,
         on_done: Callable[[int], None] = lambda n: None,
+        on_ascii: Callable[[bytes], None] | None = None,
         carry: tuple[str, Callable[[], str]] | None = None,
         ahead: Sequence[Ahead] = (),
     ) -> Execution:
         """Run `script` (a step's bash) and return what happened. `marks` are the script
         lines where its commands begin (the running one is reported to `on_line`; a
         resume guard that finds a command's work done reports its line to `on_done`);
-        output goes to `log` (or a log of its own at `log_path`); `token` (32 hex
+        output goes to `log` (or a log of its own at `log_path`) and `on_output` (ASCII
+        output with nothing to mask to `on_ascii` instead, as bytes, when given); `token` (32 hex
         digits) marks the step's processes in their environment, for finding them
         after a crash; `on_started` runs while bash starts (the runner syncs its
         journal there). `carry` is bash for the shell server itself, run before the step
@@ -112,7 +114,7 @@ class LocalEngine:
                 pump = self._start(HEADER + text, env, cwd, token, carry, items)
             pump.log, pump.masker, pump.on_output, pump.on_line = log, masker, on_output, on_line
             pump.interruptible = self.interruptible
-            pump.on_done = on_done
+            pump.on_done, pump.on_ascii = on_done, on_ascii
             if only:
                 pump.last_line = only
                 on_line(only)

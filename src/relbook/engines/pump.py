@@ -80,6 +80,7 @@ class _Pump:
         self.last_line = 0
         self.done_lines: list[int] = []
         self.on_done: Callable[[int], None] = lambda n: None
+        self.on_ascii: Callable[[bytes], None] | None = None  # on_output, for ASCII bytes
         self.held_open = False
         self.pid = 0  # the step's subshell (and process group), once the server says
         self.want_pid = False  # the pid is needed before the step ends (to stop it)
@@ -111,7 +112,7 @@ class _Pump:
     def abort(self) -> None:
         """Kill a step that was handed over but must not run."""
         self._wait_pid()
-        self._signal(signal.SIGKILL)
+        _signal(self.pid, signal.SIGKILL)
         self._close_out()
         while self.code is None and self._poll(5.0):
             pass
@@ -161,7 +162,7 @@ class _Pump:
                 self.timed_out = True
                 self._stop()
             elif self.stop_at is not None and now >= self.stop_at:
-                self._signal(signal.SIGKILL)
+                _signal(self.pid, signal.SIGKILL)
                 self.stop_at, self.give_up_at = None, now + 5
             elif self.give_up_at is not None and now >= self.give_up_at:
                 self.server.broken = True  # the step would not die: drop its server
@@ -282,7 +283,7 @@ class _Pump:
             return
         self.pid = pid
         if self.pid and self.stop_at is not None:
-            self._signal(signal.SIGTERM)
+            _signal(self.pid, signal.SIGTERM)
 
     def _wait_pid(self) -> None:
         self.want_pid = True
@@ -297,16 +298,9 @@ class _Pump:
         self.stop_at = time.monotonic() + 2
         self.want_pid = True  # not known yet: it is signalled as soon as it is
         if self.pid:
-            self._signal(signal.SIGTERM)
+            _signal(self.pid, signal.SIGTERM)
         else:
             self._find_pid()
-
-    def _signal(self, sig: int) -> None:
-        if self.pid:
-            try:
-                os.killpg(self.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
 
     def _drain(self) -> None:
         while self.out_r >= 0:
@@ -365,7 +359,19 @@ class _Pump:
             return
         self.log.write(text.encode("utf-8", "replace") if raw is None else raw)
         self.keep.add(text)
-        self.on_output(text)
+        if raw is not None and self.on_ascii is not None:
+            self.on_ascii(raw)
+        else:
+            self.on_output(text)
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Signal a step's process group (pid 0: not known yet, nothing to signal)."""
+    if pid:
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def widen(fd: int) -> int:

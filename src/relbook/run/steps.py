@@ -257,6 +257,7 @@ class StepRunner:
             log=run.recorder.output_log,
             masker=run.masker,
             on_output=run.ui.output,
+            on_ascii=getattr(run.ui, "output_ascii", None),  # the same, without decoding
             on_line=on_line,
             on_started=run.recorder.sync_soon,  # the per-step fsync, while the step runs
             token=self.token,

@@ -12,6 +12,7 @@ from relbook.run import Answer
 from relbook.run.messages import here
 
 _LINE_START = re.compile(r"\n(?=[^\n])")  # a newline that a non-empty line follows
+_LINE_START_BYTES = re.compile(rb"\n(?=[^\n])")
 _COLORS = {"ok": "32", "fail": "31", "warn": "33", "dim": "2", "bold": "1"}
 
 
@@ -113,6 +114,31 @@ class TerminalUI:
             body = "    " + body
         self.at_line_start = text.endswith("\n")
         self._write(body)
+
+    def output_ascii(self, data: bytes) -> None:
+        """output() for a chunk that is ASCII (nothing to mask in it): indented and
+        written as bytes, with no decoding and no copy but the indentation's."""
+        out = getattr(self.out, "buffer", None)
+        if self.pending_echo or out is None or type(self).output is not TerminalUI.output:
+            return self.output(data.decode("ascii"))
+        if not data or self.gone:
+            return
+        if b"\n\n" in data:  # empty lines stay empty
+            body: bytes | memoryview = _LINE_START_BYTES.sub(b"\n    ", data)
+        else:
+            body = data.replace(b"\n", b"\n    ")
+            if data.endswith(b"\n"):
+                body = memoryview(body)[:-4]
+        indent = self.at_line_start and data[0] != 0x0A
+        self.at_line_start = data.endswith(b"\n")
+        try:
+            self.out.flush()  # nothing of the text layer's may come after it
+            if indent:
+                out.write(b"    ")
+            out.write(body)
+            out.flush()
+        except (OSError, ValueError):
+            self.gone = True
 
     def _output_lines(self, text: str) -> None:
         out: list[str] = []
