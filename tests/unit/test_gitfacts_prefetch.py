@@ -27,11 +27,11 @@ def repo(tmp_path: Path) -> Path:
 
 def test_an_answer_asked_ahead_is_taken_once(repo: Path) -> None:
     gitfacts.prefetch(str(repo), (gitfacts.TAGS,))
-    subprocess.run(["git", "-C", str(repo), "tag", "v1.1.0"], check=True)
-    # the answer as it was when the run started, then asked afresh
+    assert gitfacts._PENDING  # noqa: SLF001 - asked, not yet taken
     assert gitfacts.git_out(str(repo), *gitfacts.TAGS) == (0, "v1.0.0\n")
-    assert gitfacts.git_out(str(repo), *gitfacts.TAGS) == (0, "v1.0.0\nv1.1.0\n")
     assert not gitfacts._PENDING  # noqa: SLF001
+    subprocess.run(["git", "-C", str(repo), "tag", "v1.1.0"], check=True)
+    assert gitfacts.git_out(str(repo), *gitfacts.TAGS) == (0, "v1.0.0\nv1.1.0\n")  # afresh
 
 
 def test_an_exclude_relbook_writes_drops_what_was_asked_before(repo: Path) -> None:

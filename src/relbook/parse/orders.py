@@ -206,22 +206,58 @@ def _spaced(text: str) -> str:
     return text.strip()
 
 
-# what starts an inline token other than text and line breaks (mistune's escape, code,
-# emphasis, link, image and HTML rules), and a line break as mistune reads one
-_INLINE_MARK = re.compile(r"[\\`*_!\[\]<]")
+# what starts an inline token other than text, line breaks, code spans and plain links
+# (mistune's escape, emphasis, image, reference link and HTML rules)
+_INLINE_MARK = re.compile(r"[\\*_\[\]<]|!\[")
 _BREAK = re.compile(r" *\n\s*")
+_TICKS = re.compile(r"`+")
+# an inline link whose text and destination hold nothing to parse: its text is read
+_LINK = re.compile(
+    r"(?<!!)\[([^\[\]\\`*_!<>\s](?:[^\[\]\\`*_!<>]*[^\[\]\\`*_!<>\s])?)\]\(([^\s()<>\\`]*)\)"
+)
 
 
-def unmarked_text(text: str) -> str | None:
-    """`plain_text` (and `marked_text`) of the inline tokens of a block's `text` when it
-    holds no inline markup, read without the inline parser; None when it holds some.
-    Such text parses to text tokens between line breaks, each break a space."""
+def unmarked_text(text: str, code_marks: bool = False) -> str | None:
+    """`plain_text` (or `marked_text`, with `code_marks`) of the inline tokens of a
+    block's `text` when it holds no inline markup but code spans and plain inline
+    links, read without the inline parser; None when it holds other markup. Text
+    between them parses to text tokens between line breaks, each break a space."""
     text = text.strip(" \r\n\t\f")
+    if "`" not in text:
+        piece = _unmarked_piece(text)
+        return None if piece is None else _spaced(piece)
+    out: list[str] = []
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
+    at = i = 0
+    while i < len(runs):
+        start, end = runs[i]
+        size = end - start  # a code span ends at the next run of as many backticks
+        close = next((k for k in range(i + 1, len(runs)) if runs[k][1] - runs[k][0] == size), 0)
+        piece = _unmarked_piece(text[at:start]) if close else None
+        if piece is None:
+            return None
+        code = text[end : runs[close][0]].replace("\n", " ")
+        if code.strip(" ") and code.startswith(" ") and code.endswith(" "):
+            code = code[1:-1]
+        out += [piece, f"`{code}`" if code_marks else code]
+        at, i = runs[close][1], close + 1
+    last = _unmarked_piece(text[at:])
+    if last is None:
+        return None
+    return _spaced("".join([*out, last]))
+
+
+def _unmarked_piece(text: str) -> str | None:
+    """Text outside code spans as plain text, not yet spaced (None: other markup)."""
+    if "](" in text:
+        if "&" in text:  # a link's text and what follows it are separate tokens
+            return None
+        text = _LINK.sub(r"\1", text)
     if _INLINE_MARK.search(text):
         return None
     if "&" in text:  # an entity: unescaped piece by piece, as each text token is
-        return _spaced(" ".join(html.unescape(piece) for piece in _BREAK.split(text)))
-    return _spaced(_BREAK.sub(" ", text) if "\n" in text else text)
+        return " ".join(html.unescape(piece) for piece in _BREAK.split(text))
+    return _BREAK.sub(" ", text) if "\n" in text else text
 
 
 def marked_text(tokens: list[dict[str, Any]]) -> str:

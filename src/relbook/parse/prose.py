@@ -155,7 +155,8 @@ class ProseRules:
     def _reading(self, tok: dict[str, Any]) -> str:
         """A block's text with code spans marked, as the rules read it."""
         if "_marked" not in tok:
-            unmarked = None if "children" in tok else unmarked_text(tok.get("text", ""))
+            text = tok.get("text", "")
+            unmarked = None if "children" in tok else unmarked_text(text, code_marks=True)
             tok["_marked"] = (
                 unmarked if unmarked is not None else marked_text(self.blocks.inline(tok))
             )
