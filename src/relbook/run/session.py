@@ -16,6 +16,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from relbook.errors import Paused
@@ -52,6 +53,21 @@ _FIXED = re.compile(
 )
 
 
+@lru_cache(maxsize=256)
+def _server_names(script: str) -> tuple[str, ...] | None:
+    """The names of Session.server_takes as the script alone decides them (a step's
+    script is asked about when it is queued, led and handed over)."""
+    if _FIXED.search(script):
+        return None
+    names = names_to_capture(script)
+    if names is None or "PWD" in names:
+        return None
+    names = [n for n in names if n not in VOLATILE and not n.startswith("__rb_")]
+    if not all(held_by_server(n, None) for n in names):
+        return None
+    return tuple(names)
+
+
 def may_change(script: str) -> bool:
     """True when bash running `script` may set a variable or change directory."""
     return bool(_CHANGES.search(script))
@@ -59,11 +75,13 @@ def may_change(script: str) -> bool:
 
 def capture_line(path: str, names: list[str] | None = None) -> str:
     """Bash that ends a step: keep its exit status, write the session state (every
-    variable, or only `names`: see run.assigned) after a first line `#`, exit."""
+    variable, or only `names`: see run.assigned) after a first line `#`, exit. A name
+    that is not set makes `declare -p` complain: to no descriptor (opening /dev/null
+    costs a trivial step a tenth of its time)."""
     what = "" if names is None else "".join(f" {n}" for n in names)
     return (
         f"{_RC}=$?; : __rb; unset -v __rb_s __rb_h __rb_n __rb_m __rb_pid; "
-        f"{{ builtin echo '#'; builtin declare -p{what} || :; }} >{shlex.quote(path)} 2>/dev/null; "
+        f"{{ builtin echo '#'; builtin declare -p{what} || :; }} >{shlex.quote(path)} 2>&-; "
         f"exit ${_RC}"
     )
 
@@ -217,15 +235,12 @@ class Session:
         can be handed over before relbook has read it: run.shellsession); None when
         it cannot: a server that holds nothing, no baseline yet, a `cd`, a name that is
         not read from the text, one the server must not hold or readonly."""
-        if not self.carrying or self.baseline is None or _FIXED.search(script):
+        if not self.carrying or self.baseline is None:
             return None
-        names = names_to_capture(script)
-        if names is None or "PWD" in names:
+        names = _server_names(script)
+        if names is None or (self._own and any(n in self._own for n in names)):
             return None
-        names = [n for n in names if n not in VOLATILE and not n.startswith("__rb_")]
-        if any(n in self._own or not held_by_server(n, None) for n in names):
-            return None
-        return names
+        return list(names)
 
     def server_took(self, names: list[str]) -> None:
         """The server took the change of these names itself (server_takes): it holds
