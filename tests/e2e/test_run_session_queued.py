@@ -170,12 +170,6 @@ def test_unsetting_a_variable_of_the_environment_in_a_queued_block(
     assert {"step-2.1", "step-3.1", "step-4.1"} <= _queued(records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unset variable of the environment is not journaled (note_change keeps only "
-    "unsets of variables the session carried), so a resumed run has it again; the older "
-    "tree does the same",
-)
 def test_a_variable_of_the_environment_unset_before_a_failure_stays_unset_on_resume(
     origin_repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,6 +188,27 @@ def test_a_variable_of_the_environment_unset_before_a_failure_stays_unset_on_res
     fixed.touch()
     assert _run(guide, origin_repo, records) == 0
     assert _output(records, 3) == "gone 1 2\n"
+
+
+def test_a_variable_set_back_to_its_value_in_the_environment_has_it_on_resume(
+    origin_repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixed = tmp_path / "fixed"
+    monkeypatch.setenv("FROM_ENV", "outside")
+    monkeypatch.setenv("FIXED", str(fixed))
+    guide = _guide(
+        tmp_path,
+        "A=1",
+        "FROM_ENV=inside",
+        "FROM_ENV=outside",
+        'B=2; test -e "$FIXED"',
+        'echo "${FROM_ENV-gone} $A $B"',
+    )
+    records = tmp_path / "records"
+    assert _run(guide, origin_repo, records) == 1
+    fixed.touch()
+    assert _run(guide, origin_repo, records) == 0
+    assert _output(records, 4) == "outside 1 2\n"
 
 
 def test_a_block_that_exits_0_early_carries_nothing_and_the_queue_goes_on(
@@ -295,12 +310,6 @@ def test_names_of_bash_own_variables_in_queued_blocks_break_nothing(
         assert set(_outcomes(records)[f"step-{i}.1"]["extra"]["session"]["set"]) <= {"X", "Y", "Z"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a block whose only names are bash's own (IFS, SECONDS, OPTIND...) writes "
-    "`declare -p` of every variable, and the shell server sources all of it: IFS carries "
-    "to later blocks (the older tree never carries IFS)",
-)
 def test_a_block_that_only_sets_ifs_does_not_change_how_later_blocks_split(
     origin_repo: Repo, tmp_path: Path
 ) -> None:
@@ -310,12 +319,6 @@ def test_a_block_that_only_sets_ifs_does_not_change_how_later_blocks_split(
     assert _output(records, 2) == "1\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the whole `declare -p` a block of bash's own names writes (here `OPTIND=1`) "
-    "gives the shell server LC_ALL, which only the steps' prelude may hold: unsetting it "
-    "later no longer reaches the server",
-)
 def test_a_step_only_variable_unset_after_a_block_of_bash_own_names_is_unset(
     origin_repo: Repo, tmp_path: Path
 ) -> None:
@@ -335,12 +338,6 @@ def test_a_step_only_variable_unset_after_a_block_of_bash_own_names_is_unset(
     assert _output(records, 6) == "unset 3\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`(( 1 ))` names no variable: it writes `declare -p` of every variable and the "
-    "shell server sources it, readonly RO too; the next block's prelude then declares RO "
-    "again and fails (readonly variable)",
-)
 def test_a_readonly_variable_survives_a_block_that_names_no_variable(
     origin_repo: Repo, tmp_path: Path
 ) -> None:
@@ -350,12 +347,6 @@ def test_a_readonly_variable_survives_a_block_that_names_no_variable(
     assert _output(records, 4) == "1 2\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`declare -rx` (r not last among the flags) is not seen as readonly, so the block "
-    "is queued and the shell server takes RO readonly; the next unqueued block's prelude "
-    "declares it again and fails (readonly variable)",
-)
 def test_a_readonly_export_declared_with_rx_reaches_blocks_after_a_cd(
     origin_repo: Repo, tmp_path: Path
 ) -> None:

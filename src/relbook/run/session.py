@@ -48,8 +48,8 @@ _CHANGES = re.compile(
 
 # what makes a variable one the server could not drop again (server_takes)
 _FIXED = re.compile(
-    r"(?:^|[\s;&|({`!])(?:readonly|local|(?:declare|typeset)\s+(?:-[A-Za-z]+\s+)*-[A-Za-z]*r)"
-    r"(?=\s|$)"
+    r"(?:^|[\s;&|({`!])(?:readonly|local|(?:declare|typeset)\s+(?:-[A-Za-z]+\s+)*"
+    r"-[A-Za-z]*r[A-Za-z]*)(?=\s|$)"  # -r, -rx, -xr: the flag anywhere in its cluster
 )
 
 
@@ -75,13 +75,15 @@ def may_change(script: str) -> bool:
 
 def capture_line(path: str, names: list[str] | None = None) -> str:
     """Bash that ends a step: keep its exit status, write the session state (every
-    variable, or only `names`: see run.assigned) after a first line `#`, exit. A name
-    that is not set makes `declare -p` complain: to no descriptor (opening /dev/null
-    costs a trivial step a tenth of its time)."""
+    variable, or only `names`: see run.assigned; no names, nothing: `declare -p` alone
+    would print every variable) after a first line `#`, exit. A name that is not set
+    makes `declare -p` complain: to no descriptor (opening /dev/null costs a trivial
+    step a tenth of its time)."""
     what = "" if names is None else "".join(f" {n}" for n in names)
+    dump = "" if names == [] else f" builtin declare -p{what} || :;"
     return (
         f"{_RC}=$?; : __rb; unset -v __rb_s __rb_h __rb_n __rb_m __rb_pid; "
-        f"{{ builtin echo '#'; builtin declare -p{what} || :; }} >{shlex.quote(path)} 2>&-; "
+        f"{{ builtin echo '#';{dump} }} >{shlex.quote(path)} 2>&-; "
         f"exit ${_RC}"
     )
 
@@ -333,7 +335,7 @@ class Session:
 
     def _change(self, name: str, line: str | None) -> None:
         """Carry `line` for `name` (None: unset; _DROP: as the baseline has it)."""
-        self._was.setdefault(name, self.vars.get(name))
+        self._was.setdefault(name, self.now(name))
         if self._dirty is not None:
             self._dirty[name] = None
         if line is _DROP:
@@ -345,6 +347,10 @@ class Session:
             self._own[name] = line
         if own or self._own.pop(name, 0) != 0 or not self.carrying:
             self._prelude = None
+
+    def now(self, name: str) -> str | None:
+        """What `name` holds in the session: carried, or as an untouched step sees it."""
+        return self.vars[name] if name in self.vars else (self.baseline or {}).get(name)
 
     def masked(self) -> list[str]:
         """Carried variables whose value the journal masked (a resumed run needs them)."""
@@ -401,10 +407,10 @@ def note_change(
 ) -> list[str]:
     """Note in `extra` (the step's outcome) what the step changed in the session, as
     journaled (secrets masked); returns the secret values it set (to mask from now on)."""
-    now = session.vars  # `before`: what the names the step changed held before it
-    delta = Delta(
-        {n: v for n in before if (v := now.get(n)) is not None and before[n] != v},
-        [n for n in before if now.get(n) is None and before[n]],
+    now = session.now  # `before`: what the names the step changed held before it
+    delta = Delta(  # a variable of the environment unset is journaled too (a resume unsets it)
+        {n: v for n in before if (v := now(n)) is not None and before[n] != v},
+        [n for n in before if now(n) is None and before[n] is not None],
         session.cwd if session.cwd != cwd else "",
     )
     if not delta:
