@@ -387,6 +387,7 @@ def test_a_secret_set_in_a_queued_block_is_masked_and_asked_again_after_a_kill(
         'B="$A-b"',
         'read -r DEPLOY_TOKEN < "$VAULT"\nexport DEPLOY_TOKEN="tok-$DEPLOY_TOKEN"',
         'echo "now $DEPLOY_TOKEN"',
+        "cd .",  # never queued: handed over once relbook has recorded every step before it
         CRASH,
         'printf %s "$DEPLOY_TOKEN" > "$USED"; echo "deploying with $DEPLOY_TOKEN $B"',
     )
@@ -396,7 +397,7 @@ def test_a_secret_set_in_a_queued_block_is_masked_and_asked_again_after_a_kill(
     out, _ = first.communicate(timeout=60)
     assert first.returncode == -signal.SIGKILL and mark.exists() and not used.exists()
     assert "s3cr3t-value" not in out
-    assert {"step-2.1", "step-3.1", "step-4.1"} <= _queued(records)
+    assert {"step-2.1", "step-3.1"} <= _queued(records)
     outcomes = _outcomes(records)
     assert outcomes["step-2.1"]["extra"]["session"] == {
         "secret": ["DEPLOY_TOKEN"],
