@@ -150,3 +150,28 @@ def test_a_drill_counts_the_sandbox_shims_as_present(
     records = tmp_path / "rec"
     assert run(rb, "--version", "1.2.3", "--repo", origin_repo.path, "--records", records) == 2
     assert f"{rb}:6: `gh` is not on PATH" in capsys.readouterr().err
+
+
+ARITHMETIC = """# Release
+
+## Count
+
+```bash
+N=0; N=$((N+1)); ((N++)); parts=(one two)
+for ((i=0; i<2; i++)); do N=$((N+i)); done
+echo "$N ${parts[1]}"
+```
+"""
+
+
+def test_arithmetic_and_arrays_are_not_taken_for_programs(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    from tests.e2e.runhelp import write_runbook
+
+    rb = write_runbook(tmp_path / "count.md", ARITHMETIC)
+    records = tmp_path / "rec"
+    args = [rb, "--version", "1.2.3", "--repo", origin_repo.path, "--records", records, "--yes"]
+    assert run(*args) == 0
+    out = capsys.readouterr()
+    assert "not on PATH" not in out.err and "3 two" in out.out

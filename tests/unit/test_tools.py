@@ -73,3 +73,21 @@ def test_an_empty_argument_is_an_argument():
 
 def test_numbers_and_capitals_are_not_taken_for_programs():
     assert programs("VERSION\n2\nmake") == [(2, "make")]
+
+
+def test_arithmetic_and_array_values_run_no_program():
+    source = (
+        "N=$((N+1)); ((N++)); x=$(( (a+1)*2 ))\n"
+        'for ((i=0; i<3; i++)); do echo "$i"; done\n'
+        "arr=(one two) && declare -a more=(three four); list+=(five)\n"
+    )
+    assert programs(source) == []
+
+
+def test_a_command_inside_arithmetic_or_an_array_is_still_one():
+    source = "n=$(( $(git rev-list --count HEAD) + 1 ))\ntags=($(git tag --list))\n"
+    assert programs(source) == [(0, "git"), (1, "git")]
+
+
+def test_a_push_inside_an_array_is_still_seen():
+    assert push_remotes("gone=($(git push upstream --delete v1))") == [(0, "upstream")]

@@ -24,6 +24,7 @@ KEYWORDS = frozenset(
 # run the command named after them (their own flags come first: sudo -u x, env -i)
 WRAPPERS = frozenset({"sudo", "env", "command", "exec", "nohup", "time", "xargs", "timeout"})
 _HEADERS = frozenset({"for", "select", "case", "function"})
+_OPERATOR_CHARS = frozenset(";&|()")
 _VALUE_FLAGS = {"sudo": ("-u", "-g", "-C", "-D"), "env": ("-u", "-C"), "timeout": ("-s", "-k")}
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[ \t]*['\"]?\\?([A-Za-z_][A-Za-z0-9_]*)")
@@ -238,16 +239,56 @@ def _words(tokens: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     file a bare `>` or `<` names) are no words of a command. A quoted `<x>` is a word."""
     commands: list[list[tuple[str, str]]] = [[]]
     target = False
-    for tok, written in tokens:
+    for tok, written in _without_groups(tokens):
         if target:
             target = False
-        elif tok in OPERATORS or (tok and set(tok) <= set(";&|()")):  # '' is an argument
+        elif tok in OPERATORS or (tok and set(tok) <= _OPERATOR_CHARS):  # '' is an argument
             commands.append([])
         elif _REDIRECT.match(written):
             target = bool(_REDIRECT.fullmatch(written))  # `> file`: the next word is the file
         else:
             commands[-1].append((tok, written))
     return commands
+
+
+_ARRAY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
+_PARENS = frozenset("()")
+
+
+def _without_groups(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Tokens without what bash reads as arithmetic (`(( ))`, `$(( ))`, `for (( ))`)
+    or as an array's values (`name=( ... )`) when no command runs in it (`N+1` is none;
+    a `$( )` or backticks inside keep the group, commands and all)."""
+    out: list[tuple[str, str]] = []
+    group: list[tuple[str, str]] = []  # the tokens of the group being read
+    depth = 0
+    for tok, written in tokens:
+        operator = tok == written and bool(tok) and set(tok) <= _OPERATOR_CHARS
+        if depth:  # inside a group: only the parentheses of operators count
+            group.append((tok, written))
+            for i, ch in enumerate(tok if operator else ""):
+                depth += (ch == "(") - (ch == ")")
+                if not depth:
+                    rest = tok[i + 1 :]
+                    out += group if _runs_commands(group) else [(rest, rest)] if rest else []
+                    break
+            continue
+        array = bool(out) and bool(_ARRAY_NAME.fullmatch(out[-1][1])) and tok.startswith("(")
+        if operator and (tok.startswith("((") or array):
+            depth = tok.count("(") - tok.count(")")
+            if depth > 0:
+                group = [(tok, written)]
+                continue
+        out.append((tok, written))
+    return out + group if depth else out  # an unclosed group: as it was
+
+
+def _runs_commands(group: list[tuple[str, str]]) -> bool:
+    """Whether a command runs inside a group of tokens: a `$(` or backticks in it."""
+    for (_, written), (after, _) in zip(group, [*group[1:], ("", "")], strict=True):
+        if "`" in written or "$(" in written or (written.endswith("$") and after.startswith("(")):
+            return True
+    return False
 
 
 def _split(text: str) -> list[list[str]]:
@@ -266,4 +307,8 @@ def words_as_written(command: str) -> list[str]:
 def _substitutions(word: str) -> list[str]:
     if "$(" not in word and "`" not in word:
         return []
-    return [m.group(1) if m.group(1) is not None else m.group(2) for m in _SUBST.finditer(word)]
+    return [
+        m.group(1) if m.group(1) is not None else m.group(2)
+        for m in _SUBST.finditer(word)
+        if not m.group(0).startswith("$((")  # arithmetic, not a command's output
+    ]
