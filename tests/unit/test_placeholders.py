@@ -82,6 +82,12 @@ def test_variables_a_block_sets() -> None:
     assert variables_set(src) == {"A", "C", "D", "i", "E"}  # `B=2 make`: for make only
 
 
+def test_printf_v_a_default_assigned_in_an_expansion_and_mapfile_set_a_name() -> None:
+    src = 'printf -v STAMP "%s-1" "$V"; : "${OUT:=dist}"; echo ${N=3}; mapfile -t LINES < f'
+    assert variables_set(src) == {"STAMP", "OUT", "N", "LINES"}
+    assert variables_set('echo "${X:-fallback}"') == set()  # a default, not an assignment
+
+
 def test_release_placeholders_are_filled_inputs_only_when_given() -> None:
     text = "./notes.sh <version> vX.Y.0 <commit-sha>"
     assert (

@@ -41,12 +41,15 @@ _SETS = re.compile(
     r"|(?:^|[\s;&|(])read\s+([^;&|\n]*)"
     r"|(?:^|[\s;&|(])(?:for|select)\s+([A-Za-z_]\w*)\s+in\b"
     r"|(?:^|[\s;&|(])getopts\s+\S+\s+([A-Za-z_]\w*)"
-    r"|(?:^|\s)function\s+\w+|(?:^|[\s;])while\s+read\s+(?:-\w+\s+)*((?:[A-Za-z_]\w*\s*)+)",
+    r"|(?:^|\s)function\s+\w+|(?:^|[\s;])while\s+read\s+(?:-\w+\s+)*((?:[A-Za-z_]\w*\s*)+)"
+    r"|(?:^|[\s;&|(])printf\s+-v\s+([A-Za-z_]\w*)"  # printf -v NAME
+    r"|(?:^|[\s;&|(])(?:mapfile|readarray)\s+(?:-[A-Za-z]+\s+)*([A-Za-z_]\w*)"
+    r"|\$\{([A-Za-z_]\w*):?=",  # ${NAME:=default}
     re.M,
 )
 
 
-_SETTERS = re.compile(r"\b(?:read|for|export|select|getopts)\b")
+_SETTERS = re.compile(r"\b(?:read|for|export|select|getopts|printf|mapfile|readarray)\b")
 
 
 def variables_set(source: str) -> set[str]:
