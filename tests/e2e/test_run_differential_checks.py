@@ -334,16 +334,18 @@ def test_a_relative_repo_is_the_repository_it_names(tmp_path: Path) -> None:
     }
 
 
-def test_a_missing_repo_directory_fails_the_first_step(tmp_path: Path) -> None:
+def test_a_missing_repo_directory_is_refused_before_anything_is_recorded(
+    tmp_path: Path,
+) -> None:
     guide = write_runbook(tmp_path / "g.md", GUIDE)
-    done = relbook(*_args(guide, tmp_path / "nope", tmp_path / "rec"), "--yes")
-    assert done.returncode == 1
-    assert f"cd: {tmp_path / 'nope'}: No such file or directory" in done.stdout
-    assert _begin_repo(tmp_path / "rec") == {"path": str(tmp_path / "nope")}
-    assert _outcomes(tmp_path / "rec") == {"s.1": "failed"}
+    for extra in ("--yes", "--dry-run"):
+        done = relbook(*_args(guide, tmp_path / "nope", tmp_path / "rec"), extra)
+        assert done.returncode == 2
+        assert done.stderr == f"relbook: error: --repo {tmp_path / 'nope'}: no such directory\n"
+    assert not (tmp_path / "rec").exists()
 
 
-@pytest.mark.parametrize("state", ["tagged", "dirty", "not-a-repo", "missing"])
+@pytest.mark.parametrize("state", ["tagged", "dirty", "not-a-repo"])
 def test_a_dry_run_plan_is_the_one_asked_one_by_one(
     tmp_path: Path, state: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
@@ -362,8 +364,7 @@ def test_a_dry_run_plan_is_the_one_asked_one_by_one(
     done = relbook(*argv)
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
-    if state != "missing":
-        assert plan["env"].get("RELBOOK_PREVIOUS_TAG") == "v1.2.2"
+    assert plan["env"].get("RELBOOK_PREVIOUS_TAG") == "v1.2.2"
 
     monkeypatch.setattr(gitfacts, "prefetch", lambda *a, **k: None)
     capsys.readouterr()

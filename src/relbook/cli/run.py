@@ -66,6 +66,10 @@ def _begin(args: argparse.Namespace) -> int:
         from relbook.run.ci import prepare_checkout
 
         prepare_checkout(args.repo or ".")
+    if not os.path.isdir(args.repo or "."):  # a typo: nothing to run the steps in
+        from relbook.errors import RelbookError
+
+        raise RelbookError(f"--repo {args.repo}: no such directory")
     resolve_auto(args, rb)
     opts = RunOptions(
         version=args.release,
