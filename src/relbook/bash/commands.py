@@ -259,6 +259,8 @@ def _without_groups(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Tokens without what bash reads as arithmetic (`(( ))`, `$(( ))`, `for (( ))`)
     or as an array's values (`name=( ... )`) when no command runs in it (`N+1` is none;
     a `$( )` or backticks inside keep the group, commands and all)."""
+    if not any(tok[:1] == "(" for tok, _ in tokens):
+        return tokens  # no group opens here (most lines)
     out: list[tuple[str, str]] = []
     group: list[tuple[str, str]] = []  # the tokens of the group being read
     depth = 0
@@ -273,7 +275,7 @@ def _without_groups(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
                     out += group if _runs_commands(group) else [(rest, rest)] if rest else []
                     break
             continue
-        array = bool(out) and bool(_ARRAY_NAME.fullmatch(out[-1][1])) and tok.startswith("(")
+        array = tok[:1] == "(" and bool(out) and bool(_ARRAY_NAME.fullmatch(out[-1][1]))
         if operator and (tok.startswith("((") or array):
             depth = tok.count("(") - tok.count(")")
             if depth > 0:
