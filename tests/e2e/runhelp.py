@@ -105,6 +105,28 @@ def relbook(*args: str | Path, timeout: float = 60, **kw: Any) -> subprocess.Com
     )
 
 
+def resume_with_a_masked_secret(
+    args: list[Any], base: dict[str, str], name: str, value: str, written: Path, records: Path
+) -> subprocess.CompletedProcess:
+    """Resume a run whose journal keeps the variable `name` masked: refused (exit 3) until
+    the environment gives it, then run with it (it reaches the step that writes it to
+    `written`); `value`'s secret part (after its first `-`) is in no output and no file
+    of `records`. Returns the run that went on."""
+    asked = relbook(*args, env=base)
+    assert asked.returncode == 3, asked.stdout + asked.stderr
+    assert f"earlier steps set {name}, which the record keeps masked" in asked.stderr
+    assert not written.exists()
+    given = relbook(*args, env={**base, name: value})
+    assert given.returncode == 0, given.stdout + given.stderr
+    assert written.read_text() == value
+    secret = value.split("-", 1)[-1]
+    assert secret not in given.stdout
+    for path in records.rglob("*"):
+        if path.is_file():
+            assert secret not in path.read_text(errors="replace"), path
+    return given
+
+
 def wait_for(predicate: Any, timeout: float = 20, what: str = "condition") -> None:
     """Poll until predicate() is true."""
     end = time.monotonic() + timeout

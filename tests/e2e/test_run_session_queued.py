@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import Repo
-from tests.e2e.runhelp import env, journal, relbook, run, spawn, write_runbook
+from tests.e2e.runhelp import (
+    env,
+    journal,
+    relbook,
+    resume_with_a_masked_secret,
+    run,
+    spawn,
+    write_runbook,
+)
 
 VERSION = "2.6.0"
 # kills relbook itself (the parent of the engine's shell), once
@@ -170,45 +178,30 @@ def test_unsetting_a_variable_of_the_environment_in_a_queued_block(
     assert {"step-2.1", "step-3.1", "step-4.1"} <= _queued(records)
 
 
-def test_a_variable_of_the_environment_unset_before_a_failure_stays_unset_on_resume(
-    origin_repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("changes", "seen"),
+    [
+        pytest.param(["unset -v FROM_ENV"], "gone", id="unset"),
+        pytest.param(["FROM_ENV=inside", "FROM_ENV=outside"], "outside", id="set-back"),
+    ],
+)
+def test_a_variable_of_the_environment_stays_as_the_run_left_it_on_resume(
+    origin_repo: Repo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    changes: list[str],
+    seen: str,
 ) -> None:
     fixed = tmp_path / "fixed"
     monkeypatch.setenv("FROM_ENV", "outside")
     monkeypatch.setenv("FIXED", str(fixed))
-    guide = _guide(
-        tmp_path,
-        "A=1",
-        "unset -v FROM_ENV",
-        'B=2; test -e "$FIXED"',
-        'echo "${FROM_ENV-gone} $A $B"',
-    )
+    last = 'echo "${FROM_ENV-gone} $A $B"'
+    guide = _guide(tmp_path, "A=1", *changes, 'B=2; test -e "$FIXED"', last)
     records = tmp_path / "records"
-    assert _run(guide, origin_repo, records) == 1
+    assert _run(guide, origin_repo, records) == 1  # stops before the last block
     fixed.touch()
     assert _run(guide, origin_repo, records) == 0
-    assert _output(records, 3) == "gone 1 2\n"
-
-
-def test_a_variable_set_back_to_its_value_in_the_environment_has_it_on_resume(
-    origin_repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fixed = tmp_path / "fixed"
-    monkeypatch.setenv("FROM_ENV", "outside")
-    monkeypatch.setenv("FIXED", str(fixed))
-    guide = _guide(
-        tmp_path,
-        "A=1",
-        "FROM_ENV=inside",
-        "FROM_ENV=outside",
-        'B=2; test -e "$FIXED"',
-        'echo "${FROM_ENV-gone} $A $B"',
-    )
-    records = tmp_path / "records"
-    assert _run(guide, origin_repo, records) == 1
-    fixed.touch()
-    assert _run(guide, origin_repo, records) == 0
-    assert _output(records, 4) == "outside 1 2\n"
+    assert _output(records, len(changes) + 2) == f"{seen} 1 2\n"
 
 
 def test_a_block_that_exits_0_early_carries_nothing_and_the_queue_goes_on(
@@ -338,22 +331,24 @@ def test_a_step_only_variable_unset_after_a_block_of_bash_own_names_is_unset(
     assert _output(records, 6) == "unset 3\n"
 
 
-def test_a_readonly_variable_survives_a_block_that_names_no_variable(
-    origin_repo: Repo, tmp_path: Path
+@pytest.mark.parametrize(
+    ("blocks", "last"),
+    [
+        pytest.param(["readonly RO=1", "(( 1 ))", "B=2", 'echo "$RO $B"'], "1 2", id="no-name"),
+        pytest.param(
+            ["declare -rx RO=locked", 'echo "$RO"', "cd .", 'echo "$RO $A"'], "locked 1", id="rx"
+        ),
+    ],
+)
+def test_a_readonly_variable_is_never_handed_to_the_server(
+    origin_repo: Repo, tmp_path: Path, blocks: list[str], last: str
 ) -> None:
-    guide = _guide(tmp_path, "A=1", "readonly RO=1", "(( 1 ))", "B=2", 'echo "$RO $B"')
+    # a block naming no variable (`(( 1 ))`) writes no state, and `declare -rx` is
+    # readonly too: the server would keep it readonly, and a later block declaring it fail
+    guide = _guide(tmp_path, "A=1", *blocks)
     records = tmp_path / "records"
     assert _run(guide, origin_repo, records) == 0
-    assert _output(records, 4) == "1 2\n"
-
-
-def test_a_readonly_export_declared_with_rx_reaches_blocks_after_a_cd(
-    origin_repo: Repo, tmp_path: Path
-) -> None:
-    guide = _guide(tmp_path, "A=1", "declare -rx RO=locked", 'echo "$RO"', "cd .", 'echo "$RO $A"')
-    records = tmp_path / "records"
-    assert _run(guide, origin_repo, records) == 0
-    assert _output(records, 4) == "locked 1\n"
+    assert _output(records, len(blocks)) == f"{last}\n"
 
 
 def test_a_readonly_variable_set_with_readonly_carries_and_stays_readonly(
@@ -404,19 +399,11 @@ def test_a_secret_set_in_a_queued_block_is_masked_and_asked_again_after_a_kill(
         "set": {"DEPLOY_TOKEN": "declare -x DEPLOY_TOKEN=***"},
     }
     assert outcomes["step-3.1"]["output"] == "now ***\n"
-    asked = relbook(*_args(guide, origin_repo, records), env=base)
-    assert asked.returncode == 3, asked.stdout + asked.stderr
-    assert "earlier steps set DEPLOY_TOKEN, which the record keeps masked" in asked.stderr
-    assert not used.exists()
-    given = relbook(
-        *_args(guide, origin_repo, records), env={**base, "DEPLOY_TOKEN": "tok-s3cr3t-value"}
+    args = _args(guide, origin_repo, records)
+    given = resume_with_a_masked_secret(
+        args, base, "DEPLOY_TOKEN", "tok-s3cr3t-value", used, records
     )
-    assert given.returncode == 0, given.stdout + given.stderr
-    assert used.read_text() == "tok-s3cr3t-value"
-    assert "deploying with *** 1-b" in given.stdout and "s3cr3t-value" not in given.stdout
-    for path in records.rglob("*"):
-        if path.is_file():
-            assert "s3cr3t-value" not in path.read_text(errors="replace"), path
+    assert "deploying with *** 1-b" in given.stdout
     cells = json.loads((records / "guide" / f"{VERSION}.ipynb").read_text())["cells"]
     assert "now ***" in json.dumps(cells)
 
