@@ -66,8 +66,13 @@ def forget(path: str | None = None) -> None:
     key = None if path is None else os.path.abspath(path)
     for k in [k for k in _PENDING if key is None or k[0] == key]:
         for proc in _PENDING.pop(k):
-            proc.kill()
-            proc.communicate()
+            _reap(proc)
+
+
+def _reap(proc: Any) -> None:
+    """End a git asked ahead whose answer is not taken (it may still be running)."""
+    proc.kill()
+    proc.communicate()
 
 
 def git_out(path: str, *args: str, timeout: float = 20) -> tuple[int, str]:
@@ -106,8 +111,7 @@ def _taken(path: str, args: tuple[str, ...], timeout: float) -> tuple[int, str] 
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        _reap(proc)
         return 124, ""
     return proc.returncode, out
 

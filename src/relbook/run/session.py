@@ -304,13 +304,9 @@ class Session:
             return Delta()
         self.last_dump = key
         now, pwd = parse_dump(dump)
-        base, carried = self.baseline or {}, self.vars
-
-        def expected(n: str) -> str | None:
-            return carried[n] if n in carried else base.get(n)
-
+        expected = self.now  # what each name held before the step
         if names is None:
-            every = {**base, **carried}
+            every = {**(self.baseline or {}), **self.vars}
             gone = [n for n, line in every.items() if line is not None and n not in now]
         else:  # a name written out that is not there was unset (or never set)
             gone = [n for n in names if n not in now and expected(n) is not None]
