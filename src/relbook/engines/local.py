@@ -134,8 +134,7 @@ class LocalEngine:
             if own:
                 log.close()
         result.log_error = log.error
-        stop = log.error or result.interrupted or result.stopped or result.timed_out
-        self.window.ended(pump, not stop)
+        self.window.ended(pump, not (log.error or result.interrupted or result.timed_out))
         if pump.pid:
             result.stray = self._reaper.sweep(pump.pid, token, spare=self.window.tokens())
         return result
