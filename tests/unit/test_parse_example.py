@@ -143,3 +143,38 @@ def test_a_version_without_its_patch_is_the_series() -> None:
 
     assert meaning("version_without_patch_and_v") == "series"
     assert meaning("version") == "version"
+
+
+def test_a_tie_goes_to_the_literal_the_prose_names() -> None:
+    md = """\
+        # Release
+
+        You can review the commits for the 3.0.10 release like this:
+
+        ```
+        [dev@box rails (3-0-10)]$ git log v3.0.9..
+        ```
+        """
+    rb = parse_runbook(textwrap.dedent(md), "g.md")
+    assert rb.example_version == "3.0.10"
+    params = bind("3.1.4", "d", runbook=rb, check_tags=False)  # previous: 3.1.3
+    step = next(s for s in rb.steps if s.commands)
+    assert render_text(step.commands[0].source, params, example="3.0.10") == "git log v3.1.3.."
+
+
+def test_a_guide_that_writes_templates_has_no_example_in_an_illustration() -> None:
+    # the guide writes its release as vX.Y.Z; the literals of a comparison it explains
+    # stand for no release value and stay as written
+    md = """\
+        # Release
+
+        - [ ] Run `./release start --target-version vX.Y.Z`
+        - [ ] Mark it latest if it is newer than the latest release
+          (e.g. 1.11.13 does not become the latest over 1.12.5, but 1.12.6 will).
+        """
+    rb = parse_runbook(textwrap.dedent(md), "g.md")
+    assert rb.example_version == ""
+    params = bind("1.18.6", "d", runbook=rb, check_tags=False)
+    texts = [render_text(s.text, params, example=rb.example_version) for s in rb.steps]
+    assert "./release start --target-version v1.18.6" in texts[0]
+    assert "1.11.13 does not become the latest over 1.12.5, but 1.12.6 will" in texts[1]

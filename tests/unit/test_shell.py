@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from relbook.bash.shell import console_commands, quote_context, shell_quote, split_commands
+from relbook.bash.prompts import console_commands
+from relbook.bash.shell import quote_context, shell_quote, split_commands
 from tests.unit.golden import DATA
 
 BLOCKS = [

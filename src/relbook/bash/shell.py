@@ -294,24 +294,6 @@ def left_open(st: _ScanState) -> str:
     return ""
 
 
-def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """The commands of a console block: `$ ` lines and their continuations."""
-    out: list[tuple[int, str]] = []
-    cont = False
-    for no, text in lines:
-        stripped = text.lstrip()
-        if cont:
-            body = stripped[2:] if stripped.startswith("> ") else stripped
-            out[-1] = (out[-1][0], out[-1][1] + "\n" + body)
-            cont = body.rstrip().endswith("\\")
-            continue
-        if stripped.startswith("$ ") and stripped[2:].strip():
-            cmd = stripped[2:]
-            out.append((no, cmd))
-            cont = cmd.rstrip().endswith("\\")
-    return out
-
-
 def scan_to(source: str, pos: int) -> _ScanState:
     """The lexical state of bash `source` just before offset `pos`."""
     st = _ScanState(ticks=True)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from relbook.model import Kind
-from relbook.params.tokens import BUILTIN
+from relbook.params.tokens import BUILTIN, writes_template
 
 if TYPE_CHECKING:
     from relbook.model import Step
@@ -109,19 +109,48 @@ def _most_common_version(steps: tuple[Step, ...], hints: dict[str, int] | None =
     (`hints`: literal -> weight, from `relbook.parse.example`); another component's
     version never counts."""
     counts: Counter[str] = Counter()
+    steady: set[str] = set()  # used in a command, or named as the example by the prose
     for step in steps:
-        texts = [step.body] if step.kind is Kind.SHELL else [step.text]
-        for text in texts:
+        shell = step.kind is Kind.SHELL
+        for text in [step.body] if shell else [step.text]:
             for m in own_versions(text):
                 before = text[max(0, m.start() - 40) : m.start()]
                 counts[m.group(0)] += 3 if _RELEASE_VAR.search(before) else 1
+                if shell:
+                    steady.add(m.group(0))
     for literal, weight in (hints or {}).items():
         counts[literal] += weight
+        if weight > 1:
+            steady.add(literal)
     counts = Counter({k: n for k, n in counts.items() if n > 0})
     if not counts:
         return ""
     best = max(counts.values())
-    return next(k for k in counts if counts[k] == best)
+    tied = [k for k in counts if counts[k] == best]
+    # a tie (`git log v3.0.9..` below "the commits for the 3.0.10 release"): the one
+    # the prose names
+    told = [k for k in tied if (hints or {}).get(k, 0) > 0]
+    example = (told or tied)[0]
+    if example not in steady and _templated(steps):
+        return ""  # a guide that writes `vX.Y.Z`: "(e.g. 1.11.13 ...)" only illustrates
+    return example
+
+
+def _templated(steps: tuple[Step, ...]) -> bool:
+    """Whether the guide writes its version as a template (`vX.Y.Z`, `1.xx.yy`)."""
+    return any(writes_template(s.body if s.kind is Kind.SHELL else s.text) for s in steps)
+
+
+def _templated(steps: tuple[Step, ...]) -> bool:
+    """Whether the guide writes its version as a template (`vX.Y.Z`, `1.xx.yy`)."""
+    return any(writes_template(s.body if s.kind is Kind.SHELL else s.text) for s in steps)
+
+
+def _previous(literal: str) -> str:
+    m = _CORE.fullmatch(literal)
+    if not m or "-" in literal or m.group(3) == "0":
+        return ""
+    return f"{m.group(1)}.{m.group(2)}.{int(m.group(3)) - 1}"
 
 
 def literal_map(example: str) -> dict[str, str]:

@@ -44,6 +44,14 @@ _VERSION_TEMPLATE = re.compile(
     rf"(?<![\w.$/])(?:[vV](?=[A-Z\d]))?({_SEG}(?:\.{_SEG}){{1,3}})"
     r"(?:-(?:rc|RC|beta|alpha|SNAPSHOT)(?:[.]?(?:\d+|[XNx]))?)?(?![\w]|\.\w)"
 )
+
+
+def writes_template(text: str) -> bool:
+    """Whether `text` writes a version as a template (`vX.Y.Z`, `1.xx.yy`, `YY.MM.MICRO`),
+    not only as digits."""
+    return any(not m.group(1).replace(".", "").isdigit() for m in _VERSION_TEMPLATE.finditer(text))
+
+
 # two more whole templates of a version: `vA.B.C`, `v?.?.?`
 _LETTERS = re.compile(r"(?<![\w.$/?])([vV]?)(A\.B\.C|\?\.\?\.\?)(?![\w?]|\.\w)")
 # `[VERSION]`, `[new-tag]`: a name in brackets that says it is a release value (not a

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from relbook.bash.prompts import prompted
 from relbook.parse.orders import (
     EXTRA_NOUNISH,
     EXTRA_VERBS,
@@ -214,7 +215,7 @@ def shell_like(lines: list[str]) -> bool:
     body = [ln.strip() for ln in lines if ln.strip()]
     if not body:
         return False
-    if any(ln.startswith("$ ") for ln in body):
+    if prompted(body):
         return True
     for ln in body:
         if ln.startswith("#") and not ln.startswith("#!"):
@@ -245,11 +246,6 @@ def unlabelled_shell(lang: str, raw: str) -> bool:
     if lang in _TEXT:
         return prompted(lines)
     return lang in _UNLABELLED and shell_like(lines)
-
-
-def prompted(lines: list[str]) -> bool:
-    """Commands written after `$ ` prompts: the other lines are their output."""
-    return any(ln.lstrip().startswith("$ ") for ln in lines)
 
 
 def heads(tok: dict[str, Any]) -> list[dict[str, Any]]:

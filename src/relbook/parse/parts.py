@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from relbook.bash.shell import console_commands, scan_commands
+from relbook.bash.prompts import console_commands, prompted
+from relbook.bash.shell import scan_commands
 from relbook.model import Part
-from relbook.parse.infer import prompted, unlabelled_shell, unprompted_shell
+from relbook.parse.infer import unlabelled_shell, unprompted_shell
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession"}
 CONSOLE_LANGS = {"console", "shell-session", "shellsession"}
