@@ -102,3 +102,23 @@ def test_shell_quote_round_trips_through_bash(value: str):
         ["bash", "-c", f"printf %s {shell_quote(value)}"], capture_output=True, text=True
     )
     assert out.stdout == value
+
+
+def test_console_second_prompt_goes_on_with_the_command_above() -> None:
+    block = [
+        "$ cat > notes.txt <<EOF",
+        "> Release 1.2.3",
+        ">",
+        "> EOF",
+        "$ wc -l notes.txt",
+        "3 notes.txt",
+    ]
+    assert console_commands(list(enumerate(block, 1))) == [
+        (1, "cat > notes.txt <<EOF\nRelease 1.2.3\n\nEOF"),
+        (5, "wc -l notes.txt"),
+    ]
+    # where `>` is the first prompt, each `> ` line is a command of its own
+    assert console_commands(list(enumerate(["> npm test", "> npm publish"], 1))) == [
+        (1, "npm test"),
+        (2, "npm publish"),
+    ]

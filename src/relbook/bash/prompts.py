@@ -55,14 +55,17 @@ def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """The commands of a console block: prompted lines and their continuations."""
     angle = angle_prompted([text for _, text in lines])
     out: list[tuple[int, str]] = []
-    cont = False
+    cont = after = False  # after: the line before was a command's
     for no, text in lines:
         stripped = text.lstrip()
-        if cont:
-            body = stripped[2:] if stripped.startswith("> ") else stripped
+        # bash's second prompt, `> `, goes on with the command above it: after a `\`,
+        # inside a heredoc or an open quote (`$ cat > notes <<EOF` / `> text` / `> EOF`)
+        if cont or (after and not angle and stripped[:2] in ("> ", ">")):
+            body = stripped[2:] if stripped[:2] in ("> ", ">") else stripped
             out[-1] = (out[-1][0], out[-1][1] + "\n" + body)
             cont = body.rstrip().endswith("\\")
             continue
+        after = False
         end = prompt_end(text)
         if not end and angle:
             m = _ANGLE.match(text)
@@ -70,5 +73,5 @@ def console_commands(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if end:
             cmd = text[end:]
             out.append((no, cmd))
-            cont = cmd.rstrip().endswith("\\")
+            cont, after = cmd.rstrip().endswith("\\"), True
     return out
