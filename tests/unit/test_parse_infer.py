@@ -134,11 +134,37 @@ def test_numbered_headings_are_steps_when_their_section_has_none() -> None:
         "Start over",
         "If the build fails",
         "Fixing the CI",
+        "Common problems",
+        "Pitfalls",
+        "Gotchas",
+        "FAQ",
+        "Handling errors",
+        "Deleting a bad release",
+        "Re-releasing",
+        "Cancelling a release",
+        "Removing a tag",
+        "Unpublishing",
+        "Critical problems",
     ],
 )
 def test_sections_about_things_going_wrong_are_contingency(title: str) -> None:
     got = steps(f"# Release\n\n## {title}\n\n```bash\ngit push origin :refs/tags/v1.2.3\n```\n")
     assert got and all(cont for *_, cont in got)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Cleanup",
+        "Hotfix releases",
+        "Publish the release",
+        "Release candidates",
+        "Tag removal policy",
+    ],
+)
+def test_sections_of_the_release_itself_are_not_contingency(title: str) -> None:
+    got = steps(f"# Release\n\n## {title}\n\n```bash\nmake release\n```\n")
+    assert got and not any(cont for *_, cont in got)
 
 
 def test_a_note_in_parentheses_does_not_make_a_section_contingency() -> None:

@@ -45,6 +45,14 @@ _CONTINGENCY_TERMS = (
     ("back", r"\bbackout\b|\bback out\b"), ("roll", "rolling back"), ("rejected", r"\brejected\b"),
     ("back", r"\bbacking out\b"), ("fail", r"\bfailures\b"), ("yank", r"\byank"),
     ("retract", r"\bretract"), ("broken", r"\bbroken\b"),
+    ("problem", r"\bproblems\b"), ("pitfall", r"\bpitfalls?\b"), ("gotcha", r"\bgotchas?\b"),
+    ("error", r"\berrors\b|\berror handling\b"), ("faq", r"\bfaqs?\b"),
+    ("frequently", r"\bfrequently asked\b"), ("unpublish", r"\bunpublish"),
+    ("bad ", r"\bbad (?:release|tag|build|version|publish|upload|commit)s?\b"),
+    ("re-releas", r"\bre-releas"), ("rereleas", r"\brereleas"),
+    ("cancel", r"\bcancel\w*\s+(?:a|the|this)\s+release\b"),
+    ("delet", r"\bdelet\w*\s+(?:a|the|this)\s+(?:release|tag)\b"),
+    ("remov", r"\bremov\w*\s+(?:a|the|this)\s+(?:release|tag)\b"),
 )  # fmt: skip
 CONTINGENCY = re.compile("|".join(term for _, term in _CONTINGENCY_TERMS), re.I)
 _CONTINGENCY_WORDS = tuple(dict.fromkeys(word for word, _ in _CONTINGENCY_TERMS))
