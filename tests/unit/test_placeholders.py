@@ -33,6 +33,15 @@ from relbook.parse import parse_runbook
         ("upload --key SET_ME", "SET_ME", "input"),
         ("export KUBERNETES_MIN_VERSION=1.20", "1.20", "input"),
         ("export VERSION=0.7.0", "0.7.0", "version"),
+        # other tools' templates and markers, and words that say to put a value here
+        ("./tag.sh {{VERSION}}", "{{VERSION}}", "version"),
+        ("./notes.sh {{ RELEASE_TAG }}", "{{ RELEASE_TAG }}", "tag"),
+        ("gh issue comment {{ issue_number }}", "{{ issue_number }}", "input"),
+        ("./publish.sh @VERSION@", "@VERSION@", "version"),
+        ('./upload.sh "%VERSION%"', "%VERSION%", "version"),
+        ("./notes.sh --version VERSION_HERE", "VERSION_HERE", "version"),
+        ("./announce.sh <insert version here>", "<insert version here>", "version"),
+        ('curl -H "Authorization: token xxxxxxxx" https://x', "xxxxxxxx", "input"),
     ],
 )
 def test_tokens_and_their_meaning(text: str, token: str, means: str) -> None:
@@ -52,6 +61,14 @@ def test_tokens_and_their_meaning(text: str, token: str, means: str) -> None:
         "echo '<b>bold</b>' > notes.html",
         "RETRIES=3 make test",
         "pip install foo==1.2.3",
+        "sed -i 's/@VERSION@/1.2.3/' configure.ac",
+        "printf '%s\\n' done",
+        "date +%Y-%m-%d",
+        "mktemp -d XXXXXXXX",
+        "mktemp -t notes.XXXXXX",
+        "docker inspect --format '{{ .State.Running }}' app",
+        "echo {{ version }} {{ tag }}",
+        'echo "${{ github.ref }}"',
     ],
 )
 def test_ordinary_shell_holds_no_placeholder(text: str) -> None:

@@ -374,9 +374,11 @@ def unfilled(text: str, example: str, names: set[str] | frozenset[str]) -> list[
 
 @lru_cache(maxsize=4096)  # the checks before a run and the step itself ask the same
 def _unfilled(text: str, example: str, names: frozenset[str]) -> tuple[Any, ...]:
-    from relbook.params.tokens import find_tokens
+    from relbook.params.tokens import filled_in, find_tokens
 
-    return tuple(find_tokens(explicit_form(text, example, names)))
+    return tuple(
+        t for t in find_tokens(explicit_form(text, example, names)) if not filled_in(t, names)
+    )
 
 
 # -- rendering ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from relbook.datatype import datatype, replace
 from relbook.model import Placeholder
+from relbook.params.naming import VERSION_WORDS, meaning, param_name, words_of
 
 BUILTIN = (
     "version",
@@ -83,16 +84,6 @@ _HTML = {
     "strong", "sup", "sub", "small", "script", "style", "meta", "link", "h1", "h2", "h3",
 }  # fmt: skip
 _AWK_WORDS = {"print", "next", "exit", "printf"}
-# words that say a version is another component's, not this release's
-_OTHER = {
-    "min", "max", "minimum", "maximum", "go", "golang", "node", "nodejs", "k8s", "kubernetes",
-    "docs", "doc", "api", "chart", "helm", "python", "java", "jdk", "image", "rc", "without",
-    "sha", "commit", "pre", "proxy", "base", "toolchain", "cli", "sdk", "rust", "cargo", "npm",
-    "dependency", "dep", "schema", "protocol", "os", "kernel", "fedora", "ubuntu", "debian",
-}  # fmt: skip
-_PREV = {"prev", "previous", "old", "last", "latest", "current", "prior"}
-_VERSION_WORDS = {"version", "ver", "vers", "versions"}
-_FILLER = {"new", "the", "this", "num", "number", "next", "release", "x", "y", "z", "string", "no"}
 # variables every shell has: never a placeholder
 SHELL_VARS = {
     "HOME", "PATH", "PWD", "OLDPWD", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "TMPDIR",
@@ -124,50 +115,6 @@ class Token:
     def shown(self) -> str:
         """The token as a message names it."""
         return self.text if not self.text[:1].isdigit() else f"{self.name}={self.text}"
-
-
-def words_of(name: str) -> list[str]:
-    """`<new-version>` / `RELEASE_VERSION` / `versionNumber` -> lowercase words."""
-    name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
-    return [w for w in re.split(r"[^A-Za-z0-9#]+", name.lower()) if w]
-
-
-def meaning(name: str) -> str:
-    """The release value a placeholder's name stands for, or "input"."""
-    words = words_of(name)
-    if words in (["release"], ["releases"], ["new", "release"]):
-        return "version"
-    if words[:3] in (["version", "without", "patch"], ["release", "without", "patch"]):
-        return "series"  # `<version_without_patch_and_v>`: major.minor
-    ws = set(words)
-    if not words or ws & _OTHER:
-        return "input"
-    if ws & {"date", "yyyy", "today"}:
-        return "date"
-    if ws & {"description", "summary", "descr"} and "add" not in ws:
-        return "description"
-    prev = bool(ws & _PREV) and not ws & {"new"}
-    rest = ws - _PREV - _VERSION_WORDS - _FILLER - {"tag", "major", "minor", "patch", "maj", "min"}
-    if len(rest) > 1 or (rest and not (ws & _VERSION_WORDS or "tag" in ws)):
-        return "input"
-    if "tag" in ws:
-        return "previous_tag" if prev else "tag"
-    if prev and ws & _VERSION_WORDS:
-        return "previous_version"
-    parts = [w for w in words if w in {"major", "minor", "patch", "maj"}]
-    if parts:
-        if {"major", "minor"} <= ws or (parts == ["minor"] and ws & _VERSION_WORDS):
-            return "series"
-        return {"maj": "major"}.get(parts[0], parts[0])
-    if ws & _VERSION_WORDS and not prev:
-        return "version"
-    return "input"
-
-
-def param_name(text: str) -> str:
-    """A run parameter's name from a placeholder: `<commit-sha>` -> `commit_sha`."""
-    words = words_of(text)
-    return "_".join(words)[:40].strip("_") or "value"
 
 
 def _template_tokens(text: str) -> list[Token]:
@@ -245,7 +192,7 @@ def _value_named(name: str) -> tuple[str, str] | None:
     """(what it means, the parameter) for a name that says it is a version or a tag; one
     that says it is the next one is the operator's to give, never guessed."""
     words = set(words_of(name))
-    if not words & (_VERSION_WORDS | {"tag"}):
+    if not words & (VERSION_WORDS | {"tag"}):
         return None
     means = meaning(name)
     if means == "input" or words & {"next", "snapshot", "dev", "devel"}:
@@ -287,7 +234,7 @@ def _assigned_tokens(text: str) -> list[Token]:
     for m in _ASSIGN.finditer(text):
         name, value = m.group(1), m.group(3)
         ws = set(words_of(name))
-        if "." not in value and not ws & (_VERSION_WORDS | {"major", "minor", "patch"}):
+        if "." not in value and not ws & (VERSION_WORDS | {"major", "minor", "patch"}):
             continue
         means = meaning(name)
         words = words_of(name)
@@ -325,7 +272,59 @@ def _bare_tokens(command: str, at: int) -> list[Token]:
 
 
 # no token without one of these (SET_ME has _, `git tag 2.5.3` its git, a path its /)
-_MAYBE = re.compile(r"[<{_XYZxyzNM\[=/]|git|docker|A\.B\.C|\?\.\?")
+_MAYBE = re.compile(r"[<{_XYZxyzNM\[=/@%]|git|docker|A\.B\.C|\?\.\?")
+# `./tag.sh {{VERSION}}`: another tool's template of a name relbook has no parameter for
+# (relbook's own `{{ version }}` and a runbook's parameters are filled as they are)
+_DOUBLE = re.compile(r"(?<![$\\{])\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?!\})")
+# `./publish.sh @VERSION@`, `upload %VERSION%`: a template's marker as a word of its own
+# (`sed 's/@VERSION@/1.2.3/'` replaces the marker itself: it stays)
+_WORD_MARK = re.compile(rf"(?<![^\s=\"'])(?:%{_MARK_NAME}%|@{_MARK_NAME}@)(?![^\s\"';|&)])")
+# `--version VERSION_HERE`, `token_here`: a name that says to put something here
+_HERE = re.compile(r"(?<![\w$-])([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)_(?:HERE|here)(?![\w-])")
+# `Authorization: token xxxxxxxx`: a secret written as a run of x
+_XS = re.compile(r"(?<![\w.$/-])(?:x{4,}|X{4,})(?![\w.-])")
+
+
+_TEMPLATE_WORDS = frozenset({"range", "end", "else", "block", "super", "loop", "self"})
+
+
+def _double_tokens(text: str) -> list[Token]:
+    out = []
+    for m in _DOUBLE.finditer(text):
+        name = m.group(1)
+        if name in BUILTIN or name in PARTS or name in _TEMPLATE_WORDS:
+            continue
+        if name.islower():
+            from difflib import get_close_matches  # only for a name no parameter has
+
+            if get_close_matches(name, BUILTIN, n=1, cutoff=0.75):
+                continue  # `{{ verison }}`: a typo, which the run reports as one
+        means = meaning(name)
+        pname = means if means != "input" else name
+        out.append(Token(m.group(0), m.start(), m.end(), means, pname, "{{ %s }}" % pname))
+    return out
+
+
+def _marked_tokens(text: str) -> list[Token]:
+    found = [
+        (m.group(0), m.start(), next(g for g in m.groups() if g)) for m in _WORD_MARK.finditer(text)
+    ]
+    return _value_tokens(found)
+
+
+def _here_tokens(text: str) -> list[Token]:
+    out = []
+    for m in _HERE.finditer(text):
+        means = meaning(m.group(1))
+        name = means if means != "input" else param_name(m.group(0))
+        out.append(Token(m.group(0), m.start(), m.end(), means, name, "{{ %s }}" % name))
+    return out
+
+
+def _x_tokens(text: str) -> list[Token]:
+    if "mktemp" in text:
+        return []  # `mktemp XXXXXX`: the template mktemp fills
+    return [Token(m.group(0), m.start(), m.end(), "input", "secret") for m in _XS.finditer(text)]
 
 
 def find_tokens(text: str) -> list[Token]:
@@ -336,6 +335,14 @@ def find_tokens(text: str) -> list[Token]:
     found = _named(_ANGLE, text, "<>") if "<" in text else []
     if "{" in text:
         found += _named(_BRACE, text, "{}")
+        if "{{" in text:
+            found += _double_tokens(text)
+    if "@" in text or "%" in text:
+        found += _marked_tokens(text)
+    if "_here" in text or "_HERE" in text:
+        found += _here_tokens(text)
+    if "xxxx" in text or "XXXX" in text:
+        found += _x_tokens(text)
     if "__" in text:
         found += _named(_DUNDER, text, "__")
     if "[[" in text:
@@ -430,6 +437,12 @@ def fill_tokens(text: str, names: set[str] | frozenset[str] = frozenset()) -> st
     for t in reversed(tokens):
         text = text[: t.start] + t.template + text[t.end :]
     return text
+
+
+def filled_in(token: Token, names: set[str] | frozenset[str]) -> bool:
+    """A token that is already the `{{ name }}` of a value given (`{{ commit_sha }}` once
+    `-p commit_sha=...` is)."""
+    return token.text == token.template and _fillable(token, names)
 
 
 def _fillable(token: Any, names: set[str] | frozenset[str]) -> bool:
