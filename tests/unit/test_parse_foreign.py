@@ -20,6 +20,15 @@ FOREIGN = {
     "Go": "package main\n\nfunc main() {}\n",
     "Python": "def bump(version):\n    return version\n",
     "bash cannot parse it": 'echo "unterminated\ngit push origin v1.2.3\n',
+    "a Python session": '>>> import foo\n>>> foo.release("1.2.3")\n',
+    "a Windows command prompt": "C:\\src> build.cmd /release 1.2.3\n",
+    "a Ruby session": 'irb(main):001:0> Foo::VERSION\n=> "1.2.3"\n',
+    "an HTTP request": "POST /api/releases HTTP/1.1\nHost: example.com\n",
+    "SQL": "UPDATE releases\nSET state = 'out' WHERE version = '1.2.3';\n",
+    "the output of git log": "commit 3f2a1b9c0d\nAuthor: Dev <dev@example.com>\n",
+    "a go.mod file": "module example.com/foo\n\ngo 1.22\n",
+    "TOML or an INI file": '[package]\nname = "foo"\nversion = "1.2.3"\n',
+    "a word right before `(`": 'release("1.2.3")\n',
 }
 
 
@@ -42,6 +51,11 @@ def test_bash_with_heredocs_cases_and_loops_stays_bash() -> None:
     body = textwrap.dedent(
         """\
         for f in a b; do echo "$f"; done
+        notes() { git log --oneline "$1"..; }
+        files=(VERSION CHANGELOG.md)
+        [ "$V" = "1.2.3" ] && echo same
+        (( n = 1 + 2 ))
+        test "$V" = 1.2.3
         case "$1" in
           rc) echo rc ;;
         esac

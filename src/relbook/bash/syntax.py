@@ -25,6 +25,21 @@ _DOCKER = re.compile(
 _GO = re.compile(r"^(?:package \w+|func \w*\s*\(|import \($|type \w+ struct\b)")
 _PYTHON = re.compile(r"^(?:def \w+\(.*\):|class \w+.*:|from [\w.]+ import |if __name__ ==)")
 _DIFF_HEAD = re.compile(r"^(?:diff --git |--- \S|\+\+\+ \S|@@ -\d)")
+# sessions of other interpreters, and text that is plainly not commands
+_SESSIONS = (
+    ("a Python session", re.compile(r"^\s*>>> ")),
+    ("a Windows command prompt", re.compile(r"^\s*[A-Za-z]:\\[^>\n]*>")),
+    ("a Ruby session", re.compile(r"^\s*irb\([^)]*\):\d+:\d+[>*]")),
+    ("an HTTP request", re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/\d")),
+)
+_SESSION_WORDS = (">>> ", ":\\", "irb(", " HTTP/")
+_SQL = re.compile(r"^\s*(?:SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE|ALTER|DROP|GRANT)\s")
+_GIT_LOG = re.compile(r"^commit [0-9a-f]{7,40}\b")
+_GO_MOD = re.compile(r"^(?:module \S+|go \d+\.\d+(?:\.\d+)?|require\s.*|toolchain go\S+)$")
+_TABLE = re.compile(r"^\[\[?[A-Za-z_][\w.\"-]*\]\]?$")  # `[package]`, `[[tool.x]]`
+_KEY_VALUE = re.compile(r"^[\w.\"-]+\s+=\s+\S")  # `version = "1.2.3"`: bash runs `version`
+# a word right before `(` (a call, `print("x")`, `release(v)`): bash's syntax error
+_CALL = re.compile(r"^\s*[A-Za-z_][\w.:]*\((?!\))")
 
 
 def other_language(lines: list[str]) -> str:
@@ -51,6 +66,9 @@ def other_language(lines: list[str]) -> str:
         return "JSON"
     if _DOCKER.match(body[0]) and any(ln.startswith("FROM ") for ln in body):
         return "a Dockerfile"
+    other = _other_text(body, joined)
+    if other:
+        return other
     content = [ln for ln in body if not ln.lstrip().startswith("#")]
     if (
         content
@@ -58,6 +76,33 @@ def other_language(lines: list[str]) -> str:
         and (sum(bool(_YAML_KEY.match(ln)) for ln in content) >= 2)
     ):
         return "YAML"
+    return ""
+
+
+def _other_text(body: list[str], joined: str) -> str:
+    """An interpreter's session, SQL, an HTTP request, git's output, a go.mod or a TOML
+    or INI file, or ""."""
+    if _has(joined, _SESSION_WORDS):
+        for name, pattern in _SESSIONS:
+            if any(pattern.match(ln) for ln in body):
+                return name
+    if _SQL.match(body[0]) and body[-1].rstrip().endswith(";"):
+        return "SQL"
+    if _GIT_LOG.match(body[0]) and any(ln.startswith(("Author: ", "Merge: ")) for ln in body):
+        return "the output of git log"
+    if sum(bool(_GO_MOD.match(ln.strip())) for ln in body) >= 2 and "go " in joined:
+        return "a go.mod file"
+    content = [ln.strip() for ln in body if not ln.lstrip().startswith("#")]
+    if content and all(_TABLE.match(ln) or _KEY_VALUE.match(ln) for ln in content):
+        return "TOML or an INI file"
+    return ""
+
+
+def call_syntax(starts: list[str]) -> str:
+    """Why bash cannot parse commands that start so (`print("x")`: a word before `(`)."""
+    for line in starts:
+        if "(" in line and _CALL.match(line):
+            return "bash cannot parse it: a word right before `(` (a call in another language)"
     return ""
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from relbook.bash.syntax import not_bash
+from relbook.bash.syntax import call_syntax, not_bash
 from relbook.model import Finding, Kind
 from relbook.parse.infer import (
     _VERB,
@@ -138,8 +138,10 @@ class ProseRules:
     def _foreign(self, tok: dict[str, Any], parts: list[Any]) -> bool:
         """A shell fence that is not bash (another language, or text bash cannot parse):
         shown as text, never run; lint says why (RB010)."""
-        source = "\n".join(p.source for p in parts if p.kind == "command")
-        why = not_bash(source.split("\n"), tok.get("_open"))
+        commands = [p.source for p in parts if p.kind == "command"]
+        why = not_bash("\n".join(commands).split("\n"), tok.get("_open")) or call_syntax(
+            [c.split("\n", 1)[0] for c in commands]
+        )
         if why:
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
