@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,30 @@ def test_a_run_never_deletes_the_tag_it_pushed_even_with_yes(
     )
     assert origin_repo.origin_git("tag", "-l", "v2.6.0") == ""
     assert origin_repo.git("tag", "-l", "v2.6.0") == "v2.6.0"
+
+
+def test_a_run_never_deletes_its_tag_through_githubs_cli(
+    origin_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    # `gh release delete TAG --cleanup-tag` deletes the tag on GitHub: the same refusal
+    bin_dir, calls = tmp_path / "bin", tmp_path / "gh-calls"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    (bin_dir / "gh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    guide = write_runbook(
+        tmp_path / "guide.md",
+        UNDOES_ITSELF.replace(
+            "git push origin :refs/tags/v2.5.0", "gh release delete v2.5.0 --cleanup-tag --yes"
+        ),
+    )
+    args = [guide, "--version", "2.6.0", "--repo", origin_repo.path, "--records", tmp_path / "r"]
+    assert run(*args, "--yes") == 3
+    assert "it would delete tag v2.6.0 on origin, which this run created or moved" in (
+        capsys.readouterr().err
+    )
+    assert not calls.exists()
+    assert origin_repo.origin_git("tag", "-l", "v2.6.0") == "v2.6.0"
 
 
 def test_a_force_push_over_a_branch_the_run_pushed_is_refused(

@@ -27,7 +27,14 @@ from relbook.bash.refs import ref_changes
             "git -C repo tag -d v1 && git push origin :v1",
             [("delete", "v1", ""), ("delete", "v1", "origin")],
         ),
+        # GitHub's CLI deletes tags and branches on GitHub too
+        ("gh release delete v2.5.0 --cleanup-tag --yes", [("delete", "v2.5.0", "origin")]),
+        ("gh -R o/r release delete v2.5.0 --cleanup-tag", [("delete", "v2.5.0", "origin")]),
+        ("gh api -X DELETE repos/o/r/git/refs/tags/v2.5.0", [("delete", "v2.5.0", "origin")]),
+        ("gh api --method=DELETE /repos/o/r/git/refs/heads/rel", [("delete", "rel", "origin")]),
         # not undoing anything
+        ("gh release delete v2.5.0 --yes", []),  # the release page; the tag stays
+        ("gh api repos/o/r/git/refs/tags/v2.5.0", []),
         ("git branch -d release-2.5", []),
         ("git push origin v2.5.0", []),
         ("git tag -a v2.5.0 -m 'Release -d'", []),

@@ -72,6 +72,8 @@ def _expand(word: str, values: Mapping[str, str]) -> str:
 def _git_changes(argv: list[str]) -> list[RefChange]:
     while argv and argv[0] in ("sudo", "command", "exec", "env", "time", "nohup"):
         argv = argv[1:]
+    if argv and argv[0].rsplit("/", 1)[-1] == "gh":
+        return _gh(argv[1:])
     if not argv or argv[0].rsplit("/", 1)[-1] != "git":
         return []
     args = argv[1:]
@@ -160,6 +162,33 @@ def _push(args: list[str]) -> list[RefChange]:
     if force and (not specs or flags & {"--tags", "--all"}):
         out.append(RefChange("overwrite", "", remote))
     return out
+
+
+_GH_REF = re.compile(r"(?:^|/)git/refs/(tags|heads)/(.+)$")
+
+
+def _gh(args: list[str]) -> list[RefChange]:
+    """GitHub's CLI: `gh release delete v1.2.3 --cleanup-tag` deletes the tag on GitHub,
+    and so does `gh api -X DELETE repos/o/r/git/refs/tags/v1.2.3` (a branch's too)."""
+    flags, pos = _split(args, {"-R", "--repo", "-X", "--method", "-H", "--header", "-f", "-F"})
+    if pos[:2] == ["release", "delete"] and "--cleanup-tag" in flags and len(pos) > 2:
+        return [RefChange("delete", _name(pos[2]), "origin", kind="tag")]
+    if pos[:1] == ["api"] and _method(args) == "DELETE":
+        for p in pos[1:]:
+            m = _GH_REF.search(p)
+            if m:
+                kind = "tag" if m.group(1) == "tags" else "branch"
+                return [RefChange("delete", _name(m.group(2)), "origin", kind=kind)]
+    return []
+
+
+def _method(args: list[str]) -> str:
+    for i, a in enumerate(args):
+        if a in ("-X", "--method") and i + 1 < len(args):
+            return args[i + 1].upper()
+        if a.startswith(("--method=", "-X")) and len(a) > 2:
+            return a.split("=", 1)[-1].removeprefix("-X").upper()
+    return ""
 
 
 _HANDLERS: dict[str, Callable[[list[str]], list[RefChange]]] = {

@@ -35,7 +35,7 @@ from relbook.run.flow import not_applicable
 from relbook.run.hooks import NoHooks
 from relbook.run.plan import step_block
 from relbook.run.session import may_change
-from relbook.run.undo import GIT_WORD
+from relbook.run.undo import REF_WORD
 
 LOOKAHEAD = 16  # steps queued at most; topped up once half of them have run
 
@@ -157,7 +157,7 @@ def _plain_step(run: Any, step: Step) -> bool:
         return False
     for part in step.parts:
         src = part.source
-        if risky_command(src) or GIT_WORD.search(src):  # no git command: no ref it moves
+        if risky_command(src) or REF_WORD.search(src):  # no git command: no ref it moves
             return False
     if not_applicable(step, run.params) or choice_of(run, step) is not None:
         return False

@@ -18,12 +18,14 @@ from relbook.model import Part, Status
 from relbook.params.gitfacts import REFS, git_out
 
 ANSWER_PREFIX = "undo: "
-GIT_WORD = re.compile(r"\bgit\b")
+REF_WORD = re.compile(
+    r"\bgit\b|\bgh\b"
+)  # git, and GitHub's CLI (`gh release delete --cleanup-tag`)
 
 
 def changes_refs(source: str) -> bool:
     """True when a command deletes or force-overwrites a tag or branch (any name)."""
-    return bool(GIT_WORD.search(source)) and bool(ref_changes(source))
+    return bool(REF_WORD.search(source)) and bool(ref_changes(source))
 
 
 def local_refs(repo: str) -> dict[str, str] | None:
@@ -150,7 +152,7 @@ def watch_refs(run: Any) -> RefWatch | None:
 def note_refs(run: Any, step: Any) -> None:
     """After a shell step that runs git: journal the refs it made."""
     refs = getattr(run, "refs", None)
-    if refs is None or not any(GIT_WORD.search(p.source) for p in step.commands):
+    if refs is None or not any(REF_WORD.search(p.source) for p in step.commands):
         return
     new = refs.update()
     if new:
