@@ -359,3 +359,78 @@ def test_a_manual_way_beside_an_automated_one_is_one_choice() -> None:
     )
     (choice,) = rb.choices
     assert [o.label for o in choice.options] == ["Automated release", "Manual release"]
+
+
+def test_ways_named_in_paragraphs_are_one_choice() -> None:
+    rb = parse_runbook(
+        textwrap.dedent(
+            """\
+            # Release
+
+            ## Tag
+
+            Option A: use the script
+
+            ```bash
+            ./scripts/tag.sh 1.2.3
+            ```
+
+            Option B: tag by hand
+
+            ```bash
+            git tag -a v1.2.3 -m "v1.2.3"
+            git push origin v1.2.3
+            ```
+
+            ## Announce
+
+            - Announce the release.
+            """
+        ),
+        "g.md",
+    )
+    (choice,) = rb.choices
+    assert [o.label for o in choice.options] == [
+        "Option A: use the script",
+        "Option B: tag by hand",
+    ]
+    ways = [(s.line, s.choice, s.option) for s in rb.steps if s.choice]
+    assert ways == [
+        (7, "choice@5", "Option A: use the script"),
+        (13, "choice@5", "Option B: tag by hand"),
+    ]
+    assert [s.text for s in rb.steps if not s.choice] == ["Announce the release."]
+
+
+def test_labelled_ways_in_a_list_are_one_choice_and_either_or_is_one_manual_step() -> None:
+    rb = parse_runbook(
+        textwrap.dedent(
+            """\
+            # Release
+
+            ## Publish
+
+            Choose one of the following:
+
+            - **Automated**: run `make publish`.
+            - **Manual**: run `twine upload dist/*`.
+
+            ## Docs
+
+            Either run `make docs-deploy` or upload the `site/` folder by hand.
+
+            ## Kinds
+
+            - RC releases: Release Candidate, contains everything the final release ships.
+            - Important: if the vote fails, start over.
+            """
+        ),
+        "g.md",
+    )
+    (choice,) = rb.choices
+    assert len(choice.options) == 2
+    by_line = {s.line: s for s in rb.steps}
+    assert sorted(by_line) == [7, 8, 12]  # a term's definition and a note are no steps
+    assert by_line[7].choice == by_line[8].choice == choice.id
+    either = by_line[12]
+    assert either.kind.value == "manual" and not either.commands  # the operator does one

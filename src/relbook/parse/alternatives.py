@@ -63,6 +63,12 @@ def offers_ways(text: str) -> bool:
     return any(w in low for w in _WAYS_WORDS) and bool(ONE_OF.search(text))
 
 
+def way_paragraph(text: str) -> bool:
+    """`Option A: use the script`, `Alternative 2 - tag by hand`: a short paragraph that
+    names one way; the steps after it, to the next such paragraph, are that way."""
+    return len(text) <= 100 and bool(_WAY.match(text))
+
+
 _METHODS = frozenset({"manual", "manually", "automated", "automatic", "scripted"})
 _BY = ("method", "kind")
 _ALTERNATIVELY = re.compile(r"^\W*(?:alternatively|or else|or instead|instead)\b|^\W*or,\s", re.I)
@@ -93,6 +99,7 @@ def choices(
     told = [None if s.choice else w for s, w in zip(out, where, strict=True)]  # said: no inference
     _sections(out, told, scan, found)
     _offered_lists(out, scan, found)
+    _paragraph_ways(out, where, scan, found)
     _alternatively(out, found)
     return tuple(out), tuple(sorted(said + found, key=lambda c: c.line))
 
@@ -186,6 +193,29 @@ def _offered_lists(out: list[Step], scan: Any, found: list[Choice]) -> None:
             for i, step in enumerate(out):
                 if step.choice == f"choice@{intro}" and "choice" not in step.directives:
                     out[i] = replace(step, choice="", option="")
+
+
+def _paragraph_ways(out: list[Step], where: Sequence[Any], scan: Any, found: list[Choice]) -> None:
+    """Ways a section names in paragraphs (`Option A: ...`, `Option B: ...`): each step of
+    the section after the first such paragraph belongs to the one above it."""
+    by_section: dict[int, tuple[Any, list[tuple[int, str]]]] = {}
+    for section, line, text in scan.ways:
+        by_section.setdefault(id(section), (section, []))[1].append((line, text))
+    for section, ways in by_section.values():
+        if len(ways) < 2:
+            continue
+        intro, taken = ways[0][0], {}
+        for i, step in enumerate(out):
+            if step.choice or where[i] is not section or step.line < intro:
+                continue
+            taken[i] = max(k for k, (start, _) in enumerate(ways) if start <= step.line)
+        if len(set(taken.values())) < 2:
+            continue  # one way with steps: nothing to choose between
+        cid = f"choice@{intro}"
+        for i, k in taken.items():
+            out[i] = replace(out[i], choice=cid, option=ways[k][1])
+        used = tuple(Option(ways[k][1], ways[k][0]) for k in sorted(set(taken.values())))
+        found.append(Choice(cid, intro, title_of(used), used))
 
 
 def _alternatively(out: list[Step], found: list[Choice]) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 
 from relbook.datatype import datatype, field, replace
 from relbook.model import Choice, Kind, Step
-from relbook.parse.alternatives import choices, offers_ways
+from relbook.parse.alternatives import choices, offers_ways, way_paragraph
 from relbook.parse.infer import heads
 
 # -- the words ---------------------------------------------------------------------
@@ -260,9 +260,6 @@ def free_condition(text: str) -> str:
     return m.group(0).strip(" ()") if m else ""
 
 
-# -- the walk ------------------------------------------------------------------------
-
-
 @datatype
 class _Section:
     line: int
@@ -298,6 +295,9 @@ class _Scan:
         self.phases: list[list[str]] = []  # numbered overviews: short items only
         self.one_of = 0  # the line of a sentence offering the list after it as ways
         self.lists: list[tuple[int, list[tuple[int, str]], int]] = []  # (intro, items, end)
+        self.ways: list[
+            tuple[Any, int, str]
+        ] = []  # `Option A: ...` paragraphs: (section, line, text)
         self._conds: dict[str, tuple[str, str]] = {}
 
     def sibling_groups(self) -> list[list[_Section]]:
@@ -363,8 +363,8 @@ class _Scan:
         first = first_sentence(text)
         if section and expr and re.search(r"\bskip\b|\bthis (?:step|section)\b", text, re.I):
             section.extra.append((expr, f"line {line}: {first[:80]}"))
-        if offers_ways(text):
-            self.one_of = line
+        self.one_of = line if offers_ways(text) else self.one_of
+        self.ways += [(section, line, first[:80])] if way_paragraph(text) else []
         own_c = ((expr, f"line {line}: {first[:80]}"),) if expr else ()
         own_f = (opt,) if opt else ()
         self._note(line, conds + own_c, free + own_f)

@@ -86,7 +86,7 @@ _VERB = re.compile(
 )
 _LEAD = re.compile(
     r"^(?:(?:then|next|now|finally|first|second|third|afterwards|after that|optionally|also|"
-    r"alternatively|instead|"
+    r"alternatively|instead|either|"
     r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as)\b[^,:]{1,80},)"
     r"\s*,?\s*)+",
     re.I,

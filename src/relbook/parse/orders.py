@@ -74,7 +74,13 @@ _IRREGULAR = frozenset(
 )
 _EXTRA_LEAD = re.compile(
     r"^(?:to\s[^,:]{1,80},|if\b[^,:]{1,80}?\bthen\s|now\b[^,:]{1,80},"
-    r"|`#`\s+|`[^`]+`\s*(?:[-\u2013\u2014:]\s+)|\\?#\s+)\s*",
+    r"|`#`\s+|`[^`]+`\s*(?:[-\u2013\u2014:]\s+)|\\?#\s+"
+    # `Manual: run ...`, a label before a verb in lower case (`RC releases: Release
+    # Candidate, ...` defines a term); not a way's name (`Option A: ...`, see
+    # parse.alternatives) nor a note's (`Important: if ...`)
+    r"|(?!\W*(?:(?:option|alternative|method|approach|way|variant)\s*[A-Z0-9]\b|(?:note|"
+    r"important|warning|tip|caution|attention|info|hint)\W))"
+    r"\*{0,2}[A-Z][\w/-]*(?:\s[\w/-]+){0,2}\*{0,2}:\*{0,2}\s+(?=(?-i:[a-z`])))\s*",
     re.I,
 )
 # sentences that look like orders and are not: a list's introduction ("perform the
