@@ -434,3 +434,21 @@ def test_labelled_ways_in_a_list_are_one_choice_and_either_or_is_one_manual_step
     assert by_line[7].choice == by_line[8].choice == choice.id
     either = by_line[12]
     assert either.kind.value == "manual" and not either.commands  # the operator does one
+
+
+@pytest.mark.parametrize(
+    ("text", "expr"),
+    [
+        ("Update the website (not for RCs).", "!rc"),
+        ("Does not apply to patch releases: update the docs switcher.", "!patch"),
+        ("This doesn't apply to release candidates: publish the docs.", "!rc"),
+        ("Not needed for patch releases: write the blog post.", "!patch"),
+        ("Except for patch releases, open the next milestone.", "!patch"),
+        # not a negation of the kind
+        ("Do not forget to update the website for patch releases.", "patch"),
+        ("Update the website for patch releases.", "patch"),
+    ],
+)
+def test_a_step_that_says_which_releases_it_is_not_for(text: str, expr: str) -> None:
+    (step,) = parse_runbook(f"# R\n\n- [ ] {text}\n", "g.md").steps
+    assert step.applies_to == expr

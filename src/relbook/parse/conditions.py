@@ -57,7 +57,6 @@ _KINDS = rf"(?:{_ADJ})(?:\s*(?:/|,|\bor\b|\band\b|&)\s*(?:{_ADJ}))*"
 _QUAL = r"(?P<qual>\s+(?:stable|final))?"  # "a new major or minor stable release"
 _PHRASE = rf"(?:(?P<kinds>{_KINDS}){_QUAL}\s+{_NOUN}\b|(?P<alone>{_STANDALONE})\b)"
 _ART = r"(?:(?:an?|the|each|every|all|any|new|upcoming|this|our|your)\s+)*"
-
 _TAG = re.compile(
     rf"[(\[]\s*(?:only\s+)?(?:for\s+)?{_ART}(?P<body>(?:{_KINDS})(?:\s+{_NOUN})?|{_STANDALONE})"
     rf"(?:\s+only)?\s*[)\]]",
@@ -82,9 +81,10 @@ _CLAUSES = [
         rf"|if\s+there\s+is|if\s+there's)\s+{_ART}{_PHRASE}",
     )
 ]
-_SKIP = re.compile(
-    r"\b(?:skip(?:ped)?|omit(?:ted)?|not\s+(?:needed|required|necessary|applicable)|unnecessary"
-    r"|except)\b[^.;]{0,40}?\b(?:for|in|on|with|during)\s+" + _ART + _PHRASE,
+_SKIP = re.compile(  # "not needed for patch releases", "(not for RCs)", "does not apply to ..."
+    r"\b(?:skip(?:ped)?|omit(?:ted)?|not\s+(?:needed|required|necessary|applicable|(?=(?:for|in|on|"
+    r"during)\b))|unnecessary|except|(?:does\s+not|doesn't|do\s+not|don't)\s+apply)\b[^.;]{0,40}?"
+    r"\b(?:for|in|on|with|during|to)\s+" + _ART + _PHRASE,
     re.I,
 )
 _KIND_SKIPS = re.compile(_PHRASE + r"[^.;]{0,20}?\b(?:can|may|should)\s+skip\b", re.I)
