@@ -26,11 +26,7 @@ from relbook.parse.directives import (
     step_fields,
 )
 from relbook.parse.example import example_hints
-from relbook.parse.frontmatter import (
-    _front_matter_line,
-    normalize_newlines,
-    split_front_matter,
-)
+from relbook.parse.frontmatter import _front_matter_line, normalize_newlines, split_front_matter
 from relbook.parse.infer import (
     heads,
     introduces_description,
@@ -185,8 +181,7 @@ class _Walker(ProseRules):
     """Walks mistune's AST once, in document order, building sections and steps."""
 
     def __init__(self, path: str, front: dict[str, Any], blocks: Blocks) -> None:
-        self.path = path
-        self.blocks = blocks
+        self.path, self.blocks = path, blocks
         self.title = str(front.get("title", "")) if front else ""
         self.sections: list[Section] = []
         self.steps: list[Step] = []
@@ -214,6 +209,7 @@ class _Walker(ProseRules):
         self._flush_pending()
 
     def _blocks(self, tokens: list[dict[str, Any]]) -> None:
+        last: dict[str, Any] = {}  # the block before this one
         for tok in tokens:
             kind = tok.get("type")
             if kind not in ("list", "blank_line"):
@@ -227,7 +223,7 @@ class _Walker(ProseRules):
             elif kind == "list":
                 self._list(tok)
             elif kind == "block_code":
-                self._code(tok, text="", task=False)
+                self._code(tok, text="", task=False, undo=self._repairs(last, tok))
                 self._flush_intro()  # the fence was no step: the sentence before it is
             elif kind == "block_html":
                 self._html(tok.get("raw", ""), tok.get("_line", 0))
@@ -236,6 +232,7 @@ class _Walker(ProseRules):
             elif kind in ("paragraph", "block_text"):
                 self._inline_html(tok)
                 self._paragraph(tok)
+            last = tok if kind != "blank_line" else last
 
     def _heading(self, tok: dict[str, Any]) -> None:
         self._flush_pending()
@@ -307,11 +304,8 @@ class _Walker(ProseRules):
             self.doc_contingency = bool(keys.get("contingency")) and not keys.get("normal")
             return
         cur = self.stack[-1]
-        new = replace(
-            cur,
-            contingency=bool(keys.get("contingency"))
-            or (cur.contingency and not keys.get("normal")),
-        )
+        flag = bool(keys.get("contingency")) or (cur.contingency and not keys.get("normal"))
+        new = replace(cur, contingency=flag)
         if keys.get("skip-section"):
             self.skip_sections.add(new.path)
         self.stack[-1] = new
@@ -427,7 +421,7 @@ class _Walker(ProseRules):
         kind = Kind.SIGNOFF if signoff else Kind.MANUAL
         self._add(kind, text, line, task=True, checked=checked, details=details)
 
-    def _code(self, tok: dict[str, Any], text: str, task: bool) -> None:
+    def _code(self, tok: dict[str, Any], text: str, task: bool, undo: bool = False) -> None:
         if not _is_shell_fence(tok):
             return
         lang = _lang(tok)
@@ -437,12 +431,13 @@ class _Walker(ProseRules):
         line = tok.get("_line", 0)
         self.intro = None  # the sentence introducing this block is the block's own step
         if self.pending.pop("manual", False):
-            self._add(Kind.MANUAL, text or _describe(parts, lang), line)
+            self._add(Kind.MANUAL, text or _describe(parts, lang), line, undo=undo)
             return
         self._add(
             Kind.SHELL,
             text or _describe(parts, lang),
             line,
+            undo=undo,
             body=body,
             lang=lang,
             parts=tuple(parts),

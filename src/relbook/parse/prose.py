@@ -8,8 +8,9 @@
   or above, is a step of its own.
 - A paragraph is a step when one of its first sentences reads as an order.
 - Text about things going wrong is contingency however it is marked: a `<details>`
-  block whose summary says so (`Failure Steps`), or a list introduced by
-  `In case something went wrong:`.
+  block whose summary says so (`Failure Steps`), a list introduced by
+  `In case something went wrong:`, or a code block after a sentence that says what to
+  do if something fails (`If the upload fails, retry with:`).
 - Bullets under a step are its details, each with its own line, down to any depth;
   a bullet that is itself a repair (`Fix any issue.`, `If the build fails, abort`) is a
   contingency step of its own instead.
@@ -30,7 +31,14 @@ from relbook.parse.infer import (
     reads_as_action,
     undoes,
 )
-from relbook.parse.orders import heading_order, marked_text, order_in, plain_text, unmarked_text
+from relbook.parse.orders import (
+    heading_order,
+    marked_text,
+    order_in,
+    plain_text,
+    sentences,
+    unmarked_text,
+)
 
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
@@ -144,6 +152,26 @@ class ProseRules:
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
         return bool(why)
+
+    def _repairs(self, before: dict[str, Any], code: dict[str, Any]) -> bool:
+        """Whether a code block is a repair: the text before it (a paragraph, or a list by
+        its last item) ends with a sentence saying what to do if something fails, and that
+        sentence introduces the block (`If the upload fails, run:`) or names, in code, a
+        command the block runs (`If you get an error, sign them with `mvn gpg:sign`.`)."""
+        while before.get("type") == "list" and before.get("children"):
+            before = (before["children"][-1].get("children") or [{}])[-1]
+        if before.get("type") not in ("paragraph", "block_text"):
+            return False
+        said = sentences(self._reading(before))
+        last = said[-1] if said else ""
+        if not undoes(last.replace("`", "")):
+            return False
+        if last.rstrip().endswith(":"):
+            return True
+        named = {m.split()[0] for m in re.findall(r"`([^`]+)`", last) if m.split()}
+        lines = (ln.strip().removeprefix("$ ") for ln in code.get("raw", "").split("\n"))
+        runs = {ln.split()[0] for ln in lines if ln}
+        return bool(named & runs)
 
     def _text(self, tok: dict[str, Any]) -> str:
         """A block's plain text (asked for more than once: contents, then the step)."""
