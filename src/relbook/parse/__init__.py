@@ -29,7 +29,6 @@ from relbook.parse.example import example_hints
 from relbook.parse.frontmatter import _front_matter_line, normalize_newlines, split_front_matter
 from relbook.parse.infer import (
     heads,
-    introduces_description,
     is_contingency,
     reads_as_action,
     undoes,
@@ -47,7 +46,7 @@ from relbook.parse.parts import (
     _lang,
     slug,
 )
-from relbook.parse.prose import ProseRules, contingency_lead
+from relbook.parse.prose import ProseRules
 from relbook.parse.source import Blocks
 from relbook.parse.told import Prose, told_placeholders
 
@@ -318,29 +317,12 @@ class _Walker(ProseRules):
             )
             self.pending = {}
 
-    def _paragraph(self, tok: dict[str, Any]) -> None:
-        """A paragraph that says what to do, in a section without a checklist, is a step."""
-        if self.details_depth or self.quiet or not self.stack:
-            return
-        whole = self._text(tok)
-        if contingency_lead(whole):
-            self.contingent_next = True
-            return
-        if self._example_intro(whole):
-            return
-        if not self._infers():
-            return
-        if introduces_description(whole):
-            self.told = True
-            return
-        text = self._prose_order(tok)
-        if text:
-            self._order(text, tok.get("_line", 0))
-
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
         contingent, self.contingent_next = self.contingent_next, False
+        if self._lead_step(tok):
+            return  # the sentence before it was the step, its items that step's details
         quiet = told or _overview(heads(tok), self.contents, self._text)
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         self.contingent += contingent  # what to do when things go wrong
