@@ -209,6 +209,7 @@ class _Walker(ProseRules):
 
     def _blocks(self, tokens: list[dict[str, Any]]) -> None:
         last: dict[str, Any] = {}  # the block before this one
+        self._mark_output(tokens)
         for tok in tokens:
             kind = tok.get("type")
             if kind not in ("list", "blank_line"):
@@ -340,6 +341,7 @@ class _Walker(ProseRules):
         line = (head or children[0]).get("_line", 0) if children else 0
         if head:
             self._inline_html(head)
+        self._mark_output(children)
         codes = [c for c in children if _is_shell_fence(c)]
         text = self._text(head) if head else ""
         rest = [c for c in children if c is not head and not (codes and any(c is k for k in codes))]

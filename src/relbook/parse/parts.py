@@ -57,8 +57,8 @@ def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _is_shell_fence(tok: dict[str, Any]) -> bool:
     """A fenced block in a shell language, or one with no language (an indented code
     block has none) whose lines read as shell."""
-    if tok.get("type") != "block_code" or "_line" not in tok:
-        return False
+    if tok.get("type") != "block_code" or "_line" not in tok or tok.get("_output"):
+        return False  # (a block the text before it shows as output: `You should see:`)
     if "_shell" not in tok:  # asked for an item's fences, its details and the fence itself
         lang = _lang(tok)
         tok["_shell"] = lang in SHELL_LANGS or unlabelled_shell(lang, tok.get("raw", ""))

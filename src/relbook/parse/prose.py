@@ -43,6 +43,13 @@ from relbook.parse.orders import (
     unmarked_text,
 )
 
+# what introduces a block of output, not of commands: "You should see something like:",
+# "The output looks like this:", "It prints:", "which should return:"
+_OUTPUT_INTRO = re.compile(
+    r"(?:\byou(?: should| will|'ll)? see\b|\boutput\b|\b(?:prints?|displays?|shows?|returns?)\b"
+    r"|\blooks? (?:something )?like\b)[^:]{0,40}:$",
+    re.I,
+)
 # the list an order is for, at its end: "Update the version in the following places:"
 _FOLLOWING = re.compile(r"\s*\b(?:in |to |on |into )?the following(?:\s+\w+){0,2}\s*:$", re.I)
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
@@ -182,6 +189,22 @@ class ProseRules:
             self._order(text, tok.get("_line", 0))
         else:
             self.lead = lead
+
+    def _mark_output(self, tokens: list[dict[str, Any]]) -> None:
+        """Marks each code block that the text right before it shows as output (`You
+        should see:`, `The output looks like this:`): text to read, never run. A sentence
+        that orders (`Check the output with:`) introduces commands, as before."""
+        last: dict[str, Any] = {}
+        for tok in tokens:
+            kind = tok.get("type")
+            if kind == "blank_line":
+                continue
+            if kind == "block_code" and last:
+                said = sentences(self._text(last))
+                intro = said[-1] if said else ""
+                if _OUTPUT_INTRO.search(intro) and not reads_as_action(intro):
+                    tok["_output"] = True
+            last = tok if kind in ("paragraph", "block_text") else {}
 
     def _lead(self, tok: dict[str, Any]) -> tuple[str, int] | None:
         """`Update the version in the following places:` (an order for the list after it,
