@@ -358,3 +358,26 @@ def test_what_a_run_would_refuse_is_an_error_in_every_branch(tmp_path):
     )
     found = [(line, code) for line, code in lint_lines(path) if code in ("RB007", "RB008")]
     assert found == [(4, "RB008"), (7, "RB008"), (10, "RB008"), (16, "RB007")]
+
+
+def test_rb001_spares_a_literal_the_run_fills(tmp_path, capsys, origin_repo):
+    """`gson-1.7.2-sources.jar` of example 1.7.2 follows --version in the plan (its
+    `-sources` is no pre-release), so lint does not say it stays as written."""
+    path = write(
+        tmp_path,
+        """
+        # Release
+
+        ## Deploy
+
+        ```bash
+        mvn deploy:deploy-file -DpomFile=gson-1.7.2.pom -Dfile=gson-1.7.2-sources.jar
+        cp ~/vendor/guava-31.1.0-sources.jar /tmp
+        ```
+        """,
+    )
+    assert lint_lines(path) == [(7, "RB001")]  # the other project's jar only
+    capsys.readouterr()
+    argv = ["run", path, "--version", "2.0.0", "--repo", str(origin_repo.path), "--dry-run"]
+    assert main([*argv, "--date", "2026-06-15"]) == 0
+    assert "-Dfile=gson-2.0.0-sources.jar" in capsys.readouterr().out

@@ -178,3 +178,25 @@ def test_a_guide_that_writes_templates_has_no_example_in_an_illustration() -> No
     texts = [render_text(s.text, params, example=rb.example_version) for s in rb.steps]
     assert "./release start --target-version v1.18.6" in texts[0]
     assert "1.11.13 does not become the latest over 1.12.5, but 1.12.6 will" in texts[1]
+
+
+def test_a_literal_the_text_calls_the_previous_release_is_no_next_version() -> None:
+    """Example 0.20.0: its next minor 0.21.0 follows the release, except where the text
+    calls it the previous release (a point release's branch point), which stays as written
+    rather than name a version after the one being made."""
+    md = """\
+        # Release
+        ```bash
+        export VERSION=0.20.0
+        git tag -m "$VERSION" "v/$VERSION"
+        ```
+        - Create a branch from the previous release tag, e.g. `git checkout -b rel-0.21 v/0.21.0`.
+        - Check the previous release 0.19.0, then set the next version 0.21.0 in `Cargo.toml`.
+        """
+    rb = parse_runbook(textwrap.dedent(md), "g.md")
+    assert rb.example_version == "0.20.0"
+    params = bind("0.23.20", runbook=rb, check_tags=False)
+    tag, branch, bump = rb.steps
+    assert "VERSION=0.23.20" in render_text(tag.body, params, example="0.20.0")
+    assert "v/0.21.0" in render_text(branch.text, params, example="0.20.0")
+    assert "next version 0.24.0" in render_text(bump.text, params, example="0.20.0")

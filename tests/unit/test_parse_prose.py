@@ -273,3 +273,41 @@ def test_a_tool_or_a_stage_named_by_a_heading_is_no_order() -> None:
         """
     )
     assert [text for _, _, text, _ in got] == ["Post the announcement to the mailing list."]
+
+
+def test_an_order_for_a_list_of_places_is_the_step_and_the_places_its_details() -> None:
+    rb = parse_runbook(
+        textwrap.dedent(
+            """\
+            # Release
+
+            ## Bump
+
+            Preparing the release includes updating the version. To do so, update the
+            version number in the following places:
+
+            - CHANGELOG.md
+            - include/version.h
+
+            Do the following:
+
+            - Tag the release.
+            - Push the tag.
+
+            The release script will update the following files:
+
+            - package.json
+            """
+        ),
+        "g.md",
+    )
+    got = [(s.line, s.text, list(zip(s.detail_lines, s.details, strict=True))) for s in rb.steps]
+    assert got == [
+        (
+            5,
+            "To do so, update the version number in the following places:",
+            [(8, "CHANGELOG.md"), (9, "include/version.h")],
+        ),
+        (13, "Tag the release.", []),  # the list's own items are the steps here
+        (14, "Push the tag.", []),
+    ]  # and a description of what a script does is none

@@ -44,7 +44,7 @@ from relbook.guard.shellcheck import (
 )
 from relbook.guard.unset import check_unset_variables
 from relbook.model import Kind, Runbook, Step
-from relbook.params import literal_map
+from relbook.params import literal_map, map_literals
 
 SCHEMA = "relbook.lint/1"
 
@@ -121,7 +121,8 @@ def _ignored_codes(rb: Runbook) -> set[str]:
 
 def check_versions(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
     """Version literals in commands that are neither the example nor its neighbours."""
-    allowed = set(literal_map(rb.example_version)) | {rb.example_version}
+    literals = literal_map(rb.example_version)
+    allowed = set(literals) | {rb.example_version}
     # a literal the prose names (relbook.parse.told) is filled, or an input RB009 reports
     told = {(p.line, p.literal.lstrip("vV")) for p in rb.placeholders if p.kind == "told"}
     out = []
@@ -132,6 +133,8 @@ def check_versions(rb: Runbook, blocks: list[Block]) -> list[LintFinding]:
             for m in _SEMVER.finditer(text):
                 if m.group(1) in allowed or (no, m.group(0).lstrip("vV")) in told:
                     continue
+                if map_literals(m.group(0), literals) != m.group(0):
+                    continue  # the run fills it: `gson-1.7.2-sources.jar` of example 1.7.2
                 out.append(_rb001(rb, block, no, m.group(0)))
     return out
 

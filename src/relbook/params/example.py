@@ -51,6 +51,30 @@ def _known(m: re.Match[str], literals: dict[str, str]) -> str:
     return core if core != lit and core in literals else ""
 
 
+# the words before a literal that call it an earlier release than the one being made
+_CALLED_EARLIER = re.compile(
+    r"\b((?:previous|last|prior|old|older)\s+(?:release|tag|version)s?)\b"
+    r"(?:[^.;]|\.(?=\S)|\be\.g\.|\bi\.e\.){0,60}$",  # to the end of its sentence
+    re.I,
+)
+_LATER = frozenset({"next_minor", "next_patch"})
+
+
+def _own(text: str, m: re.Match[str], literals: dict[str, str]) -> str:
+    """The example literal `m` is, when it stands for this project's release here: not
+    another component's, and not a later version where the text calls it an earlier one
+    (`the tag for the previous release, e.g. v/0.21.0` of example 0.20.0 stays as
+    written); "" otherwise."""
+    known = _known(m, literals)
+    if not known or belongs_elsewhere(text, m.start()):
+        return ""
+    if literals[known] in _LATER:
+        called = _CALLED_EARLIER.search(text, max(0, m.start() - 90), m.start())
+        if called and not _CORE.search(text, called.end(1), m.start()):  # it names this one
+            return ""
+    return known
+
+
 def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
     """(parameter, literal) for each example literal in `text` that is this project's."""
     if not _DOTTED.search(text):
@@ -58,7 +82,7 @@ def literal_uses(text: str, literals: dict[str, str]) -> list[tuple[str, str]]:
     return [
         (literals[known], m.group(0))
         for m in _CORE.finditer(text)
-        if (known := _known(m, literals)) and not belongs_elsewhere(text, m.start())
+        if (known := _own(text, m, literals))
     ]
 
 
@@ -68,8 +92,8 @@ def map_literals(text: str, literals: dict[str, str]) -> str:
         return text  # no literal to map, or none in `text`
 
     def one(m: re.Match[str]) -> str:
-        known = _known(m, literals)
-        if not known or belongs_elsewhere(text, m.start()):
+        known = _own(text, m, literals)
+        if not known:
             return m.group(0)
         return "{{ %s }}" % literals[known] + m.group(0)[len(known) :]
 

@@ -26,14 +26,9 @@ from relbook.parse.directives import (
     step_fields,
 )
 from relbook.parse.example import example_hints
-from relbook.parse.frontmatter import (
-    _front_matter_line,
-    normalize_newlines,
-    split_front_matter,
-)
+from relbook.parse.frontmatter import _front_matter_line, normalize_newlines, split_front_matter
 from relbook.parse.infer import (
     heads,
-    introduces_description,
     is_contingency,
     reads_as_action,
     undoes,
@@ -51,7 +46,7 @@ from relbook.parse.parts import (
     _lang,
     slug,
 )
-from relbook.parse.prose import ProseRules, contingency_lead
+from relbook.parse.prose import ProseRules
 from relbook.parse.source import Blocks
 from relbook.parse.told import Prose, told_placeholders
 
@@ -185,8 +180,7 @@ class _Walker(ProseRules):
     """Walks mistune's AST once, in document order, building sections and steps."""
 
     def __init__(self, path: str, front: dict[str, Any], blocks: Blocks) -> None:
-        self.path = path
-        self.blocks = blocks
+        self.path, self.blocks = path, blocks
         self.title = str(front.get("title", "")) if front else ""
         self.sections: list[Section] = []
         self.steps: list[Step] = []
@@ -214,6 +208,8 @@ class _Walker(ProseRules):
         self._flush_pending()
 
     def _blocks(self, tokens: list[dict[str, Any]]) -> None:
+        last: dict[str, Any] = {}  # the block before this one
+        self._mark_output(tokens)
         for tok in tokens:
             kind = tok.get("type")
             if kind not in ("list", "blank_line"):
@@ -227,7 +223,7 @@ class _Walker(ProseRules):
             elif kind == "list":
                 self._list(tok)
             elif kind == "block_code":
-                self._code(tok, text="", task=False)
+                self._code(tok, text="", task=False, undo=self._repairs(last, tok))
                 self._flush_intro()  # the fence was no step: the sentence before it is
             elif kind == "block_html":
                 self._html(tok.get("raw", ""), tok.get("_line", 0))
@@ -236,6 +232,7 @@ class _Walker(ProseRules):
             elif kind in ("paragraph", "block_text"):
                 self._inline_html(tok)
                 self._paragraph(tok)
+            last = tok if kind != "blank_line" else last
 
     def _heading(self, tok: dict[str, Any]) -> None:
         self._flush_pending()
@@ -307,11 +304,8 @@ class _Walker(ProseRules):
             self.doc_contingency = bool(keys.get("contingency")) and not keys.get("normal")
             return
         cur = self.stack[-1]
-        new = replace(
-            cur,
-            contingency=bool(keys.get("contingency"))
-            or (cur.contingency and not keys.get("normal")),
-        )
+        flag = bool(keys.get("contingency")) or (cur.contingency and not keys.get("normal"))
+        new = replace(cur, contingency=flag)
         if keys.get("skip-section"):
             self.skip_sections.add(new.path)
         self.stack[-1] = new
@@ -324,29 +318,12 @@ class _Walker(ProseRules):
             )
             self.pending = {}
 
-    def _paragraph(self, tok: dict[str, Any]) -> None:
-        """A paragraph that says what to do, in a section without a checklist, is a step."""
-        if self.details_depth or self.quiet or not self.stack:
-            return
-        whole = self._text(tok)
-        if contingency_lead(whole):
-            self.contingent_next = True
-            return
-        if self._example_intro(whole):
-            return
-        if not self._infers():
-            return
-        if introduces_description(whole):
-            self.told = True
-            return
-        text = self._prose_order(tok)
-        if text:
-            self._order(text, tok.get("_line", 0))
-
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))
         told, self.told = self.told, False
         contingent, self.contingent_next = self.contingent_next, False
+        if self._lead_step(tok):
+            return  # the sentence before it was the step, its items that step's details
         quiet = told or _overview(heads(tok), self.contents, self._text)
         self.quiet += quiet  # it tells what happens, or lists the guide's own parts
         self.contingent += contingent  # what to do when things go wrong
@@ -364,6 +341,7 @@ class _Walker(ProseRules):
         line = (head or children[0]).get("_line", 0) if children else 0
         if head:
             self._inline_html(head)
+        self._mark_output(children)
         codes = [c for c in children if _is_shell_fence(c)]
         text = self._text(head) if head else ""
         rest = [c for c in children if c is not head and not (codes and any(c is k for k in codes))]
@@ -427,7 +405,7 @@ class _Walker(ProseRules):
         kind = Kind.SIGNOFF if signoff else Kind.MANUAL
         self._add(kind, text, line, task=True, checked=checked, details=details)
 
-    def _code(self, tok: dict[str, Any], text: str, task: bool) -> None:
+    def _code(self, tok: dict[str, Any], text: str, task: bool, undo: bool = False) -> None:
         if not _is_shell_fence(tok):
             return
         lang = _lang(tok)
@@ -437,12 +415,13 @@ class _Walker(ProseRules):
         line = tok.get("_line", 0)
         self.intro = None  # the sentence introducing this block is the block's own step
         if self.pending.pop("manual", False):
-            self._add(Kind.MANUAL, text or _describe(parts, lang), line)
+            self._add(Kind.MANUAL, text or _describe(parts, lang), line, undo=undo)
             return
         self._add(
             Kind.SHELL,
             text or _describe(parts, lang),
             line,
+            undo=undo,
             body=body,
             lang=lang,
             parts=tuple(parts),

@@ -60,11 +60,12 @@ _SAYS = [
 ]
 _SAYS_RE = [(w, re.compile(p, 0 if w == 2 else re.I)) for w, p in _SAYS]
 # "assuming 0.8.0 is the latest release tag": the previous release, not the example
-# "`0.32.0` - the next version", "the old version string (e.g., `v0.30.0`)": neither
+# "`0.32.0` - the next version", "the old version string (e.g., `v0.30.0`)", "the tag for
+# the previous release, e.g. `v/0.21.0`": neither
 _PREVIOUS = re.compile(
     rf"{_VER}\s+(?:is|was)\s+the\s+(?:latest|last|previous|current)\s+(?:release|tag|version)"
     rf"|{_VER}\s*[-:\u2013\u2014]\s*the\s+(?:next|previous|last|old)\s+(?:version|release)\b"
-    r"|\b(?:old|previous|last|prior)\s+(?:version|release|tag)\b[^.(]{0,20}\(\s*(?:e\.g\.|eg\."
+    r"|\b(?:old|previous|last|prior)\s+(?:version|release|tag)\b[^.(]{0,20}\(?\s*(?:e\.g\.|eg\."
     rf"|for example)\s*,?\s*(?:{_CODE_VER}|{_VER})",
     re.I,
 )

@@ -56,8 +56,10 @@ def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _is_shell_fence(tok: dict[str, Any]) -> bool:
-    if tok.get("type") != "block_code" or tok.get("style") != "fenced":
-        return False
+    """A fenced block in a shell language, or one with no language (an indented code
+    block has none) whose lines read as shell."""
+    if tok.get("type") != "block_code" or "_line" not in tok or tok.get("_output"):
+        return False  # (a block the text before it shows as output: `You should see:`)
     if "_shell" not in tok:  # asked for an item's fences, its details and the fence itself
         lang = _lang(tok)
         tok["_shell"] = lang in SHELL_LANGS or unlabelled_shell(lang, tok.get("raw", ""))
@@ -65,9 +67,10 @@ def _is_shell_fence(tok: dict[str, Any]) -> bool:
 
 
 def _code_parts(tok: dict[str, Any]) -> tuple[str, list[Part]]:
-    """A fenced block's body and its parts, numbered from the line after the fence; the
-    block keeps what the scan splitting it found left open (`_open`, for `not_bash`)."""
-    first = tok.get("_line", 0)
+    """A code block's body and its parts, numbered from the line after the fence (from
+    its own first line for an indented block); the block keeps what the scan splitting
+    it found left open (`_open`, for `not_bash`)."""
+    first = tok.get("_line", 0) - (tok.get("style") == "indent")
     raw_lines = tok.get("raw", "").split("\n")
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()

@@ -6,10 +6,13 @@
 - A heading is a step when it reads as an order (`### Update each CHANGELOG.`,
   `### 3. Tag the release`) and nothing under it, down to the next heading of its level
   or above, is a step of its own.
-- A paragraph is a step when one of its first sentences reads as an order.
+- A paragraph is a step when one of its first sentences reads as an order; one that
+  ends by ordering something done to the list after it (`Update the version in the
+  following places:`) is the step when that list's items are no steps themselves.
 - Text about things going wrong is contingency however it is marked: a `<details>`
-  block whose summary says so (`Failure Steps`), or a list introduced by
-  `In case something went wrong:`.
+  block whose summary says so (`Failure Steps`), a list introduced by
+  `In case something went wrong:`, or a code block after a sentence that says what to
+  do if something fails (`If the upload fails, retry with:`).
 - Bullets under a step are its details, each with its own line, down to any depth;
   a bullet that is itself a repair (`Fix any issue.`, `If the build fails, abort`) is a
   contingency step of its own instead.
@@ -26,12 +29,29 @@ from relbook.parse.infer import (
     _VERB,
     about_failure,
     heading_step,
+    introduces_description,
     is_contingency,
     reads_as_action,
     undoes,
 )
-from relbook.parse.orders import heading_order, marked_text, order_in, plain_text, unmarked_text
+from relbook.parse.orders import (
+    heading_order,
+    marked_text,
+    order_in,
+    plain_text,
+    sentences,
+    unmarked_text,
+)
 
+# what introduces a block of output, not of commands: "You should see something like:",
+# "The output looks like this:", "It prints:", "which should return:"
+_OUTPUT_INTRO = re.compile(
+    r"(?:\byou(?: should| will|'ll)? see\b|\boutput\b|\b(?:prints?|displays?|shows?|returns?)\b"
+    r"|\blooks? (?:something )?like\b)[^:]{0,40}:$",
+    re.I,
+)
+# the list an order is for, at its end: "Update the version in the following places:"
+_FOLLOWING = re.compile(r"\s*\b(?:in |to |on |into )?the following(?:\s+\w+){0,2}\s*:$", re.I)
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
 
@@ -71,6 +91,7 @@ class ProseRules:
         self.example_next = False  # the paragraph just read is "Example:"
         self.intro: tuple[str, int] | None = None  # "Commit the changes with:" before a block
         self.paragraphs: list[tuple[int, str]] = []  # what the prose says of the commands
+        self.lead: tuple[str, int] | None = None  # "Update the following files:" just read
 
     def _enter_section(self, tok: dict[str, Any], text: str, level: int, line: int) -> None:
         """A heading: its section's own rules, and whether the heading is a step."""
@@ -109,6 +130,8 @@ class ProseRules:
             self.paragraphs.append((tok.get("_line", 0), tok.get("text", "")))
         if kind not in ("block_code", "blank_line", "paragraph"):
             self.example_next = False
+        if kind not in ("list", "blank_line"):
+            self.lead = None  # only the list right after it is the one it introduces
 
     def _example_intro(self, text: str) -> bool:
         """`Example:` (a short paragraph): the fence after it may be an example."""
@@ -146,6 +169,91 @@ class ProseRules:
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
         return bool(why)
+
+    def _paragraph(self, tok: dict[str, Any]) -> None:
+        """A paragraph that says what to do, in a section without a checklist, is a step."""
+        if self.details_depth or self.quiet or not self.stack:
+            return
+        whole = self._text(tok)
+        if contingency_lead(whole):
+            self.contingent_next = True
+            return
+        if self._example_intro(whole):
+            return
+        if not self._infers():
+            return
+        lead = self._lead(tok)
+        if introduces_description(whole) and not lead:
+            self.told = True
+            return
+        text = self._prose_order(tok)
+        if text:
+            self._order(text, tok.get("_line", 0))
+        else:
+            self.lead = lead
+
+    def _mark_output(self, tokens: list[dict[str, Any]]) -> None:
+        """Marks each code block that the text right before it shows as output (`You
+        should see:`, `The output looks like this:`): text to read, never run. A sentence
+        that orders (`Check the output with:`) introduces commands, as before."""
+        last: dict[str, Any] = {}
+        for tok in tokens:
+            kind = tok.get("type")
+            if kind == "blank_line":
+                continue
+            if kind == "block_code" and last:
+                said = sentences(self._text(last))
+                intro = said[-1] if said else ""
+                if _OUTPUT_INTRO.search(intro) and not reads_as_action(intro):
+                    tok["_output"] = True
+            last = tok if kind in ("paragraph", "block_text") else {}
+
+    def _lead(self, tok: dict[str, Any]) -> tuple[str, int] | None:
+        """`Update the version in the following places:` (an order for the list after it,
+        so not a step by itself): the sentence and its line, for `_lead_step`."""
+        said = sentences(self._reading(tok))
+        last = said[-1].replace("`", "") if said else ""
+        order = _FOLLOWING.sub("", last)
+        if order == last or not reads_as_action(order):
+            return None
+        return last, tok.get("_line", 0)
+
+    def _lead_step(self, tok: dict[str, Any]) -> bool:
+        """A list after such a sentence whose items are no steps (`- CHANGELOG.md`,
+        `- package.json`): the sentence is the step and the items its details."""
+        lead, self.lead = self.lead, None
+        if not lead or self.quiet or self.details_depth or tok.get("attrs", {}).get("ordered"):
+            return False  # numbered items are steps themselves
+        for item in tok.get("children", []):
+            kids = item.get("children", [])
+            head = next((k for k in kids if k.get("type") in ("block_text", "paragraph")), None)
+            if any(k.get("type") == "block_code" for k in kids):
+                return False  # an item with a block is a step of its own
+            if head and reads_as_action(self._reading(head)):
+                return False
+        details = self._detail_items([tok], lambda k: k.get("type") == "block_code")
+        self._add(Kind.MANUAL, lead[0], lead[1], details=details, undo=undoes(lead[0]))
+        return True
+
+    def _repairs(self, before: dict[str, Any], code: dict[str, Any]) -> bool:
+        """Whether a code block is a repair: the text before it (a paragraph, or a list by
+        its last item) ends with a sentence saying what to do if something fails, and that
+        sentence introduces the block (`If the upload fails, run:`) or names, in code, a
+        command the block runs (`If you get an error, sign them with `mvn gpg:sign`.`)."""
+        while before.get("type") == "list" and before.get("children"):
+            before = (before["children"][-1].get("children") or [{}])[-1]
+        if before.get("type") not in ("paragraph", "block_text"):
+            return False
+        said = sentences(self._reading(before))
+        last = said[-1] if said else ""
+        if not undoes(last.replace("`", "")):
+            return False
+        if last.rstrip().endswith(":"):
+            return True
+        named = {m.split()[0] for m in re.findall(r"`([^`]+)`", last) if m.split()}
+        lines = (ln.strip().removeprefix("$ ") for ln in code.get("raw", "").split("\n"))
+        runs = {ln.split()[0] for ln in lines if ln}
+        return bool(named & runs)
 
     def _text(self, tok: dict[str, Any]) -> str:
         """A block's plain text (asked for more than once: contents, then the step)."""

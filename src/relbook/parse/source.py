@@ -10,7 +10,8 @@ disagree with it.
 
 Tokens that can become steps or carry directives get a `_line` key (1-based):
 paragraphs (and so list item text and setext headings), ATX headings, fenced
-code blocks and HTML blocks. Inline content is parsed only for the tokens that
+code blocks (the fence's line), indented code blocks (their first line) and HTML
+blocks. Inline content is parsed only for the tokens that
 need it (headings, steps, directives), not for every paragraph of prose; the
 block token keeps its source text, so an inline directive gets its own line.
 """
@@ -93,6 +94,18 @@ class LineBlockParser(BlockParser):
                 state.env.setdefault("unterminated", []).append((tok["_line"], tok["marker"]))
         return end
 
+    def _parse_indent_code_fast(self, state: BlockState) -> int | None:
+        n, start = len(state.tokens), state.cursor
+        end = super()._parse_indent_code_fast(state)  # type: ignore[misc]
+        _tag_indented(state, n, start)
+        return end
+
+    def parse_indent_code(self, m: re.Match[str], state: BlockState) -> int:
+        n = len(state.tokens)
+        end = super().parse_indent_code(m, state)
+        _tag_indented(state, n, m.start())
+        return end
+
     def parse_atx_heading(self, m: re.Match[str], state: BlockState) -> int:
         end = super().parse_atx_heading(m, state)
         if isinstance(state, LineState):
@@ -124,6 +137,17 @@ class LineBlockParser(BlockParser):
             return super().parse_block_quote(m, state)
         finally:
             state.containers.pop()
+
+
+def _tag_indented(state: BlockState, n: int, start: int) -> None:
+    """An indented code block just added: its `_line` is its first line with text (mistune
+    drops the blank lines around it)."""
+    if len(state.tokens) <= n or not isinstance(state, LineState):
+        return
+    tok = state.tokens[-1]
+    if tok.get("type") == "block_code" and tok.get("style") == "indent":
+        blank = re.match(r"(?:[ \t]*\n)*", state.src[start:])
+        tok["_line"] = state.line(start + (blank.end() if blank else 0))
 
 
 def _closed(m: re.Match[str], state: BlockState) -> bool:
