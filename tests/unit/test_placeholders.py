@@ -42,6 +42,12 @@ from relbook.parse import parse_runbook
         ("./notes.sh --version VERSION_HERE", "VERSION_HERE", "version"),
         ("./announce.sh <insert version here>", "<insert version here>", "version"),
         ('curl -H "Authorization: token xxxxxxxx" https://x', "xxxxxxxx", "input"),
+        # after a `/` (a branch, a path, a URL), and a capitals name as an option's value
+        ("git push origin release/vX.Y.Z", "vX.Y.Z", "version"),
+        ("git checkout -b release-X.Y.x", "X.Y.x", "series"),
+        ("open https://github.com/o/r/releases/tag/vX.Y.Z", "vX.Y.Z", "version"),
+        ("./publish.sh --version=NEW_VERSION", "NEW_VERSION", "version"),
+        ("helm push --tag RELEASE_TAG chart", "RELEASE_TAG", "tag"),
     ],
 )
 def test_tokens_and_their_meaning(text: str, token: str, means: str) -> None:
@@ -66,6 +72,8 @@ def test_tokens_and_their_meaning(text: str, token: str, means: str) -> None:
         "date +%Y-%m-%d",
         "mktemp -d XXXXXXXX",
         "mktemp -t notes.XXXXXX",
+        "sed -i 's/X.Y.Z/1.2.3/' VERSION",
+        './tool --version "$VERSION"',
         "docker inspect --format '{{ .State.Running }}' app",
         "echo {{ version }} {{ tag }}",
         'echo "${{ github.ref }}"',

@@ -41,8 +41,8 @@ _PH_SEG = (
     r"(?:_SET_ME)?"
 )
 _SEG = rf"(?:\d+|{_PH_SEG})"
-_VERSION_TEMPLATE = re.compile(
-    rf"(?<![\w.$/])(?:[vV](?=[A-Z\d]))?({_SEG}(?:\.{_SEG}){{1,3}})"
+_VERSION_TEMPLATE = re.compile(  # also after `/`: `release/vX.Y.Z`, `releases/tag/vX.Y.Z`
+    rf"(?<![\w.$])(?:[vV](?=[A-Z\d]))?({_SEG}(?:\.{_SEG}){{1,3}})"
     r"(?:-(?:rc|RC|beta|alpha|SNAPSHOT)(?:[.]?(?:\d+|[XNx]))?)?(?![\w]|\.\w)"
 )
 
@@ -52,6 +52,8 @@ def writes_template(text: str) -> bool:
     not only as digits."""
     return any(not m.group(1).replace(".", "").isdigit() for m in _VERSION_TEMPLATE.finditer(text))
 
+
+_SED = re.compile(r"(?:^|[\s'\";])s/(?:[^/\s]*/)?$")
 
 # two more whole templates of a version: `vA.B.C`, `v?.?.?`
 _LETTERS = re.compile(r"(?<![\w.$/?])([vV]?)(A\.B\.C|\?\.\?\.\?)(?![\w?]|\.\w)")
@@ -120,6 +122,8 @@ class Token:
 def _template_tokens(text: str) -> list[Token]:
     out = []
     for m in _VERSION_TEMPLATE.finditer(text):
+        if m.start() and text[m.start() - 1] == "/" and _SED.search(text, 0, m.start()):
+            continue  # `sed 's/X.Y.Z/...'`: the text a substitution replaces
         core = m.group(1)
         segs = core.split(".")
         if all(s.isdigit() for s in segs):
@@ -136,7 +140,9 @@ def _template_tokens(text: str) -> list[Token]:
         tail = text[m.start(1) + len(core) : m.end()]
         lead = text[m.start() : m.start(1)]
         holes = [i for i, s in enumerate(segs) if not s.isdigit()]
-        if len(segs) == 3 and holes == [0, 1, 2]:
+        if len(segs) == 3 and holes == [0, 1, 2] and segs[2] == "x" != segs[0]:
+            template, means = "{{ major }}.{{ minor }}.x", "series"  # `release-X.Y.x`: any patch
+        elif len(segs) == 3 and holes == [0, 1, 2]:
             template, means = "{{ version }}", "version"
         elif len(segs) == 2 and holes == [0, 1]:
             template, means = "{{ series }}", "series"
@@ -281,6 +287,10 @@ _DOUBLE = re.compile(r"(?<![$\\{])\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?!\})")
 _WORD_MARK = re.compile(rf"(?<![^\s=\"'])(?:%{_MARK_NAME}%|@{_MARK_NAME}@)(?![^\s\"';|&)])")
 # `--version VERSION_HERE`, `token_here`: a name that says to put something here
 _HERE = re.compile(r"(?<![\w$-])([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)_(?:HERE|here)(?![\w-])")
+# `--version=NEW_VERSION`, `--tag RELEASE_TAG`: a name in capitals as a release option's value
+_OPTION_VALUE = re.compile(
+    r"(?<![\w-])--?(?:version|tag|release|ver)(?:=|\s+)([\"']?)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)\1(?![\w=-])"
+)
 # `Authorization: token xxxxxxxx`: a secret written as a run of x
 _XS = re.compile(r"(?<![\w.$/-])(?:x{4,}|X{4,})(?![\w.-])")
 
@@ -341,6 +351,10 @@ def find_tokens(text: str) -> list[Token]:
         found += _marked_tokens(text)
     if "_here" in text or "_HERE" in text:
         found += _here_tokens(text)
+    if "-" in text:
+        found += _value_tokens(
+            (m.group(2), m.start(2), m.group(2)) for m in _OPTION_VALUE.finditer(text)
+        )
     if "xxxx" in text or "XXXX" in text:
         found += _x_tokens(text)
     if "__" in text:
