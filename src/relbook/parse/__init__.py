@@ -326,7 +326,9 @@ class _Walker(ProseRules):
 
     def _paragraph(self, tok: dict[str, Any]) -> None:
         """A paragraph that says what to do, in a section without a checklist, is a step."""
-        if self.details_depth or self.quiet or not self.stack:
+        if self.details_depth:
+            return self._repair_paragraph(tok)
+        if self.quiet or not self.stack:
             return
         whole = self._text(tok)
         if contingency_lead(whole):
@@ -371,17 +373,11 @@ class _Walker(ProseRules):
             checked = bool(item.get("attrs", {}).get("checked"))
             self._task_step(text, line, checked, codes, self._detail_items(rest, _is_shell_fence))
         elif codes:
-            for code in codes:
-                self._code(code, text=text, task=False)
+            self._fenced_item(children, codes, head, text, line, ordered)
         elif self._infers() and not self.quiet and text and self._actionable(head, text, ordered):
             details = self._detail_items(rest, _is_shell_fence)
             self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
-            self.details_depth += 1
-            try:
-                self._blocks(rest)
-            finally:
-                self.details_depth -= 1
-            return
+            return self._under_step(rest, undoes(text))
         self._blocks(rest)
 
     def _actionable(self, head: dict[str, Any], text: str, ordered: bool) -> bool:

@@ -191,7 +191,9 @@ def introduces_description(text: str) -> bool:
 
 _UNDO = re.compile(
     r"^(?:roll ?back|revert|undo|back out)\b"
-    r"|^if\b[^,:]*\b(?:fails?|failed|failure|errors?|goes wrong|broken|problems?|unusual)\b"
+    r"|^(?:if|should)\b[^,:]*\b(?:fails?|failed|failure|errors?|goes wrong|broken|problems?"
+    r"|unusual)\b"
+    r"|^if\b[^,:]*\b(?:(?:does|do|did) not|doesn't|don't|didn't) (?:pass|work|succeed)\b"
     r"|^fix (?:any|the) (?:issues?|problems?|errors?|failures?)\b",
     re.I,
 )
@@ -199,7 +201,8 @@ _UNDO = re.compile(
 
 def undoes(text: str) -> bool:
     """A step whose own words are an undo or a repair (`roll back any updates which didn't
-    compile`, `If the build fails, abort the release`): contingency wherever it stands."""
+    compile`, `If the build fails, abort the release`, `Should that fail, ...`, `If CI does
+    not pass, stop`): contingency wherever it stands."""
     return bool(_UNDO.match(text.strip()))
 
 

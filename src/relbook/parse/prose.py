@@ -11,8 +11,11 @@
   block whose summary says so (`Failure Steps`), or a list introduced by
   `In case something went wrong:`.
 - Bullets under a step are its details, each with its own line, down to any depth;
-  a bullet that is itself a repair (`Fix any issue.`, `If the build fails, abort`) is a
-  contingency step of its own instead.
+  a bullet or a paragraph that is itself a repair (`Fix any issue.`, `If the build
+  fails, abort`) is a contingency step of its own instead, and the numbered steps under
+  a repair are part of it: contingency too.
+- A numbered item whose fence is not bash (a Makefile target, Go code) is a step to do
+  by hand; the fence is shown as text, never run.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class ProseRules:
     findings: list[Finding]
 
     def _init_prose(self, tokens: list[dict[str, Any]], has_task: Any) -> None:
+        self.foreigns = 0  # fences read that are not bash
         self.has_tasks = has_task(tokens)
         self.pending_headings: list[tuple[str, int, int, int]] = []  # text, line, n, level
         self.failure_html = False  # inside <details> whose summary is about failures
@@ -141,9 +145,57 @@ class ProseRules:
         source = "\n".join(p.source for p in parts if p.kind == "command")
         why = not_bash(source.split("\n"), tok.get("_open"))
         if why:
+            self.foreigns += 1
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
         return bool(why)
+
+    def _under_step(self, blocks: list[dict[str, Any]], repair: bool) -> None:
+        """What an item holds under the step it made: details; under a repair, its
+        numbered sub-steps are contingency too."""
+        self.details_depth += 1
+        self.contingent += repair
+        try:
+            self._blocks(blocks)
+        finally:
+            self.details_depth -= 1
+            self.contingent -= repair
+
+    def _repair_paragraph(self, tok: dict[str, Any]) -> None:
+        """A paragraph under a step that is itself a repair (`If the workflow fails, run
+        ...`): a contingency step of its own, not a detail."""
+        text = self._reading(tok).replace("`", "")
+        if self._infers() and not self.quiet and undoes(text):
+            self._add(Kind.MANUAL, text, tok.get("_line", 0), undo=True)
+
+    def _fenced_item(
+        self,
+        kids: list[dict[str, Any]],
+        codes: list[Any],
+        head: Any,
+        text: str,
+        line: int,
+        ordered: bool,
+    ) -> None:
+        """An item holding fences: each shell block is a step, of the repair when a
+        paragraph of the item says it is one (`If the push fails, delete the tag:`); when
+        no block is bash (a Makefile target fenced as bash), the item's own words are a
+        step to do by hand."""
+        before, foreigns, repair = len(self.steps), self.foreigns, ""
+        for kid in kids:
+            if kid is not head and kid.get("type") in ("paragraph", "block_text"):
+                said = self._reading(kid).replace("`", "")
+                repair = said if undoes(said) else ""
+            elif any(kid is code for code in codes):
+                self.contingent += bool(repair)
+                try:
+                    self._code(kid, text=repair or text, task=False)
+                finally:
+                    self.contingent -= bool(repair)
+        shown = self.foreigns > foreigns and len(self.steps) == before
+        readable = shown and head and text and self._infers() and not self.quiet
+        if readable and self._actionable(head, text, ordered):
+            self._add(Kind.MANUAL, text, line, numbered=ordered, undo=undoes(text))
 
     def _text(self, tok: dict[str, Any]) -> str:
         """A block's plain text (asked for more than once: contents, then the step)."""

@@ -1,0 +1,51 @@
+"""A real run of a guide that writes its repairs inside the procedure: they never run in
+the release flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import Repo
+from tests.e2e.runhelp import outcomes, run, write_runbook
+
+REPAIRS = """
+    # Releasing
+
+    1. Generate the changelog:
+
+       ```bash
+       echo "## $RELBOOK_VERSION" > CHANGES
+       ```
+
+    1. If the script fails, write it by hand:
+       1. Start from an empty file:
+
+          ```bash
+          : > CHANGES
+          ```
+
+    1. Tag the release:
+
+       ```bash
+       git tag -a "v$RELBOOK_VERSION" -m "v$RELBOOK_VERSION"
+       ```
+
+       If the tag push fails, delete the tag and start over:
+
+       ```bash
+       git tag -d "v$RELBOOK_VERSION"
+       ```
+"""
+
+
+def _args(repo: Repo, tmp_path: Path) -> list:
+    return ["--version", "1.2.3", "--repo", repo.path, "--records", tmp_path / "rec"]
+
+
+def test_the_steps_of_a_repair_never_run_in_the_release(origin_repo: Repo, tmp_path: Path):
+    rb = write_runbook(tmp_path / "repairs.md", REPAIRS)
+    assert run(rb, *_args(origin_repo, tmp_path), "--yes") == 0
+    assert (origin_repo.path / "CHANGES").read_text() == "## 1.2.3\n"  # not emptied again
+    assert origin_repo.git("tag", "--list", "v1.2.3") == "v1.2.3"  # and not deleted
+    got = outcomes(tmp_path / "rec" / "repairs" / "1.2.3.ipynb")
+    assert sorted(got) == ["releasing.1", "releasing.4"]
