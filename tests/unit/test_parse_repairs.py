@@ -94,3 +94,35 @@ def test_a_numbered_item_whose_fence_is_not_bash_is_done_by_hand() -> None:
         (6, "manual", True, ()),  # the Makefile target is shown as text, never run
     ]
     assert [f.code for f in rb.findings] == ["RB010"]
+
+
+def test_numbered_criteria_are_conditions_not_steps() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Bugfix release criteria
+
+        1. The bug has no workaround. Examples of simple workarounds are:
+            - Reverting a feature gate.
+        2. The bug happens in common setups.
+
+        ## Bugfix release procedure
+
+        1. Create a pull request against the release branch to apply the fix.
+        """
+    )
+    assert got == [(11, "manual", False)]
+
+
+def test_a_sentence_about_a_command_is_not_an_order() -> None:
+    got = steps(
+        """\
+        # Release
+
+        - `python3 scripts/release.py --help` is your friend.
+          - It has only been tested in Python 3.12+
+        - `make release`
+        """
+    )
+    assert got == [(5, "manual", False)]

@@ -384,8 +384,8 @@ class _Walker(ProseRules):
         """Whether a plain item is a step: under a step, plain bullets are its details (a
         repair is a step of its own); numbered sub-items are steps. Read only for items
         that could become one (not for tasks, nor items holding a shell block)."""
-        if ordered:
-            return not prohibits(text)  # a numbered caution is not a step either
+        if ordered:  # a numbered caution is not a step either, nor a criterion
+            return not prohibits(text) and not self._criteria()
         if self.details_depth:
             return undoes(text)
         return reads_as_action(self._reading(head) or text)

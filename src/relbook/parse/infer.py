@@ -98,11 +98,17 @@ def is_contingency(title: str) -> bool:
     return about_failure(re.sub(r"\([^)]*\)", "", title).strip())
 
 
+# a code span the sentence says what it is: "`release.py --help` is your friend"
+_SUBJECT_CODE = re.compile(r"`[^`]+`\s+(?:is|are|was|were|has|have|means)\b", re.I)
+
+
 def reads_as_action(text: str) -> bool:
     """A list item's or paragraph's first words make it something to do."""
     text = text.strip().lstrip("\\").strip()
     if not text or _LINK_ONLY.match(text):
         return False
+    if _SUBJECT_CODE.match(text):
+        return False  # "`release.py --help` is your friend": a statement about the command
     bare = text.replace("`", "") if text.startswith("`") else text
     if _COMMAND.match(bare) or _ASSIGN.match(bare):
         return True

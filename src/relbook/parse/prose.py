@@ -14,6 +14,7 @@
   a bullet or a paragraph that is itself a repair (`Fix any issue.`, `If the build
   fails, abort`) is a contingency step of its own instead, and the numbered steps under
   a repair are part of it: contingency too.
+- Numbered items under a heading that names criteria are conditions, not steps.
 - A numbered item whose fence is not bash (a Makefile target, Go code) is a step to do
   by hand; the fence is shown as text, never run.
 """
@@ -35,6 +36,7 @@ from relbook.parse.infer import (
 )
 from relbook.parse.orders import heading_order, marked_text, order_in, plain_text, unmarked_text
 
+_CRITERIA = re.compile(r"\bcriteri(?:a|on)\b", re.I)
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
 
@@ -149,6 +151,11 @@ class ProseRules:
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
         return bool(why)
+
+    def _criteria(self) -> bool:
+        """Under a heading naming criteria (`### Bugfix release criteria`), numbered items
+        are conditions a release must meet, not steps."""
+        return bool(self.stack and _CRITERIA.search(self.stack[-1].title))
 
     def _under_step(self, blocks: list[dict[str, Any]], repair: bool) -> None:
         """What an item holds under the step it made: details; under a repair, its
