@@ -1,8 +1,9 @@
-"""A real run of a guide that writes its repairs inside the procedure: they never run in
-the release flow."""
+"""A real run of guides that write their repairs and a recap beside the procedure: the
+repairs never run in the release flow, and the recap's items are not done a second time."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.conftest import Repo
@@ -37,6 +38,30 @@ REPAIRS = """
        ```
 """
 
+RECAP = """
+    # Releasing
+
+    ## 1. Build
+
+    Write the release date into `CHANGES`.
+
+    ```bash
+    echo "built $RELBOOK_VERSION" >> BUILT
+    ```
+
+    ## 2. Tag
+
+    ```bash
+    git tag -a "v$RELBOOK_VERSION" -m "v$RELBOOK_VERSION"
+    ```
+
+    ## Summary Checklist
+
+    - [ ] Write the release date into `CHANGES`
+    - [ ] Build: `echo built >> BUILT`
+    - [ ] Tag the release
+"""
+
 
 def _args(repo: Repo, tmp_path: Path) -> list:
     return ["--version", "1.2.3", "--repo", repo.path, "--records", tmp_path / "rec"]
@@ -49,3 +74,14 @@ def test_the_steps_of_a_repair_never_run_in_the_release(origin_repo: Repo, tmp_p
     assert origin_repo.git("tag", "--list", "v1.2.3") == "v1.2.3"  # and not deleted
     got = outcomes(tmp_path / "rec" / "repairs" / "1.2.3.ipynb")
     assert sorted(got) == ["releasing.1", "releasing.4"]
+
+
+def test_a_recap_checklist_is_not_a_second_release(origin_repo: Repo, tmp_path: Path, capsys):
+    rb = write_runbook(tmp_path / "recap.md", RECAP)
+    args = _args(origin_repo, tmp_path)
+    assert run(rb, *args, "--dry-run", "--json") == 0
+    plan = json.loads(capsys.readouterr().out)["steps"]
+    assert [(s["line"], s["kind"]) for s in plan] == [(5, "manual"), (7, "shell"), (13, "shell")]
+    assert run(rb, *args, "--yes") == 0
+    assert (origin_repo.path / "BUILT").read_text() == "built 1.2.3\n"
+    assert origin_repo.git("tag", "--list", "v1.2.3") == "v1.2.3"

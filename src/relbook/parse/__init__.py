@@ -206,7 +206,7 @@ class _Walker(ProseRules):
 
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
-        self._init_prose(tokens, _has_tasks)
+        self._init_prose(tokens, _has_tasks, self._text)
         self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
         self._flush_intro()
@@ -220,6 +220,8 @@ class _Walker(ProseRules):
                 self.told = False  # only the list right after the paragraph is told of
                 self.contingent_next = False
             self._note_block(tok)
+            if self.recap and kind != "heading":
+                continue  # a recap of the steps above: not steps again
             if kind not in ("blank_line", "block_code"):
                 self._flush_intro()
             if kind == "heading":

@@ -17,6 +17,8 @@
 - Numbered items under a heading that names criteria are conditions, not steps.
 - A numbered item whose fence is not bash (a Makefile target, Go code) is a step to do
   by hand; the fence is shown as text, never run.
+- A section that recaps the steps written out before it (`## Summary Checklist`) has
+  no steps of its own, and its task list does not make the guide a checklist.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from relbook.parse.infer import (
     undoes,
 )
 from relbook.parse.orders import heading_order, marked_text, order_in, plain_text, unmarked_text
+from relbook.parse.parts import recap_headings
 
 _CRITERIA = re.compile(r"\bcriteri(?:a|on)\b", re.I)
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
@@ -67,9 +70,11 @@ class ProseRules:
     stack: list[Any]
     findings: list[Finding]
 
-    def _init_prose(self, tokens: list[dict[str, Any]], has_task: Any) -> None:
+    def _init_prose(self, tokens: list[dict[str, Any]], has_task: Any, text: Any) -> None:
+        self.recaps = recap_headings(tokens, text)
+        self.recap = 0  # the level of the recap heading being read, 0 outside one
         self.foreigns = 0  # fences read that are not bash
-        self.has_tasks = has_task(tokens)
+        self.has_tasks = has_task(tokens, self.recaps)
         self.pending_headings: list[tuple[str, int, int, int]] = []  # text, line, n, level
         self.failure_html = False  # inside <details> whose summary is about failures
         self.contingent = 0  # inside a list introduced as what to do when things go wrong
@@ -82,6 +87,7 @@ class ProseRules:
         """A heading: its section's own rules, and whether the heading is a step."""
         self._flush_headings(level)
         self.failure_html = False
+        self.recap = level if line in self.recaps else self.recap if level > self.recap else 0
         if not self.has_tasks and level > 1:
             step = titled_step(text)
             if step:
