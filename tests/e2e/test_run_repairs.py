@@ -85,3 +85,39 @@ def test_a_recap_checklist_is_not_a_second_release(origin_repo: Repo, tmp_path: 
     assert run(rb, *args, "--yes") == 0
     assert (origin_repo.path / "BUILT").read_text() == "built 1.2.3\n"
     assert origin_repo.git("tag", "--list", "v1.2.3") == "v1.2.3"
+
+
+HEADINGS = """
+    # Releasing
+
+    ## Publish
+
+    ```bash
+    echo "published $RELBOOK_VERSION" > PUBLISHED
+    ```
+
+    ## Rollback
+
+    ### Delete the published image
+
+    The registry has a button for it.
+
+    ## Announce
+
+    ### Post to the mailing list
+
+    The list is announce@example.com.
+"""
+
+
+def test_a_heading_step_stays_in_the_section_it_heads(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb = write_runbook(tmp_path / "headings.md", HEADINGS)
+    assert run(rb, *_args(origin_repo, tmp_path), "--dry-run", "--json") == 0
+    plan = json.loads(capsys.readouterr().out)["steps"]
+    assert [(s["line"], s["id"], s["status"]) for s in plan] == [
+        (5, "publish.1", "planned"),
+        (11, "delete-the-published-image.1", "skipped"),  # contingency: only with --section
+        (17, "post-to-the-mailing-list.1", "planned"),
+    ]  # the rollback's own step, not the next section's step of the release

@@ -75,7 +75,8 @@ class ProseRules:
         self.recap = 0  # the level of the recap heading being read, 0 outside one
         self.foreigns = 0  # fences read that are not bash
         self.has_tasks = has_task(tokens, self.recaps)
-        self.pending_headings: list[tuple[str, int, int, int]] = []  # text, line, n, level
+        # each: its text, line, the number of steps before it, level and the sections it is in
+        self.pending_headings: list[tuple[str, int, int, int, list[Any]]] = []
         self.failure_html = False  # inside <details> whose summary is about failures
         self.contingent = 0  # inside a list introduced as what to do when things go wrong
         self.contingent_next = False
@@ -88,17 +89,22 @@ class ProseRules:
         self._flush_headings(level)
         self.failure_html = False
         self.recap = level if line in self.recaps else self.recap if level > self.recap else 0
-        if not self.has_tasks and level > 1:
+        if not self.has_tasks and not self.recap and level > 1:
             step = titled_step(text)
             if step:
-                self.pending_headings.append((step, line, len(self.steps), level))
+                self.pending_headings.append((step, line, len(self.steps), level, self.stack[:]))
 
     def _flush_headings(self, level: int = 0) -> None:
-        """Headings whose whole subtree has no step of its own are steps themselves."""
+        """Headings whose whole subtree has no step of its own are steps themselves, of the
+        section they head (not of the next heading, which is read when they are known)."""
         while self.pending_headings and self.pending_headings[-1][3] >= level:
-            text, line, before, _ = self.pending_headings.pop()
+            text, line, before, _, stack = self.pending_headings.pop()
             if before == len(self.steps):
-                self._add(Kind.MANUAL, text, line, undo=undoes(text))
+                self.stack, reading = stack, self.stack
+                try:
+                    self._add(Kind.MANUAL, text, line, undo=undoes(text))
+                finally:
+                    self.stack = reading
 
     def _order(self, text: str, line: int) -> None:
         """A sentence that orders: a step, unless it introduces the shell block right after
