@@ -218,3 +218,20 @@ def test_a_numbered_caution_is_not_a_step() -> None:
         """
     )
     assert [line for line, _, _, _ in got] == [5, 8, 9]  # the cautions are not steps
+
+
+def test_a_sentence_that_starts_with_when_to_do_it_is_a_step() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Dependencies
+
+        A few days before a major or minor release, consider updating the dependencies.
+
+        A week before the release, the branch is frozen.
+
+        Two days after the release, announce it on the list.
+        """
+    )
+    assert [line for line, *_ in got] == [5, 9]  # the freeze is a fact, not an order

@@ -45,6 +45,7 @@ def test_the_numbered_steps_under_a_repair_are_part_of_it() -> None:
         "Should that fail, copy the template from release.py by hand",
         "If CI does not pass, stop and investigate the failures",
         "If that doesn't work, clone a fresh copy and try again",
+        "In case of issues that can't be solved in time, skip the dependency update",
     ],
 )
 def test_a_bullet_that_says_what_to_do_when_it_fails_is_contingency(repair: str) -> None:

@@ -78,7 +78,9 @@ _VERB = re.compile(
 _LEAD = re.compile(
     r"^(?:(?:then|next|now|finally|first|second|third|afterwards|after that|optionally|also|"
     r"alternatively|instead|"
-    r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as)\b[^,:]{1,80},)"
+    r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as"
+    r"|(?:an?|one|two|three|a few|a couple of|several|\d+) (?:days?|weeks?|hours?) "
+    r"(?:before|after|ahead of|prior to))\b[^,:]{1,80},)"
     r"\s*,?\s*)+",
     re.I,
 )
@@ -200,6 +202,7 @@ _UNDO = re.compile(
     r"|^(?:if|should)\b[^,:]*\b(?:fails?|failed|failure|errors?|goes wrong|broken|problems?"
     r"|unusual)\b"
     r"|^if\b[^,:]*\b(?:(?:does|do|did) not|doesn't|don't|didn't) (?:pass|work|succeed)\b"
+    r"|^in case of\b[^,:]*\b(?:issues?|problems?|errors?|failures?|trouble)\b"
     r"|^fix (?:any|the) (?:issues?|problems?|errors?|failures?)\b",
     re.I,
 )
@@ -208,7 +211,8 @@ _UNDO = re.compile(
 def undoes(text: str) -> bool:
     """A step whose own words are an undo or a repair (`roll back any updates which didn't
     compile`, `If the build fails, abort the release`, `Should that fail, ...`, `If CI does
-    not pass, stop`): contingency wherever it stands."""
+    not pass, stop`, `In case of issues that can't be solved, skip it`): contingency
+    wherever it stands."""
     return bool(_UNDO.match(text.strip()))
 
 
