@@ -235,3 +235,23 @@ def test_a_sentence_that_starts_with_when_to_do_it_is_a_step() -> None:
         """
     )
     assert [line for line, *_ in got] == [5, 9]  # the freeze is a fact, not an order
+
+
+def test_a_later_sentence_of_a_paragraph_is_a_step_at_its_own_line() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Dependencies
+
+        Note that we use Dependabot, so most dependencies are up to date.
+        Check the [dependencies label](https://example.com/l) for pending updates.
+
+        The build is reproducible. Run
+        `make dist` to build the tarball.
+
+        The changes should already be listed under the
+        "unreleased" section. Change "unreleased" to the new version.
+        """
+    )
+    assert [line for line, *_ in got] == [6, 8, 12]  # as an editor counts, for file:line

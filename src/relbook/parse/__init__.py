@@ -343,9 +343,9 @@ class _Walker(ProseRules):
         if introduces_description(whole):
             self.told = True
             return
-        text = self._prose_order(tok)
+        text, line = self._order_at(tok)
         if text:
-            self._order(text, tok.get("_line", 0))
+            self._order(text, line)
 
     def _list(self, tok: dict[str, Any]) -> None:
         ordered = bool(tok.get("attrs", {}).get("ordered"))

@@ -39,6 +39,12 @@ from relbook.parse.infer import (
 from relbook.parse.orders import heading_order, marked_text, order_in, plain_text, unmarked_text
 from relbook.parse.parts import recap_headings
 
+
+def plain_start(text: str) -> str:
+    """A text's start without its marks (code spans, emphasis)."""
+    return text.lstrip("`*_\"'([ ")
+
+
 _CRITERIA = re.compile(r"\bcriteri(?:a|on)\b", re.I)
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
@@ -237,6 +243,18 @@ class ProseRules:
         """The order a paragraph gives (its text for people), or ""."""
         sentence = order_in(self._reading(tok), reads_as_action)
         return sentence.replace("`", "") if sentence else ""
+
+    def _order_at(self, tok: dict[str, Any]) -> tuple[str, int]:
+        """The order a paragraph gives and the line it starts on: a later sentence of the
+        paragraph ("Note that we use Dependabot. Check the label ...") keeps its own."""
+        text = self._prose_order(tok)
+        line = tok.get("_line", 0)
+        first = text.split()[0].strip("*_") if text else ""
+        if first and not plain_start(self._reading(tok)).startswith(first):
+            raw = tok.get("text", "")
+            m = re.search(rf"[.!?][\"')\]*_`]*\s+[`*_\"'(\[]*{re.escape(first)}", raw)
+            line += raw.count("\n", 0, m.end()) if m else 0
+        return text, line
 
     def _infers(self) -> bool:
         """Whether steps are read from prose here: a guide without a checklist, or, in
