@@ -215,6 +215,10 @@ def test_a_numbered_caution_is_not_a_step() -> None:
         3. Never delete a published tag with `git push --delete origin v1.2.3`.
         4. Don't merge the branch yet; wait for the release vote.
         5. Push the tag.
+        6. Try to avoid cherry-picking fixes from main.
+
+        If a fix got merged into main first, the fix commits have to be cherry-picked
+        into the release branch. Try to avoid that situation.
         """
     )
     assert [line for line, _, _, _ in got] == [5, 8, 9]  # the cautions are not steps
