@@ -68,6 +68,18 @@ def test_a_given_value_fills_the_placeholder_as_a_variable(
     assert "s3cr3t" not in capsys.readouterr().out  # a token's value is masked
 
 
+@pytest.mark.parametrize("version", ["1.3.0", "2.0.0"])
+def test_a_version_template_in_the_guide_s_own_series_runs_with_the_version_asked(
+    notes_repo: Repo, tmp_path: Path, version: str
+) -> None:
+    text = "```bash\nGITHUB_TOKEN=<token> ./release-notes.sh 1.Y_SET_ME.Z_SET_ME\n```\n"
+    guide = write_runbook(tmp_path / "guide.md", "# Release\n\n" + text)
+    code = run(guide, "--version", version, "--repo", notes_repo.path,
+               "--records", tmp_path / "rec", "--yes", "-p", "token=t")  # fmt: skip
+    assert code == 0
+    assert (notes_repo.path / "notes.out").read_text() == f"t {version}\n"  # never 1.0.0
+
+
 def test_dry_run_json_plan(notes_repo: Repo, tmp_path: Path, capsys) -> None:
     guide = write_runbook(
         tmp_path / "guide.md", GUIDE + "\n## Rollback\n\n```bash\ngit tag -d v1.2.3\n```\n"

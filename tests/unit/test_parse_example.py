@@ -34,6 +34,8 @@ git tag -a v{v} -m "Release {v}"
         "The arguments are:\n- `0.9.0` - the version being released",
         "The version file matches the version you are about to release "
         '(e.g., `versionCore = "0.9.0"`).',
+        "For example if we're releasing `0.9.0` and the previous stable release is `1.0.0`, "
+        "create a `release-0.9` branch.",
     ],
 )
 def test_prose_names_the_example(prose: str) -> None:

@@ -241,6 +241,47 @@ def test_a_numbered_caution_is_not_a_step() -> None:
         3. Never delete a published tag with `git push --delete origin v1.2.3`.
         4. Don't merge the branch yet; wait for the release vote.
         5. Push the tag.
+        6. Try to avoid cherry-picking fixes from main.
+
+        If a fix got merged into main first, the fix commits have to be cherry-picked
+        into the release branch. Try to avoid that situation.
         """
     )
     assert [line for line, _, _, _ in got] == [5, 8, 9]  # the cautions are not steps
+
+
+def test_a_sentence_that_starts_with_when_to_do_it_is_a_step() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Dependencies
+
+        A few days before a major or minor release, consider updating the dependencies.
+
+        A week before the release, the branch is frozen.
+
+        Two days after the release, announce it on the list.
+        """
+    )
+    assert [line for line, *_ in got] == [5, 9]  # the freeze is a fact, not an order
+
+
+def test_a_later_sentence_of_a_paragraph_is_a_step_at_its_own_line() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Dependencies
+
+        Note that we use Dependabot, so most dependencies are up to date.
+        Check the [dependencies label](https://example.com/l) for pending updates.
+
+        The build is reproducible. Run
+        `make dist` to build the tarball.
+
+        The changes should already be listed under the
+        "unreleased" section. Change "unreleased" to the new version.
+        """
+    )
+    assert [line for line, *_ in got] == [6, 8, 12]  # as an editor counts, for file:line

@@ -146,6 +146,10 @@ def _template_tokens(text: str) -> list[Token]:
             template, means = "{{ version }}", "version"
         elif len(segs) == 2 and holes == [0, 1]:
             template, means = "{{ series }}", "series"
+        elif len(segs) == 3 and holes in ([1, 2], [2]) and not segs[2].isdigit():
+            # `3.Y.Z`, `3.Y_SET_ME.Z_SET_ME`: the version, written in the guide's own series;
+            # filled whole, never `3.0.0` for a 4.0.0 release
+            template, means = "{{ version }}", "version"
         else:
             template = ".".join(
                 s if s.isdigit() else "{{ %s }}" % names[i] for i, s in enumerate(segs)

@@ -200,7 +200,7 @@ class _Walker(ProseRules):
 
     def walk(self, tokens: list[dict[str, Any]]) -> None:
         """Build sections and steps from the top-level tokens."""
-        self._init_prose(tokens, _has_tasks)
+        self._init_prose(tokens, _has_tasks, self._text)
         self.contents = Contents(self._text(t) for t in tokens if t.get("type") == "heading")
         self._blocks(tokens)
         self._flush_intro()
@@ -216,6 +216,8 @@ class _Walker(ProseRules):
                 self.told = False  # only the list right after the paragraph is told of
                 self.contingent_next = False
             self._note_block(tok)
+            if self.recap and kind != "heading":
+                continue  # a recap of the steps above: not steps again
             if kind not in ("blank_line", "block_code"):
                 self._flush_intro()
             if kind == "heading":
@@ -349,25 +351,19 @@ class _Walker(ProseRules):
             checked = bool(item.get("attrs", {}).get("checked"))
             self._task_step(text, line, checked, codes, self._detail_items(rest, _is_shell_fence))
         elif codes:
-            for code in codes:
-                self._code(code, text=text, task=False)
+            self._fenced_item(children, codes, head, text, line, ordered)
         elif self._infers() and not self.quiet and text and self._actionable(head, text, ordered):
             details = self._detail_items(rest, _is_shell_fence)
             self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
-            self.details_depth += 1
-            try:
-                self._blocks(rest)
-            finally:
-                self.details_depth -= 1
-            return
+            return self._under_step(rest, undoes(text))
         self._blocks(rest)
 
     def _actionable(self, head: dict[str, Any], text: str, ordered: bool) -> bool:
         """Whether a plain item is a step: under a step, plain bullets are its details (a
         repair is a step of its own); numbered sub-items are steps. Read only for items
         that could become one (not for tasks, nor items holding a shell block)."""
-        if ordered:
-            return not prohibits(text)  # a numbered caution is not a step either
+        if ordered:  # a numbered caution is not a step either, nor a criterion
+            return not prohibits(text) and not self._criteria()
         if self.details_depth:
             return undoes(text)
         return reads_as_action(self._reading(head) or text)

@@ -52,6 +52,11 @@ _SAYS = [
         r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)[^`]*`",
     ),
     (1, rf"\bthe\s+{_VER}\s+release\b"),  # "the commits for the 3.0.10 release"
+    (  # "for example if we're releasing 3.7.0 and the previous stable release is 3.6.0"
+        10,
+        r"\b(?:if|when|say|suppose|assuming)\s+(?:we|you)(?:'re|\s+are|\s+were)\s+"
+        rf"(?:releasing|cutting|making|preparing)\s+(?:version\s+|release\s+)?{_VER}",
+    ),
     (  # "`0.31.0` - the version being released", "2.4.0 is the version you are releasing"
         10,
         rf"{_VER}\s*(?:[-:\u2013\u2014]|is)\s*the\s+(?:new\s+)?(?:version|release)\s+(?:being\s+"
@@ -64,6 +69,8 @@ _SAYS_RE = [(w, re.compile(p, 0 if w == 2 else re.I)) for w, p in _SAYS]
 # the previous release, e.g. `v/0.21.0`": neither
 _PREVIOUS = re.compile(
     rf"{_VER}\s+(?:is|was)\s+the\s+(?:latest|last|previous|current)\s+(?:release|tag|version)"
+    r"|\bthe\s+(?:latest|last|previous|current)\s+(?:stable\s+)?(?:release|tag|version)\s+"
+    rf"(?:is|was)\s+{_VER}"
     rf"|{_VER}\s*[-:\u2013\u2014]\s*the\s+(?:next|previous|last|old)\s+(?:version|release)\b"
     r"|\b(?:old|previous|last|prior)\s+(?:version|release|tag)\b[^.(]{0,20}\(?\s*(?:e\.g\.|eg\."
     rf"|for example)\s*,?\s*(?:{_CODE_VER}|{_VER})",

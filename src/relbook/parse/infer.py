@@ -87,7 +87,9 @@ _VERB = re.compile(
 _LEAD = re.compile(
     r"^(?:(?:then|next|now|finally|first|second|third|afterwards|after that|optionally|also|"
     r"alternatively|instead|either|"
-    r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as)\b[^,:]{1,80},)"
+    r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as"
+    r"|(?:an?|one|two|three|a few|a couple of|several|\d+) (?:days?|weeks?|hours?) "
+    r"(?:before|after|ahead of|prior to))\b[^,:]{1,80},)"
     r"\s*,?\s*)+",
     re.I,
 )
@@ -107,11 +109,17 @@ def is_contingency(title: str) -> bool:
     return about_failure(re.sub(r"\([^)]*\)", "", title).strip())
 
 
+# a code span the sentence says what it is: "`release.py --help` is your friend"
+_SUBJECT_CODE = re.compile(r"`[^`]+`\s+(?:is|are|was|were|has|have|means)\b", re.I)
+
+
 def reads_as_action(text: str) -> bool:
     """A list item's or paragraph's first words make it something to do."""
     text = text.strip().lstrip("\\").strip()
     if not text or _LINK_ONLY.match(text):
         return False
+    if _SUBJECT_CODE.match(text):
+        return False  # "`release.py --help` is your friend": a statement about the command
     bare = text.replace("`", "") if text.startswith("`") else text
     if _COMMAND.match(bare) or _ASSIGN.match(bare):
         return True
@@ -200,7 +208,10 @@ def introduces_description(text: str) -> bool:
 
 _UNDO = re.compile(
     r"^(?:roll ?back|revert|undo|back out)\b"
-    r"|^if\b[^,:]*\b(?:fails?|failed|failure|errors?|goes wrong|broken|problems?|unusual)\b"
+    r"|^(?:if|should)\b[^,:]*\b(?:fails?|failed|failure|errors?|goes wrong|broken|problems?"
+    r"|unusual)\b"
+    r"|^if\b[^,:]*\b(?:(?:does|do|did) not|doesn't|don't|didn't) (?:pass|work|succeed)\b"
+    r"|^in case of\b[^,:]*\b(?:issues?|problems?|errors?|failures?|trouble)\b"
     r"|^fix (?:any|the) (?:issues?|problems?|errors?|failures?)\b",
     re.I,
 )
@@ -208,7 +219,9 @@ _UNDO = re.compile(
 
 def undoes(text: str) -> bool:
     """A step whose own words are an undo or a repair (`roll back any updates which didn't
-    compile`, `If the build fails, abort the release`): contingency wherever it stands."""
+    compile`, `If the build fails, abort the release`, `Should that fail, ...`, `If CI does
+    not pass, stop`, `In case of issues that can't be solved, skip it`): contingency
+    wherever it stands."""
     return bool(_UNDO.match(text.strip()))
 
 

@@ -92,7 +92,9 @@ _NOT_ORDER = re.compile(
     re.I,
 )
 _NOT_ORDER_START = re.compile(r"for example|for instance|e\.g\.|i\.e\.|note that|note:|nb\b", re.I)
-_PROHIBITION = re.compile(r"^(?:\*\*)?(?:do not|don't|never|avoid)\b", re.I)
+_PROHIBITION = re.compile(
+    r"^(?:\*\*)?(?:do not|don't|never|avoid|try (?:hard )?(?:to avoid|not to))\b", re.I
+)
 _PRONOUN = re.compile(r"^(?:this|it|that|these|those|they|which)\s", re.I)
 _VAGUE = frozenset(_words("released performed done made required approved met used"))
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[`*\"'(\[A-Z0-9])")
@@ -129,9 +131,9 @@ def not_an_order(text: str) -> bool:
 
 
 def prohibits(text: str) -> bool:
-    """`Do not run git push --force`, `Never delete a published tag`: a caution, not a
-    step; unless an order follows it after `;` (`don't merge yet; wait for the vote`),
-    not a reason (`...; it rewrites history`)."""
+    """`Do not run git push --force`, `Never delete a published tag`, `Try to avoid that
+    situation`: a caution, not a step; unless an order follows it after `;` (`don't merge
+    yet; wait for the vote`), not a reason (`...; it rewrites history`)."""
     if not _PROHIBITION.match(text):
         return False
     after = text.partition(";")[2].strip()

@@ -34,14 +34,51 @@ def slug(text: str) -> str:
     return s[:48].strip("-") or "section"
 
 
-def _has_tasks(tokens: list[dict[str, Any]]) -> bool:
-    stack = list(tokens)
+def _holds(tok: dict[str, Any], found: Any) -> bool:
+    """Whether a block or one inside it is what `found` looks for (paragraphs not read)."""
+    stack = [tok]
     while stack:
         tok = stack.pop()
-        if tok.get("type") == "task_list_item":
+        if found(tok):
             return True
         stack.extend(tok.get("children", ()) if tok.get("type") != "paragraph" else ())
     return False
+
+
+def _has_tasks(tokens: list[dict[str, Any]], recaps: Any = frozenset()) -> bool:
+    """Whether the guide is a checklist: a task list outside its recaps (below)."""
+    recap = 0  # the level of the recap heading being read, 0 outside one
+    for tok in tokens:
+        if tok.get("type") == "heading":
+            level = tok.get("attrs", {}).get("level", 1)
+            recap = level if tok.get("_line") in recaps else recap if level > recap else 0
+        elif not recap and _holds(tok, lambda t: t.get("type") == "task_list_item"):
+            return True
+    return False
+
+
+_RECAP = re.compile(
+    r"(?:\d+[.)]\s*)?(?:summary|recap|tl;?\s?dr|cheat[- ]?sheet|quick[- ]reference|at a glance)"
+    r"(?:\s+check-?list)?\W*",
+    re.I,
+)
+
+
+def recap_headings(tokens: list[dict[str, Any]], text: Any) -> set[int]:
+    """Lines of the headings whose section recaps the procedure written out before it
+    (`## Summary Checklist`, `## TL;DR` after the numbered steps or shell blocks): its
+    items are those steps again, to tick off, not steps to take a second time."""
+    out: set[int] = set()
+    procedure = False  # a numbered list or a shell block came before
+    for tok in tokens:
+        if tok.get("type") == "heading":
+            if procedure and _RECAP.fullmatch(text(tok).strip()):
+                out.add(tok.get("_line", 0))
+        elif not procedure:
+            procedure = _holds(
+                tok, lambda t: _is_shell_fence(t) or bool(t.get("attrs", {}).get("ordered"))
+            )
+    return out
 
 
 def _inline_htmls(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:

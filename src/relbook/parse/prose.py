@@ -14,8 +14,14 @@
   `In case something went wrong:`, or a code block after a sentence that says what to
   do if something fails (`If the upload fails, retry with:`).
 - Bullets under a step are its details, each with its own line, down to any depth;
-  a bullet that is itself a repair (`Fix any issue.`, `If the build fails, abort`) is a
-  contingency step of its own instead.
+  a bullet or a paragraph that is itself a repair (`Fix any issue.`, `If the build
+  fails, abort`) is a contingency step of its own instead, and the numbered steps under
+  a repair are part of it: contingency too.
+- Numbered items under a heading that names criteria are conditions, not steps.
+- A numbered item whose fence is not bash (a Makefile target, Go code) is a step to do
+  by hand; the fence is shown as text, never run.
+- A section that recaps the steps written out before it (`## Summary Checklist`) has
+  no steps of its own, and its task list does not make the guide a checklist.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ from relbook.parse.orders import (
     sentences,
     unmarked_text,
 )
+from relbook.parse.parts import recap_headings
+from relbook.parse.repairs import RepairRules
 
 # what introduces a block of output, not of commands: "You should see something like:",
 # "The output looks like this:", "It prints:", "which should return:"
@@ -52,6 +60,13 @@ _OUTPUT_INTRO = re.compile(
 )
 # the list an order is for, at its end: "Update the version in the following places:"
 _FOLLOWING = re.compile(r"\s*\b(?:in |to |on |into )?the following(?:\s+\w+){0,2}\s*:$", re.I)
+
+
+def plain_start(text: str) -> str:
+    """A text's start without its marks (code spans, emphasis)."""
+    return text.lstrip("`*_\"'([ ")
+
+
 _EXAMPLE = re.compile(r"^(?:for )?(?:an )?examples?\b|^e\.g\.", re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.I | re.S)
 
@@ -74,7 +89,7 @@ def contingency_lead(text: str) -> bool:
     return text.endswith(":") and len(text) < 120 and about_failure(text)
 
 
-class ProseRules:
+class ProseRules(RepairRules):
     """Mixed into the walker: the prose rules above, over the walker's own state."""
 
     blocks: Any
@@ -82,9 +97,13 @@ class ProseRules:
     stack: list[Any]
     findings: list[Finding]
 
-    def _init_prose(self, tokens: list[dict[str, Any]], has_task: Any) -> None:
-        self.has_tasks = has_task(tokens)
-        self.pending_headings: list[tuple[str, int, int, int]] = []  # text, line, n, level
+    def _init_prose(self, tokens: list[dict[str, Any]], has_task: Any, text: Any) -> None:
+        self.recaps = recap_headings(tokens, text)
+        self.recap = 0  # the level of the recap heading being read, 0 outside one
+        self.foreigns = 0  # fences read that are not bash
+        self.has_tasks = has_task(tokens, self.recaps)
+        # each: its text, line, the number of steps before it, level and the sections it is in
+        self.pending_headings: list[tuple[str, int, int, int, list[Any]]] = []
         self.failure_html = False  # inside <details> whose summary is about failures
         self.contingent = 0  # inside a list introduced as what to do when things go wrong
         self.contingent_next = False
@@ -97,17 +116,23 @@ class ProseRules:
         """A heading: its section's own rules, and whether the heading is a step."""
         self._flush_headings(level)
         self.failure_html = False
-        if not self.has_tasks and level > 1:
+        self.recap = level if line in self.recaps else self.recap if level > self.recap else 0
+        if not self.has_tasks and not self.recap and level > 1:
             step = titled_step(text)
             if step:
-                self.pending_headings.append((step, line, len(self.steps), level))
+                self.pending_headings.append((step, line, len(self.steps), level, self.stack[:]))
 
     def _flush_headings(self, level: int = 0) -> None:
-        """Headings whose whole subtree has no step of its own are steps themselves."""
+        """Headings whose whole subtree has no step of its own are steps themselves, of the
+        section they head (not of the next heading, which is read when they are known)."""
         while self.pending_headings and self.pending_headings[-1][3] >= level:
-            text, line, before, _ = self.pending_headings.pop()
+            text, line, before, _, stack = self.pending_headings.pop()
             if before == len(self.steps):
-                self._add(Kind.MANUAL, text, line, undo=undoes(text))
+                self.stack, reading = stack, self.stack
+                try:
+                    self._add(Kind.MANUAL, text, line, undo=undoes(text))
+                finally:
+                    self.stack = reading
 
     def _order(self, text: str, line: int) -> None:
         """A sentence that orders: a step, unless it introduces the shell block right after
@@ -166,13 +191,16 @@ class ProseRules:
             [c.split("\n", 1)[0] for c in commands]
         )
         if why:
+            self.foreigns += 1
             line = tok.get("_line", 0)
             self.findings.append(Finding(line, "RB010", f"{why}: shown as text, never run"))
         return bool(why)
 
     def _paragraph(self, tok: dict[str, Any]) -> None:
         """A paragraph that says what to do, in a section without a checklist, is a step."""
-        if self.details_depth or self.quiet or not self.stack:
+        if self.details_depth:
+            return self._repair_paragraph(tok)
+        if self.quiet or not self.stack:
             return
         whole = self._text(tok)
         if contingency_lead(whole):
@@ -186,9 +214,9 @@ class ProseRules:
         if introduces_description(whole) and not lead:
             self.told = True
             return
-        text = self._prose_order(tok)
+        text, line = self._order_at(tok)
         if text:
-            self._order(text, tok.get("_line", 0))
+            self._order(text, line)
         else:
             self.lead = lead
 
@@ -235,26 +263,6 @@ class ProseRules:
         self._add(Kind.MANUAL, lead[0], lead[1], details=details, undo=undoes(lead[0]))
         return True
 
-    def _repairs(self, before: dict[str, Any], code: dict[str, Any]) -> bool:
-        """Whether a code block is a repair: the text before it (a paragraph, or a list by
-        its last item) ends with a sentence saying what to do if something fails, and that
-        sentence introduces the block (`If the upload fails, run:`) or names, in code, a
-        command the block runs (`If you get an error, sign them with `mvn gpg:sign`.`)."""
-        while before.get("type") == "list" and before.get("children"):
-            before = (before["children"][-1].get("children") or [{}])[-1]
-        if before.get("type") not in ("paragraph", "block_text"):
-            return False
-        said = sentences(self._reading(before))
-        last = said[-1] if said else ""
-        if not undoes(last.replace("`", "")):
-            return False
-        if last.rstrip().endswith(":"):
-            return True
-        named = {m.split()[0] for m in re.findall(r"`([^`]+)`", last) if m.split()}
-        lines = (ln.strip().removeprefix("$ ") for ln in code.get("raw", "").split("\n"))
-        runs = {ln.split()[0] for ln in lines if ln}
-        return bool(named & runs)
-
     def _text(self, tok: dict[str, Any]) -> str:
         """A block's plain text (asked for more than once: contents, then the step)."""
         if "_text" not in tok:
@@ -276,6 +284,18 @@ class ProseRules:
         """The order a paragraph gives (its text for people), or ""."""
         sentence = order_in(self._reading(tok), reads_as_action)
         return sentence.replace("`", "") if sentence else ""
+
+    def _order_at(self, tok: dict[str, Any]) -> tuple[str, int]:
+        """The order a paragraph gives and the line it starts on: a later sentence of the
+        paragraph ("Note that we use Dependabot. Check the label ...") keeps its own."""
+        text = self._prose_order(tok)
+        line = tok.get("_line", 0)
+        first = text.split()[0].strip("*_") if text else ""
+        if first and not plain_start(self._reading(tok)).startswith(first):
+            raw = tok.get("text", "")
+            m = re.search(rf"[.!?][\"')\]*_`]*\s+[`*_\"'(\[]*{re.escape(first)}", raw)
+            line += raw.count("\n", 0, m.end()) if m else 0
+        return text, line
 
     def _infers(self) -> bool:
         """Whether steps are read from prose here: a guide without a checklist, or, in
