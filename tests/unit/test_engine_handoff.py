@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,27 @@ def test_a_script_bash_cannot_parse_runs_none_of_its_lines(engine, tmp_path: Pat
     script = "f() {\n  echo \"in f $1\"\n}\nf one\ncat <<'EOF'\n}\nEOF\ntouch made"
     assert _run(engine, script, tmp_path) == (0, "in f one\n}\n")
     assert (tmp_path / "made").exists()
+
+
+@pytest.mark.parametrize("at", [1, 2, 3, 5, 8])
+def test_a_stop_at_any_wait_of_a_step_ends_it_interrupted_and_the_engine_goes_on(
+    engine, tmp_path: Path, at: int
+) -> None:  # noqa: ANN001
+    # the pump may be interrupted only in its waits (never while it closes descriptors
+    # or takes control lines): a stop there ends the step, and the next step runs
+    calls = 0
+
+    @contextmanager
+    def interruptible():  # noqa: ANN202
+        nonlocal calls
+        calls += 1
+        if calls == at:
+            raise KeyboardInterrupt  # as a stopping signal's handler does
+        yield
+
+    engine.interruptible = interruptible
+    script = "for i in 1 2 3 4 5 6 7 8; do echo $i; sleep 0.02; done"
+    ex = engine.run(script, env=_env(), cwd=str(tmp_path), timeout=30, masker=Masker())
+    assert ex.interrupted or (ex.exit_code == 0 and calls < at)
+    engine.interruptible = nullcontext
+    assert _run(engine, "echo next", tmp_path) == (0, "next\n")

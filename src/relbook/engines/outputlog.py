@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from relbook.engines.fds import close_fd
+
 
 class OutputLog:
     """The full output of a release's shell steps, in one file beside the record:
@@ -64,6 +66,4 @@ class OutputLog:
 
     def close(self) -> None:
         """Close the file (a later write opens it again)."""
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        close_fd(self, "fd", None)

@@ -19,6 +19,8 @@ import sys
 import time
 from typing import Any
 
+from relbook.engines.fds import close_fd
+
 STEP_TOKEN_VAR = "RELBOOK_STEP_TOKEN"
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37
@@ -100,9 +102,7 @@ class Reaper:
         if self.on and not self.was_subreaper:
             _set_subreaper(False)
         self.on = False
-        if self.children_fd >= 0:
-            os.close(self.children_fd)
-            self.children_fd = -1
+        close_fd(self, "children_fd")
 
 
 def _kill_group_once(pgid: int) -> list[str]:

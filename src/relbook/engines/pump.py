@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from relbook.engines.fds import close_fd
 from relbook.engines.protocol import Execution
 from relbook.engines.server import _Server
 from relbook.record.mask import Masker
@@ -123,8 +124,7 @@ class _Pump:
         interrupted = False
         while True:
             try:
-                with self.interruptible():
-                    self._loop()
+                self._loop()
                 break
             except KeyboardInterrupt:
                 if interrupted:  # a second Ctrl-C: no more patience
@@ -188,7 +188,10 @@ class _Pump:
             poller.register(srv.pidfd, select.POLLIN)
         if self.want_pid and not self.pid and self.code is None:
             wait = min(wait, 0.01)  # the step's pid: looked for until it is known
-        events = poller.poll(wait * 1000)
+        # a stopping signal interrupts here, in the wait, and nowhere else: never in the
+        # middle of the bookkeeping of descriptors and control lines around it
+        with self.interruptible():
+            events = poller.poll(wait * 1000)
         # control first: a command's marker is written before its output
         for fd, _ in sorted(events, key=lambda e: e[0] != srv.ctl):
             if fd == self.out_r:
@@ -266,9 +269,8 @@ class _Pump:
             self._closed_by_server()
 
     def _closed_by_server(self) -> None:
-        if self.out_w >= 0:  # the server had it open: the step's output ends
-            os.close(self.out_w)  # when the last process holding it does
-            self.out_w = -1
+        close_fd(self, "out_w")  # the server had it open: the step's output ends when the
+        # last process holding it does
 
     def _find_pid(self) -> None:
         """Learn the step's pid (and process group) from the server's children, and
@@ -314,11 +316,8 @@ class _Pump:
         self._take(b"", end=True)
 
     def _close_out(self) -> None:
-        for name in ("out_r", "out_w"):
-            fd = getattr(self, name)
-            if fd >= 0:
-                os.close(fd)
-                setattr(self, name, -1)
+        close_fd(self, "out_r")
+        close_fd(self, "out_w")
 
     def _take(self, data: bytes, *, end: bool = False) -> None:
         """Split the output pipe's bytes into output and trace lines (TRACE_MARK ...);

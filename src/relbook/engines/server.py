@@ -7,6 +7,7 @@ import subprocess
 from collections import deque
 
 from relbook.bash.programs import program
+from relbook.engines.fds import close_fd
 from relbook.engines.procs import STEP_TOKEN_VAR
 
 TRACE_FD_VAR = "RELBOOK_TRACE_FD"
@@ -183,9 +184,7 @@ class _Server:
             self.lines.extend(lines)
 
     def stop(self) -> None:
-        if self.go_w >= 0:  # a queued step still waiting for its say-so is skipped
-            os.close(self.go_w)
-            self.go_w = -1
+        close_fd(self, "go_w")  # a queued step still waiting for its say-so is skipped
         try:
             self.proc.stdin.close()
         except OSError:
@@ -196,9 +195,7 @@ class _Server:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()
-        if self.pidfd is not None:
-            os.close(self.pidfd)
-            self.pidfd = None
+        close_fd(self, "pidfd", None)
 
 
 def _encoded(text: str) -> bytes:
