@@ -121,3 +121,30 @@ def test_relbook_gone_the_server_runs_nothing_queued(engine, tmp_path: Path) -> 
     engine._server.proc.wait(5)  # noqa: SLF001 - it ends at once, without running step 2
     time.sleep(0.1)
     assert _marks(tmp_path) == ["m1"]
+
+
+def test_a_stop_that_comes_once_the_step_has_ended_leaves_it_done(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    # the step ends (its status is read first) and a stopping signal comes as its last
+    # output is shown: it ran to its end, so it is not interrupted; the step queued
+    # behind it does not run
+    shown: list[str] = []
+
+    def stop_on_output(text: str) -> None:
+        shown.append(text)
+        if len(shown) == 1:
+            raise KeyboardInterrupt
+
+    ex = engine.run(
+        _touch(1),
+        env=ENV,
+        cwd=str(tmp_path),
+        timeout=None,
+        masker=Masker(),
+        token=_token(1),
+        ahead=[(_touch(2), _token(2), None)],
+        on_started=lambda: time.sleep(0.3),  # its status and output are both there
+        on_output=stop_on_output,
+    )
+    assert (ex.exit_code, ex.stopped, ex.interrupted) == (0, True, False)
+    assert engine.cancel() == []
+    assert _marks(tmp_path) == ["m1"]

@@ -134,7 +134,8 @@ class LocalEngine:
             if own:
                 log.close()
         result.log_error = log.error
-        self.window.ended(pump, not (log.error or result.interrupted or result.timed_out))
+        stop = log.error or result.interrupted or result.stopped or result.timed_out
+        self.window.ended(pump, not stop)
         if pump.pid:
             result.stray = self._reaper.sweep(pump.pid, token, spare=self.window.tokens())
         return result

@@ -19,6 +19,7 @@ class Execution:
     duration: float
     timed_out: bool = False
     interrupted: bool = False
+    stopped: bool = False  # a stopping signal came once the script had ended on its own
     last_line: int = 0  # script line of the command running last
     done_lines: list[int] = field(default_factory=list)  # guards that found work already done
     stray: list[str] = field(default_factory=list)  # processes killed after the step

@@ -121,14 +121,16 @@ class _Pump:
     def run(self, timeout: float | None, started: float) -> Execution:
         self.deadline = started + timeout if timeout else None
         self.take_ctl()  # a queued step's status may have come while another was pumped
-        interrupted = False
+        interrupted = ended = False
         while True:
             try:
                 self._loop()
                 break
             except KeyboardInterrupt:
-                if interrupted:  # a second Ctrl-C: no more patience
+                if interrupted or ended:  # a second Ctrl-C: no more patience
                     self.stop_at = time.monotonic()
+                elif self.code is not None:  # its status came first: it ended on its own
+                    ended = True
                 else:
                     interrupted = True
                     self._stop()
@@ -141,6 +143,7 @@ class _Pump:
             duration=time.monotonic() - started,
             timed_out=self.timed_out,
             interrupted=interrupted,
+            stopped=ended,
             last_line=self.last_line,
             done_lines=self.done_lines,
         )

@@ -49,6 +49,7 @@ class StepRunner:
         self.chosen: dict[str, tuple[str | None, str]] = {}  # the way taken of each choice
         self.guards: dict[int, Guard] = {}  # resume guards of the commands, by line
         self.lookahead = Lookahead(run, self.script)  # steps handed over queued (run.pipeline)
+        self.stop_after = False  # a stopping signal came once the running step had ended
 
     def base_outcome(self, step: Step) -> Outcome:
         """A step's outcome before anything happened."""
@@ -115,7 +116,8 @@ class StepRunner:
                 f"cannot write the step's log: {outcome.extra['log_error']}",
                 path=str(run.paths.base / outcome.log),
             )
-        if outcome.status is Status.INTERRUPTED:
+        stop_after, self.stop_after = self.stop_after, False
+        if outcome.status is Status.INTERRUPTED or stop_after:
             raise Interrupted("interrupted", signum=signals.received() or signal.SIGINT)
         if outcome.status in (Status.FAILED, Status.TIMEOUT):
             msg = messages.failed(run.rb.path, outcome)
@@ -163,7 +165,8 @@ class StepRunner:
         outputs: list[str] = []
         instructions: list[dict[str, Any]] = []
         outcome.status = Status.DONE
-        for segment in segments(step.parts):
+        parts = segments(step.parts)
+        for i, segment in enumerate(parts):
             if segment[0].kind == "instruction":
                 before = len(sources)
                 going = self._instruction(step, segment[0], instructions, sources, outcome)
@@ -183,7 +186,11 @@ class StepRunner:
             commands += shown
             outputs.append(ex.output)
             apply_execution(outcome, ex, line_map)
-            if outcome.status is not Status.DONE:
+            if ex.stopped:  # stopped once its commands had ended: done if nothing is left
+                self.stop_after = True
+                if i + 1 < len(parts):
+                    outcome.status = Status.INTERRUPTED
+            if outcome.status is not Status.DONE or ex.stopped:
                 break
         outcome.source = "\n".join(sources)
         outcome.output = "".join(outputs)
