@@ -285,3 +285,23 @@ def test_a_later_sentence_of_a_paragraph_is_a_step_at_its_own_line() -> None:
         """
     )
     assert [line for line, *_ in got] == [6, 8, 12]  # as an editor counts, for file:line
+
+
+def test_a_paragraph_numbered_as_a_step_is_one() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Publish
+
+        Step 5: Publish the package to PyPI.
+
+        1\ufe0f\u20e3 Close the milestone.
+
+        Step 6 - the announcement is written by the team lead.
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (5, "Step 5: Publish the package to PyPI."),
+        (7, "1\ufe0f\u20e3 Close the milestone."),
+    ]

@@ -89,7 +89,8 @@ _LEAD = re.compile(
     r"alternatively|instead|either|"
     r"please|(?:for|in|on|at|before|after|during|once|when|if|while|as soon as"
     r"|(?:an?|one|two|three|a few|a couple of|several|\d+) (?:days?|weeks?|hours?) "
-    r"(?:before|after|ahead of|prior to))\b[^,:]{1,80},)"
+    r"(?:before|after|ahead of|prior to))\b[^,:]{1,80},"
+    r"|step\s+\d+[a-z]?\s*[:.)\u2013\u2014-]|\d\ufe0f?\u20e3)"  # `Step 5: Publish ...`, `1️⃣ ...`
     r"\s*,?\s*)+",
     re.I,
 )
