@@ -58,6 +58,18 @@ def run(*args: str | Path) -> int:
     return main(["run", *_dated(args)])
 
 
+def run_beside_a_kept_file(repo: Any, tmp_path: Path, text: str) -> int:
+    """Run the guide `text` with --yes (release 1.2.3) in `repo`, which holds a
+    committed `important/keep` that nothing in a guide may remove; the exit status."""
+    (repo.path / "important").mkdir()
+    (repo.path / "important" / "keep").write_text("x\n")
+    repo.commit("keep", {"important/keep": "x\n"})
+    guide = write_runbook(tmp_path / "guide.md", text)
+    return run(
+        guide, "--version", "1.2.3", "--repo", repo.path, "--records", tmp_path / "rec", "--yes"
+    )
+
+
 def env(**extra: str) -> dict[str, str]:
     """Environment for a relbook subprocess that uses this tree's sources."""
     return {**os.environ, "PYTHONPATH": str(SRC), **extra}

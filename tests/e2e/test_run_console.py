@@ -9,7 +9,7 @@ import pytest
 from relbook.bash.prompts import prompt_end
 from relbook.parse import parse_runbook
 from tests.conftest import Repo
-from tests.e2e.runhelp import run, write_runbook
+from tests.e2e.runhelp import run, run_beside_a_kept_file, write_runbook
 
 GUIDE = """\
 # Release
@@ -28,12 +28,7 @@ touch pwned
 
 
 def test_unlabelled_prompted_fence_runs_only_the_commands(origin_repo: Repo, tmp_path: Path):
-    (origin_repo.path / "important").mkdir()
-    (origin_repo.path / "important" / "keep").write_text("x\n")
-    origin_repo.commit("keep", {"important/keep": "x\n"})
-    guide = write_runbook(tmp_path / "guide.md", GUIDE)
-    code = run(guide, "--version", "1.2.3", "--repo", origin_repo.path,
-               "--records", tmp_path / "rec", "--yes")  # fmt: skip
+    code = run_beside_a_kept_file(origin_repo, tmp_path, GUIDE)
     assert code == 0
     assert origin_repo.git("tag", "--list", "v1.2.3") == "v1.2.3"
     assert (origin_repo.path / "important" / "keep").exists()
