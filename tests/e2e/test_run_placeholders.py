@@ -68,6 +68,25 @@ def test_a_given_value_fills_the_placeholder_as_a_variable(
     assert "s3cr3t" not in capsys.readouterr().out  # a token's value is masked
 
 
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [("SET_ME", "set_me"), ("YOUR_API_TOKEN", "your_api_token"), ("xxxxxxxx", "secret")],
+)
+def test_a_fill_in_marker_runs_with_the_value_given_for_it(
+    notes_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str], written: str, name: str
+) -> None:
+    # the message says `give it with -p NAME=VALUE`: given so, the command runs with it
+    guide = write_runbook(tmp_path / "guide.md", GUIDE.replace("<token>", written))
+    args = [guide, "--version", "1.2.3", "--repo", notes_repo.path, "--records", tmp_path / "r"]
+    assert run(*args, "--yes") == 3
+    assert (
+        f"unfilled placeholder {written}: give it with -p {name}=VALUE" in capsys.readouterr().err
+    )
+    assert run(*args, "--yes", "-p", f"{name}=$(touch pwned) k3y") == 0
+    assert (notes_repo.path / "notes.out").read_text() == "$(touch pwned) k3y 1.2.3\n"
+    assert not (notes_repo.path / "pwned").exists()
+
+
 @pytest.mark.parametrize("version", ["1.3.0", "2.0.0"])
 def test_a_version_template_in_the_guide_s_own_series_runs_with_the_version_asked(
     notes_repo: Repo, tmp_path: Path, version: str

@@ -338,7 +338,10 @@ def _here_tokens(text: str) -> list[Token]:
 def _x_tokens(text: str) -> list[Token]:
     if "mktemp" in text:
         return []  # `mktemp XXXXXX`: the template mktemp fills
-    return [Token(m.group(0), m.start(), m.end(), "input", "secret") for m in _XS.finditer(text)]
+    return [
+        Token(m.group(0), m.start(), m.end(), "input", "secret", "{{ secret }}")
+        for m in _XS.finditer(text)
+    ]
 
 
 def find_tokens(text: str) -> list[Token]:
@@ -394,8 +397,8 @@ def find_tokens(text: str) -> list[Token]:
         if t.start < taken:
             continue
         taken = t.end
-        if not _talked_about(text, t):
-            out.append(t)
+        if not _talked_about(text, t):  # an input is filled by the value given for it
+            out.append(replace(t, template="{{ %s }}" % t.name) if not t.template else t)
     return _next_beside(out)
 
 
