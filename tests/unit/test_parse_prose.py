@@ -311,3 +311,22 @@ def test_an_order_for_a_list_of_places_is_the_step_and_the_places_its_details() 
         (13, "Tag the release.", []),  # the list's own items are the steps here
         (14, "Push the tag.", []),
     ]  # and a description of what a script does is none
+
+
+def test_a_sentence_saying_when_a_section_is_done_is_no_step() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Fork a new release branch
+
+        Perform this when the current `main` is ready to start the stabilisation cycle.
+
+        Use this procedure only if the branch does not exist yet.
+
+        Open a PR targeting `main` that bumps `VERSION`.
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (9, "Open a PR targeting main that bumps VERSION.")
+    ]
