@@ -245,3 +245,42 @@ def test_a_section_named_as_one_of_several_scenarios_keeps_the_kind_of_release_i
     assert not (origin_repo.path / "RC").exists()
     assert (origin_repo.path / "STABLE").read_text() == "stable\n"
 
+
+CLEAN = """\
+# Release
+
+## A clean environment
+
+A new environment keeps local changes out of the release:
+
+```bash
+echo new-env >> WAYS
+```
+
+Alternatively, the local checkout can be cleaned with:
+
+```bash
+echo cleaned >> WAYS
+```
+
+## Publish
+
+```bash
+echo published >> WAYS
+```
+"""
+
+
+def test_a_block_introduced_as_an_alternative_is_one_way_not_the_next_step(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb = write_runbook(tmp_path / "clean.md", CLEAN)
+    args = ["--version", "1.2.3", "--repo", origin_repo.path, "--records", tmp_path / "rec"]
+    assert run(rb, *args, "--dry-run", "--json") == 0
+    plan = json.loads(capsys.readouterr().out)["steps"]
+    assert [(s["line"], s["choice"]) for s in plan[:2]] == [(7, "choice@7"), (13, "choice@7")]
+    assert plan[1]["text"] == "Alternatively, the local checkout can be cleaned with:"
+    answers = tmp_path / "answers.yml"
+    answers.write_text("choice@7: 2\n")
+    assert run(rb, *args, "--yes", "--answers", answers) == 0
+    assert (origin_repo.path / "WAYS").read_text() == "cleaned\npublished\n"

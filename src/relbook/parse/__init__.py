@@ -223,7 +223,8 @@ class _Walker(ProseRules):
             elif kind == "list":
                 self._list(tok)
             elif kind == "block_code":
-                self._code(tok, text="", task=False, undo=self._repairs(last, tok))
+                undo = self._repairs(last, tok)
+                self._code(tok, text=self._other_way(last), task=False, undo=undo)
                 self._flush_intro()  # the fence was no step: the sentence before it is
             elif kind == "block_html":
                 self._html(tok.get("raw", ""), tok.get("_line", 0))

@@ -69,6 +69,11 @@ def offers_ways(text: str) -> bool:
     return any(w in low for w in _WAYS_WORDS) and bool(ONE_OF.search(text))
 
 
+def another_way(text: str) -> bool:
+    """`Alternatively, ...`, `Or, ...`, `Instead, ...`: another way of what came before."""
+    return bool(_ALTERNATIVELY.match(text))
+
+
 def unnamed(title: str) -> str:
     """A way's title without its name: `Scenario B — Ship an RC` -> `Ship an RC`."""
     return _WAY_NAME.sub("", title, count=1)

@@ -25,6 +25,7 @@ from typing import Any
 
 from relbook.bash.syntax import call_syntax, not_bash
 from relbook.model import Finding, Kind
+from relbook.parse.alternatives import another_way
 from relbook.parse.infer import (
     _VERB,
     about_failure,
@@ -207,6 +208,16 @@ class ProseRules:
                 if _OUTPUT_INTRO.search(intro) and not reads_as_action(intro):
                     tok["_output"] = True
             last = tok if kind in ("paragraph", "block_text") else {}
+
+    def _other_way(self, before: dict[str, Any]) -> str:
+        """`Alternatively, the repository can be cleaned with:` right before a block: that
+        sentence is the block's text, so the block is another way of the step before it
+        (`parse.alternatives`), not a step done after it ("" when no such sentence)."""
+        if before.get("type") not in ("paragraph", "block_text"):
+            return ""
+        said = sentences(self._text(before))
+        last = said[-1] if len(said) == 1 else ""
+        return last if last.rstrip().endswith(":") and another_way(last) else ""
 
     def _lead(self, tok: dict[str, Any]) -> tuple[str, int] | None:
         """`Update the version in the following places:` (an order for the list after it,
