@@ -330,3 +330,23 @@ def test_a_sentence_saying_when_a_section_is_done_is_no_step() -> None:
     assert [(line, text) for line, _, text, _ in got] == [
         (9, "Open a PR targeting main that bumps VERSION.")
     ]
+
+
+def test_a_command_in_code_followed_by_what_it_does_is_told_not_ordered() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Publish
+
+        The price: `pip uninstall <legacy>` walks the legacy RECORD and deletes files.
+        `make publish` uploads every wheel.
+
+        - `make release`
+        - `make release` needs to be run from `main`
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (8, "make release"),
+        (9, "make release needs to be run from main"),
+    ]

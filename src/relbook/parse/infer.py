@@ -99,6 +99,9 @@ _COMMANDS = _words(
 )
 _COMMAND = re.compile(r"^(?:\$ )?(?:" + "|".join(re.escape(c) for c in _COMMANDS) + r")(?:\s|/|$)")
 _ASSIGN = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*")
+# a command in code and what it does (`pip uninstall <legacy>` walks the RECORD ...): told,
+# not ordered; `needs to`/`has to` be run orders it
+_DOES = re.compile(r"`[^`]+`\s+(?!(?:needs|has)\b)[a-z]+s\b")
 _LINK_ONLY = re.compile(r"^\W*\[[^\]]*\]\([^)]*\)\W*$|^\W*<?https?://\S+>?\W*$")
 
 
@@ -114,7 +117,7 @@ def reads_as_action(text: str) -> bool:
         return False
     bare = text.replace("`", "") if text.startswith("`") else text
     if _COMMAND.match(bare) or _ASSIGN.match(bare):
-        return True
+        return not (bare is not text and _DOES.match(text))
     if not_an_order(text):
         return False
     rest = _LEAD.sub("", strip_extra_lead(text), count=1)
