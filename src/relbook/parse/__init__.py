@@ -361,14 +361,15 @@ class _Walker(ProseRules):
             finally:
                 self.details_depth -= 1
             return
+        self.told = bool(text) and self._tells(text)  # `2. The CI will then:` and its list
         self._blocks(rest)
 
     def _actionable(self, head: dict[str, Any], text: str, ordered: bool) -> bool:
         """Whether a plain item is a step: under a step, plain bullets are its details (a
         repair is a step of its own); numbered sub-items are steps. Read only for items
         that could become one (not for tasks, nor items holding a shell block)."""
-        if ordered:
-            return not prohibits(text)  # a numbered caution is not a step either
+        if ordered:  # a numbered caution is not a step either, nor what happens on its own
+            return not prohibits(text) and not self._tells(text)
         if self.details_depth:
             return undoes(text)
         return reads_as_action(self._reading(head) or text)

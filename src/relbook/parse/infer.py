@@ -25,6 +25,7 @@ from relbook.parse.orders import (
     MULTIWORD,
     addressed_order,
     not_an_order,
+    sentences,
     strip_extra_lead,
 )
 
@@ -181,7 +182,8 @@ def _describes(text: str) -> bool:
 
 
 _TELLS = re.compile(
-    r"\b(?:will|would|does|automatically|performs|includes|consists? of|contains|"
+    r"\b(?:will|would|does|automatically|(?:is|are)\s+(?:fully\s+|entirely\s+)?automated|"
+    r"performs|includes|consists? of|contains|"
     r"following (?:things|steps) happen|such as|for example|e\.g\.)\b",
     re.I,
 )
@@ -194,6 +196,7 @@ def introduces_description(text: str) -> bool:
         return True  # the list after it is content, not steps
     if not text.endswith(":"):
         return False  # it introduces no list
+    text = sentences(text)[-1]  # the sentence right before the list introduces it
     if re.search(r"\b(?:need|needs|must|should|have to)\b", text, re.I):
         return False  # "These files will need editing:" asks for work
     if re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):

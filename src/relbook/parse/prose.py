@@ -219,6 +219,11 @@ class ProseRules:
         last = said[-1] if len(said) == 1 else ""
         return last if last.rstrip().endswith(":") and another_way(last) else ""
 
+    def _tells(self, text: str) -> bool:
+        """`A GitHub action will see the new tag and do the following:` (an item): what
+        happens on its own, told by the list after it, and no order."""
+        return introduces_description(text) and not reads_as_action(text)
+
     def _lead(self, tok: dict[str, Any]) -> tuple[str, int] | None:
         """`Update the version in the following places:` (an order for the list after it,
         so not a step by itself): the sentence and its line, for `_lead_step`."""
