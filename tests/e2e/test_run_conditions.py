@@ -213,3 +213,74 @@ def test_the_operator_picks_one_way_on_a_terminal(origin_repo: Repo, tmp_path: P
     child.close()
     assert child.exitstatus == 0, child.logfile_read.getvalue()
     assert (origin_repo.path / "WAYS").read_text() == "by-hand\npublished\n"
+
+
+SCENARIOS = """\
+# Release
+
+## Scenario B — Ship a new release candidate
+
+```bash
+echo rc > RC
+```
+
+## Scenario C: Ship the stable release
+
+```bash
+echo stable > STABLE
+```
+"""
+
+
+def test_a_section_named_as_one_of_several_scenarios_keeps_the_kind_of_release_it_is_for(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb = write_runbook(tmp_path / "scenarios.md", SCENARIOS)
+    args = ["--version", "1.3.0", "--repo", origin_repo.path, "--records", tmp_path / "rec"]
+    assert run(rb, *args, "--dry-run", "--json") == 0
+    plan = {s["line"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
+    assert plan[5]["status"] == "not-applicable"
+    assert "Scenario B — Ship a new release candidate" in plan[5]["reason"]
+    assert run(rb, *args, "--yes") == 0
+    assert not (origin_repo.path / "RC").exists()
+    assert (origin_repo.path / "STABLE").read_text() == "stable\n"
+
+
+CLEAN = """\
+# Release
+
+## A clean environment
+
+A new environment keeps local changes out of the release:
+
+```bash
+echo new-env >> WAYS
+```
+
+Alternatively, the local checkout can be cleaned with:
+
+```bash
+echo cleaned >> WAYS
+```
+
+## Publish
+
+```bash
+echo published >> WAYS
+```
+"""
+
+
+def test_a_block_introduced_as_an_alternative_is_one_way_not_the_next_step(
+    origin_repo: Repo, tmp_path: Path, capsys
+) -> None:
+    rb = write_runbook(tmp_path / "clean.md", CLEAN)
+    args = ["--version", "1.2.3", "--repo", origin_repo.path, "--records", tmp_path / "rec"]
+    assert run(rb, *args, "--dry-run", "--json") == 0
+    plan = json.loads(capsys.readouterr().out)["steps"]
+    assert [(s["line"], s["choice"]) for s in plan[:2]] == [(7, "choice@7"), (13, "choice@7")]
+    assert plan[1]["text"] == "Alternatively, the local checkout can be cleaned with:"
+    answers = tmp_path / "answers.yml"
+    answers.write_text("choice@7: 2\n")
+    assert run(rb, *args, "--yes", "--answers", answers) == 0
+    assert (origin_repo.path / "WAYS").read_text() == "cleaned\npublished\n"

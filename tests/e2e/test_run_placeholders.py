@@ -154,3 +154,36 @@ def test_the_examples_own_and_next_versions_follow_the_release(
     # the release, its next minor, and the previous tag: not the guide's 0.31.0 / 0.32.0 / v0.30.0
     assert (origin_repo.path / "create.out").read_text() == "1.3.0 1.4.0\n"
     assert (origin_repo.path / "since.out").read_text() == "v1.2.2\n"
+
+
+RC_GUIDE = """\
+# Release
+
+## First tag
+
+```bash
+git tag vX.Y.0rc0 && git push -q origin vX.Y.0rc0
+```
+
+## Later tags
+
+```bash
+git tag vX.Y.0rcN && git push -q origin vX.Y.0rcN
+```
+"""
+
+
+def test_a_version_template_with_a_pre_release_written_as_python_does_is_filled_or_blocked(
+    origin_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `vX.Y.0rc0` is the series' first candidate; `vX.Y.0rcN` names a number the guide
+    # leaves to the operator: it is never tagged and pushed as the letters it is written in
+    guide = write_runbook(tmp_path / "guide.md", RC_GUIDE)
+    code = run(guide, "--version", "1.3.0", "--repo", origin_repo.path,
+               "--records", tmp_path / "rec", "--yes")  # fmt: skip
+    assert code == 3
+    err = capsys.readouterr().err
+    assert f"{guide}:12: unfilled placeholder vX.Y.0rcN" in err
+    tags = origin_repo.origin_git("tag", "--list").split()
+    assert "v1.3.0rc0" in tags
+    assert not [t for t in tags if "X" in t or "rcN" in t]

@@ -311,3 +311,75 @@ def test_an_order_for_a_list_of_places_is_the_step_and_the_places_its_details() 
         (13, "Tag the release.", []),  # the list's own items are the steps here
         (14, "Push the tag.", []),
     ]  # and a description of what a script does is none
+
+
+def test_a_sentence_saying_when_a_section_is_done_is_no_step() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Fork a new release branch
+
+        Perform this when the current `main` is ready to start the stabilisation cycle.
+
+        Use this procedure only if the branch does not exist yet.
+
+        Open a PR targeting `main` that bumps `VERSION`.
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (9, "Open a PR targeting main that bumps VERSION.")
+    ]
+
+
+def test_a_command_in_code_followed_by_what_it_does_is_told_not_ordered() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Publish
+
+        The price: `pip uninstall <legacy>` walks the legacy RECORD and deletes files.
+        `make publish` uploads every wheel.
+
+        - `make release`
+        - `make release` needs to be run from `main`
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (8, "make release"),
+        (9, "make release needs to be run from main"),
+    ]
+
+
+def test_what_happens_on_its_own_is_told_not_a_step_even_in_a_numbered_list() -> None:
+    got = steps(
+        """\
+        # Release
+
+        ## Publish
+
+        1. Create and push the tag:
+            ```sh
+            git tag v1.2.3
+            ```
+        2. A GitHub action will see the new tag and do the following:
+            - Build and publish the image
+            - Create a draft GitHub release
+        3. Run the announcement script, which will:
+            - Post to the mailing list
+        4. Publish the GitHub release.
+
+        ## Packages
+
+        We also publish a package image. This process is fully automated through CI:
+
+        1. A cron job checks for a new package and opens a PR
+        2. When the PR is merged, a workflow builds and releases the image.
+        """
+    )
+    assert [(line, text) for line, _, text, _ in got] == [
+        (6, "Create and push the tag:"),
+        (12, "Run the announcement script, which will:"),
+        (14, "Publish the GitHub release."),
+    ]

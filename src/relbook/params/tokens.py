@@ -43,7 +43,8 @@ _PH_SEG = (
 _SEG = rf"(?:\d+|{_PH_SEG})"
 _VERSION_TEMPLATE = re.compile(  # also after `/`: `release/vX.Y.Z`, `releases/tag/vX.Y.Z`
     rf"(?<![\w.$])(?:[vV](?=[A-Z\d]))?({_SEG}(?:\.{_SEG}){{1,3}})"
-    r"(?:-(?:rc|RC|beta|alpha|SNAPSHOT)(?:[.]?(?:\d+|[XNx]))?)?(?![\w]|\.\w)"
+    r"(?:-(?:rc|RC|beta|alpha|SNAPSHOT)(?:[.]?(?:\d+|[XNx]))?|(?:rc|alpha|beta)(?:\d+|N))?"
+    r"(?![\w]|\.\w)"  # `vX.Y.Z-rc.1`, and as Python writes them, `vX.Y.0rc0`, `X.Y.0rcN`
 )
 
 

@@ -225,7 +225,8 @@ class _Walker(ProseRules):
             elif kind == "list":
                 self._list(tok)
             elif kind == "block_code":
-                self._code(tok, text="", task=False, undo=self._repairs(last, tok))
+                undo = self._repairs(last, tok)
+                self._code(tok, text=self._other_way(last), task=False, undo=undo)
                 self._flush_intro()  # the fence was no step: the sentence before it is
             elif kind == "block_html":
                 self._html(tok.get("raw", ""), tok.get("_line", 0))
@@ -356,14 +357,15 @@ class _Walker(ProseRules):
             details = self._detail_items(rest, _is_shell_fence)
             self._add(Kind.MANUAL, text, line, numbered=ordered, details=details, undo=undoes(text))
             return self._under_step(rest, undoes(text))
+        self.told = bool(text) and self._tells(text)  # `2. The CI will then:` and its list
         self._blocks(rest)
 
     def _actionable(self, head: dict[str, Any], text: str, ordered: bool) -> bool:
         """Whether a plain item is a step: under a step, plain bullets are its details (a
         repair is a step of its own); numbered sub-items are steps. Read only for items
         that could become one (not for tasks, nor items holding a shell block)."""
-        if ordered:  # a numbered caution is not a step either, nor a criterion
-            return not prohibits(text) and not self._criteria()
+        if ordered:  # a numbered caution is not a step, nor a criterion, nor what happens by itself
+            return not prohibits(text) and not self._criteria() and not self._tells(text)
         if self.details_depth:
             return undoes(text)
         return reads_as_action(self._reading(head) or text)

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 _WAY = re.compile(r"^\W*(?:option|alternative|method|approach|way|variant)\s*[A-Z0-9]\b", re.I)
+# the name a way is given before what it is: `Scenario B — `, `Option 2: `, `Case A. `
+_WAY_NAME = re.compile(
+    r"^\W*(?:scenario|option|alternative|method|approach|way|variant|case|path)\s+[A-Z0-9]{1,2}"
+    r"\s*(?:[.):\u2013\u2014-]\s*)+(?=\w)",
+    re.I,
+)
 _KIND = re.compile(
     r"^\W*(?:(?:step\s+)?\d+[.):]?\s+)?(?:the\s+)?(?:[\w/-]+\s+){0,2}?(?:[\w/-]+)\s+"
     r"(?:releases?|release process|release flow|process|flow)\b",
@@ -61,6 +67,16 @@ def offers_ways(text: str) -> bool:
     """`Do one of the following:`, `There are two ways`: the list after it holds ways."""
     low = text.lower()
     return any(w in low for w in _WAYS_WORDS) and bool(ONE_OF.search(text))
+
+
+def another_way(text: str) -> bool:
+    """`Alternatively, ...`, `Or, ...`, `Instead, ...`: another way of what came before."""
+    return bool(_ALTERNATIVELY.match(text))
+
+
+def unnamed(title: str) -> str:
+    """A way's title without its name: `Scenario B — Ship an RC` -> `Ship an RC`."""
+    return _WAY_NAME.sub("", title, count=1)
 
 
 def way_paragraph(text: str) -> bool:

@@ -34,7 +34,7 @@ from typing import Any
 
 from relbook.datatype import datatype, field, replace
 from relbook.model import Choice, Kind, Step
-from relbook.parse.alternatives import choices, offers_ways, way_paragraph
+from relbook.parse.alternatives import choices, offers_ways, unnamed, way_paragraph
 from relbook.parse.infer import heads
 
 # -- the words ---------------------------------------------------------------------
@@ -240,7 +240,7 @@ def _kinds_of(text: str) -> str:
 
 def heading_condition(title: str) -> str:
     """The kinds of release a section is for, from its title ("" when none)."""
-    own = text_condition(title)
+    own = text_condition(title := unnamed(title))  # `Scenario B — Ship an RC`: an RC's
     if own:
         return own
     m = _HEADING.match(title)

@@ -25,6 +25,7 @@ from relbook.parse.orders import (
     MULTIWORD,
     addressed_order,
     not_an_order,
+    sentences,
     strip_extra_lead,
 )
 
@@ -102,6 +103,9 @@ _COMMANDS = _words(
 )
 _COMMAND = re.compile(r"^(?:\$ )?(?:" + "|".join(re.escape(c) for c in _COMMANDS) + r")(?:\s|/|$)")
 _ASSIGN = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*")
+# a command in code and what it does (`pip uninstall <legacy>` walks the RECORD ...): told,
+# not ordered; `needs to`/`has to` be run orders it
+_DOES = re.compile(r"`[^`]+`\s+(?!(?:needs|has)\b)[a-z]+s\b")
 _LINK_ONLY = re.compile(r"^\W*\[[^\]]*\]\([^)]*\)\W*$|^\W*<?https?://\S+>?\W*$")
 
 
@@ -123,7 +127,7 @@ def reads_as_action(text: str) -> bool:
         return False  # "`release.py --help` is your friend": a statement about the command
     bare = text.replace("`", "") if text.startswith("`") else text
     if _COMMAND.match(bare) or _ASSIGN.match(bare):
-        return True
+        return not (bare is not text and _DOES.match(text))
     if not_an_order(text):
         return False
     rest = _LEAD.sub("", strip_extra_lead(text), count=1)
@@ -187,7 +191,8 @@ def _describes(text: str) -> bool:
 
 
 _TELLS = re.compile(
-    r"\b(?:will|would|does|automatically|performs|includes|consists? of|contains|"
+    r"\b(?:will|would|does|automatically|(?:is|are)\s+(?:fully\s+|entirely\s+)?automated|"
+    r"performs|includes|consists? of|contains|"
     r"following (?:things|steps) happen|such as|for example|e\.g\.)\b",
     re.I,
 )
@@ -200,6 +205,7 @@ def introduces_description(text: str) -> bool:
         return True  # the list after it is content, not steps
     if not text.endswith(":"):
         return False  # it introduces no list
+    text = sentences(text)[-1]  # the sentence right before the list introduces it
     if re.search(r"\b(?:need|needs|must|should|have to)\b", text, re.I):
         return False  # "These files will need editing:" asks for work
     if re.search(r"\b(?:you|we|I|us|yourself)\b", text, re.I):

@@ -91,7 +91,13 @@ _NOT_ORDER = re.compile(
     r"|\bsteps\s+(?:below|above|that follow)\b|\bthe following(?:\s+\w+){0,2}\s*[:.]?$",
     re.I,
 )
-_NOT_ORDER_START = re.compile(r"for example|for instance|e\.g\.|i\.e\.|note that|note:|nb\b", re.I)
+# ... or when a section is for: "Perform this when main is ready", "Use this procedure if"
+_NOT_ORDER_START = re.compile(
+    r"for example|for instance|e\.g\.|i\.e\.|note that|note:|nb\b|(?:perform|do|follow|use)\s+"
+    r"this(?:\s+(?:section|procedure|process|scenario|flow|workflow))?\s+(?:only\s+)?(?:when|if|"
+    r"whenever|once)\b",
+    re.I,
+)
 _PROHIBITION = re.compile(
     r"^(?:\*\*)?(?:do not|don't|never|avoid|try (?:hard )?(?:to avoid|not to))\b", re.I
 )

@@ -31,6 +31,7 @@ from typing import Any
 
 from relbook.bash.syntax import call_syntax, not_bash
 from relbook.model import Finding, Kind
+from relbook.parse.alternatives import another_way
 from relbook.parse.infer import (
     _VERB,
     about_failure,
@@ -235,6 +236,21 @@ class ProseRules(RepairRules):
                 if _OUTPUT_INTRO.search(intro) and not reads_as_action(intro):
                     tok["_output"] = True
             last = tok if kind in ("paragraph", "block_text") else {}
+
+    def _other_way(self, before: dict[str, Any]) -> str:
+        """`Alternatively, the repository can be cleaned with:` right before a block: that
+        sentence is the block's text, so the block is another way of the step before it
+        (`parse.alternatives`), not a step done after it ("" when no such sentence)."""
+        if before.get("type") not in ("paragraph", "block_text"):
+            return ""
+        said = sentences(self._text(before))
+        last = said[-1] if len(said) == 1 else ""
+        return last if last.rstrip().endswith(":") and another_way(last) else ""
+
+    def _tells(self, text: str) -> bool:
+        """`A GitHub action will see the new tag and do the following:` (an item): what
+        happens on its own, told by the list after it, and no order."""
+        return introduces_description(text) and not reads_as_action(text)
 
     def _lead(self, tok: dict[str, Any]) -> tuple[str, int] | None:
         """`Update the version in the following places:` (an order for the list after it,
