@@ -155,7 +155,12 @@ def test_dry_run_fills_in_and_marks_but_runs_nothing(
     assert "git checkout main  (" in out  # harmless commands carry no mark
     assert "bump VERSION: 1.2.2 -> 1.2.3" in out
     assert "not applicable: applies to major releases" in out
-    assert "Emergency Rollback" not in out
+    # the rollback section is no step of the plan; the dry run names it and how to run it
+    rows = [ln for ln in out.split("\n") if ln.startswith("[")]
+    assert not any("Emergency Rollback" in r for r in rows)
+    standing_by = [ln for ln in out.split("\n") if ln.startswith("not in this run: ")]
+    assert len(standing_by) == 1 and "'Emergency Rollback'" in standing_by[0]
+    assert standing_by[0].endswith("run one with --section NAME")
     # nothing happened
     assert origin_repo.git("rev-parse", "HEAD") == head
     assert (origin_repo.path / "VERSION").read_text() == "1.2.2\n"

@@ -73,3 +73,23 @@ def test_the_text_follows_the_plan() -> None:
         "[3/3] Release > Minor only  (guide.md:20)  [not applicable: applies to minor]",
         "dry run: nothing was executed and no record was written",
     ]
+
+
+def test_steps_for_when_things_go_wrong_are_named_with_how_to_run_them() -> None:
+    reason = "contingency: runs only with --section"
+    plan = {
+        "schema": "relbook.plan/1",
+        "runbook": "guide.md",
+        "steps": [
+            _step(),
+            _step(line=9, section="Rollback", contingency=True, status="skipped", reason=reason),
+            _step(line=12, section="Rollback", contingency=True, status="skipped", reason=reason),
+        ],
+    }
+    lines = render_dry_run(plan).split("\n")
+    assert lines[-2] == (
+        "not in this run: 2 step(s) for when things go wrong (guide.md:9, guide.md:12), in "
+        "'Rollback': run one with --section NAME"
+    )
+    plan["steps"] = plan["steps"][:1]
+    assert not any(line.startswith("not in this run") for line in render_dry_run(plan).split("\n"))

@@ -24,8 +24,25 @@ def render_dry_run(plan: dict[str, Any]) -> str:
         parts += [(i["line"], 0, i) for i in step["instructions"]]
         for _, is_command, part in sorted(parts, key=lambda p: (p[0], p[1])):
             rows.append(_command(part, path) if is_command else _instruction(part, path))
+    rows += _standing_by(plan, path)
     rows.append(DONE)
     return "\n".join(rows)
+
+
+def _standing_by(plan: dict[str, Any], path: str) -> list[str]:
+    """The contingency steps the run leaves out, and how to run them: one line."""
+    waiting = [s for s in plan["steps"] if s.get("contingency") and s["status"] == "skipped"]
+    if not waiting:
+        return []
+    sections = list(dict.fromkeys(s["section"] for s in waiting))
+    at = ", ".join(f"{path}:{s['line']}" for s in waiting[:3]) + (
+        ", ..." if len(waiting) > 3 else ""
+    )
+    named = ", ".join(f"'{name}'" for name in sections[:3]) + (", ..." if len(sections) > 3 else "")
+    return [
+        f"not in this run: {len(waiting)} step(s) for when things go wrong ({at}), in {named}: "
+        "run one with --section NAME"
+    ]
 
 
 def _flags(step: dict[str, Any]) -> list[str]:
